@@ -1,0 +1,32 @@
+/**
+ * The engine's in-memory image: interleaved HWC float32, values on the 0..1 scale
+ * (8-bit value / 255, 16-bit value / 65535). Channels: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+ */
+export interface Image {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 2 | 3 | 4;
+  readonly data: Float32Array;
+}
+
+export function createImage(width: number, height: number, channels: Image['channels']): Image {
+  return { width, height, channels, data: new Float32Array(width * height * channels) };
+}
+
+/** A single-channel mask, 1 = observed (known) pixel, 0 = missing pixel (DESIGN §3). */
+export interface Mask {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** A user-facing error: its message is one clear sentence, shown without a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'bad-input',
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
