@@ -1,0 +1,19 @@
+import type { Image, Mask } from './image.js';
+
+/** What the user asks for. The degradation they name enters DL-Net only through W. */
+export type RestoreRequest =
+  | { task: 'sr'; scale: 2 | 3 | 4; blur: number; modelId?: string; iterations?: number; gamma?: number }
+  | { task: 'inpaint'; mask: Mask; modelId?: string; iterations?: number; gamma?: number }
+  | { task: 'interpolate'; mask: Mask; modelId?: string; iterations?: number; gamma?: number };
+
+/** Streamed while a restoration runs; `image` is the whole current estimate x̂_k (0..1, same channels as the input). */
+export type RestoreEvent =
+  | { type: 'progress'; fraction: number; message?: string }
+  | { type: 'iteration'; k: number; K: number; image: Image; likelihood: number };
+
+export interface RestoreOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: RestoreEvent) => void;
+  /** Largest tile side (input pixels) processed at once; bounds memory. */
+  tileSize?: number;
+}
