@@ -1,0 +1,74 @@
+"""Training and validation images for super-resolution.
+
+Images are read as RGB uint8 (HWC), converted to luma Y = 16 + (65.481 R + 128.553 G + 24.966 B)/255
+on the 0..1 scale (DESIGN §7), and kept as float32 tensors (1 x H x W) on the training device.
+"""
+import glob
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+EXCLUDED = {"302003.jpg"}  # BSD400's copy of Set5 "woman" (see shared/data/SOURCES.md)
+IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def list_images(folder):
+    files = [f for f in sorted(glob.glob(os.path.join(folder, "*"))) if f.lower().endswith(IMAGE_EXT)]
+    return [f for f in files if os.path.basename(f) not in EXCLUDED]
+
+
+def load_luma(path):
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
+    y = (16.0 + 65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
+    return torch.from_numpy(y)[None]
+
+
+def load_rgb(path):
+    """N=1, C=3, H, W float on 0..1; grey files become 3 equal channels."""
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32) / 255.0
+    return torch.from_numpy(rgb).permute(2, 0, 1)[None]
+
+
+class PatchSampler:
+    """Random HR luma patches with flips, 90° rotations and rescaling (0.6–1.0) augmentation."""
+
+    RESCALES = (1.0, 0.9, 0.8, 0.7, 0.6)
+
+    def __init__(self, folders, device, seed=0):
+        self.images = []
+        for folder in folders:
+            for path in list_images(folder):
+                y = load_luma(path).to(device)
+                for s in self.RESCALES:
+                    if s == 1.0:
+                        self.images.append(y)
+                    else:
+                        size = (int(y.shape[1] * s), int(y.shape[2] * s))
+                        self.images.append(F.interpolate(y[None], size=size, mode="bicubic", align_corners=False, antialias=True)[0].clamp(0, 1))
+        self.areas = torch.tensor([float(im.shape[1] * im.shape[2]) for im in self.images])
+        self.gen = torch.Generator().manual_seed(seed)
+
+    def sample(self, batch, size):
+        """batch x 1 x size x size patches (images smaller than size are skipped)."""
+        out = []
+        while len(out) < batch:
+            i = int(torch.multinomial(self.areas, 1, generator=self.gen))
+            im = self.images[i]
+            h, w = im.shape[1:]
+            if h < size or w < size:
+                continue
+            top = int(torch.randint(0, h - size + 1, (1,), generator=self.gen))
+            left = int(torch.randint(0, w - size + 1, (1,), generator=self.gen))
+            p = im[:, top : top + size, left : left + size]
+            r = int(torch.randint(0, 8, (1,), generator=self.gen))
+            if r & 1:
+                p = torch.flip(p, [2])
+            if r & 2:
+                p = torch.flip(p, [1])
+            if r & 4:
+                p = p.transpose(1, 2)
+            out.append(p)
+        return torch.stack(out)

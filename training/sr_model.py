@@ -1,0 +1,85 @@
+"""LR-level super-resolution network split as f = h ∘ g (DESIGN.md §4, §5), and the DL-Net module.
+
+Layout NCHW, luma on the 0..1 scale. The network works at low resolution:
+  g: [y, (u/3 map, bicubic-flag map) if conditioned] -> conv3x3 + ReLU, (depth-2) x (conv3x3 + ReLU),
+     conv3x3 -> z (last hidden map, before its activation)
+  h: ReLU(z) -> conv3x3 to t*t channels -> pixel shuffle -> + bicubic_up(y)   (global skip)
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from degradations import bicubic_up, sr_degrade
+
+
+class SRNet(nn.Module):
+    def __init__(self, scale: int, depth: int = 16, width: int = 64, conditioned: bool = True):
+        super().__init__()
+        self.scale, self.depth, self.width, self.conditioned = scale, depth, width, conditioned
+        in_ch = 3 if conditioned else 1
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(in_ch, width, 3, padding=1)] + [nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 1)]
+        )
+        self.out = nn.Conv2d(width, scale * scale, 3, padding=1)
+        with torch.no_grad():  # start near plain bicubic upsampling: the skip carries the image
+            self.out.weight.mul_(0.1)
+            self.out.bias.zero_()
+
+    def inputs(self, y, u):
+        """Network input: y plus, when conditioned, the degradation maps (u/3, bicubic flag)."""
+        if not self.conditioned:
+            return y
+        n, _, hh, ww = y.shape
+        u = torch.as_tensor(u, dtype=y.dtype, device=y.device).reshape(-1, 1, 1, 1).expand(n, 1, hh, ww)
+        return torch.cat([y, u / 3.0, (u == 0).to(y.dtype)], 1)
+
+    def g(self, y, u):
+        a = self.inputs(y, u)
+        for conv in self.convs[:-1]:
+            a = F.relu(conv(a))
+        return self.convs[-1](a)
+
+    def h(self, z, skip):
+        r = F.pixel_shuffle(self.out(F.relu(z)), self.scale)
+        return r + skip
+
+    def forward(self, y, u):
+        return self.h(self.g(y, u), bicubic_up(y, self.scale))
+
+
+def likelihood_per_image(xhat, y, scale, u):
+    """L(z) = 1/2 mean over LR pixels of (W h(z) - y)^2, one value per image."""
+    r = sr_degrade(xhat, scale, u) - y
+    return 0.5 * r.pow(2).flatten(1).mean(1)
+
+
+def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_graph=False, trace=None):
+    """DESIGN §4. Returns x̂_K. With create_graph, gradients flow through all K steps (training).
+
+    trace, if a list, receives (k, x̂_k, L(z_k) per image) for k = 1..K.
+    u: float or per-sample tensor [N].
+    """
+    skip = bicubic_up(y, net.scale)
+    z = net.g(y, u)
+    m = torch.zeros_like(z)
+    v = torch.zeros_like(z)
+    for k in range(1, K + 1):
+        if k > 1 and not z.requires_grad:
+            z = z.detach().requires_grad_(True)
+        if K > 1 and not z.requires_grad:
+            z = z.requires_grad_(True)
+        xhat = net.h(z, skip)
+        if k == K and trace is None:
+            return xhat
+        lik = likelihood_per_image(xhat, y, net.scale, u)
+        if trace is not None:
+            trace.append((k, xhat.detach(), lik.detach()))
+        if k == K:
+            return xhat
+        (d,) = torch.autograd.grad(lik.sum(), z, create_graph=create_graph)
+        m = beta1 * m + (1 - beta1) * d
+        v = beta2 * v + (1 - beta2) * d * d
+        mhat = m / (1 - beta1**k)
+        vhat = v / (1 - beta2**k)
+        z = z - gamma * mhat / torch.sqrt(torch.clamp(vhat, min=1e-16))
+    return xhat

@@ -1,0 +1,190 @@
+"""Train one super-resolution model (one scale, one regime), time-budgeted, checkpointed, resumable.
+
+Regimes (issue 3, the paper's three): reference = bicubic inputs only, K = 1; joint = all blur widths,
+K = 1; dlnet = all blur widths, K = 5, fine-tuned from a joint checkpoint (--init).
+Degradations sampled for joint/dlnet: u = 0 with probability 1/4, else u ~ Uniform(0, 3].
+
+    python3 training/train_sr.py --scale 3 --regime joint --budget 600 --run training/runs/x3-joint
+Run it again with the same --run to resume from the last checkpoint until the budget is spent.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import PatchSampler, list_images, load_rgb  # noqa: E402
+from degradations import crop_to_multiple, psnr_y, quantize8, rgb_to_y, sr_degrade  # noqa: E402
+from sr_model import SRNet, dlnet_sr  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VAL_BLURS = (0.0, 1.3, 2.6)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", type=int, choices=(2, 3, 4), required=True)
+    p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
+    p.add_argument("--blind", action="store_true", help="paper-faithful: g is not told the degradation")
+    p.add_argument("--run", required=True, help="run folder: checkpoint.pt, log.jsonl, config.json")
+    p.add_argument("--init", help="checkpoint to start from (dlnet fine-tunes from joint)")
+    p.add_argument("--budget", type=float, required=True, help="training seconds in all, across resumes")
+    p.add_argument("--depth", type=int, default=16)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--patch", type=int, default=40, help="LR patch side")
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--K", type=int, default=None)
+    p.add_argument("--gamma", type=float, default=1e-3)
+    p.add_argument("--data", nargs="+", default=[os.path.join(HERE, "../../shared/data/train/T91"), os.path.join(HERE, "../../shared/data/train/BSD400")])
+    p.add_argument("--val", default=os.path.join(HERE, "../../shared/data/eval/Set5"))
+    p.add_argument("--val-every", type=float, default=60.0, help="seconds between validations")
+    p.add_argument("--ckpt-every", type=float, default=60.0)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--amp", action="store_true", help="bfloat16 autocast for the network (GPU)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def git_commit():
+    try:
+        return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, stderr=subprocess.DEVNULL).decode().strip()
+    except Exception:
+        return "unknown"
+
+
+def sample_blurs(n, regime, gen):
+    if regime == "reference":
+        return torch.zeros(n)
+    u = 3.0 * (1.0 - torch.rand(n, generator=gen))  # (0, 3]
+    bicubic = torch.rand(n, generator=gen) < 0.25
+    return torch.where(bicubic, torch.zeros(n), u)
+
+
+def make_batch(sampler, args, gen, device):
+    t, m = args.scale, 4  # m LR pixels of margin so patch borders see real context
+    hr = sampler.sample(args.batch, (args.patch + 2 * m) * t)
+    u = sample_blurs(args.batch, args.regime, gen).to(device)
+    lr = quantize8(sr_degrade(hr, t, u))
+    lr = lr[:, :, m : m + args.patch, m : m + args.patch]
+    hr = hr[:, :, m * t : (m + args.patch) * t, m * t : (m + args.patch) * t]
+    return lr, hr, u
+
+
+def restore(net, lr, u, K, gamma, create_graph):
+    if K == 1:
+        return net(lr, u)
+    with torch.enable_grad():
+        return dlnet_sr(net, lr, u, K=K, gamma=gamma, create_graph=create_graph)
+
+
+def evaluate(net, files, scale, K, gamma, device, blurs=VAL_BLURS):
+    """Set5-style luma PSNR (DESIGN §7) for each blur width; the LR RGB image is rounded to 8 bits."""
+    net.eval()
+    result = {}
+    for u in blurs:
+        scores = []
+        for path in files:
+            hr = crop_to_multiple(load_rgb(path), scale).to(device)
+            lr_y = rgb_to_y(quantize8(sr_degrade(hr, scale, u)))
+            out = restore(net, lr_y, torch.tensor([u], device=device), K, gamma, False).detach()
+            scores.append(psnr_y(out.clamp(0, 1), rgb_to_y(hr), scale))
+        result[str(u)] = sum(scores) / len(scores)
+    net.train()
+    return result
+
+
+def learning_rate(base, fraction):
+    warm = min(1.0, fraction / 0.02)
+    return base * warm * max(0.02, 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0))))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    if args.device.startswith("cuda"):
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    K = args.K or (5 if args.regime == "dlnet" else 1)
+    base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 2e-4)
+    os.makedirs(args.run, exist_ok=True)
+    ckpt_path = os.path.join(args.run, "checkpoint.pt")
+    log_path = os.path.join(args.run, "log.jsonl")
+    device = torch.device(args.device)
+
+    net = SRNet(args.scale, args.depth, args.width, conditioned=not args.blind).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=base_lr)
+    state = {"step": 0, "elapsed": 0.0, "samples": 0}
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        net.load_state_dict(ck["params"])
+        opt.load_state_dict(ck["optimizer"])
+        state = ck["state"]
+        print(f"resumed {ckpt_path} at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
+    elif args.init:
+        ck = torch.load(args.init, map_location=device)
+        net.load_state_dict(ck["params"])
+        print(f"initialised from {args.init}", flush=True)
+    config = {k: v for k, v in vars(args).items()}
+    config.update(K=K, base_lr=base_lr, git_commit=git_commit(), loss="l1", optimizer="adam")
+    with open(os.path.join(args.run, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    sampler = PatchSampler(args.data, device, seed=args.seed + state["step"])
+    gen = torch.Generator().manual_seed(args.seed + 1 + state["step"])
+    val_files = list_images(args.val)
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"params": net.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": config}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    def log(entry):
+        with open(log_path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+        print(json.dumps(entry), flush=True)
+
+    start = time.time() - state["elapsed"]
+    last_val = last_ckpt = time.time()
+    loss_sum, loss_n = 0.0, 0
+    while state["elapsed"] < args.budget:
+        fraction = state["elapsed"] / args.budget
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(base_lr, fraction)
+        lr_y, hr_y, u = make_batch(sampler, args, gen, device)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.amp):
+            out = restore(net, lr_y, u, K, args.gamma, True)
+        loss = (out.float() - hr_y).abs().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        state["step"] += 1
+        state["samples"] += args.batch
+        loss_sum += loss.item()
+        loss_n += 1
+        now = time.time()
+        state["elapsed"] = now - start
+        done = state["elapsed"] >= args.budget
+        if now - last_val >= args.val_every or done:
+            val = evaluate(net, val_files, args.scale, K, args.gamma, device)
+            log({"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
+                 "lr": opt.param_groups[0]["lr"], "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9), "val_psnr": val})
+            loss_sum, loss_n = 0.0, 0
+            last_val = time.time()
+            start += last_val - now  # validation time does not count against the training budget
+        if time.time() - last_ckpt >= args.ckpt_every or done:
+            save()
+            last_ckpt = time.time()
+    save()
+
+
+if __name__ == "__main__":
+    main()
