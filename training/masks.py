@@ -1,0 +1,37 @@
+"""Masks of DESIGN §3 for inpainting and interpolation. 1 = observed pixel, 0 = missing.
+
+Sampling uses numpy's PCG64 generator; the TypeScript engine has its own seeded generator, so
+evaluation degradations are drawn once here, saved, and reused by every model compared (§7).
+"""
+import numpy as np
+
+
+def square_hole(size, side, max_shift, rng, centred=False):
+    """One square hole of `side` px, centred with a random shift of up to ±max_shift px, kept inside."""
+    m = np.ones((size, size), np.float32)
+    if side <= 0:
+        return m
+    top = (size - side) // 2
+    left = (size - side) // 2
+    if not centred and max_shift > 0:
+        top += int(rng.integers(-max_shift, max_shift + 1))
+        left += int(rng.integers(-max_shift, max_shift + 1))
+    top = min(max(top, 0), size - side)
+    left = min(max(left, 0), size - side)
+    m[top : top + side, left : left + side] = 0
+    return m
+
+
+def bernoulli(size, rate, rng):
+    return (rng.random((size, size)) >= rate).astype(np.float32)
+
+
+def sample_mask(task, regime, size, rng):
+    """A training mask for the regime: reference = one fixed level, joint/dlnet = the whole range."""
+    if task == "inpaint":
+        if regime == "reference":
+            return square_hole(size, 32, 0, rng, centred=True)
+        return square_hole(size, int(rng.integers(1, 31)), 10, rng)
+    if regime == "reference":
+        return bernoulli(size, 0.75, rng)
+    return bernoulli(size, float(rng.uniform(0, 0.75)), rng)

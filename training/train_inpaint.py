@@ -1,0 +1,167 @@
+"""Train one 64x64 inpainting or interpolation model (one regime), time-budgeted and resumable.
+
+Regimes: reference (inpaint: s = 32 centred; interpolate: r = 75 %), joint (s in 1..30 with ±10 px
+shift / r in [0, 75 %], K = 1), dlnet (K = 5, fine-tuned from joint with --init).
+Data: half faces (train split), half scene crops (train/scenes + train/BSD400).
+
+    python3 training/train_inpaint.py --task inpaint --regime joint --budget 600 --run training/runs/inpaint-joint
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faces import SceneCrops, face_split, load_faces  # noqa: E402
+from inpaint_model import ContextEncoder, dlnet_masked  # noqa: E402
+from masks import sample_mask, square_hole, bernoulli  # noqa: E402
+from train_sr import git_commit, learning_rate  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "../../shared/data")
+GAMMA = {"inpaint": 1e-3, "interpolate": 1e-2}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--task", choices=("inpaint", "interpolate"), required=True)
+    p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
+    p.add_argument("--run", required=True)
+    p.add_argument("--init")
+    p.add_argument("--budget", type=float, required=True)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--K", type=int, default=None)
+    p.add_argument("--faces", default=os.path.join(SHARED, "train/faces"))
+    p.add_argument("--scenes", nargs="+", default=[os.path.join(SHARED, "train/scenes"), os.path.join(SHARED, "train/BSD400")])
+    p.add_argument("--max-faces", type=int, default=0, help="use at most this many training faces (0 = all)")
+    p.add_argument("--val-every", type=float, default=60.0)
+    p.add_argument("--ckpt-every", type=float, default=60.0)
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    return p.parse_args(argv)
+
+
+def masks_for(task, regime, n, rng, device):
+    return torch.from_numpy(np.stack([sample_mask(task, regime, 64, rng) for _ in range(n)]))[:, None].to(device)
+
+
+def validation_masks(task, n):
+    rng = np.random.default_rng(1234)
+    if task == "inpaint":
+        m = [square_hole(64, [10, 20, 30][i % 3], 10, rng) for i in range(n)]
+    else:
+        m = [bernoulli(64, [0.15, 0.45, 0.75][i % 3], rng) for i in range(n)]
+    return torch.from_numpy(np.stack(m))[:, None]
+
+
+def run_net(net, y, mask, K, gamma, create_graph):
+    if K == 1:
+        return net(y, mask)
+    with torch.enable_grad():
+        return dlnet_masked(net, y, mask, K=K, gamma=gamma, create_graph=create_graph)
+
+
+def psnr_batch(out, ref):
+    a = torch.round((out.clamp(-1, 1) + 1) * 127.5)
+    b = torch.round((ref + 1) * 127.5)
+    mse = (a - b).pow(2).flatten(1).mean(1).clamp(min=1e-10)
+    return (10 * torch.log10(255.0**2 / mse)).mean().item()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device(args.device)
+    K = args.K or (5 if args.regime == "dlnet" else 1)
+    gamma = GAMMA[args.task]
+    base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 2e-4)
+    os.makedirs(args.run, exist_ok=True)
+    ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
+
+    net = ContextEncoder().to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
+    state = {"step": 0, "elapsed": 0.0, "samples": 0}
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        net.load_state_dict(ck["params"])
+        opt.load_state_dict(ck["optimizer"])
+        state = ck["state"]
+        print(f"resumed at step {state['step']}", flush=True)
+    elif args.init:
+        net.load_state_dict(torch.load(args.init, map_location=device)["params"])
+    config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
+    with open(os.path.join(args.run, "config.json"), "w") as f:
+        json.dump(config, f, indent=1)
+
+    train_names, val_names, _ = face_split(args.faces)
+    if args.max_faces:
+        train_names = train_names[: args.max_faces]
+    faces = load_faces(args.faces, train_names).to(device)
+    val_faces = load_faces(args.faces, val_names).to(device)
+    val_masks = validation_masks(args.task, len(val_faces)).to(device)
+    scenes = SceneCrops(args.scenes, device)
+    gen = torch.Generator().manual_seed(args.seed + state["step"])
+    rng = np.random.default_rng(args.seed + state["step"])
+
+    def save():
+        tmp = ckpt_path + ".tmp"
+        torch.save({"params": net.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": config}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    def validate():
+        net.eval()
+        y = val_faces * val_masks
+        out = run_net(net, y, val_masks, K, gamma, False).detach()
+        comp = val_masks * val_faces + (1 - val_masks) * out
+        net.train()
+        return {"raw": psnr_batch(out, val_faces), "composite": psnr_batch(comp, val_faces)}
+
+    start = time.time() - state["elapsed"]
+    last_val = last_ckpt = time.time()
+    loss_sum, loss_n = 0.0, 0
+    while state["elapsed"] < args.budget:
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(base_lr, state["elapsed"] / args.budget)
+        half = args.batch // 2
+        idx = torch.randint(0, len(faces), (half,), generator=gen).to(device)
+        face_batch = faces[idx]
+        flip = torch.rand(half, generator=gen).to(device) < 0.5
+        face_batch = torch.where(flip[:, None, None, None], torch.flip(face_batch, [3]), face_batch)
+        x = torch.cat([face_batch, scenes.sample(args.batch - half, gen).to(device)])
+        mask = masks_for(args.task, args.regime, args.batch, rng, device)
+        out = run_net(net, x * mask, mask, K, gamma, True)
+        loss = (out - x).pow(2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        state["step"] += 1
+        state["samples"] += args.batch
+        loss_sum += loss.item()
+        loss_n += 1
+        now = time.time()
+        state["elapsed"] = now - start
+        done = state["elapsed"] >= args.budget
+        if now - last_val >= args.val_every or done:
+            entry = {"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
+                     "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9), "val_psnr": validate()}
+            with open(log_path, "a") as f:
+                f.write(json.dumps(entry) + "\n")
+            print(json.dumps(entry), flush=True)
+            loss_sum, loss_n = 0.0, 0
+            last_val = time.time()
+            start += last_val - now
+        if time.time() - last_ckpt >= args.ckpt_every or done:
+            save()
+            last_ckpt = time.time()
+    save()
+
+
+if __name__ == "__main__":
+    main()
