@@ -1,0 +1,166 @@
+/**
+ * Luma/chroma handling (DESIGN §5, §7). Super-resolution networks see only luma; chroma is
+ * upsampled bicubically. The conversion is MATLAB's rgb2ycbcr / ycbcr2rgb for double input:
+ * R, G, B and Y, Cb, Cr are all on the 0..1 scale (an 8-bit value / 255), so
+ *   Y  = (16  +  65.481 R + 128.553 G +  24.966 B) / 255
+ *   Cb = (128 −  37.797 R −  74.203 G + 112.000 B) / 255
+ *   Cr = (128 + 112.000 R −  93.786 G −  18.214 B) / 255
+ * and the inverse is the exact matrix inverse (computed once in float64). Grey images have no
+ * conversion: their luma is the grey value itself.
+ */
+import { createImage, type Image } from './image.js';
+
+/** MATLAB's rgb2ycbcr matrix, rows Y, Cb, Cr, acting on 0..1 RGB and giving 0..255 values. */
+const T: readonly (readonly number[])[] = [
+  [65.481, 128.553, 24.966],
+  [-37.797, -74.203, 112.0],
+  [112.0, -93.786, -18.214],
+];
+const OFFSET = [16, 128, 128] as const;
+
+function invert3(m: readonly (readonly number[])[]): number[][] {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m;
+  const A = e * i - f * h;
+  const B = -(d * i - f * g);
+  const C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  return [
+    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+  ];
+}
+
+/** Inverse of T: maps 0..255 (Y−16, Cb−128, Cr−128) back to 0..1 RGB. */
+const T_INV = invert3(T);
+
+/** One pixel, 0..1 RGB → 0..1 YCbCr (MATLAB convention). */
+export function rgbToYCbCr(r: number, g: number, b: number): [number, number, number] {
+  return [
+    (OFFSET[0] + T[0][0] * r + T[0][1] * g + T[0][2] * b) / 255,
+    (OFFSET[1] + T[1][0] * r + T[1][1] * g + T[1][2] * b) / 255,
+    (OFFSET[2] + T[2][0] * r + T[2][1] * g + T[2][2] * b) / 255,
+  ];
+}
+
+/** One pixel, 0..1 YCbCr → 0..1 RGB, the exact inverse of `rgbToYCbCr` (not clipped). */
+export function yCbCrToRgb(y: number, cb: number, cr: number): [number, number, number] {
+  const Y = y * 255 - OFFSET[0];
+  const Cb = cb * 255 - OFFSET[1];
+  const Cr = cr * 255 - OFFSET[2];
+  return [
+    T_INV[0][0] * Y + T_INV[0][1] * Cb + T_INV[0][2] * Cr,
+    T_INV[1][0] * Y + T_INV[1][1] * Cb + T_INV[1][2] * Cr,
+    T_INV[2][0] * Y + T_INV[2][1] * Cb + T_INV[2][2] * Cr,
+  ];
+}
+
+/** Planar luma/chroma of an image, each plane width × height, row-major, 0..1 scale. */
+export interface LumaPlanes {
+  readonly width: number;
+  readonly height: number;
+  /** Luma (colour images) or the grey value itself (grey images). */
+  readonly y: Float32Array;
+  /** Chroma; absent for grey images. */
+  readonly cb?: Float32Array;
+  readonly cr?: Float32Array;
+  /** Alpha, untouched; absent when the image has none. */
+  readonly alpha?: Float32Array;
+}
+
+/** Splits an image into luma, chroma (colour images only) and alpha planes. */
+export function splitLuma(image: Image): LumaPlanes {
+  const { width, height, channels, data } = image;
+  const n = width * height;
+  const y = new Float32Array(n);
+  const hasAlpha = channels === 2 || channels === 4;
+  const alpha = hasAlpha ? new Float32Array(n) : undefined;
+  if (channels <= 2) {
+    for (let p = 0; p < n; p++) {
+      y[p] = data[p * channels];
+      if (alpha) alpha[p] = data[p * channels + 1];
+    }
+    return { width, height, y, alpha };
+  }
+  const cb = new Float32Array(n);
+  const cr = new Float32Array(n);
+  for (let p = 0; p < n; p++) {
+    const o = p * channels;
+    const [Y, Cb, Cr] = rgbToYCbCr(data[o], data[o + 1], data[o + 2]);
+    y[p] = Y;
+    cb[p] = Cb;
+    cr[p] = Cr;
+    if (alpha) alpha[p] = data[o + 3];
+  }
+  return { width, height, y, cb, cr, alpha };
+}
+
+/** Inverse of `splitLuma`: grey (+alpha) when there is no chroma, RGB (+alpha) otherwise. Not clipped. */
+export function mergeLuma(planes: LumaPlanes): Image {
+  const { width, height, y, cb, cr, alpha } = planes;
+  const n = width * height;
+  for (const [name, plane] of Object.entries({ y, cb, cr, alpha })) {
+    if (plane !== undefined && plane.length !== n) {
+      throw new Error(`mergeLuma: plane ${name} has ${plane.length} values, expected ${width}×${height}.`);
+    }
+  }
+  if ((cb === undefined) !== (cr === undefined)) throw new Error('mergeLuma: cb and cr must both be given or both omitted.');
+  if (cb === undefined || cr === undefined) {
+    const image = createImage(width, height, alpha ? 2 : 1);
+    const c = image.channels;
+    for (let p = 0; p < n; p++) {
+      image.data[p * c] = y[p];
+      if (alpha) image.data[p * c + 1] = alpha[p];
+    }
+    return image;
+  }
+  const image = createImage(width, height, alpha ? 4 : 3);
+  const c = image.channels;
+  for (let p = 0; p < n; p++) {
+    const [r, g, b] = yCbCrToRgb(y[p], cb[p], cr[p]);
+    const o = p * c;
+    image.data[o] = r;
+    image.data[o + 1] = g;
+    image.data[o + 2] = b;
+    if (alpha) image.data[o + 3] = alpha[p];
+  }
+  return image;
+}
+
+/** The 8-bit level (integer 0..255, rounded and clipped) of a 0..1 value; NaN gives 0. */
+export function level8(v: number): number {
+  const q = Math.round(v * 255);
+  return q > 0 ? (q < 255 ? q : 255) : 0;
+}
+
+/** A copy of the image with every value rounded and clipped to 8 bits (still on the 0..1 scale). */
+export function quantize8(image: Image): Image {
+  const out = createImage(image.width, image.height, image.channels);
+  const src = image.data;
+  const dst = out.data;
+  for (let i = 0; i < src.length; i++) {
+    dst[i] = level8(src[i]) / 255; // NaN becomes 0 rather than propagating into files
+  }
+  return out;
+}
+
+/**
+ * Evaluation luma on the 0..255 scale (DESIGN §7): the image is first rounded and clipped to
+ * 8 bits, then Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 with R, G, B on 0..255 (not
+ * rounded again); grey images give their 8-bit grey value. Alpha is ignored.
+ */
+export function evalLuma255(image: Image): Float32Array {
+  const { width, height, channels, data } = image;
+  const n = width * height;
+  const out = new Float32Array(n);
+  const q = level8;
+  if (channels <= 2) {
+    for (let p = 0; p < n; p++) out[p] = q(data[p * channels]);
+    return out;
+  }
+  for (let p = 0; p < n; p++) {
+    const o = p * channels;
+    out[p] = 16 + (T[0][0] * q(data[o]) + T[0][1] * q(data[o + 1]) + T[0][2] * q(data[o + 2])) / 255;
+  }
+  return out;
+}
