@@ -55,20 +55,26 @@ class PatchSampler:
         """batch x 1 x size x size patches (images smaller than size are skipped)."""
         out = []
         while len(out) < batch:
-            i = int(torch.multinomial(self.areas, 1, generator=self.gen))
-            im = self.images[i]
-            h, w = im.shape[1:]
-            if h < size or w < size:
-                continue
-            top = int(torch.randint(0, h - size + 1, (1,), generator=self.gen))
-            left = int(torch.randint(0, w - size + 1, (1,), generator=self.gen))
-            p = im[:, top : top + size, left : left + size]
-            r = int(torch.randint(0, 8, (1,), generator=self.gen))
-            if r & 1:
-                p = torch.flip(p, [2])
-            if r & 2:
-                p = torch.flip(p, [1])
-            if r & 4:
-                p = p.transpose(1, 2)
-            out.append(p)
+            picks = torch.multinomial(self.areas, batch, replacement=True, generator=self.gen).tolist()
+            offsets = torch.rand(batch, 2, generator=self.gen).tolist()
+            flips = torch.randint(0, 8, (batch,), generator=self.gen).tolist()
+            for i, (fy, fx), r in zip(picks, offsets, flips):
+                if len(out) < batch:
+                    self._crop(out, self.images[i], size, fy, fx, r)
         return torch.stack(out)
+
+    @staticmethod
+    def _crop(out, im, size, fy, fx, r):
+        h, w = im.shape[1:]
+        if h < size or w < size:
+            return
+        top = int(fy * (h - size + 1))
+        left = int(fx * (w - size + 1))
+        p = im[:, top : top + size, left : left + size]
+        if r & 1:
+            p = torch.flip(p, [2])
+        if r & 2:
+            p = torch.flip(p, [1])
+        if r & 4:
+            p = p.transpose(1, 2)
+        out.append(p)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# GPU recipe: every model family at once on one GPU, inside one 10-minute command.
+#   bash training/gpu/train_all.sh DATA OUT [BUDGET_SECONDS]
+# DATA is the folder made by training/gpu/pack_data.py; OUT receives at most 8 files (pack.py).
+# Runs concurrently: for each SR scale, reference (bicubic, K=1) and, conditioned and blind,
+# joint (K=1) then DL-Net (K=5, from joint); for inpainting and interpolation, reference and
+# joint then DL-Net. Each regime chain gets the same training budget. A watchdog stops everything
+# at the deadline; checkpoints are written every minute, so a stopped run still packs.
+# Smoke test on a CPU: SR_ARGS="--depth 3 --width 8 --batch 4" IP_ARGS="--batch 4 --max-faces 50" DEVICE=cpu ...
+set -u
+DATA=$1
+OUT=$2
+B=${3:-380}
+RUNS=${RUNS:-/tmp/dlnet-runs}
+SR_ARGS=${SR_ARGS:-}
+IP_ARGS=${IP_ARGS:-}
+DEVICE_ARG=${DEVICE:+--device $DEVICE}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$RUNS" "$OUT"
+export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+J=$((B * 7 / 10))
+D=$((B - J))
+DEADLINE=$(($(date +%s) + B + ${SLACK:-100}))
+PY=${PY:-python3}
+(nvidia-smi -L || true) 2>&1 | head -2
+
+sr() { $PY "$HERE/train_sr.py" --data "$DATA/T91" "$DATA/BSD400" --val "$DATA/Set5" --threads 1 $DEVICE_ARG $SR_ARGS "$@"; }
+ip() { $PY "$HERE/train_inpaint.py" --faces "$DATA/faces" --scenes "$DATA/scenes" "$DATA/BSD400" --threads 1 $DEVICE_ARG $IP_ARGS "$@"; }
+
+for t in 2 3 4; do
+  sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" >"$RUNS/sr-x$t-reference.out" 2>&1 &
+  for v in cond blind; do
+    flag=""
+    [ "$v" = blind ] && flag=--blind
+    (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" &&
+      sr --scale "$t" --regime dlnet $flag --init "$RUNS/sr-x$t-$v-joint/checkpoint.pt" --budget "$D" --run "$RUNS/sr-x$t-$v-dlnet") >"$RUNS/sr-x$t-$v.out" 2>&1 &
+  done
+done
+for task in inpaint interpolate; do
+  ip --task "$task" --regime reference --budget "$B" --run "$RUNS/$task-reference" >"$RUNS/$task-reference.out" 2>&1 &
+  (ip --task "$task" --regime joint --budget "$J" --run "$RUNS/$task-joint" &&
+    ip --task "$task" --regime dlnet --init "$RUNS/$task-joint/checkpoint.pt" --budget "$D" --run "$RUNS/$task-dlnet") >"$RUNS/$task.out" 2>&1 &
+done
+
+while [ "$(date +%s)" -lt "$DEADLINE" ] && [ -n "$(jobs -rp)" ]; do
+  sleep 5
+done
+echo "training phase over at $(date +%T); still running: $(jobs -rp | wc -l)"
+pkill -f train_sr.py
+pkill -f train_inpaint.py
+wait
+for task in inpaint interpolate; do
+  ls "$RUNS"/$task-*/checkpoint.pt >/dev/null 2>&1 &&
+    timeout "${EVAL_TIMEOUT:-60}" $PY "$HERE/eval_inpaint.py" --task "$task" --faces "$DATA/faces" $DEVICE_ARG ${EVAL_ARGS:-} \
+      --masks "$RUNS/masks_$task.npz" --models "$RUNS"/$task-*/checkpoint.pt --json "$OUT/eval_$task.json" 2>&1 | grep -v '^/' | tail -3
+done
+$PY "$HERE/gpu/pack.py" "$RUNS" "$OUT"
+for f in "$RUNS"/*/log.jsonl; do echo "$(basename "$(dirname "$f")"): $(tail -1 "$f" | cut -c1-300)"; done
+ls -la "$OUT"
