@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { UserError } from '../../src/engine/image.js';
+import { describeBackend, initBackend, selectBackend, tf } from '../../src/engine/backend.js';
+
+const realImport = (specifier: string): Promise<unknown> => import(specifier);
+const notInstalled = (specifier: string): boolean => !specifier.startsWith('@tensorflow/tfjs-node');
+
+test('falls back to wasm and says why each native backend was skipped', async () => {
+  const report = await selectBackend('auto', realImport, notInstalled);
+  assert.equal(report.name, 'wasm');
+  assert.deepEqual(report.skipped, [
+    { name: '@tensorflow/tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed.' },
+    { name: '@tensorflow/tfjs-node', reason: '@tensorflow/tfjs-node is not installed.' },
+  ]);
+  assert.equal(tf.getBackend(), 'wasm');
+  assert.match(describeBackend(report), /^wasm \(WebAssembly/);
+});
+
+test('an installed native package that fails to load is reported with its error', async () => {
+  const broken = async (specifier: string): Promise<unknown> => {
+    if (specifier.startsWith('@tensorflow/tfjs-node')) throw new Error('libtensorflow.so.2: cannot open shared object file\nmore');
+    return realImport(specifier);
+  };
+  const report = await selectBackend('auto', broken, () => true);
+  assert.equal(report.name, 'wasm');
+  assert.equal(
+    report.skipped[0].reason,
+    '@tensorflow/tfjs-node-gpu is installed but could not be loaded (libtensorflow.so.2: cannot open shared object file).',
+  );
+});
+
+test("'tensorflow' without a native backend is a UserError; 'wasm' skips native", async () => {
+  await assert.rejects(selectBackend('tensorflow', realImport, notInstalled), (error: unknown) => {
+    assert.ok(error instanceof UserError);
+    assert.match(error.message, /^The native TensorFlow backend is not available \(.*not installed\); use --backend wasm or auto\.$/);
+    return true;
+  });
+  const report = await selectBackend('wasm', realImport, () => true);
+  assert.equal(report.name, 'wasm');
+});
+
+test('initBackend is idempotent, never picks the JS cpu backend, and gradients work', async () => {
+  const a = await initBackend('auto');
+  const b = await initBackend('auto');
+  assert.equal(a, b);
+  assert.notEqual(tf.getBackend(), 'cpu');
+  const before = tf.memory().numTensors;
+  const w = tf.randomNormal([3, 3, 2, 2], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const x = tf.randomNormal([1, 6, 6, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.square(tf.conv2d(input as tf.Tensor4D, w, 1, 'same')));
+  const g = tf.grad(loss)(x);
+  assert.deepEqual(g.shape, [1, 6, 6, 2]);
+  // d/dx sum(conv(x)^2) = 2 conv^T(conv(x)); check one finite difference at the centre
+  const f = (input: tf.Tensor4D): number => tf.tidy(() => loss(input).dataSync()[0]);
+  const eps = 1e-2;
+  const bump = tf.tidy(() => tf.add(x, tf.scatterND([[0, 3, 3, 1]], [eps], [1, 6, 6, 2]))) as tf.Tensor4D;
+  const numeric = (f(bump) - f(x)) / eps;
+  const analytic = g.dataSync()[(3 * 6 + 3) * 2 + 1];
+  assert.ok(Math.abs(numeric - analytic) < 0.05 * Math.max(1, Math.abs(analytic)), `${numeric} vs ${analytic}`);
+  tf.dispose([w, x, g, bump]);
+  assert.equal(tf.memory().numTensors, before);
+});
