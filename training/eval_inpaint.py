@@ -105,7 +105,7 @@ def main():
         masks = {s: m[: args.limit] for s, m in masks.items()}
     results = {}
     for path in args.models:
-        ck = torch.load(path, map_location=args.device)
+        ck = torch.load(path, map_location=args.device, weights_only=False)
         net = ContextEncoder().to(args.device)
         net.load_state_dict(ck["params"])
         cfg = ck["config"]

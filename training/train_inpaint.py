@@ -89,13 +89,13 @@ def main(argv=None):
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device)
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         net.load_state_dict(ck["params"])
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         print(f"resumed at step {state['step']}", flush=True)
     elif args.init:
-        net.load_state_dict(torch.load(args.init, map_location=device)["params"])
+        net.load_state_dict(torch.load(args.init, map_location=device, weights_only=False)["params"])
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(config, f, indent=1)

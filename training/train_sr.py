@@ -114,7 +114,7 @@ def main(argv=None):
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     K = args.K or (5 if args.regime == "dlnet" else 1)
-    base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 2e-4)
+    base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 3e-4)
     os.makedirs(args.run, exist_ok=True)
     ckpt_path = os.path.join(args.run, "checkpoint.pt")
     log_path = os.path.join(args.run, "log.jsonl")
@@ -124,13 +124,13 @@ def main(argv=None):
     opt = torch.optim.Adam(net.parameters(), lr=base_lr)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device)
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         net.load_state_dict(ck["params"])
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         print(f"resumed {ckpt_path} at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
     elif args.init:
-        ck = torch.load(args.init, map_location=device)
+        ck = torch.load(args.init, map_location=device, weights_only=False)
         net.load_state_dict(ck["params"])
         print(f"initialised from {args.init}", flush=True)
     config = {k: v for k, v in vars(args).items()}

@@ -17,7 +17,7 @@ def load(run):
     path = os.path.join(run, "checkpoint.pt")
     if not os.path.exists(path):
         return None
-    ck = torch.load(path, map_location="cpu")
+    ck = torch.load(path, map_location="cpu", weights_only=False)
     return {"params": ck["params"], "config": ck["config"], "state": ck["state"]}
 
 
