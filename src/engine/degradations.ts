@@ -1,0 +1,227 @@
+/**
+ * DESIGN §3 degradations on plain float arrays: used to synthesise degraded inputs, to upsample
+ * (the SR network's bicubic skip), and as the reference the tf operators (degradations-tf.ts) are
+ * tested against. Everything is separable and linear; rounding to 8 bits happens only in degradeSr.
+ */
+import { createImage, UserError, type Image, type Mask } from './image.js';
+
+export type Scale = 2 | 3 | 4;
+
+/** Keys cubic convolution kernel, a = −0.5 (MATLAB imresize). */
+export function cubic(x: number): number {
+  const a = -0.5;
+  const s = Math.abs(x);
+  if (s <= 1) return (a + 2) * s ** 3 - (a + 3) * s ** 2 + 1;
+  if (s < 2) return a * s ** 3 - 5 * a * s ** 2 + 8 * a * s - 4 * a;
+  return 0;
+}
+
+export interface Taps {
+  /** Offset of the first tap from t·i (downscale) or from m (upscale). */
+  first: number;
+  weights: number[];
+}
+
+/** imresize(x, 1/t) along one axis: output i reads inputs t·i + first + n, n = 0..len−1. */
+export function bicubicDownTaps(t: number): Taps {
+  const centre = 0.5 * t - 0.5;
+  let lo = Math.ceil(centre - 2 * t);
+  let hi = Math.floor(centre + 2 * t);
+  // Zero taps are dropped only at the ends: for odd t the kernel has interior zeros.
+  while (cubic((centre - lo) / t) === 0) lo++;
+  while (cubic((centre - hi) / t) === 0) hi--;
+  const weights: number[] = [];
+  for (let j = lo; j <= hi; j++) weights.push(cubic((centre - j) / t) / t);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  return { first: lo, weights: weights.map((w) => w / sum) };
+}
+
+/** imresize(x, t) along one axis: output t·m + p reads inputs m−2..m+2 with phases[p]. */
+export function bicubicUpPhases(t: number): number[][] {
+  const phases: number[][] = [];
+  for (let p = 0; p < t; p++) {
+    const d = (p + 0.5) / t - 0.5;
+    const w = [-2, -1, 0, 1, 2].map((k) => cubic(d - k));
+    const sum = w.reduce((a, b) => a + b, 0);
+    phases.push(w.map((v) => v / sum));
+  }
+  return phases;
+}
+
+/** 1-D factor of the 15×15 Gaussian of standard deviation u, normalised to sum 1. */
+export function gaussianTaps(u: number): number[] {
+  const g: number[] = [];
+  for (let k = -7; k <= 7; k++) g.push(Math.exp(-(k * k) / (2 * u * u)));
+  const sum = g.reduce((a, b) => a + b, 0);
+  return g.map((v) => v / sum);
+}
+
+/** Symmetric border that repeats the edge pixel (…, x1, x0 | x0, x1, …), periodic with 2n. */
+export function mirrorIndex(j: number, n: number): number {
+  const period = 2 * n;
+  const m = ((j % period) + period) % period;
+  return m < n ? m : period - 1 - m;
+}
+
+export function clampIndex(j: number, n: number): number {
+  return j < 0 ? 0 : j >= n ? n - 1 : j;
+}
+
+type IndexMap = (j: number, n: number) => number;
+
+/**
+ * out(o) = Σ_n w[phase][n] · in(map(stride·base(o) + first + n)), along rows (axis 0) or columns.
+ * `phases` has one weight list per output phase (one for downscaling); output length outLen.
+ */
+function resampleAxis(
+  src: Image,
+  axis: 0 | 1,
+  outLen: number,
+  taps: (o: number) => { start: number; weights: number[] },
+  map: IndexMap,
+): Image {
+  const { width, height, channels: c } = src;
+  const outW = axis === 1 ? outLen : width;
+  const outH = axis === 0 ? outLen : height;
+  const dst = createImage(outW, outH, src.channels);
+  const inLen = axis === 0 ? height : width;
+  for (let o = 0; o < outLen; o++) {
+    const { start, weights } = taps(o);
+    const idx = weights.map((_, n) => map(start + n, inLen));
+    if (axis === 0) {
+      const row = o * outW * c;
+      for (let n = 0; n < weights.length; n++) {
+        const w = weights[n];
+        const srcRow = idx[n] * width * c;
+        for (let i = 0; i < width * c; i++) dst.data[row + i] += w * src.data[srcRow + i];
+      }
+    } else {
+      for (let y = 0; y < height; y++) {
+        const srcRow = y * width * c;
+        const dstPix = (y * outW + o) * c;
+        for (let n = 0; n < weights.length; n++) {
+          const w = weights[n];
+          const s = srcRow + idx[n] * c;
+          for (let k = 0; k < c; k++) dst.data[dstPix + k] += w * src.data[s + k];
+        }
+      }
+    }
+  }
+  return dst;
+}
+
+export function cropToMultiple(image: Image, t: number): Image {
+  const w = image.width - (image.width % t);
+  const h = image.height - (image.height % t);
+  if (w === image.width && h === image.height) return image;
+  if (w === 0 || h === 0) throw new UserError(`The image is smaller than the scale factor ${t}.`);
+  const out = createImage(w, h, image.channels);
+  const c = image.channels;
+  for (let y = 0; y < h; y++) out.data.set(image.data.subarray(y * image.width * c, (y * image.width + w) * c), y * w * c);
+  return out;
+}
+
+/** Bicubic imresize(x, 1/t); the image must already be a multiple of t. */
+export function bicubicDownscale(image: Image, t: number): Image {
+  const { first, weights } = bicubicDownTaps(t);
+  const taps = (o: number) => ({ start: t * o + first, weights });
+  const rows = resampleAxis(image, 0, image.height / t, taps, mirrorIndex);
+  return resampleAxis(rows, 1, image.width / t, taps, mirrorIndex);
+}
+
+/** (k_u ∗ x)↓t with replicated borders, keeping pixels (t·i, t·j). */
+export function gaussianDownscale(image: Image, t: number, u: number): Image {
+  const weights = gaussianTaps(u);
+  const taps = (o: number) => ({ start: t * o - 7, weights });
+  const rows = resampleAxis(image, 0, image.height / t, taps, clampIndex);
+  return resampleAxis(rows, 1, image.width / t, taps, clampIndex);
+}
+
+/** Bicubic imresize(x, t) (MATLAB semantics, no antialiasing when enlarging). */
+export function bicubicUpscaleImage(image: Image, t: number): Image {
+  const phases = bicubicUpPhases(t);
+  const taps = (o: number) => ({ start: Math.floor(o / t) - 2, weights: phases[o % t] });
+  const rows = resampleAxis(image, 0, image.height * t, taps, mirrorIndex);
+  return resampleAxis(rows, 1, image.width * t, taps, mirrorIndex);
+}
+
+/** The linear SR operator W (no rounding): bicubic for u = 0, Gaussian + ↓t otherwise. */
+export function srOperator(image: Image, t: number, u: number): Image {
+  return u === 0 ? bicubicDownscale(image, t) : gaussianDownscale(image, t, u);
+}
+
+export function quantizeTo8(image: Image): Image {
+  const out = createImage(image.width, image.height, image.channels);
+  for (let i = 0; i < image.data.length; i++) out.data[i] = Math.min(255, Math.max(0, Math.round(image.data[i] * 255))) / 255;
+  return out;
+}
+
+export function checkSrParams(scale: number, blur: number): asserts scale is Scale {
+  if (scale !== 2 && scale !== 3 && scale !== 4) throw new UserError(`The scale must be 2, 3 or 4, not ${scale}.`);
+  if (!(blur >= 0 && blur <= 3)) throw new UserError(`The blur width must be between 0 and 3, not ${blur}.`);
+}
+
+/** DESIGN §3 super-resolution degradation: crop to a multiple of t, W, round and clip to 8 bits. */
+export function degradeSr(image: Image, scale: Scale, blur: number): Image {
+  checkSrParams(scale, blur);
+  return quantizeTo8(srOperator(cropToMultiple(image, scale), scale, blur));
+}
+
+/** Small, fast, seedable PRNG (mulberry32) so degradations are reproducible from --seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function fullMask(width: number, height: number): Mask {
+  return { width, height, data: new Uint8Array(width * height).fill(1) };
+}
+
+/**
+ * One square hole of `side` px centred with a random shift of up to ±maxShift px per axis, kept
+ * inside the image (DESIGN §3). 1 = observed, 0 = missing.
+ */
+export function squareHoleMask(width: number, height: number, side: number, maxShift: number, seed: number): Mask {
+  if (!(side >= 1) || side > Math.min(width, height)) {
+    throw new UserError(`The hole side must be between 1 and ${Math.min(width, height)} px, not ${side}.`);
+  }
+  const rand = seededRandom(seed);
+  const shift = () => Math.floor(rand() * (2 * maxShift + 1)) - maxShift;
+  const top = Math.min(Math.max(Math.floor((height - side) / 2) + shift(), 0), height - side);
+  const left = Math.min(Math.max(Math.floor((width - side) / 2) + shift(), 0), width - side);
+  const mask = fullMask(width, height);
+  for (let y = top; y < top + side; y++) mask.data.fill(0, y * width + left, y * width + left + side);
+  return mask;
+}
+
+/** Each pixel missing independently with probability `rate` (DESIGN §3, r in [0, 0.75]). */
+export function bernoulliMask(width: number, height: number, rate: number, seed: number): Mask {
+  if (!(rate >= 0 && rate <= 0.75)) throw new UserError(`The missing fraction must be between 0 and 0.75, not ${rate}.`);
+  const rand = seededRandom(seed);
+  const mask = fullMask(width, height);
+  for (let i = 0; i < mask.data.length; i++) mask.data[i] = rand() < rate ? 0 : 1;
+  return mask;
+}
+
+/** y = M ⊙ x: missing pixels set to 0 in every channel except alpha, which is kept. */
+export function applyMask(image: Image, mask: Mask): Image {
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new UserError(
+      `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`,
+    );
+  }
+  const out = createImage(image.width, image.height, image.channels);
+  out.data.set(image.data);
+  const c = image.channels;
+  const colour = c === 2 || c === 4 ? c - 1 : c;
+  for (let p = 0; p < mask.data.length; p++) {
+    if (mask.data[p] === 0) for (let k = 0; k < colour; k++) out.data[p * c + k] = 0;
+  }
+  return out;
+}

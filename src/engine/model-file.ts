@@ -1,0 +1,153 @@
+/**
+ * Model files (DESIGN §6): resources/models/<id>/model.json + one little-endian float32 weights
+ * file. The loader checks the format version, the weights' byte count and sha256, and every
+ * tensor's shape against what the backbone's hyper-parameters imply, and refuses a mismatch
+ * with one sentence naming the model.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from './image.js';
+
+export const MODEL_FORMAT = 'dlnet-studio-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  /** HWIO conv kernel, HWOI transposed-conv kernel, C vector, CIO channel-wise matrix… */
+  layout: string;
+}
+
+export interface SrBackbone {
+  type: 'vdsr-lr';
+  depth: number;
+  width: number;
+  /** Whether g also takes the degradation maps (u/3, bicubic flag). */
+  conditioned: boolean;
+}
+
+export interface ContextEncoderBackbone {
+  type: 'context-encoder';
+  size: number;
+  feedMask: boolean;
+}
+
+export interface DLNetRecord {
+  K: number;
+  gamma: number;
+  beta1: number;
+  beta2: number;
+}
+
+export interface ModelJson {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  id: string;
+  name: string;
+  task: 'sr' | 'inpaint' | 'interpolate';
+  scale?: 2 | 3 | 4;
+  backbone: SrBackbone | ContextEncoderBackbone;
+  dlnet: DLNetRecord | null;
+  color: Record<string, string>;
+  weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
+  tensors: TensorEntry[];
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+}
+
+export interface LoadedWeights {
+  json: ModelJson;
+  dir: string;
+  tensors: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+function fail(dir: string, why: string): never {
+  throw new UserError(`The model in ${dir} cannot be used: ${why}.`, 'bad-model');
+}
+
+export async function readModelJson(dir: string): Promise<ModelJson> {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(dir, code === 'ENOENT' ? 'model.json is missing' : 'model.json is not valid JSON');
+  }
+  if (json.format !== MODEL_FORMAT) fail(dir, `model.json is not a ${MODEL_FORMAT} file`);
+  if (json.formatVersion !== MODEL_FORMAT_VERSION) {
+    fail(dir, `its format version ${json.formatVersion} is not the supported ${MODEL_FORMAT_VERSION}`);
+  }
+  return json;
+}
+
+/** The tensor names and shapes a backbone's hyper-parameters imply, in file order. */
+export function expectedTensors(json: ModelJson): TensorEntry[] {
+  const b = json.backbone;
+  if (b.type === 'vdsr-lr') {
+    const t = json.scale ?? 0;
+    const list: TensorEntry[] = [];
+    for (let i = 0; i < b.depth; i++) {
+      const inC = i === 0 ? (b.conditioned ? 3 : 1) : b.width;
+      list.push({ name: `g.${i}.kernel`, shape: [3, 3, inC, b.width], layout: 'HWIO' });
+      list.push({ name: `g.${i}.bias`, shape: [b.width], layout: 'C' });
+    }
+    list.push({ name: 'out.kernel', shape: [3, 3, b.width, t * t], layout: 'HWIO' });
+    list.push({ name: 'out.bias', shape: [t * t], layout: 'C' });
+    return list;
+  }
+  const enc = [b.feedMask ? 4 : 3, 64, 128, 256, 512];
+  const list: TensorEntry[] = [];
+  for (let i = 0; i < 4; i++) {
+    list.push({ name: `enc.${i}.kernel`, shape: [4, 4, enc[i], enc[i + 1]], layout: 'HWIO' });
+    list.push({ name: `enc.${i}.bias`, shape: [enc[i + 1]], layout: 'C' });
+  }
+  const code = (b.size / 16) ** 2;
+  list.push({ name: 'fc.weight', shape: [512, code, code], layout: 'CIO' });
+  list.push({ name: 'fc.bias', shape: [512, code], layout: 'CO' });
+  const dec = [512, 256, 128, 64, 3];
+  for (let i = 0; i < 4; i++) {
+    const name = i < 3 ? `dec.${i}` : 'out';
+    list.push({ name: `${name}.kernel`, shape: [4, 4, dec[i + 1], dec[i]], layout: 'HWOI' });
+    list.push({ name: `${name}.bias`, shape: [dec[i + 1]], layout: 'C' });
+  }
+  return list;
+}
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+export async function loadWeights(dir: string): Promise<LoadedWeights> {
+  const json = await readModelJson(dir);
+  const expected = expectedTensors(json);
+  if (json.tensors.length !== expected.length) {
+    fail(dir, `it lists ${json.tensors.length} tensors where its backbone needs ${expected.length}`);
+  }
+  json.tensors.forEach((entry, i) => {
+    const want = expected[i];
+    if (entry.name !== want.name || !sameShape(entry.shape, want.shape) || entry.layout !== want.layout) {
+      fail(dir, `tensor ${entry.name} is [${entry.shape}] ${entry.layout} where ${want.name} [${want.shape}] ${want.layout} is expected`);
+    }
+  });
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path.join(dir, json.weights.file));
+  } catch {
+    fail(dir, `its weights file ${json.weights.file} is missing`);
+  }
+  const total = expected.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  if (bytes.length !== total * 4 || bytes.length !== json.weights.bytes) {
+    fail(dir, `its weights file holds ${bytes.length} bytes where ${total * 4} are expected`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== json.weights.sha256) fail(dir, 'the sha256 of its weights does not match model.json (the file is damaged or was changed)');
+  const all = new Float32Array(total);
+  for (let i = 0; i < total; i++) all[i] = bytes.readFloatLE(i * 4);
+  const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
+  let offset = 0;
+  for (const e of expected) {
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    tensors.set(e.name, { shape: e.shape, data: all.subarray(offset, offset + n) });
+    offset += n;
+  }
+  return { json, dir, tensors };
+}

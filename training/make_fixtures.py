@@ -1,0 +1,116 @@
+"""Write the parity fixtures the TypeScript tests check the engine against (tests/fixtures/).
+
+degradations.json: a small deterministic image and its W outputs (bicubic and Gaussian, t = 2..4)
+and bicubic upscales, from training/degradations.py.
+parity-<id>.json: a small input, and x̂_1..x̂_K with L(z_k) from PyTorch for the exported model <id>.
+Float arrays are base64 of little-endian float32, row-major NHWC (channels last), like the engine.
+
+    python3 training/make_fixtures.py --model resources/models/sr-x3 --checkpoint <pack or ckpt> [--entry name]
+"""
+import argparse
+import base64
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from degradations import bicubic_up, sr_degrade  # noqa: E402
+
+FIXTURES = os.path.join(HERE, "../tests/fixtures")
+
+
+def b64(t):
+    a = t.detach().cpu().float()
+    if a.dim() == 4:
+        a = a.permute(0, 2, 3, 1)  # NCHW -> NHWC
+    return base64.b64encode(np.ascontiguousarray(a.numpy(), dtype="<f4").tobytes()).decode()
+
+
+def test_image(h, w, c=1, seed=0):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = 0.5 + 0.3 * np.sin(xx / 2.3) * np.cos(yy / 3.1)
+    img = np.stack([base + 0.1 * rng.standard_normal((h, w)) for _ in range(c)])
+    return torch.from_numpy(np.clip(img, 0, 1).astype(np.float32))[None].double()
+
+
+def degradations_fixture():
+    x = test_image(25, 37)
+    out = {"input": {"shape": [1, 25, 37, 1], "data": b64(x)}, "down": [], "up": []}
+    for t in (2, 3, 4):
+        xc = x[..., : 25 - 25 % t, : 37 - 37 % t]
+        for u in (0.0, 0.7, 1.3, 2.6):
+            y = sr_degrade(xc, t, u)
+            out["down"].append({"scale": t, "blur": u, "shape": [1, *y.shape[2:], 1], "data": b64(y)})
+        up = bicubic_up(x[..., :7, :9], t)
+        out["up"].append({"scale": t, "inputShape": [1, 7, 9, 1], "shape": [1, *up.shape[2:], 1], "data": b64(up)})
+    return out
+
+
+def load_entry(path, entry):
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    return ck[entry] if entry else ck
+
+
+def sr_parity(model_json, entry):
+    from sr_model import SRNet, dlnet_sr
+
+    cfg = entry["config"]
+    net = SRNet(cfg["scale"], cfg["depth"], cfg["width"], conditioned=not cfg["blind"]).double()
+    net.load_state_dict({k: v.double() for k, v in entry["params"].items()})
+    net.eval()
+    cases = []
+    for blur in (0.0, 1.7):
+        y = test_image(11, 14, seed=1)
+        trace = []
+        K = model_json["dlnet"]["K"] if model_json["dlnet"] else 1
+        gamma = model_json["dlnet"]["gamma"] if model_json["dlnet"] else 0.0
+        with torch.enable_grad():
+            dlnet_sr(net, y, torch.tensor([blur], dtype=torch.float64), K=K, gamma=gamma, trace=trace)
+        cases.append({"blur": blur, "input": {"shape": [1, 11, 14, 1], "data": b64(y)},
+                      "steps": [{"k": k, "likelihood": float(l[0]), "shape": [1, *x.shape[2:], 1], "data": b64(x)} for k, x, l in trace]})
+    return cases
+
+
+def masked_parity(model_json, entry):
+    from inpaint_model import ContextEncoder, dlnet_masked
+    from masks import bernoulli, square_hole
+
+    net = ContextEncoder().double()
+    net.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in entry["params"].items()})
+    net.eval()
+    rng = np.random.default_rng(5)
+    mask = square_hole(64, 20, 10, rng) if model_json["task"] == "inpaint" else bernoulli(64, 0.5, rng)
+    m = torch.from_numpy(mask).double()[None, None]
+    x = test_image(64, 64, 3, seed=2) * 2 - 1
+    y = x * m
+    trace = []
+    with torch.enable_grad():
+        dlnet_masked(net, y, m, K=model_json["dlnet"]["K"], gamma=model_json["dlnet"]["gamma"], trace=trace)
+    return [{"input": {"shape": [1, 64, 64, 3], "data": b64(y)}, "mask": {"shape": [1, 64, 64, 1], "data": b64(m)},
+             "steps": [{"k": k, "likelihood": float(l[0]), "shape": [1, 64, 64, 3], "data": b64(xh)} for k, xh, l in trace]}]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="an exported model folder")
+    p.add_argument("--checkpoint")
+    p.add_argument("--entry")
+    args = p.parse_args()
+    os.makedirs(FIXTURES, exist_ok=True)
+    with open(os.path.join(FIXTURES, "degradations.json"), "w") as f:
+        json.dump(degradations_fixture(), f)
+    if args.model:
+        model_json = json.load(open(os.path.join(args.model, "model.json")))
+        entry = load_entry(args.checkpoint, args.entry)
+        cases = sr_parity(model_json, entry) if model_json["task"] == "sr" else masked_parity(model_json, entry)
+        with open(os.path.join(FIXTURES, f"parity-{model_json['id']}.json"), "w") as f:
+            json.dump({"model": model_json["id"], "sha256": model_json["weights"]["sha256"], "cases": cases}, f)
+
+
+if __name__ == "__main__":
+    main()
