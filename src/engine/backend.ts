@@ -156,6 +156,7 @@ export async function selectBackend(
 }
 
 const initialised = new Map<BackendPreference, Promise<BackendReport>>();
+let lastPreference: BackendPreference | undefined;
 
 /**
  * Initialises the compute backend once per preference and returns what was chosen and why the
@@ -163,6 +164,7 @@ const initialised = new Map<BackendPreference, Promise<BackendReport>>();
  * re-activates that backend if another preference switched away from it in between).
  */
 export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendReport> {
+  lastPreference = preference;
   let pending = initialised.get(preference);
   if (pending === undefined) {
     pending = selectBackend(preference);
@@ -173,6 +175,15 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
   const active = report.name === 'wasm' ? 'wasm' : 'tensorflow';
   if (tf.getBackend() !== active) await tf.setBackend(active);
   return report;
+}
+
+/**
+ * The backend the caller (CLI flag, app setting) chose, initialised on first use with 'auto'.
+ * Engine code that needs tf should call this, not initBackend, so it never overrides the
+ * user's choice.
+ */
+export function ensureBackend(): Promise<BackendReport> {
+  return initBackend(lastPreference ?? 'auto');
 }
 
 /** One line for logs and the CLI: "wasm (WebAssembly with SIMD, 1 thread)". */

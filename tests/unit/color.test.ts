@@ -61,10 +61,13 @@ test('quantize8 rounds and clips to 8-bit levels', () => {
   assert.equal(level8(NaN), 0);
 });
 
-test('evalLuma255 uses rounded 8-bit RGB and the 16 + (...)/255 formula', () => {
-  const image = createImage(2, 1, 3);
-  image.data.set([1, 1, 1, 100.4 / 255, 50.6 / 255, 0.2 / 255]);
+test('evalLuma255: rounded 8-bit RGB, Y = 16 + (...)/255 rounded like MATLAB uint8 rgb2ycbcr', () => {
+  const image = createImage(3, 1, 3);
+  image.data.set([1, 1, 1, 100.4 / 255, 50.6 / 255, 0.2 / 255, 0, 0, 1]);
   const y = evalLuma255(image);
-  close(y[0], 235, 1e-4);
-  close(y[1], 16 + (65.481 * 100 + 128.553 * 51 + 24.966 * 0) / 255, 1e-4);
+  assert.equal(y[0], 235);
+  // 16 + (65.481·100 + 128.553·51)/255 = 67.389… → 67
+  assert.equal(y[1], Math.round(16 + (65.481 * 100 + 128.553 * 51) / 255));
+  assert.equal(y[1], 67);
+  assert.equal(y[2], 41); // 16 + 24.966 = 40.966 → 41
 });

@@ -30,8 +30,8 @@ test('psnrLuma shaves the border and rounds to 8 bits first', () => {
 test('psnrLuma on colour uses Y, not RGB', () => {
   const a = createImage(1, 1, 3);
   const b = createImage(1, 1, 3);
-  b.data.set([1, 0, 0]); // Y differs by 65.481 → MSE = 65.481²
-  assert.ok(Math.abs(psnrLuma(a, b) - 10 * Math.log10(65025 / 65.481 ** 2)) < 1e-4);
+  b.data.set([1, 0, 0]); // Y = 16 vs round(16 + 65.481) = 81 → MSE = 65²
+  assert.ok(Math.abs(psnrLuma(a, b) - 10 * Math.log10(65025 / 65 ** 2)) < 1e-9);
 });
 
 test('psnr8 over colour channels, alpha ignored', () => {
