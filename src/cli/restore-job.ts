@@ -1,0 +1,83 @@
+/**
+ * One restoration as the CLI runs it (upscale, inpaint, interpolate): progress on stderr, the
+ * intermediate estimates x̂_1..x̂_K saved on request, the result written atomically with the
+ * input's metadata and depth, and every output removed again on failure or cancellation.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Image } from '../engine/image.js';
+import type { ImageMetadata } from '../engine/image-io.js';
+import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
+import { info, type CliContext } from './context.js';
+import type { RestoreApi } from './engine-api.js';
+import { OutputSet } from './outputs.js';
+import { createProgress } from './progress.js';
+
+export interface RestoreJob {
+  /** The input file (for labels and messages). */
+  readonly input: string;
+  readonly image: Image;
+  readonly bitDepth: 8 | 16;
+  readonly metadata: ImageMetadata;
+  readonly request: RestoreRequest;
+  /** Where the result goes (already checked by `outputs`). */
+  readonly output: string;
+  /** Folder for x̂_1..x̂_K, if the user asked to keep them. */
+  readonly iterationsDir?: string;
+  /** File name of x̂_k inside iterationsDir. */
+  readonly iterationName?: (k: number) => string;
+  /** Applied to the final estimate before writing (e.g. make filled pixels opaque). */
+  readonly finish?: (result: Image) => Image;
+}
+
+export interface RunOptions {
+  /** Force progress bars even when stderr is not a TTY. */
+  readonly forceProgress?: boolean;
+}
+
+/** Runs one restoration; on any failure removes what it wrote through `outputs` and rethrows. */
+export async function runRestoreJob(
+  ctx: CliContext,
+  api: RestoreApi,
+  job: RestoreJob,
+  outputs: OutputSet,
+  options: RunOptions = {},
+): Promise<void> {
+  const name = path.basename(job.input);
+  const progress = createProgress(ctx.stderr, { label: name, force: options.forceProgress });
+  const iterations: { k: number; image: Image }[] = [];
+  const started = performance.now();
+  let K = 0;
+  const onEvent = (event: RestoreEvent): void => {
+    if (event.type === 'progress') {
+      progress.update(event.fraction, event.message);
+    } else if (event.type === 'iteration') {
+      K = event.K;
+      progress.update(event.k / event.K, `iteration ${event.k}/${event.K}, likelihood ${event.likelihood.toExponential(3)}`);
+      if (job.iterationsDir !== undefined) iterations.push({ k: event.k, image: event.image });
+    }
+  };
+  try {
+    const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent });
+    ctx.signal.throwIfAborted();
+    const finished = job.finish ? job.finish(result) : result;
+    const written = await outputs.writeImage(job.output, finished, { bitDepth: job.bitDepth, metadata: job.metadata });
+    if (job.iterationsDir !== undefined) {
+      const fileName = job.iterationName ?? ((k: number) => `${path.basename(job.input, path.extname(job.input))}.k${k}.png`);
+      for (const { k, image } of iterations) {
+        const file = path.join(job.iterationsDir, fileName(k));
+        outputs.check(file, '--save-iterations');
+        await outputs.writeImage(file, job.finish ? job.finish(image) : image, { format: 'png', bitDepth: 8 });
+      }
+    }
+    progress.update(1, 'done');
+    progress.stop();
+    for (const warning of written.warnings) info(ctx, `dlnet: warning: ${warning}`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    info(ctx, `${name} → ${job.output}${K > 0 ? ` (K = ${K})` : ''}, ${seconds} s`);
+  } catch (error) {
+    progress.stop();
+    await outputs.rollback();
+    throw error;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The `dlnet` CLI end to end, run as a child process through tsx (so `npm test` needs no build):
+ * bad inputs and flags give one sentence on stderr, a non-zero exit, no output file, and leave
+ * the input bytes unchanged.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'src/cli/index.ts');
+// Absolute, because the CLI runs with the temporary folder as its working directory.
+const tsx = import.meta.resolve('tsx');
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function dlnet(args: string[], cwd: string): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
+      cwd,
+      env: { ...process.env, DLNET_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+let dir = '';
+const inputHashes = new Map<string, string>();
+const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-cli-'));
+  const rgb = Buffer.alloc(48 * 40 * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7) % 256;
+  await sharp(rgb, { raw: { width: 48, height: 40, channels: 3 } }).png().toFile(path.join(dir, 'in.png'));
+  await sharp(Buffer.alloc(8 * 8, 255), { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(dir, 'small-mask.png'));
+  const good = await readFile(path.join(dir, 'in.png'));
+  await writeFile(path.join(dir, 'corrupt.png'), good.subarray(0, Math.floor(good.length / 2)));
+  await writeFile(path.join(dir, 'zero.png'), Buffer.alloc(0));
+  await writeFile(path.join(dir, 'notes.png'), 'These are my holiday notes, not a picture.\n');
+  for (const name of await readdir(dir)) inputHashes.set(name, await sha(path.join(dir, name)));
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** One `dlnet: ...` line on stderr, no stack trace, the exit code, no output, inputs intact. */
+async function expectFailure(result: Result, code: number, pattern: RegExp, outputs: string[] = []): Promise<void> {
+  assert.equal(result.status, code, `exit code (stderr: ${result.stderr})`);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `exactly one line on stderr, got:\n${result.stderr}`);
+  assert.match(lines[0], /^dlnet: [^\n]+[.)]$/);
+  assert.match(lines[0], pattern);
+  assert.ok(!/^\s+at /m.test(result.stderr), 'no stack trace');
+  for (const output of outputs) assert.ok(!existsSync(path.join(dir, output)), `${output} must not exist`);
+  const leftovers = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+  assert.deepEqual(leftovers, [], 'no temporary files left');
+  for (const [name, hash] of inputHashes) assert.equal(await sha(path.join(dir, name)), hash, `${name} unchanged`);
+}
+
+test('a corrupt (truncated) file', async () => {
+  const r = await dlnet(['degrade', 'corrupt.png', '--out', 'out.png', '--task', 'sr', '--scale', '2'], dir);
+  await expectFailure(r, 1, /^dlnet: corrupt\.png is corrupt or truncated/, ['out.png']);
+});
+
+test('a zero-byte file', async () => {
+  const r = await dlnet(['degrade', 'zero.png', '--out', 'out.png', '--task', 'sr', '--scale', '2'], dir);
+  await expectFailure(r, 1, /^dlnet: zero\.png is empty \(0 bytes\)\.$/, ['out.png']);
+});
+
+test('a text file named .png', async () => {
+  const r = await dlnet(['degrade', 'notes.png', '--out', 'out.png', '--task', 'inpaint', '--hole', '4'], dir);
+  await expectFailure(r, 1, /^dlnet: notes\.png is a text file, not an image\.$/, ['out.png']);
+});
+
+test('a missing input file', async () => {
+  const r = await dlnet(['degrade', 'nope.png', '--out', 'out.png', '--task', 'sr', '--scale', '2'], dir);
+  await expectFailure(r, 1, /^dlnet: nope\.png does not exist\.$/, ['out.png']);
+});
+
+test('--scale 5', async () => {
+  const r = await dlnet(['upscale', 'in.png', '--scale', '5'], dir);
+  await expectFailure(r, 2, /^dlnet: --scale must be 2, 3 or 4, not 5\.$/, ['in.x5.png']);
+});
+
+test('--blur -1', async () => {
+  const r = await dlnet(['degrade', 'in.png', '--out', 'out.png', '--task', 'sr', '--scale', '2', '--blur', '-1'], dir);
+  await expectFailure(r, 2, /^dlnet: --blur must be a number from 0 to 3, not -1\.$/, ['out.png']);
+});
+
+test('--iterations 0', async () => {
+  const r = await dlnet(['upscale', 'in.png', '--scale', '2', '--iterations', '0'], dir);
+  await expectFailure(r, 2, /^dlnet: --iterations must be a whole number from 1 to 50, not 0\.$/, ['in.x2.png']);
+});
+
+test('--missing above 75 %', async () => {
+  const r = await dlnet(['degrade', 'in.png', '--out', 'out.png', '--task', 'interpolate', '--missing', '80%'], dir);
+  await expectFailure(r, 2, /^dlnet: --missing must be a fraction from 0 to 0\.75 or a percentage from 0% to 75%, not "80%"\.$/, ['out.png']);
+});
+
+test('a mask of the wrong size names both sizes', async () => {
+  const r = await dlnet(['inpaint', 'in.png', '--mask', 'small-mask.png', '--out', 'filled.png'], dir);
+  await expectFailure(r, 1, /^dlnet: The mask small-mask\.png is 8 × 8 pixels but the image is 48 × 40; they must be the same size\.$/, ['filled.png']);
+});
+
+test('a missing model', async () => {
+  const r = await dlnet(['upscale', 'in.png', '--scale', '3', '--model', 'no-such-model'], dir);
+  await expectFailure(
+    r,
+    1,
+    /^dlnet: No model with id "no-such-model" is installed; installed: .*\.$/,
+    ['in.x3.png'],
+  );
+});
+
+test('unknown options and conflicting flags are usage errors (exit 2)', async () => {
+  await expectFailure(await dlnet(['upscale', 'in.png', '--scale', '2', '--colour'], dir), 2, /^dlnet: unknown option '--colour'\.$/);
+  await expectFailure(
+    await dlnet(['interpolate', 'in.png', '--mask', 'small-mask.png', '--alpha'], dir),
+    2,
+    /^dlnet: interpolate needs exactly one of --mask <png> or --alpha\.$/,
+    ['in.interpolated.png'],
+  );
+  await expectFailure(
+    await dlnet(['degrade', 'in.png', '--out', 'out.png', '--task', 'sr', '--scale', '2', '--hole', '3'], dir),
+    2,
+    /^dlnet: --hole does not apply to --task sr\.$/,
+    ['out.png'],
+  );
+  await expectFailure(await dlnet(['upscale', 'in.png', '--scale', '2', '--out', 'in.png'], dir), 2, /is an input file/);
+});
+
+test('degrade writes the exact LR size and the mask; a second run refuses to overwrite', async () => {
+  const sr = await dlnet(['degrade', 'in.png', '--out', 'lr.png', '--task', 'sr', '--scale', '3', '--blur', '1.3'], dir);
+  assert.equal(sr.status, 0, sr.stderr);
+  const meta = await sharp(path.join(dir, 'lr.png')).metadata();
+  assert.deepEqual([meta.width, meta.height], [16, 13]); // 48×40 cropped to 48×39, then /3
+  const before = await sha(path.join(dir, 'lr.png'));
+  const again = await dlnet(['degrade', 'in.png', '--out', 'lr.png', '--task', 'sr', '--scale', '2'], dir);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /^dlnet: lr\.png already exists; dlnet does not overwrite files, so choose another --out\.\n$/);
+  assert.equal(await sha(path.join(dir, 'lr.png')), before);
+
+  const hole = await dlnet(
+    ['degrade', 'in.png', '--out', 'holed.png', '--task', 'inpaint', '--hole', '10', '--shift', '3', '--seed', '7', '--mask-out', 'hole.png'],
+    dir,
+  );
+  assert.equal(hole.status, 0, hole.stderr);
+  assert.equal((await sharp(path.join(dir, 'hole.png')).metadata()).channels, 1);
+  const mask = await sharp(path.join(dir, 'hole.png')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  assert.equal([...mask.data].filter((v) => v === 255).length, 100); // a 10×10 white square
+  // the mask already exists now: the whole run fails and writes neither file
+  const clash = await dlnet(['degrade', 'in.png', '--out', 'holed2.png', '--task', 'inpaint', '--hole', '10', '--mask-out', 'hole.png'], dir);
+  await expectFailure(clash, 1, /hole\.png already exists/, ['holed2.png']);
+  for (const f of ['lr.png', 'holed.png', 'hole.png']) await rm(path.join(dir, f));
+});
+
+test('eval --method bicubic prints a table and JSON', async () => {
+  const data = path.join(dir, 'evalset');
+  await mkdir(data);
+  const rgb = Buffer.alloc(36 * 36 * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(128 + 100 * Math.sin(i / 17));
+  await sharp(rgb, { raw: { width: 36, height: 36, channels: 3 } }).png().toFile(path.join(data, 'a.png'));
+  const table = await dlnet(['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2,3', '--blurs', '0,1.3'], dir);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /u=0\s+u=1\.3/);
+  assert.match(table.stdout, /x2\s+\d+\.\d\d\s+\d+\.\d\d/);
+  const json = await dlnet(['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2', '--blurs', '0', '--json'], dir);
+  assert.equal(json.status, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { psnr: Record<string, Record<string, number>>; images: string[] };
+  assert.deepEqual(parsed.images, ['a.png']);
+  assert.ok(parsed.psnr['2']['0'] > 15 && parsed.psnr['2']['0'] < 100);
+  await rm(data, { recursive: true });
+});
+
+test('every subcommand has --help', async () => {
+  for (const command of ['upscale', 'inpaint', 'interpolate', 'degrade', 'eval']) {
+    const r = await dlnet([command, '--help'], dir);
+    assert.equal(r.status, 0, command);
+    assert.match(r.stdout, new RegExp(`^Usage: dlnet ${command} `));
+    assert.equal(r.stderr, '');
+  }
+});
