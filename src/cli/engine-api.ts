@@ -3,9 +3,10 @@
  * Loaded on demand so that commands that do not restore (degrade, eval --method bicubic, --help)
  * start fast and do not load TensorFlow.js.
  */
+import type * as RestoreModuleNs from '../engine/restore.js';
 import type { RestoreRequest } from '../engine/restore-types.js';
 
-type RestoreModule = typeof import('../engine/restore.js');
+type RestoreModule = typeof RestoreModuleNs;
 export type RestoreApi = Pick<RestoreModule, 'restore' | 'listModels' | 'findModel'>;
 export type ModelInfo = Awaited<ReturnType<RestoreModule['findModel']>>;
 
@@ -17,6 +18,11 @@ export async function loadRestoreApi(): Promise<RestoreApi> {
  * The model to use: the named one, or the task's default for the scale. Throws the engine's
  * UserError when it is not installed or is for another task or scale.
  */
-export function chooseModel(api: RestoreApi, task: RestoreRequest['task'], modelId: string | undefined, scale?: number): Promise<ModelInfo> {
+export function chooseModel(
+  api: RestoreApi,
+  task: RestoreRequest['task'],
+  modelId: string | undefined,
+  scale?: number,
+): Promise<ModelInfo> {
   return api.findModel(task, scale, modelId);
 }

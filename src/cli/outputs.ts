@@ -7,13 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, type Image, type Mask } from '../engine/image.js';
-import {
-  formatFromPath,
-  writeImage,
-  writeMask,
-  type WriteImageOptions,
-  type WriteImageResult,
-} from '../engine/image-io.js';
+import { formatFromPath, writeImage, writeMask, type WriteImageOptions, type WriteImageResult } from '../engine/image-io.js';
 import { UsageError } from './errors.js';
 
 /** `<dir>/<name><suffix>` where name is the input's base name without extension. */
@@ -54,7 +48,10 @@ export class OutputSet {
     }
     if (this.planned.has(resolved)) throw new UsageError(`Two outputs would be written to ${file}.`);
     if (existsSync(resolved)) {
-      throw new UserError(`${path.basename(file)} already exists; dlnet does not overwrite files, so choose another ${flag}.`, 'exists');
+      throw new UserError(
+        `${path.basename(file)} already exists; dlnet does not overwrite files, so choose another ${flag}.`,
+        'exists',
+      );
     }
     this.planned.add(resolved);
   }

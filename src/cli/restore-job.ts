@@ -10,7 +10,7 @@ import type { ImageMetadata } from '../engine/image-io.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
 import { info, type CliContext } from './context.js';
 import type { RestoreApi } from './engine-api.js';
-import { OutputSet } from './outputs.js';
+import type { OutputSet } from './outputs.js';
 import { createProgress } from './progress.js';
 
 export interface RestoreJob {

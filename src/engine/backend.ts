@@ -22,6 +22,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { UserError } from './image.js';
 
 const require = createRequire(import.meta.url);
@@ -101,7 +102,7 @@ async function useNative(): Promise<void> {
 }
 
 async function useWasm(loader: ModuleLoader): Promise<string> {
-  const wasm = (await loader(WASM_PACKAGE)) as typeof import('@tensorflow/tfjs-backend-wasm');
+  const wasm = (await loader(WASM_PACKAGE)) as typeof WasmBackend;
   if (typeof process !== 'undefined' && process.versions?.node !== undefined) {
     // In Node the .wasm files are read from the package's dist/ folder (trailing slash required).
     const dist = path.dirname(require.resolve(WASM_PACKAGE));

@@ -150,7 +150,13 @@ function checkPixels(name: string, width: number, height: number, maxPixels: num
 }
 
 function corrupt(name: string, error: unknown): UserError {
-  const reason = error instanceof Error ? error.message.split('\n')[0].replace(/^[A-Za-z_]+: /, '').replace(/\.$/, '') : '';
+  const reason =
+    error instanceof Error
+      ? error.message
+          .split('\n')[0]
+          .replace(/^[A-Za-z_]+: /, '')
+          .replace(/\.$/, '')
+      : '';
   return new UserError(`${name} is corrupt or truncated and cannot be decoded${reason ? ` (${reason})` : ''}.`, 'corrupt');
 }
 
@@ -228,7 +234,8 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
     throw corrupt(name, error);
   }
   const { width, height, channels } = decoded.info;
-  if (channels < 1 || channels > 4) throw new UserError(`${name} has ${channels} channels, which is not supported.`, 'unsupported');
+  if (channels < 1 || channels > 4)
+    throw new UserError(`${name} has ${channels} channels, which is not supported.`, 'unsupported');
   const image = toImage(decoded.data, width, height, channels, wide ? 16 : 8);
   const orientation = meta.orientation ?? (meta.exif ? exifOrientation(meta.exif) : undefined);
   return {
@@ -319,7 +326,9 @@ async function encode(
         await writeFile(iccPath, icc);
         pipeline = pipeline.withIccProfile(iccPath);
       } else {
-        warnings.push(`The input's ${profileSpace.trim() || 'unknown'} ICC profile does not fit the output's colours and was not copied.`);
+        warnings.push(
+          `The input's ${profileSpace.trim() || 'unknown'} ICC profile does not fit the output's colours and was not copied.`,
+        );
       }
     }
     if (metadata?.xmp !== undefined) pipeline = pipeline.withXmp(metadata.xmp.toString('utf8'));
@@ -443,7 +452,8 @@ export async function writeImage(file: string, image: Image, options: WriteImage
   }
   const bitDepth: 8 | 16 = format === 'jpeg' || format === 'webp' ? 8 : (options.bitDepth ?? 8);
   const warnings: string[] = [];
-  if (options.bitDepth === 16 && bitDepth === 8) warnings.push(`${format.toUpperCase()} stores 8 bits per channel, so the 16-bit data was reduced.`);
+  if (options.bitDepth === 16 && bitDepth === 8)
+    warnings.push(`${format.toUpperCase()} stores 8 bits per channel, so the 16-bit data was reduced.`);
   const data = await encode(image, format, bitDepth, quality, options.metadata, warnings);
   await writeFileAtomic(file, data, options.overwrite === true);
   return { path: file, format, bitDepth, warnings };

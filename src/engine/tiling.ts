@@ -135,9 +135,7 @@ export async function runTiled(
     const tile = tiles[i];
     const result = await fn(cropImage(input, tile), tile);
     if (result.width !== tile.width * scale || result.height !== tile.height * scale) {
-      throw new Error(
-        `runTiled: a ${tile.width}×${tile.height} tile gave ${result.width}×${result.height}, expected ×${scale}.`,
-      );
+      throw new Error(`runTiled: a ${tile.width}×${tile.height} tile gave ${result.width}×${result.height}, expected ×${scale}.`);
     }
     output ??= createImage(input.width * scale, input.height * scale, result.channels);
     if (result.channels !== output.channels) {

@@ -89,7 +89,10 @@ export function parseMissingRate(value: unknown, label = 'missing'): number {
     rate = toNumber(value);
   }
   if (rate === undefined || rate < MISSING_RATE_RANGE.min || rate > MISSING_RATE_RANGE.max) {
-    throw new ValidationError(`${label} must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not ${shown(value)}.`, label);
+    throw new ValidationError(
+      `${label} must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not ${shown(value)}.`,
+      label,
+    );
   }
   return rate;
 }

@@ -43,14 +43,21 @@ function dlnet(args: string[], cwd: string): Promise<Result> {
 
 let dir = '';
 const inputHashes = new Map<string, string>();
-const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha = async (file: string): Promise<string> =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-cli-'));
   const rgb = Buffer.alloc(48 * 40 * 3);
   for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 7) % 256;
-  await sharp(rgb, { raw: { width: 48, height: 40, channels: 3 } }).png().toFile(path.join(dir, 'in.png'));
-  await sharp(Buffer.alloc(8 * 8, 255), { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(path.join(dir, 'small-mask.png'));
+  await sharp(rgb, { raw: { width: 48, height: 40, channels: 3 } })
+    .png()
+    .toFile(path.join(dir, 'in.png'));
+  await sharp(Buffer.alloc(8 * 8, 255), { raw: { width: 8, height: 8, channels: 1 } })
+    .png()
+    .toFile(path.join(dir, 'small-mask.png'));
   const good = await readFile(path.join(dir, 'in.png'));
   await writeFile(path.join(dir, 'corrupt.png'), good.subarray(0, Math.floor(good.length / 2)));
   await writeFile(path.join(dir, 'zero.png'), Buffer.alloc(0));
@@ -113,26 +120,32 @@ test('--iterations 0', async () => {
 
 test('--missing above 75 %', async () => {
   const r = await dlnet(['degrade', 'in.png', '--out', 'out.png', '--task', 'interpolate', '--missing', '80%'], dir);
-  await expectFailure(r, 2, /^dlnet: --missing must be a fraction from 0 to 0\.75 or a percentage from 0% to 75%, not "80%"\.$/, ['out.png']);
+  await expectFailure(r, 2, /^dlnet: --missing must be a fraction from 0 to 0\.75 or a percentage from 0% to 75%, not "80%"\.$/, [
+    'out.png',
+  ]);
 });
 
 test('a mask of the wrong size names both sizes', async () => {
   const r = await dlnet(['inpaint', 'in.png', '--mask', 'small-mask.png', '--out', 'filled.png'], dir);
-  await expectFailure(r, 1, /^dlnet: The mask small-mask\.png is 8 × 8 pixels but the image is 48 × 40; they must be the same size\.$/, ['filled.png']);
+  await expectFailure(
+    r,
+    1,
+    /^dlnet: The mask small-mask\.png is 8 × 8 pixels but the image is 48 × 40; they must be the same size\.$/,
+    ['filled.png'],
+  );
 });
 
 test('a missing model', async () => {
   const r = await dlnet(['upscale', 'in.png', '--scale', '3', '--model', 'no-such-model'], dir);
-  await expectFailure(
-    r,
-    1,
-    /^dlnet: No model with id "no-such-model" is installed; installed: .*\.$/,
-    ['in.x3.png'],
-  );
+  await expectFailure(r, 1, /^dlnet: No model with id "no-such-model" is installed; installed: .*\.$/, ['in.x3.png']);
 });
 
 test('unknown options and conflicting flags are usage errors (exit 2)', async () => {
-  await expectFailure(await dlnet(['upscale', 'in.png', '--scale', '2', '--colour'], dir), 2, /^dlnet: unknown option '--colour'\.$/);
+  await expectFailure(
+    await dlnet(['upscale', 'in.png', '--scale', '2', '--colour'], dir),
+    2,
+    /^dlnet: unknown option '--colour'\.$/,
+  );
   await expectFailure(
     await dlnet(['interpolate', 'in.png', '--mask', 'small-mask.png', '--alpha'], dir),
     2,
@@ -160,7 +173,22 @@ test('degrade writes the exact LR size and the mask; a second run refuses to ove
   assert.equal(await sha(path.join(dir, 'lr.png')), before);
 
   const hole = await dlnet(
-    ['degrade', 'in.png', '--out', 'holed.png', '--task', 'inpaint', '--hole', '10', '--shift', '3', '--seed', '7', '--mask-out', 'hole.png'],
+    [
+      'degrade',
+      'in.png',
+      '--out',
+      'holed.png',
+      '--task',
+      'inpaint',
+      '--hole',
+      '10',
+      '--shift',
+      '3',
+      '--seed',
+      '7',
+      '--mask-out',
+      'hole.png',
+    ],
     dir,
   );
   assert.equal(hole.status, 0, hole.stderr);
@@ -168,7 +196,10 @@ test('degrade writes the exact LR size and the mask; a second run refuses to ove
   const mask = await sharp(path.join(dir, 'hole.png')).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
   assert.equal([...mask.data].filter((v) => v === 255).length, 100); // a 10×10 white square
   // the mask already exists now: the whole run fails and writes neither file
-  const clash = await dlnet(['degrade', 'in.png', '--out', 'holed2.png', '--task', 'inpaint', '--hole', '10', '--mask-out', 'hole.png'], dir);
+  const clash = await dlnet(
+    ['degrade', 'in.png', '--out', 'holed2.png', '--task', 'inpaint', '--hole', '10', '--mask-out', 'hole.png'],
+    dir,
+  );
   await expectFailure(clash, 1, /hole\.png already exists/, ['holed2.png']);
   for (const f of ['lr.png', 'holed.png', 'hole.png']) await rm(path.join(dir, f));
 });
@@ -178,12 +209,20 @@ test('eval --method bicubic prints a table and JSON', async () => {
   await mkdir(data);
   const rgb = Buffer.alloc(36 * 36 * 3);
   for (let i = 0; i < rgb.length; i++) rgb[i] = Math.round(128 + 100 * Math.sin(i / 17));
-  await sharp(rgb, { raw: { width: 36, height: 36, channels: 3 } }).png().toFile(path.join(data, 'a.png'));
-  const table = await dlnet(['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2,3', '--blurs', '0,1.3'], dir);
+  await sharp(rgb, { raw: { width: 36, height: 36, channels: 3 } })
+    .png()
+    .toFile(path.join(data, 'a.png'));
+  const table = await dlnet(
+    ['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2,3', '--blurs', '0,1.3'],
+    dir,
+  );
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /u=0\s+u=1\.3/);
   assert.match(table.stdout, /x2\s+\d+\.\d\d\s+\d+\.\d\d/);
-  const json = await dlnet(['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2', '--blurs', '0', '--json'], dir);
+  const json = await dlnet(
+    ['eval', '--task', 'sr', '--method', 'bicubic', '--data', data, '--scales', '2', '--blurs', '0', '--json'],
+    dir,
+  );
   assert.equal(json.status, 0, json.stderr);
   const parsed = JSON.parse(json.stdout) as { psnr: Record<string, Record<string, number>>; images: string[] };
   assert.deepEqual(parsed.images, ['a.png']);

@@ -19,7 +19,8 @@ test('falls back to wasm and says why each native backend was skipped', async ()
 
 test('an installed native package that fails to load is reported with its error', async () => {
   const broken = async (specifier: string): Promise<unknown> => {
-    if (specifier.startsWith('@tensorflow/tfjs-node')) throw new Error('libtensorflow.so.2: cannot open shared object file\nmore');
+    if (specifier.startsWith('@tensorflow/tfjs-node'))
+      throw new Error('libtensorflow.so.2: cannot open shared object file\nmore');
     return realImport(specifier);
   };
   const report = await selectBackend('auto', broken, () => true);
@@ -33,7 +34,10 @@ test('an installed native package that fails to load is reported with its error'
 test("'tensorflow' without a native backend is a UserError; 'wasm' skips native", async () => {
   await assert.rejects(selectBackend('tensorflow', realImport, notInstalled), (error: unknown) => {
     assert.ok(error instanceof UserError);
-    assert.match(error.message, /^The native TensorFlow backend is not available \(.*not installed\); use --backend wasm or auto\.$/);
+    assert.match(
+      error.message,
+      /^The native TensorFlow backend is not available \(.*not installed\); use --backend wasm or auto\.$/,
+    );
     return true;
   });
   const report = await selectBackend('wasm', realImport, () => true);

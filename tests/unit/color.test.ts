@@ -10,11 +10,26 @@ test('rgbToYCbCr matches MATLAB rgb2ycbcr on known values', () => {
   // MATLAB: rgb2ycbcr([0 0 0]) = [16 128 128]/255, white = [235 128 128]/255,
   // pure red = [81.481 90.203 240]/255, pure green = [144.553 53.797 34.214]/255.
   const cases: [number[], number[]][] = [
-    [[0, 0, 0], [16, 128, 128]],
-    [[1, 1, 1], [235, 128, 128]],
-    [[1, 0, 0], [81.481, 90.203, 240]],
-    [[0, 1, 0], [144.553, 53.797, 34.214]],
-    [[0, 0, 1], [40.966, 240, 109.786]],
+    [
+      [0, 0, 0],
+      [16, 128, 128],
+    ],
+    [
+      [1, 1, 1],
+      [235, 128, 128],
+    ],
+    [
+      [1, 0, 0],
+      [81.481, 90.203, 240],
+    ],
+    [
+      [0, 1, 0],
+      [144.553, 53.797, 34.214],
+    ],
+    [
+      [0, 0, 1],
+      [40.966, 240, 109.786],
+    ],
   ];
   for (const [rgb, expected] of cases) {
     const got = rgbToYCbCr(rgb[0], rgb[1], rgb[2]);
@@ -57,7 +72,10 @@ test('quantize8 rounds and clips to 8-bit levels', () => {
   const image = createImage(6, 1, 1);
   image.data.set([-0.2, 0, 0.5 / 255, 1.49 / 255, 254.6 / 255, 1.7]);
   const q = quantize8(image);
-  assert.deepEqual([...q.data].map((v) => Math.round(v * 255)), [0, 0, 1, 1, 255, 255]);
+  assert.deepEqual(
+    [...q.data].map((v) => Math.round(v * 255)),
+    [0, 0, 1, 1, 255, 255],
+  );
   assert.equal(level8(NaN), 0);
 });
 

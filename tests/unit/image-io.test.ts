@@ -33,12 +33,18 @@ async function noTempFiles(): Promise<void> {
 
 test('16-bit PNG keeps its depth: values / 65535', async () => {
   const words = new Uint16Array([0, 1000, 65535, 300, 40000, 12345, 7, 8, 9, 65000, 1, 2]);
-  await sharp(words, { raw: { width: 2, height: 2, channels: 3 } }).toColourspace('rgb16').png().toFile(p('deep.png'));
+  await sharp(words, { raw: { width: 2, height: 2, channels: 3 } })
+    .toColourspace('rgb16')
+    .png()
+    .toFile(p('deep.png'));
   const { image, bitDepth, format } = await readImage(p('deep.png'));
   assert.equal(bitDepth, 16);
   assert.equal(format, 'png');
   assert.equal(image.channels, 3);
-  assert.deepEqual([...image.data], [...words].map((w) => Math.fround(w / 65535)));
+  assert.deepEqual(
+    [...image.data],
+    [...words].map((w) => Math.fround(w / 65535)),
+  );
   // round trip at 16 bits, and the output is 16-bit again
   await writeImage(p('deep-out.png'), image, { bitDepth: 16 });
   const again = await readImage(p('deep-out.png'));
@@ -52,7 +58,10 @@ test('16-bit PNG keeps its depth: values / 65535', async () => {
 
 test('grey JPEG stays one channel, 8-bit', async () => {
   const levels = Buffer.from([0, 50, 100, 150, 200, 250, 10, 20, 30, 40, 50, 60]);
-  await sharp(levels, { raw: { width: 4, height: 3, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 100 }).toFile(p('grey.jpg'));
+  await sharp(levels, { raw: { width: 4, height: 3, channels: 1 } })
+    .toColourspace('b-w')
+    .jpeg({ quality: 100 })
+    .toFile(p('grey.jpg'));
   const { image, bitDepth, format } = await readImage(p('grey.jpg'));
   assert.equal(format, 'jpeg');
   assert.equal(bitDepth, 8);
@@ -125,11 +134,17 @@ test('RGBA PNG round trip keeps alpha, ICC profile, EXIF and XMP', async () => {
 
 test('grey + alpha PNG stays two channels, exactly', async () => {
   const raw = Buffer.from([0, 255, 50, 0, 100, 128, 150, 255]);
-  await sharp(raw, { raw: { width: 2, height: 2, channels: 2 } }).toColourspace('b-w').png().toFile(p('ga.png'));
+  await sharp(raw, { raw: { width: 2, height: 2, channels: 2 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(p('ga.png'));
   const { image, bitDepth } = await readImage(p('ga.png'));
   assert.equal(bitDepth, 8);
   assert.equal(image.channels, 2);
-  assert.deepEqual([...image.data], [...raw].map((v) => Math.fround(v / 255)));
+  assert.deepEqual(
+    [...image.data],
+    [...raw].map((v) => Math.fround(v / 255)),
+  );
   await writeImage(p('ga-out.png'), image);
   assert.deepEqual([...(await sharp(p('ga-out.png')).raw().toBuffer())].length, 16); // sharp itself expands to RGBA
   const again = await readImage(p('ga-out.png'));
@@ -174,10 +189,14 @@ test('bad inputs give one clear sentence before any decoding', async () => {
   await rejectsUser(readImage(p('noise.png')), /not in a supported image format/);
   await rejectsUser(readImage(dir), /is a folder/);
 
-  const good = await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+  const good = await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } })
+    .png()
+    .toBuffer();
   await writeFile(p('cut.png'), good.subarray(0, Math.floor(good.length / 2)));
   await rejectsUser(readImage(p('cut.png')), /^cut\.png is corrupt or truncated/);
-  const jpeg = await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+  const jpeg = await sharp(Buffer.alloc(64 * 64 * 3, 90), { raw: { width: 64, height: 64, channels: 3 } })
+    .jpeg()
+    .toBuffer();
   await writeFile(p('cut.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
   await rejectsUser(readImage(p('cut.jpg')), /^cut\.jpg is corrupt or truncated/);
 
@@ -188,7 +207,10 @@ test('bad inputs give one clear sentence before any decoding', async () => {
   huge.writeUInt32BE(crc32(huge.subarray(12, 29)), 29);
   await writeFile(p('huge.png'), huge);
   await rejectsUser(readImage(p('huge.png')), /^huge\.png is 50000 × 50000 pixels \(2500 MP\), above the 100 MP limit\.$/);
-  await rejectsUser(readImage(p('deep.png'), { maxPixels: 3 }), /^deep\.png is 2 × 2 pixels \(0\.0 MP\), above the 3-pixel limit\.$/);
+  await rejectsUser(
+    readImage(p('deep.png'), { maxPixels: 3 }),
+    /^deep\.png is 2 × 2 pixels \(0\.0 MP\), above the 3-pixel limit\.$/,
+  );
 });
 
 test('writeImage is atomic and refuses to overwrite', async () => {
@@ -218,7 +240,10 @@ test('JPEG output flattens alpha and says so; 16-bit request falls back to 8', a
 
 test('readMask: white = missing, threshold 50 %, wrong size is a UserError naming both sizes', async () => {
   const levels = Buffer.from([255, 0, 128, 127, 200, 30]);
-  await sharp(levels, { raw: { width: 3, height: 2, channels: 1 } }).toColourspace('b-w').png().toFile(p('mask.png'));
+  await sharp(levels, { raw: { width: 3, height: 2, channels: 1 } })
+    .toColourspace('b-w')
+    .png()
+    .toFile(p('mask.png'));
   const mask = await readMask(p('mask.png'), 3, 2);
   assert.deepEqual([...mask.data], [0, 1, 0, 1, 0, 1]);
   await rejectsUser(readMask(p('mask.png'), 4, 4), /^The mask mask\.png is 3 × 2 pixels but the image is 4 × 4/);

@@ -68,7 +68,10 @@ test('planTiles: owned regions partition the image, tiles within tileSize, conte
       assert.ok(t.y + t.height - (own.y + own.height) >= overlap || t.y + t.height === h);
       for (let y = own.y; y < own.y + own.height; y++) for (let x = own.x; x < own.x + own.width; x++) owner[y * w + x]++;
     }
-    assert.ok(owner.every((n) => n === 1), `${w}×${h}: every pixel owned exactly once`);
+    assert.ok(
+      owner.every((n) => n === 1),
+      `${w}×${h}: every pixel owned exactly once`,
+    );
   }
   assert.equal(planTiles(30, 20, 64, 8).length, 1);
   assert.throws(() => planTiles(100, 100, 16, 8), /twice the overlap/);
@@ -100,12 +103,21 @@ test('runTiled reports progress, honours abort, checks tile output size', async 
   const input = randomImage(40, 40, 1);
   const seen: number[] = [];
   await runTiled(input, { tileSize: 20, overlap: 2, onProgress: (done) => seen.push(done) }, async (t) => t);
-  assert.deepEqual(seen, seen.map((_, i) => i + 1));
+  assert.deepEqual(
+    seen,
+    seen.map((_, i) => i + 1),
+  );
   assert.ok(seen.length > 1);
   const controller = new AbortController();
   controller.abort(new Error('stop'));
-  await assert.rejects(runTiled(input, { tileSize: 20, overlap: 2, signal: controller.signal }, async (t) => t), /stop/);
-  await assert.rejects(runTiled(input, { tileSize: 20, overlap: 2, scale: 2 }, async (t) => t), /expected ×2/);
+  await assert.rejects(
+    runTiled(input, { tileSize: 20, overlap: 2, signal: controller.signal }, async (t) => t),
+    /stop/,
+  );
+  await assert.rejects(
+    runTiled(input, { tileSize: 20, overlap: 2, scale: 2 }, async (t) => t),
+    /expected ×2/,
+  );
 });
 
 test('peakTileBytes counts the largest tile input + output in float32', () => {

@@ -52,9 +52,18 @@ test('missing rate: fraction or percentage, 0 to 75 %', () => {
   assert.equal(parseMissingRate('45%'), 0.45);
   assert.equal(parseMissingRate(' 75 % '.replace(' %', '%')), 0.75);
   assert.equal(parseMissingRate(0), 0);
-  rejects(() => parseMissingRate('45', '--missing'), '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not 45.');
-  rejects(() => parseMissingRate('0.8', '--missing'), '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not 0.8.');
-  rejects(() => parseMissingRate('-1%', '--missing'), '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not "-1%".');
+  rejects(
+    () => parseMissingRate('45', '--missing'),
+    '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not 45.',
+  );
+  rejects(
+    () => parseMissingRate('0.8', '--missing'),
+    '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not 0.8.',
+  );
+  rejects(
+    () => parseMissingRate('-1%', '--missing'),
+    '--missing must be a fraction from 0 to 0.75 or a percentage from 0% to 75%, not "-1%".',
+  );
 });
 
 test('hole, shift, seed, backend, model id', () => {
@@ -67,7 +76,10 @@ test('hole, shift, seed, backend, model id', () => {
   assert.equal(parseBackend('wasm'), 'wasm');
   rejects(() => parseBackend('cpu', '--backend'), '--backend must be auto, tensorflow or wasm, not "cpu".');
   assert.equal(parseModelId('sr-x3'), 'sr-x3');
-  rejects(() => parseModelId('../x', '--model'), `--model must be a model id made of letters, digits, '.', '_' and '-', not "../x".`);
+  rejects(
+    () => parseModelId('../x', '--model'),
+    `--model must be a model id made of letters, digits, '.', '_' and '-', not "../x".`,
+  );
 });
 
 test('lists: scales and blurs, duplicates dropped, the bad item named', () => {

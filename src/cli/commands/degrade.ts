@@ -6,7 +6,15 @@ import type { Command } from 'commander';
 import { applyMask, bernoulliMask, degradeSr, squareHoleMask } from '../../engine/degradations.js';
 import type { Image, Mask } from '../../engine/image.js';
 import { readImage } from '../../engine/image-io.js';
-import { parseBlur, parseHoleSide, parseMissingRate, parseScale, parseSeed, parseShift, parseTask } from '../../shared/validate.js';
+import {
+  parseBlur,
+  parseHoleSide,
+  parseMissingRate,
+  parseScale,
+  parseSeed,
+  parseShift,
+  parseTask,
+} from '../../shared/validate.js';
 import { info, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { OutputSet } from '../outputs.js';

@@ -89,7 +89,10 @@ async function listImages(dir: string): Promise<string[]> {
 }
 
 function formatTable(result: SrEvalResult): string {
-  const label = result.model === null ? result.method : `model ${result.model}${result.iterations === null ? '' : `, K = ${result.iterations}`}`;
+  const label =
+    result.model === null
+      ? result.method
+      : `model ${result.model}${result.iterations === null ? '' : `, K = ${result.iterations}`}`;
   const lines = [
     `${path.basename(path.resolve(result.data))} (${result.images.length} images), ${label}: luma PSNR (dB), t pixels shaved`,
     ['scale', ...result.blurs.map((u) => `u=${u}`)].map((s) => s.padStart(8)).join(''),
@@ -125,7 +128,11 @@ async function evaluate(ctx: CliContext, raw: EvalFlags): Promise<void> {
     modelId = [...models].join(',');
     await startBackend(ctx, flags.backend);
     restoreSr = (lr, t, u) =>
-      api.restore(lr, { task: 'sr', scale: t, blur: u, modelId: flags.modelId, iterations: flags.iterations }, { signal: ctx.signal });
+      api.restore(
+        lr,
+        { task: 'sr', scale: t, blur: u, modelId: flags.modelId, iterations: flags.iterations },
+        { signal: ctx.signal },
+      );
   }
 
   const perImage: SrEvalResult['perImage'] = {};

@@ -31,7 +31,10 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
     .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)');
   addRestoreOptions(command)
-    .addHelpText('after', '\nExamples:\n  dlnet upscale photo.jpg --scale 2\n  dlnet upscale *.png --scale 4 --blur 1.3 --out upscaled/')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  dlnet upscale photo.jpg --scale 2\n  dlnet upscale *.png --scale 4 --blur 1.3 --out upscaled/',
+    )
     .action(async (inputs: string[], raw: UpscaleFlags) => {
       await upscale(ctx, inputs, raw);
     });
