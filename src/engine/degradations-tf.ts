@@ -1,11 +1,12 @@
 /**
  * The degradation operators W of DESIGN §3 as differentiable TensorFlow.js ops on NHWC tensors.
- * Only ops with gradients on every backend are used (see DESIGN §4): conv2d (strided for ↓t),
- * mirrorPad ('symmetric' = MATLAB's border), slice + concat (replicated border), mul.
+ * Only ops with correct gradients on every backend are used (see DESIGN §4): conv2d (strided for
+ * ↓t), slice + concat for both borders, mul. Not mirrorPad: tfjs 4.22's MirrorPad gradient just
+ * slices dy and drops the reflected contributions (the adjoint test in tests/unit catches it).
  * Channels are folded into the batch so one single-channel kernel serves every channel.
  */
 import { tf } from './backend.js';
-import { bicubicDownTaps, gaussianTaps } from './degradations.js';
+import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from './degradations.js';
 
 type T4 = tf.Tensor4D;
 
@@ -19,17 +20,25 @@ function batchToChannels(x: T4, n: number, c: number): T4 {
   return c === 1 ? x : tf.transpose(tf.reshape(x, [n, c, h, w]), [0, 2, 3, 1]);
 }
 
-function replicatePad(x: T4, pad: number, axis: 1 | 2): T4 {
+/**
+ * Pads along one axis from one-pixel slices: `map` says which pixel fills each outside position —
+ * mirrorIndex for MATLAB's symmetric border (…, x1, x0 | x0, x1, …), clampIndex to replicate the edge.
+ * (tf.tile's gradient is also unreliable here, so no tile either.)
+ */
+function borderPad(x: T4, left: number, right: number, axis: 1 | 2, map: (j: number, n: number) => number): T4 {
   const size = x.shape[axis];
-  const reps = [1, 1, 1, 1];
-  reps[axis] = pad;
-  const begin = [0, 0, 0, 0];
-  const edge = [-1, -1, -1, -1];
-  edge[axis] = 1;
-  const first = tf.tile(tf.slice(x, begin, edge), reps);
-  begin[axis] = size - 1;
-  const last = tf.tile(tf.slice(x, begin, edge), reps);
-  return tf.concat([first, x, last], axis);
+  const slab = (j: number) => {
+    const begin = [0, 0, 0, 0];
+    const extent = [-1, -1, -1, -1];
+    begin[axis] = map(j, size);
+    extent[axis] = 1;
+    return tf.slice(x, begin, extent);
+  };
+  const parts: T4[] = [];
+  for (let j = -left; j < 0; j++) parts.push(slab(j));
+  parts.push(x);
+  for (let j = size; j < size + right; j++) parts.push(slab(j));
+  return tf.concat(parts, axis);
 }
 
 function separable(x: T4, weights: number[], stride: number): T4 {
@@ -47,7 +56,7 @@ export function bicubicDownscaleTf(x: T4, t: number): T4 {
     const { first, weights } = bicubicDownTaps(t);
     const left = -first;
     const right = first + weights.length - t;
-    const padded = tf.mirrorPad(channelsToBatch(x), [[0, 0], [left, right], [left, right], [0, 0]], 'symmetric');
+    const padded = borderPad(borderPad(channelsToBatch(x), left, right, 1, mirrorIndex), left, right, 2, mirrorIndex);
     return batchToChannels(separable(padded, weights, t), n, c);
   });
 }
@@ -56,7 +65,7 @@ export function bicubicDownscaleTf(x: T4, t: number): T4 {
 export function gaussianDownscaleTf(x: T4, t: number, u: number): T4 {
   return tf.tidy(() => {
     const [n, , , c] = x.shape;
-    const padded = replicatePad(replicatePad(channelsToBatch(x), 7, 1), 7, 2);
+    const padded = borderPad(borderPad(channelsToBatch(x), 7, 7, 1, clampIndex), 7, 7, 2, clampIndex);
     return batchToChannels(separable(padded, gaussianTaps(u), t), n, c);
   });
 }

@@ -145,6 +145,31 @@ export function bicubicUpscaleImage(image: Image, t: number): Image {
   return resampleAxis(rows, 1, image.width * t, taps, mirrorIndex);
 }
 
+/**
+ * MATLAB imresize contributions for an arbitrary output length (bicubic; antialiased when
+ * shrinking: kernel stretched by 1/s), symmetric borders, weights normalised.
+ */
+function resizeTaps(inLen: number, outLen: number): (o: number) => { start: number; weights: number[] } {
+  const s = outLen / inLen;
+  const stretch = s < 1 ? s : 1;
+  const width = 4 / stretch;
+  const count = Math.ceil(width) + 2;
+  return (o: number) => {
+    const u = (o + 0.5) / s - 0.5;
+    const start = Math.floor(u - width / 2);
+    const weights: number[] = [];
+    for (let n = 0; n < count; n++) weights.push(stretch * cubic(stretch * (u - (start + n))));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    return { start, weights: weights.map((w) => w / sum) };
+  };
+}
+
+/** Bicubic resize to any size (MATLAB imresize semantics). */
+export function resizeImage(image: Image, width: number, height: number): Image {
+  const rows = height === image.height ? image : resampleAxis(image, 0, height, resizeTaps(image.height, height), mirrorIndex);
+  return width === image.width ? rows : resampleAxis(rows, 1, width, resizeTaps(image.width, width), mirrorIndex);
+}
+
 /** The linear SR operator W (no rounding): bicubic for u = 0, Gaussian + ↓t otherwise. */
 export function srOperator(image: Image, t: number, u: number): Image {
   return u === 0 ? bicubicDownscale(image, t) : gaussianDownscale(image, t, u);

@@ -1,0 +1,259 @@
+/**
+ * Inpainting and interpolation of photos of any size with the 64×64 context-encoder DL-Net model.
+ *
+ * Inpainting (crop around each hole): every connected hole gets a square crop with enough context
+ * that the hole covers at most what the model was trained on (side ≤ 30 of 64 px), resized to
+ * 64×64; all crops go through DL-Net as one batch; each fill is resized back and written into its
+ * hole only. Interpolation (tiles): 64×64 tiles with 16 px overlap cover the photo; their outputs
+ * are blended with feathered weights. Known pixels are always kept exactly (composite).
+ */
+import { tf } from './backend.js';
+import { resizeImage } from './degradations.js';
+import { runDLNet, type DLNetSettings } from './dlnet.js';
+import { createImage, UserError, type Image, type Mask } from './image.js';
+import type { ContextEncoderNet } from './networks/context-encoder.js';
+import type { RestoreOptions } from './restore-types.js';
+
+const SIZE = 64;
+/** A hole may span this fraction of its crop (training: s ≤ 30 of 64). */
+const HOLE_FRACTION = 30 / 64;
+const TILE_STRIDE = 48;
+/** Crops per DL-Net batch: bounds memory (each 64×64 crop needs ~3 MB of activations). */
+const BATCH = 32;
+/** Full-image iteration frames are streamed up to this many pixels (beyond, progress only). */
+const FRAME_LIMIT = 16_000_000;
+
+interface Crop {
+  x: number;
+  y: number;
+  size: number;
+  /** Which missing pixels this crop fills: the component's pixels (inpaint) or feather weights (interpolate). */
+  component?: number;
+}
+
+function rgbOf(image: Image): Image {
+  const { width, height, channels, data } = image;
+  if (channels === 3) return image;
+  const out = createImage(width, height, 3);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) out.data[p * 3 + c] = channels <= 2 ? data[p * channels] : data[p * channels + c];
+  }
+  return out;
+}
+
+/** Connected components (4-neighbour) of the missing pixels: labels (0 = known) and bounding boxes. */
+export function holeComponents(mask: Mask): { labels: Int32Array; boxes: { x0: number; y0: number; x1: number; y1: number }[] } {
+  const { width, height, data } = mask;
+  const labels = new Int32Array(width * height);
+  const boxes: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  const stack: number[] = [];
+  for (let start = 0; start < data.length; start++) {
+    if (data[start] !== 0 || labels[start] !== 0) continue;
+    const label = boxes.length + 1;
+    const box = { x0: width, y0: height, x1: -1, y1: -1 };
+    labels[start] = label;
+    stack.push(start);
+    while (stack.length) {
+      const p = stack.pop()!;
+      const x = p % width;
+      const y = (p - x) / width;
+      box.x0 = Math.min(box.x0, x);
+      box.x1 = Math.max(box.x1, x);
+      box.y0 = Math.min(box.y0, y);
+      box.y1 = Math.max(box.y1, y);
+      for (const q of [x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, y > 0 ? p - width : -1, y < height - 1 ? p + width : -1]) {
+        if (q >= 0 && data[q] === 0 && labels[q] === 0) {
+          labels[q] = label;
+          stack.push(q);
+        }
+      }
+    }
+    boxes.push(box);
+  }
+  return { labels, boxes };
+}
+
+function placeCrop(cx: number, cy: number, size: number, width: number, height: number): { x: number; y: number; size: number } {
+  const s = Math.min(size, width, height);
+  const x = Math.min(Math.max(Math.round(cx - s / 2), 0), width - s);
+  const y = Math.min(Math.max(Math.round(cy - s / 2), 0), height - s);
+  return { x, y, size: s };
+}
+
+function inpaintCrops(mask: Mask): { crops: Crop[]; labels: Int32Array } {
+  const { labels, boxes } = holeComponents(mask);
+  const crops = boxes.map((b, i) => {
+    const side = Math.max(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
+    const size = Math.max(SIZE, Math.ceil(side / HOLE_FRACTION));
+    return { ...placeCrop((b.x0 + b.x1 + 1) / 2, (b.y0 + b.y1 + 1) / 2, size, mask.width, mask.height), component: i + 1 };
+  });
+  return { crops, labels };
+}
+
+function tileStarts(length: number): number[] {
+  if (length <= SIZE) return [0];
+  const starts: number[] = [];
+  for (let s = 0; s + SIZE < length; s += TILE_STRIDE) starts.push(s);
+  starts.push(length - SIZE);
+  return starts;
+}
+
+function interpolationCrops(width: number, height: number): Crop[] {
+  const crops: Crop[] = [];
+  const size = Math.min(SIZE, width, height);
+  for (const y of tileStarts(height)) for (const x of tileStarts(width)) crops.push({ x: Math.min(x, width - size), y: Math.min(y, height - size), size });
+  return crops;
+}
+
+function cropRgb(image: Image, c: Crop): Image {
+  const out = createImage(c.size, c.size, 3);
+  for (let y = 0; y < c.size; y++) {
+    const from = ((c.y + y) * image.width + c.x) * 3;
+    out.data.set(image.data.subarray(from, from + c.size * 3), y * c.size * 3);
+  }
+  return out;
+}
+
+/** The crop's mask at 64×64: a pixel counts as observed only if everything it covers is observed. */
+function cropMask64(mask: Mask, c: Crop): Float32Array {
+  const m = createImage(c.size, c.size, 1);
+  for (let y = 0; y < c.size; y++) for (let x = 0; x < c.size; x++) m.data[y * c.size + x] = mask.data[(c.y + y) * mask.width + c.x + x];
+  if (c.size === SIZE) return m.data;
+  const r = resizeImage(m, SIZE, SIZE).data;
+  for (let i = 0; i < r.length; i++) r[i] = r[i] > 0.999 ? 1 : 0;
+  return r;
+}
+
+/** Feather weight of a crop pixel: ramps up over the overlap so neighbouring tiles blend without seams. */
+function feather(i: number, size: number): number {
+  const ramp = SIZE - TILE_STRIDE;
+  return Math.min(1, (Math.min(i, size - 1 - i) + 1) / ramp);
+}
+
+interface Batch {
+  crops: Crop[];
+  y: tf.Tensor4D;
+  mask: tf.Tensor4D;
+  observed: tf.Tensor4D;
+}
+
+function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
+  const n = crops.length;
+  const ys = new Float32Array(n * SIZE * SIZE * 3);
+  const ms = new Float32Array(n * SIZE * SIZE);
+  const obs = new Float32Array(n * SIZE * SIZE);
+  crops.forEach((c, b) => {
+    const img = cropRgb(rgb, c);
+    const small = c.size === SIZE ? img : resizeImage(img, SIZE, SIZE);
+    const m = cropMask64(mask, c);
+    let count = 0;
+    for (let p = 0; p < SIZE * SIZE; p++) count += m[p];
+    // Per-crop mean in L (as in training): weight each crop's residual by 1/sqrt(observed entries).
+    const w = 1 / Math.sqrt(Math.max(1, count * 3));
+    for (let p = 0; p < SIZE * SIZE; p++) {
+      ms[b * SIZE * SIZE + p] = m[p];
+      obs[b * SIZE * SIZE + p] = m[p] * w;
+      for (let k = 0; k < 3; k++) ys[(b * SIZE * SIZE + p) * 3 + k] = m[p] ? 2 * small.data[p * 3 + k] - 1 : 0;
+    }
+  });
+  return {
+    crops,
+    y: tf.tensor4d(ys, [n, SIZE, SIZE, 3]),
+    mask: tf.tensor4d(ms, [n, SIZE, SIZE, 1]),
+    observed: tf.tensor4d(obs, [n, SIZE, SIZE, 1]),
+  };
+}
+
+/** Accumulates crop outputs (0..1) into the missing pixels with per-pixel weights. */
+class Canvas {
+  readonly sum: Float32Array;
+  readonly weight: Float32Array;
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.sum = new Float32Array(width * height * 3);
+    this.weight = new Float32Array(width * height);
+  }
+
+  add(c: Crop, out64: Float32Array, mask: Mask, labels?: Int32Array): void {
+    const small: Image = { width: SIZE, height: SIZE, channels: 3, data: out64 };
+    const full = c.size === SIZE ? small : resizeImage(small, c.size, c.size);
+    for (let y = 0; y < c.size; y++) {
+      for (let x = 0; x < c.size; x++) {
+        const p = (c.y + y) * this.width + c.x + x;
+        if (mask.data[p] !== 0) continue;
+        if (labels && labels[p] !== c.component) continue;
+        const w = labels ? 1 : feather(x, c.size) * feather(y, c.size);
+        this.weight[p] += w;
+        for (let k = 0; k < 3; k++) this.sum[p * 3 + k] += w * full.data[(y * c.size + x) * 3 + k];
+      }
+    }
+  }
+
+  /** The composite: known pixels from the input, missing ones from the accumulated fills. */
+  composite(image: Image, mask: Mask): Image {
+    const out = createImage(image.width, image.height, image.channels);
+    out.data.set(image.data);
+    const ch = image.channels;
+    const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
+    for (let p = 0; p < mask.data.length; p++) {
+      if (mask.data[p] !== 0 || this.weight[p] === 0) continue;
+      const v = [0, 1, 2].map((k) => Math.min(1, Math.max(0, this.sum[p * 3 + k] / this.weight[p])));
+      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
+      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
+      if (ch === 2 || ch === 4) out.data[p * ch + ch - 1] = 1; // a filled pixel is opaque
+    }
+    return out;
+  }
+}
+
+export async function restoreMasked(
+  net: ContextEncoderNet,
+  task: 'inpaint' | 'interpolate',
+  image: Image,
+  mask: Mask,
+  settings: DLNetSettings,
+  options: RestoreOptions,
+): Promise<Image> {
+  if (mask.width !== image.width || mask.height !== image.height) {
+    throw new UserError(`The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`);
+  }
+  const rgb = rgbOf(image);
+  const { crops, labels } = task === 'inpaint' ? inpaintCrops(mask) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
+  if (crops.length === 0) return image;
+  const batches: Crop[][] = [];
+  for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
+  const streamFrames = batches.length === 1 && image.width * image.height <= FRAME_LIMIT;
+  const final = new Canvas(image.width, image.height);
+  for (const [bi, cropsOfBatch] of batches.entries()) {
+    const batch = makeBatch(rgb, mask, cropsOfBatch);
+    try {
+      const problem = {
+        g: () => net.g(batch.y, batch.mask),
+        h: (z: tf.Tensor) => net.h(z as tf.Tensor4D),
+        W: (x: tf.Tensor) => tf.mul(x, batch.mask),
+        y: batch.y,
+        observed: batch.observed,
+        normalizer: 1,
+      };
+      for await (const step of runDLNet(problem, settings, options.signal)) {
+        const out = (await tf.tidy(() => tf.div(tf.add(tf.clipByValue(step.image, -1, 1), 1), 2)).data()) as Float32Array;
+        step.image.dispose();
+        const canvas = step.k === step.K ? final : new Canvas(image.width, image.height);
+        if (step.k === step.K || streamFrames) {
+          cropsOfBatch.forEach((c, b) => canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels));
+        }
+        if (streamFrames) {
+          options.onEvent?.({ type: 'iteration', k: step.k, K: step.K, image: canvas.composite(image, mask), likelihood: step.likelihood });
+        }
+      }
+    } finally {
+      batch.y.dispose();
+      batch.mask.dispose();
+      batch.observed.dispose();
+    }
+    options.onEvent?.({ type: 'progress', fraction: (bi + 1) / batches.length });
+  }
+  return final.composite(image, mask);
+}

@@ -1,0 +1,71 @@
+/**
+ * The engine's one entry point for restorations: picks the model, fills in DL-Net defaults
+ * (DESIGN §4), and runs super-resolution, inpainting or interpolation.
+ */
+import { initBackend } from './backend.js';
+import type { Scale } from './degradations.js';
+import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
+import { UserError, type Image } from './image.js';
+import { loadWeights, type LoadedWeights } from './model-file.js';
+import { findModel, listModels, type ModelInfo } from './models.js';
+import { ContextEncoderNet } from './networks/context-encoder.js';
+import { SrNet } from './networks/sr-net.js';
+import { restoreMasked } from './restore-masked.js';
+import { superResolve } from './restore-sr.js';
+import type { RestoreOptions, RestoreRequest } from './restore-types.js';
+
+export { listModels, findModel, type ModelInfo };
+export type { RestoreRequest, RestoreEvent, RestoreOptions } from './restore-types.js';
+
+export const DEFAULT_GAMMA = { sr: 1e-3, inpaint: 1e-3, interpolate: 1e-2 } as const;
+export const MAX_ITERATIONS = 50;
+
+interface Loaded {
+  weights: LoadedWeights;
+  net: SrNet | ContextEncoderNet;
+}
+
+const cache = new Map<string, Promise<Loaded>>();
+
+async function load(model: ModelInfo): Promise<Loaded> {
+  let entry = cache.get(model.dir);
+  if (!entry) {
+    entry = (async () => {
+      await initBackend();
+      const weights = await loadWeights(model.dir);
+      const net = weights.json.backbone.type === 'vdsr-lr' ? new SrNet(weights) : new ContextEncoderNet(weights);
+      return { weights, net };
+    })();
+    cache.set(model.dir, entry);
+    entry.catch(() => cache.delete(model.dir));
+  }
+  return entry;
+}
+
+/** Frees every loaded network (tests, and the app when memory is tight). */
+export async function unloadModels(): Promise<void> {
+  const all = [...cache.values()];
+  cache.clear();
+  for (const p of all) (await p.catch(() => null))?.net.dispose();
+}
+
+export function dlnetSettings(weights: LoadedWeights, request: RestoreRequest): DLNetSettings {
+  const K = request.iterations ?? weights.json.dlnet?.K ?? 1;
+  if (!Number.isInteger(K) || K < 1 || K > MAX_ITERATIONS) {
+    throw new UserError(`The number of iterations must be a whole number from 1 to ${MAX_ITERATIONS}, not ${K}.`);
+  }
+  const gamma = request.gamma ?? weights.json.dlnet?.gamma ?? DEFAULT_GAMMA[request.task];
+  if (!(gamma > 0 && gamma < 1)) throw new UserError(`The step size γ must be between 0 and 1, not ${gamma}.`);
+  return { K, gamma, beta1: weights.json.dlnet?.beta1 ?? DLNET_DEFAULTS.beta1, beta2: weights.json.dlnet?.beta2 ?? DLNET_DEFAULTS.beta2 };
+}
+
+/** Restores `image` (0..1, HWC) as the request says; streams events through options.onEvent. */
+export async function restore(image: Image, request: RestoreRequest, options: RestoreOptions = {}): Promise<Image> {
+  const model = await findModel(request.task, request.task === 'sr' ? request.scale : undefined, request.modelId);
+  const { weights, net } = await load(model);
+  const settings = dlnetSettings(weights, request);
+  if (request.task === 'sr') {
+    return superResolve(weights, net as SrNet, image, { scale: request.scale as Scale, blur: request.blur, settings }, options);
+  }
+  return restoreMasked(net as ContextEncoderNet, request.task, image, request.mask, settings, options);
+}

@@ -1,0 +1,81 @@
+/** Writes small real model folders (random, seeded weights) in the §6 format for tests. */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { seededRandom } from '../../src/engine/degradations.js';
+import { expectedTensors, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson } from '../../src/engine/model-file.js';
+
+export interface SrModelSpec {
+  id?: string;
+  scale: 2 | 3 | 4;
+  depth: number;
+  width: number;
+  conditioned?: boolean;
+  K?: number;
+  seed?: number;
+}
+
+function writeModel(dir: string, json: Omit<ModelJson, 'weights' | 'tensors'>, seed: number, amplitude: (name: string, fanIn: number) => number): string {
+  const tensors = expectedTensors(json as ModelJson);
+  const rand = seededRandom(seed);
+  const chunks: Buffer[] = [];
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    const fanIn = t.shape.length === 4 ? t.shape[0] * t.shape[1] * (t.layout === 'HWOI' ? t.shape[3] : t.shape[2]) : t.shape.length === 3 ? t.shape[1] : 1;
+    const amp = amplitude(t.name, fanIn);
+    const buf = Buffer.alloc(n * 4);
+    for (let i = 0; i < n; i++) buf.writeFloatLE((rand() * 2 - 1) * amp, i * 4);
+    chunks.push(buf);
+  }
+  const blob = Buffer.concat(chunks);
+  const full: ModelJson = {
+    ...json,
+    weights: { file: 'weights.bin', dtype: 'float32', byteOrder: 'little-endian', bytes: blob.length, sha256: createHash('sha256').update(blob).digest('hex') },
+    tensors,
+  };
+  const folder = path.join(dir, json.id);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, 'weights.bin'), blob);
+  writeFileSync(path.join(folder, 'model.json'), JSON.stringify(full, null, 1));
+  return folder;
+}
+
+/** A random LR-level SR model; weights scaled like He initialisation so activations stay O(1). */
+export function writeSrModel(dir: string, spec: SrModelSpec): string {
+  const K = spec.K ?? 5;
+  return writeModel(
+    dir,
+    {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      id: spec.id ?? `sr-x${spec.scale}`,
+      name: `test SR ×${spec.scale}`,
+      task: 'sr',
+      scale: spec.scale,
+      backbone: { type: 'vdsr-lr', depth: spec.depth, width: spec.width, conditioned: spec.conditioned ?? true },
+      dlnet: K > 1 ? { K, gamma: 1e-3, beta1: 0.9, beta2: 0.999 } : null,
+      color: { network: 'luma' },
+    },
+    spec.seed ?? 1,
+    (name, fanIn) => (name.endsWith('bias') ? 0.01 : name.startsWith('out') ? 0.1 / Math.sqrt(fanIn) : Math.sqrt(6 / fanIn)),
+  );
+}
+
+/** A random context-encoder model for inpainting or interpolation. */
+export function writeMaskedModel(dir: string, task: 'inpaint' | 'interpolate', seed = 3, id: string = task): string {
+  return writeModel(
+    dir,
+    {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      id,
+      name: `test ${task}`,
+      task,
+      backbone: { type: 'context-encoder', size: 64, feedMask: true },
+      dlnet: { K: 5, gamma: task === 'inpaint' ? 1e-3 : 1e-2, beta1: 0.9, beta2: 0.999 },
+      color: { network: 'RGB' },
+    },
+    seed,
+    (name, fanIn) => (name.endsWith('bias') ? 0.01 : Math.sqrt(3 / fanIn)),
+  );
+}
