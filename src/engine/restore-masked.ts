@@ -9,7 +9,7 @@
  */
 import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
-import { runDLNet, type DLNetSettings } from './dlnet.js';
+import { runDLNet, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
 import type { ContextEncoderNet } from './networks/context-encoder.js';
 import type { RestoreOptions } from './restore-types.js';
@@ -23,7 +23,7 @@ const BATCH = 32;
 /** Full-image iteration frames are streamed up to this many pixels (beyond, progress only). */
 const FRAME_LIMIT = 16_000_000;
 
-interface Crop {
+export interface Crop {
   x: number;
   y: number;
   size: number;
@@ -130,14 +130,14 @@ function feather(i: number, size: number): number {
   return Math.min(1, (Math.min(i, size - 1 - i) + 1) / ramp);
 }
 
-interface Batch {
+export interface Batch {
   crops: Crop[];
   y: tf.Tensor4D;
   mask: tf.Tensor4D;
   observed: tf.Tensor4D;
 }
 
-function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
+export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
   const n = crops.length;
   const ys = new Float32Array(n * SIZE * SIZE * 3);
   const ms = new Float32Array(n * SIZE * SIZE);
@@ -161,6 +161,21 @@ function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
     y: tf.tensor4d(ys, [n, SIZE, SIZE, 3]),
     mask: tf.tensor4d(ms, [n, SIZE, SIZE, 1]),
     observed: tf.tensor4d(obs, [n, SIZE, SIZE, 1]),
+  };
+}
+
+/**
+ * DL-Net problem for a batch of 64×64 crops: W = M ⊙ x; each crop's residual is weighted by
+ * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
+ */
+export function maskedProblem(net: ContextEncoderNet, batch: Batch): DLNetProblem {
+  return {
+    g: () => net.g(batch.y, batch.mask),
+    h: (z: tf.Tensor) => net.h(z as tf.Tensor4D),
+    W: (x: tf.Tensor) => tf.mul(x, batch.mask),
+    y: batch.y,
+    observed: batch.observed,
+    normalizer: 1,
   };
 }
 
@@ -229,14 +244,7 @@ export async function restoreMasked(
   for (const [bi, cropsOfBatch] of batches.entries()) {
     const batch = makeBatch(rgb, mask, cropsOfBatch);
     try {
-      const problem = {
-        g: () => net.g(batch.y, batch.mask),
-        h: (z: tf.Tensor) => net.h(z as tf.Tensor4D),
-        W: (x: tf.Tensor) => tf.mul(x, batch.mask),
-        y: batch.y,
-        observed: batch.observed,
-        normalizer: 1,
-      };
+      const problem = maskedProblem(net, batch);
       for await (const step of runDLNet(problem, settings, options.signal)) {
         const out = (await tf.tidy(() => tf.div(tf.add(tf.clipByValue(step.image, -1, 1), 1), 2)).data()) as Float32Array;
         step.image.dispose();

@@ -6,12 +6,12 @@ import { tf } from './backend.js';
 import { splitLuma, mergeLuma, type LumaPlanes } from './color.js';
 import { bicubicUpscaleImage, checkSrParams, type Scale } from './degradations.js';
 import { srOperatorTf } from './degradations-tf.js';
-import { runDLNet, type DLNetSettings } from './dlnet.js';
+import { runDLNet, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, type Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
 import { SrNet } from './networks/sr-net.js';
 import type { RestoreOptions } from './restore-types.js';
-import { runTiled, type Tile } from './tiling.js';
+import { planTiles, runTiled, type Tile } from './tiling.js';
 
 export const DEFAULT_SR_TILE = 384;
 
@@ -71,10 +71,38 @@ async function tensorToImage(t: tf.Tensor): Promise<Image> {
   return { width: w, height: h, channels: c as Image['channels'], data: (await t.data()) as Float32Array };
 }
 
+/**
+ * The DL-Net problem for one LR luma tile: g on y, h with the bicubic skip, W = the SR operator.
+ * `normalizer` is the whole image's LR pixel count; `rect` (when tiled) limits the reported L to
+ * the tile's owned region.
+ */
+export function srProblem(net: SrNet, tile: Image, t: number, blur: number, normalizer: number, rect?: Tile): DLNetProblem & { dispose(): void } {
+  const y = tf.tensor4d(tile.data, [1, tile.height, tile.width, 1]);
+  const skip = tf.tensor4d(bicubicUpscaleImage(tile, t).data, [1, tile.height * t, tile.width * t, 1]);
+  const own = rect
+    ? tf.tidy(() => {
+        const ox = rect.own.x - rect.x;
+        const oy = rect.own.y - rect.y;
+        return tf.pad(tf.ones([1, rect.own.height, rect.own.width, 1]), [[0, 0], [oy, tile.height - oy - rect.own.height], [ox, tile.width - ox - rect.own.width], [0, 0]]);
+      })
+    : undefined;
+  return {
+    g: () => net.g(y, blur),
+    h: (z: tf.Tensor) => net.h(z as tf.Tensor4D, skip),
+    W: (x: tf.Tensor) => srOperatorTf(x as tf.Tensor4D, t, blur),
+    y,
+    normalizer,
+    reportWeights: own,
+    dispose: () => tf.dispose([y, skip, ...(own ? [own] : [])]),
+  };
+}
+
 export interface SrRun {
   scale: Scale;
   blur: number;
   settings: DLNetSettings;
+  /** Tile context in LR pixels; default srOverlap(...), which makes tiled = untiled. */
+  overlap?: number;
 }
 
 export async function superResolve(weights: LoadedWeights, net: SrNet, image: Image, run: SrRun, options: RestoreOptions): Promise<Image> {
@@ -83,32 +111,17 @@ export async function superResolve(weights: LoadedWeights, net: SrNet, image: Im
   const planes = splitLuma(image);
   const extras = upscaleExtras(planes, t);
   const luma: Image = { width: planes.width, height: planes.height, channels: 1, data: planes.y };
-  const tileSize = options.tileSize ?? DEFAULT_SR_TILE;
-  const overlap = Math.min(srOverlap(net.backbone.depth, t, settings.K), Math.floor((tileSize - 1) / 2));
+  const overlap = run.overlap ?? srOverlap(net.backbone.depth, t, settings.K);
+  const tileSize = Math.max(options.tileSize ?? DEFAULT_SR_TILE, 2 * overlap + 32);
   const normalizer = luma.width * luma.height;
   const single = luma.width <= tileSize && luma.height <= tileSize;
   let tilesDone = 0;
-  const tileCount = { n: 0 };
 
   const runTile = async (tile: Image, rect: Tile): Promise<Image> => {
-    const y = tf.tensor4d(tile.data, [1, tile.height, tile.width, 1]);
-    const skip = tf.tensor4d(bicubicUpscaleImage(tile, t).data, [1, tile.height * t, tile.width * t, 1]);
-    const own = tf.tidy(() => {
-      const ox = rect.own.x - rect.x;
-      const oy = rect.own.y - rect.y;
-      return tf.pad(tf.ones([1, rect.own.height, rect.own.width, 1]), [[0, 0], [oy, tile.height - oy - rect.own.height], [ox, tile.width - ox - rect.own.width], [0, 0]]);
-    });
+    const problem = srProblem(net, tile, t, blur, normalizer, rect);
     const likelihoods: number[] = [];
     let last: Image | null = null;
     try {
-      const problem = {
-        g: () => net.g(y, blur),
-        h: (z: tf.Tensor) => net.h(z as tf.Tensor4D, skip),
-        W: (x: tf.Tensor) => srOperatorTf(x as tf.Tensor4D, t, blur),
-        y,
-        normalizer,
-        reportWeights: own,
-      };
       for await (const step of runDLNet(problem, settings, options.signal)) {
         likelihoods.push(step.likelihood);
         const out = await tensorToImage(step.image);
@@ -119,20 +132,15 @@ export async function superResolve(weights: LoadedWeights, net: SrNet, image: Im
         last = out;
       }
     } finally {
-      y.dispose();
-      skip.dispose();
-      own.dispose();
+      problem.dispose();
     }
     tilesDone++;
-    if (!single) options.onEvent?.({ type: 'tile', tile: tilesDone, tiles: tileCount.n, likelihoods });
+    if (!single) options.onEvent?.({ type: 'tile', tile: tilesDone, tiles: tileCount, likelihoods });
     return last!;
   };
 
-  const tiles = Math.max(1, Math.ceil(luma.width / (tileSize - 2 * overlap))) * Math.max(1, Math.ceil(luma.height / (tileSize - 2 * overlap)));
-  tileCount.n = single ? 1 : tiles;
-  const out = await runTiled(luma, { tileSize, overlap, scale: t, signal: options.signal, onProgress: (done, total) => {
-    tileCount.n = total;
-    options.onEvent?.({ type: 'progress', fraction: done / total });
-  } }, runTile);
+  const tileCount = planTiles(luma.width, luma.height, tileSize, overlap).length;
+  const onProgress = (done: number, total: number) => options.onEvent?.({ type: 'progress', fraction: done / total });
+  const out = await runTiled(luma, { tileSize, overlap, scale: t, signal: options.signal, onProgress }, runTile);
   return withLuma(extras, clamp01(out.data));
 }

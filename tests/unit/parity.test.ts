@@ -1,0 +1,82 @@
+/**
+ * Parity with training: for each committed fixture (training/make_fixtures.py), the engine runs the
+ * same exported model on the same input and must reproduce PyTorch's x̂_1..x̂_K and L(z_k) within 1e-4.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { initBackend, tf } from '../../src/engine/backend.js';
+import { runDLNet } from '../../src/engine/dlnet.js';
+import type { Image, Mask } from '../../src/engine/image.js';
+import { loadWeights } from '../../src/engine/model-file.js';
+import { listModels } from '../../src/engine/models.js';
+import { ContextEncoderNet } from '../../src/engine/networks/context-encoder.js';
+import { SrNet } from '../../src/engine/networks/sr-net.js';
+import { makeBatch, maskedProblem } from '../../src/engine/restore-masked.js';
+import { srProblem } from '../../src/engine/restore-sr.js';
+import { dlnetSettings } from '../../src/engine/restore.js';
+
+const FIXTURES = new URL('../fixtures/', import.meta.url);
+const fixtures = readdirSync(FIXTURES).filter((f) => f.startsWith('parity-'));
+
+function decode(b64: string): Float32Array {
+  const buf = Buffer.from(b64, 'base64');
+  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('there is a parity fixture for every shipped model task', () => {
+  const tasks = new Set(fixtures.map((f) => JSON.parse(readFileSync(new URL(f, FIXTURES), 'utf8')).model as string));
+  assert.ok(tasks.size > 0, 'no parity fixtures');
+});
+
+for (const file of fixtures) {
+  test(`engine reproduces PyTorch within 1e-4: ${file}`, async () => {
+    await initBackend('wasm');
+    const fixture = JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8'));
+    const model = (await listModels()).find((m) => m.id === fixture.model);
+    assert.ok(model, `model ${fixture.model} of ${file} is not installed`);
+    const weights = await loadWeights(model.dir);
+    assert.equal(weights.json.weights.sha256, fixture.sha256, 'the fixture was made for other weights');
+    for (const c of fixture.cases) {
+      const [, h, w, ch] = c.input.shape;
+      let problem;
+      let net: SrNet | ContextEncoderNet;
+      if (weights.json.task === 'sr') {
+        net = new SrNet(weights);
+        const tile: Image = { width: w, height: h, channels: 1, data: decode(c.input.data) };
+        problem = srProblem(net, tile, weights.json.scale!, c.blur, w * h);
+      } else {
+        net = new ContextEncoderNet(weights);
+        const y = decode(c.input.data);
+        const m = decode(c.mask.data);
+        const rgb: Image = { width: w, height: h, channels: 3, data: y.map((v) => (v + 1) / 2) };
+        const mask: Mask = { width: w, height: h, data: Uint8Array.from(m) };
+        const batch = makeBatch(rgb, mask, [{ x: 0, y: 0, size: w }]);
+        problem = { ...maskedProblem(net, batch), dispose: () => tf.dispose([batch.y, batch.mask, batch.observed]) };
+      }
+      const settings = dlnetSettings(weights, weights.json.task === 'sr' ? { task: 'sr', scale: 2, blur: 0 } : { task: weights.json.task, mask: { width: 1, height: 1, data: new Uint8Array(1) } });
+      let k = 0;
+      for await (const step of runDLNet(problem, settings)) {
+        const want = c.steps[k];
+        assert.equal(step.k, want.k);
+        assert.deepEqual(step.image.shape, want.shape);
+        const diff = maxDiff(await step.image.data(), decode(want.data));
+        step.image.dispose();
+        assert.ok(diff < 1e-4, `${file} case ${JSON.stringify(c.blur ?? '')} k=${step.k}: max |Δx̂| = ${diff}`);
+        assert.ok(Math.abs(step.likelihood - want.likelihood) < 1e-4 * Math.max(1e-3, want.likelihood) + 1e-8, `k=${step.k}: L ${step.likelihood} vs ${want.likelihood}`);
+        k++;
+      }
+      assert.equal(k, c.steps.length, `${file}: ${k} steps where the fixture has ${c.steps.length}`);
+      problem.dispose();
+      net.dispose();
+      void ch;
+    }
+  });
+}
