@@ -48,13 +48,29 @@ export async function runRestoreJob(
   const iterations: { k: number; image: Image }[] = [];
   const started = performance.now();
   let K = 0;
+  let tiles = 0;
+  let tilesDone = 0;
   const onEvent = (event: RestoreEvent): void => {
-    if (event.type === 'progress') {
-      progress.update(event.fraction, event.message);
-    } else if (event.type === 'iteration') {
-      K = event.K;
-      progress.update(event.k / event.K, `iteration ${event.k}/${event.K}, likelihood ${event.likelihood.toExponential(3)}`);
-      if (job.iterationsDir !== undefined) iterations.push({ k: event.k, image: event.image });
+    switch (event.type) {
+      case 'progress':
+        progress.update(event.fraction, event.message);
+        break;
+      case 'tile':
+        tiles = event.tiles;
+        tilesDone = event.tile;
+        progress.update(event.tile / event.tiles, `tile ${event.tile}/${event.tiles}`);
+        break;
+      case 'iteration': {
+        K = event.K;
+        const where = tiles > 1 ? `tile ${tilesDone + 1}/${tiles}, ` : '';
+        progress.update(
+          tiles > 1 ? (tilesDone + event.k / event.K) / tiles : event.k / event.K,
+          `${where}iteration ${event.k}/${event.K}, likelihood ${event.likelihood.toExponential(3)}`,
+        );
+        // x̂_k is only a whole image when the run is not tiled (the engine streams each tile's x̂_k otherwise).
+        if (job.iterationsDir !== undefined) iterations.push({ k: event.k, image: event.image });
+        break;
+      }
     }
   };
   try {
@@ -62,6 +78,9 @@ export async function runRestoreJob(
     ctx.signal.throwIfAborted();
     const finished = job.finish ? job.finish(result) : result;
     const written = await outputs.writeImage(job.output, finished, { bitDepth: job.bitDepth, metadata: job.metadata });
+    if (job.iterationsDir !== undefined && iterations.length === 0) {
+      info(ctx, `dlnet: warning: ${name} was restored in tiles, so there are no whole-image intermediate estimates to save.`);
+    }
     if (job.iterationsDir !== undefined) {
       const fileName = job.iterationName ?? ((k: number) => `${path.basename(job.input, path.extname(job.input))}.k${k}.png`);
       for (const { k, image } of iterations) {

@@ -131,6 +131,9 @@ export async function runTiled(
   const tiles = planTiles(input.width, input.height, options.tileSize, options.overlap);
   let output: Image | undefined;
   for (let i = 0; i < tiles.length; i++) {
+    // Let the event loop run between tiles (fn may compute synchronously for seconds): signal
+    // handlers, IPC and timers get their turn, so an abort is seen before the next tile starts.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();
     const tile = tiles[i];
     const result = await fn(cropImage(input, tile), tile);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import { writeSrModel } from '../helpers/models.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'src/cli/index.ts');
@@ -25,11 +26,11 @@ interface Result {
   stderr: string;
 }
 
-function dlnet(args: string[], cwd: string): Promise<Result> {
+function dlnet(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
       cwd,
-      env: { ...process.env, DLNET_DEBUG: '' },
+      env: { ...process.env, DLNET_DEBUG: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -237,4 +238,63 @@ test('every subcommand has --help', async () => {
     assert.match(r.stdout, new RegExp(`^Usage: dlnet ${command} `));
     assert.equal(r.stderr, '');
   }
+});
+
+test('upscale with a (tiny, random) model: size, alpha, orientation, iterations, batch continues past a bad file', async () => {
+  const work = path.join(dir, 'upscale');
+  await mkdir(work);
+  writeSrModel(path.join(work, 'models'), { scale: 2, depth: 2, width: 4, K: 3 });
+  const rgba = Buffer.alloc(20 * 12 * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 11) % 256;
+  await sharp(rgba, { raw: { width: 20, height: 12, channels: 4 } })
+    .withMetadata({ orientation: 6 })
+    .png()
+    .toFile(path.join(work, 'photo.png'));
+  await writeFile(path.join(work, 'broken.png'), Buffer.alloc(0));
+  const env = { DLNET_MODELS_DIR: path.join(work, 'models') };
+  const r = await dlnet(
+    ['upscale', 'photo.png', 'broken.png', '--scale', '2', '--out', 'out', '--save-iterations', 'its', '--backend', 'wasm'],
+    work,
+    env,
+  );
+  assert.equal(r.status, 1, r.stderr); // one file failed
+  assert.match(r.stderr, /^dlnet: broken\.png is empty \(0 bytes\)\.$/m);
+  assert.match(r.stderr, /^backend: wasm /m);
+  const meta = await sharp(path.join(work, 'out/photo.x2.png')).metadata();
+  assert.deepEqual([meta.width, meta.height, meta.channels, meta.orientation ?? 1], [24, 40, 4, 1]); // upright 12×20, ×2
+  assert.deepEqual((await readdir(path.join(work, 'its'))).sort(), ['photo.x2.k1.png', 'photo.x2.k2.png', 'photo.x2.k3.png']);
+  assert.deepEqual(await readdir(path.join(work, 'out')), ['photo.x2.png']);
+  // refuses to overwrite on a second run, writes nothing new
+  const again = await dlnet(['upscale', 'photo.png', '--scale', '2', '--out', 'out'], work, env);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /^dlnet: photo\.x2\.png already exists/);
+  await rm(work, { recursive: true });
+});
+
+test('Ctrl-C during a tiled upscale exits 130 and leaves no output', async () => {
+  const work = path.join(dir, 'cancel');
+  await mkdir(work);
+  writeSrModel(path.join(work, 'models'), { scale: 2, depth: 2, width: 4, K: 5 });
+  // 900×900 is several engine tiles; cancellation takes effect between tiles.
+  const rgb = Buffer.alloc(900 * 900 * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 13) % 256;
+  await sharp(rgb, { raw: { width: 900, height: 900, channels: 3 } })
+    .png()
+    .toFile(path.join(work, 'big.png'));
+  const child = spawn(process.execPath, ['--import', tsx, cli, 'upscale', 'big.png', '--scale', '2'], {
+    cwd: work,
+    env: { ...process.env, DLNET_DEBUG: '', DLNET_MODELS_DIR: path.join(work, 'models') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (/tile 1\//.test(stderr) && child.exitCode === null && !child.killed) child.kill('SIGINT');
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(status, 130, stderr);
+  assert.match(stderr, /^dlnet: Cancelled; no output was written for the unfinished work\.$/m);
+  assert.ok(!/^\s+at /m.test(stderr));
+  assert.deepEqual((await readdir(work)).sort(), ['big.png', 'models']); // no output, no temporary file
+  await rm(work, { recursive: true });
 });

@@ -45,15 +45,15 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
   const blur = parseBlur(raw.blur, '--blur');
   const flags = parseRestoreFlags(raw);
 
-  // Plan every output first: a clash is reported before any work starts.
+  // Plan every output first: a clash is reported before any work starts (and before folders are made).
   const outputs = new OutputSet(inputs);
   const suffix = `.x${scale}.png`;
-  const toDir = raw.out !== undefined && (inputs.length > 1 || isDirectory(raw.out) || /[\\/]$/.test(raw.out));
-  if (toDir && raw.out !== undefined) await outputs.ensureDir(raw.out, '--out');
-  if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
+  const outDir =
+    raw.out !== undefined && (inputs.length > 1 || isDirectory(raw.out) || /[\\/]$/.test(raw.out)) ? raw.out : undefined;
   const planned: { input: string; output: string }[] = [];
   for (const input of inputs) {
-    const output = raw.out === undefined ? siblingPath(input, suffix) : toDir ? siblingPath(input, suffix, raw.out) : raw.out;
+    const output =
+      raw.out === undefined ? siblingPath(input, suffix) : outDir !== undefined ? siblingPath(input, suffix, outDir) : raw.out;
     try {
       outputs.check(output);
       planned.push({ input, output });
@@ -62,12 +62,11 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
       reportItemFailure(ctx, error);
     }
   }
-  if (planned.length === 0) {
-    await outputs.rollback();
-    return;
-  }
+  if (planned.length === 0) return;
 
   try {
+    if (outDir !== undefined) await outputs.ensureDir(outDir, '--out');
+    if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
     const api = await loadRestoreApi();
     const model = await chooseModel(api, 'sr', flags.modelId, scale);
     await startBackend(ctx, flags.backend);
