@@ -35,11 +35,14 @@ def main(runs, out):
                 continue
             name = os.path.basename(run)
             pack[name] = entry if name.endswith(("cond-joint", "cond-dlnet")) else half(entry)
-        torch.save(pack, os.path.join(out, f"sr_x{t}.pt"))
+        if pack:
+            torch.save(pack, os.path.join(out, f"sr_x{t}.pt.tmp"))
+            os.replace(os.path.join(out, f"sr_x{t}.pt.tmp"), os.path.join(out, f"sr_x{t}.pt"))
     for task in ("inpaint", "interpolate"):
         entry = load(os.path.join(runs, f"{task}-dlnet")) or load(os.path.join(runs, f"{task}-joint"))
         if entry:
-            torch.save(half(entry), os.path.join(out, f"{task}.pt"))
+            torch.save(half(entry), os.path.join(out, f"{task}.pt.tmp"))
+            os.replace(os.path.join(out, f"{task}.pt.tmp"), os.path.join(out, f"{task}.pt"))
     logs = {}
     for run in sorted(glob.glob(os.path.join(runs, "*"))):
         name = os.path.basename(run)

@@ -18,7 +18,7 @@ DEVICE_ARG=${DEVICE:+--device $DEVICE}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$RUNS" "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-J=$((B * 7 / 10))
+J=$((B * ${JOINT_PERCENT:-70} / 100))
 D=$((B - J))
 DEADLINE=$(($(date +%s) + B + ${SLACK:-100}))
 PY=${PY:-python3}
@@ -27,29 +27,40 @@ PY=${PY:-python3}
 sr() { $PY "$HERE/train_sr.py" --data "$DATA/T91" "$DATA/BSD400" --val "$DATA/Set5" --threads 1 $DEVICE_ARG $SR_ARGS "$@"; }
 ip() { $PY "$HERE/train_inpaint.py" --faces "$DATA/faces" --scenes "$DATA/scenes" "$DATA/BSD400" --threads 1 $DEVICE_ARG $IP_ARGS "$@"; }
 
-for t in 2 3 4; do
+SR_VARIANTS=${SR_VARIANTS:-cond blind}
+TASKS=${TASKS:-sr inpaint interpolate}
+case " $TASKS " in *" sr "*) ;; *) SR_VARIANTS="" ;; esac
+for t in ${SR_VARIANTS:+2 3 4}; do
   sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" >"$RUNS/sr-x$t-reference.out" 2>&1 &
-  for v in cond blind; do
+  for v in $SR_VARIANTS; do
     flag=""
     [ "$v" = blind ] && flag=--blind
     (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" &&
       sr --scale "$t" --regime dlnet $flag --init "$RUNS/sr-x$t-$v-joint/checkpoint.pt" --budget "$D" --run "$RUNS/sr-x$t-$v-dlnet") >"$RUNS/sr-x$t-$v.out" 2>&1 &
   done
 done
-for task in inpaint interpolate; do
+for task in $TASKS; do
+  [ "$task" = sr ] && continue
   ip --task "$task" --regime reference --budget "$B" --run "$RUNS/$task-reference" >"$RUNS/$task-reference.out" 2>&1 &
   (ip --task "$task" --regime joint --budget "$J" --run "$RUNS/$task-joint" &&
     ip --task "$task" --regime dlnet --init "$RUNS/$task-joint/checkpoint.pt" --budget "$D" --run "$RUNS/$task-dlnet") >"$RUNS/$task.out" 2>&1 &
 done
 
+# Pack into OUT every minute too: if the command is cut short, what was packed still comes back.
+NEXT_PACK=$(($(date +%s) + 60))
 while [ "$(date +%s)" -lt "$DEADLINE" ] && [ -n "$(jobs -rp)" ]; do
   sleep 5
+  if [ "$(date +%s)" -ge "$NEXT_PACK" ]; then
+    $PY "$HERE/gpu/pack.py" "$RUNS" "$OUT" >/dev/null 2>&1
+    NEXT_PACK=$(($(date +%s) + 60))
+  fi
 done
 echo "training phase over at $(date +%T); still running: $(jobs -rp | wc -l)"
 pkill -f train_sr.py
 pkill -f train_inpaint.py
 wait
-for task in inpaint interpolate; do
+for task in $TASKS; do
+  [ "$task" = sr ] && continue
   ls "$RUNS"/$task-*/checkpoint.pt >/dev/null 2>&1 &&
     timeout "${EVAL_TIMEOUT:-60}" $PY "$HERE/eval_inpaint.py" --task "$task" --faces "$DATA/faces" $DEVICE_ARG ${EVAL_ARGS:-} \
       --masks "$RUNS/masks_$task.npz" --models "$RUNS"/$task-*/checkpoint.pt --json "$OUT/eval_$task.json" 2>&1 | grep -v '^/' | tail -3
