@@ -73,11 +73,7 @@ function reported(problem: DLNetProblem, r: tf.Tensor, normalizer: number): tf.S
  * Runs the K steps, yielding each x̂_k as soon as it is computed. Checks `signal` between steps
  * and throws CancelledError when it is aborted; every intermediate tensor is disposed either way.
  */
-export async function* runDLNet(
-  problem: DLNetProblem,
-  settings: DLNetSettings,
-  signal?: AbortSignal,
-): AsyncGenerator<DLNetStep> {
+export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, signal?: AbortSignal): AsyncGenerator<DLNetStep> {
   const { K, gamma, beta1, beta2 } = settings;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`K must be an integer ≥ 1, not ${K}.`);
   const normalizer = countObserved(problem);
@@ -86,6 +82,8 @@ export async function* runDLNet(
   let v: tf.Tensor | null = null;
   try {
     for (let k = 1; k <= K; k++) {
+      // Yield to the event loop so an abort (Ctrl+C, a Cancel message) can land between steps.
+      await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted) throw new CancelledError();
       let xhat: tf.Tensor | null = null;
       let loss: tf.Scalar;

@@ -125,7 +125,10 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
   json.tensors.forEach((entry, i) => {
     const want = expected[i];
     if (entry.name !== want.name || !sameShape(entry.shape, want.shape) || entry.layout !== want.layout) {
-      fail(dir, `tensor ${entry.name} is [${entry.shape}] ${entry.layout} where ${want.name} [${want.shape}] ${want.layout} is expected`);
+      fail(
+        dir,
+        `tensor ${entry.name} is [${entry.shape}] ${entry.layout} where ${want.name} [${want.shape}] ${want.layout} is expected`,
+      );
     }
   });
   let bytes: Buffer;
@@ -139,7 +142,8 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
     fail(dir, `its weights file holds ${bytes.length} bytes where ${total * 4} are expected`);
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== json.weights.sha256) fail(dir, 'the sha256 of its weights does not match model.json (the file is damaged or was changed)');
+  if (sha !== json.weights.sha256)
+    fail(dir, 'the sha256 of its weights does not match model.json (the file is damaged or was changed)');
   const all = new Float32Array(total);
   for (let i = 0; i < total; i++) all[i] = bytes.readFloatLE(i * 4);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();

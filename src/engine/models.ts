@@ -44,7 +44,15 @@ export async function listModels(): Promise<ModelInfo[]> {
       if (!entry.isDirectory() || !existsSync(path.join(dir, 'model.json'))) continue;
       try {
         const json = await readModelJson(dir);
-        found.push({ id: json.id, name: json.name, task: json.task, scale: json.scale, dlnet: json.dlnet !== null, dir, shipped: i === 0 });
+        found.push({
+          id: json.id,
+          name: json.name,
+          task: json.task,
+          scale: json.scale,
+          dlnet: json.dlnet !== null,
+          dir,
+          shipped: i === 0,
+        });
       } catch {
         // an unreadable model is reported when someone asks for it by id
       }
@@ -61,7 +69,10 @@ export async function findModel(task: ModelJson['task'], scale?: number, id?: st
   if (id) {
     const byId = models.find((m) => m.id === id);
     if (!byId) {
-      throw new UserError(`No model with id "${id}" is installed; installed: ${models.map((m) => m.id).join(', ') || 'none'}.`, 'missing-model');
+      throw new UserError(
+        `No model with id "${id}" is installed; installed: ${models.map((m) => m.id).join(', ') || 'none'}.`,
+        'missing-model',
+      );
     }
     if (byId.task !== task || (scale !== undefined && byId.scale !== scale)) {
       const what = byId.task === 'sr' ? `×${byId.scale} ${TASK_NAMES.sr}` : TASK_NAMES[byId.task];

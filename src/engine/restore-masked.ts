@@ -101,7 +101,8 @@ function tileStarts(length: number): number[] {
 function interpolationCrops(width: number, height: number): Crop[] {
   const crops: Crop[] = [];
   const size = Math.min(SIZE, width, height);
-  for (const y of tileStarts(height)) for (const x of tileStarts(width)) crops.push({ x: Math.min(x, width - size), y: Math.min(y, height - size), size });
+  for (const y of tileStarts(height))
+    for (const x of tileStarts(width)) crops.push({ x: Math.min(x, width - size), y: Math.min(y, height - size), size });
   return crops;
 }
 
@@ -117,7 +118,8 @@ function cropRgb(image: Image, c: Crop): Image {
 /** The crop's mask at 64×64: a pixel counts as observed only if everything it covers is observed. */
 function cropMask64(mask: Mask, c: Crop): Float32Array {
   const m = createImage(c.size, c.size, 1);
-  for (let y = 0; y < c.size; y++) for (let x = 0; x < c.size; x++) m.data[y * c.size + x] = mask.data[(c.y + y) * mask.width + c.x + x];
+  for (let y = 0; y < c.size; y++)
+    for (let x = 0; x < c.size; x++) m.data[y * c.size + x] = mask.data[(c.y + y) * mask.width + c.x + x];
   if (c.size === SIZE) return m.data;
   const r = resizeImage(m, SIZE, SIZE).data;
   for (let i = 0; i < r.length; i++) r[i] = r[i] > 0.999 ? 1 : 0;
@@ -232,10 +234,13 @@ export async function restoreMasked(
   options: RestoreOptions,
 ): Promise<Image> {
   if (mask.width !== image.width || mask.height !== image.height) {
-    throw new UserError(`The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`);
+    throw new UserError(
+      `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`,
+    );
   }
   const rgb = rgbOf(image);
-  const { crops, labels } = task === 'inpaint' ? inpaintCrops(mask) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
+  const { crops, labels } =
+    task === 'inpaint' ? inpaintCrops(mask) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
   if (crops.length === 0) return image;
   const batches: Crop[][] = [];
   for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
@@ -250,10 +255,18 @@ export async function restoreMasked(
         step.image.dispose();
         const canvas = step.k === step.K ? final : new Canvas(image.width, image.height);
         if (step.k === step.K || streamFrames) {
-          cropsOfBatch.forEach((c, b) => canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels));
+          cropsOfBatch.forEach((c, b) =>
+            canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels),
+          );
         }
         if (streamFrames) {
-          options.onEvent?.({ type: 'iteration', k: step.k, K: step.K, image: canvas.composite(image, mask), likelihood: step.likelihood });
+          options.onEvent?.({
+            type: 'iteration',
+            k: step.k,
+            K: step.K,
+            image: canvas.composite(image, mask),
+            likelihood: step.likelihood,
+          });
         }
       }
     } finally {

@@ -9,7 +9,7 @@ import { srOperatorTf } from './degradations-tf.js';
 import { runDLNet, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, type Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
-import { SrNet } from './networks/sr-net.js';
+import { type SrNet } from './networks/sr-net.js';
 import type { RestoreOptions } from './restore-types.js';
 import { planTiles, runTiled, type Tile } from './tiling.js';
 
@@ -76,14 +76,26 @@ async function tensorToImage(t: tf.Tensor): Promise<Image> {
  * `normalizer` is the whole image's LR pixel count; `rect` (when tiled) limits the reported L to
  * the tile's owned region.
  */
-export function srProblem(net: SrNet, tile: Image, t: number, blur: number, normalizer: number, rect?: Tile): DLNetProblem & { dispose(): void } {
+export function srProblem(
+  net: SrNet,
+  tile: Image,
+  t: number,
+  blur: number,
+  normalizer: number,
+  rect?: Tile,
+): DLNetProblem & { dispose(): void } {
   const y = tf.tensor4d(tile.data, [1, tile.height, tile.width, 1]);
   const skip = tf.tensor4d(bicubicUpscaleImage(tile, t).data, [1, tile.height * t, tile.width * t, 1]);
   const own = rect
     ? tf.tidy(() => {
         const ox = rect.own.x - rect.x;
         const oy = rect.own.y - rect.y;
-        return tf.pad(tf.ones([1, rect.own.height, rect.own.width, 1]), [[0, 0], [oy, tile.height - oy - rect.own.height], [ox, tile.width - ox - rect.own.width], [0, 0]]);
+        return tf.pad(tf.ones([1, rect.own.height, rect.own.width, 1]), [
+          [0, 0],
+          [oy, tile.height - oy - rect.own.height],
+          [ox, tile.width - ox - rect.own.width],
+          [0, 0],
+        ]);
       })
     : undefined;
   return {
@@ -105,7 +117,13 @@ export interface SrRun {
   overlap?: number;
 }
 
-export async function superResolve(weights: LoadedWeights, net: SrNet, image: Image, run: SrRun, options: RestoreOptions): Promise<Image> {
+export async function superResolve(
+  weights: LoadedWeights,
+  net: SrNet,
+  image: Image,
+  run: SrRun,
+  options: RestoreOptions,
+): Promise<Image> {
   const { scale: t, blur, settings } = run;
   checkSrParams(t, blur);
   const planes = splitLuma(image);
@@ -127,7 +145,13 @@ export async function superResolve(weights: LoadedWeights, net: SrNet, image: Im
         const out = await tensorToImage(step.image);
         step.image.dispose();
         if (single) {
-          options.onEvent?.({ type: 'iteration', k: step.k, K: step.K, image: withLuma(extras, clamp01(Float32Array.from(out.data))), likelihood: step.likelihood });
+          options.onEvent?.({
+            type: 'iteration',
+            k: step.k,
+            K: step.K,
+            image: withLuma(extras, clamp01(Float32Array.from(out.data))),
+            likelihood: step.likelihood,
+          });
         }
         last = out;
       }

@@ -2,7 +2,7 @@
  * The engine's one entry point for restorations: picks the model, fills in DL-Net defaults
  * (DESIGN §4), and runs super-resolution, inpainting or interpolation.
  */
-import { initBackend } from './backend.js';
+import { ensureBackend } from './backend.js';
 import type { Scale } from './degradations.js';
 import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
 import { UserError, type Image } from './image.js';
@@ -31,7 +31,7 @@ async function load(model: ModelInfo): Promise<Loaded> {
   let entry = cache.get(model.dir);
   if (!entry) {
     entry = (async () => {
-      await initBackend();
+      await ensureBackend(); // keeps the backend the CLI or app chose; 'auto' if none yet
       const weights = await loadWeights(model.dir);
       const net = weights.json.backbone.type === 'vdsr-lr' ? new SrNet(weights) : new ContextEncoderNet(weights);
       return { weights, net };
@@ -56,7 +56,12 @@ export function dlnetSettings(weights: LoadedWeights, request: RestoreRequest): 
   }
   const gamma = request.gamma ?? weights.json.dlnet?.gamma ?? DEFAULT_GAMMA[request.task];
   if (!(gamma > 0 && gamma < 1)) throw new UserError(`The step size γ must be between 0 and 1, not ${gamma}.`);
-  return { K, gamma, beta1: weights.json.dlnet?.beta1 ?? DLNET_DEFAULTS.beta1, beta2: weights.json.dlnet?.beta2 ?? DLNET_DEFAULTS.beta2 };
+  return {
+    K,
+    gamma,
+    beta1: weights.json.dlnet?.beta1 ?? DLNET_DEFAULTS.beta1,
+    beta2: weights.json.dlnet?.beta2 ?? DLNET_DEFAULTS.beta2,
+  };
 }
 
 /** Restores `image` (0..1, HWC) as the request says; streams events through options.onEvent. */

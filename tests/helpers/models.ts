@@ -15,13 +15,23 @@ export interface SrModelSpec {
   seed?: number;
 }
 
-function writeModel(dir: string, json: Omit<ModelJson, 'weights' | 'tensors'>, seed: number, amplitude: (name: string, fanIn: number) => number): string {
+function writeModel(
+  dir: string,
+  json: Omit<ModelJson, 'weights' | 'tensors'>,
+  seed: number,
+  amplitude: (name: string, fanIn: number) => number,
+): string {
   const tensors = expectedTensors(json as ModelJson);
   const rand = seededRandom(seed);
   const chunks: Buffer[] = [];
   for (const t of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    const fanIn = t.shape.length === 4 ? t.shape[0] * t.shape[1] * (t.layout === 'HWOI' ? t.shape[3] : t.shape[2]) : t.shape.length === 3 ? t.shape[1] : 1;
+    const fanIn =
+      t.shape.length === 4
+        ? t.shape[0] * t.shape[1] * (t.layout === 'HWOI' ? t.shape[3] : t.shape[2])
+        : t.shape.length === 3
+          ? t.shape[1]
+          : 1;
     const amp = amplitude(t.name, fanIn);
     const buf = Buffer.alloc(n * 4);
     for (let i = 0; i < n; i++) buf.writeFloatLE((rand() * 2 - 1) * amp, i * 4);
@@ -30,7 +40,13 @@ function writeModel(dir: string, json: Omit<ModelJson, 'weights' | 'tensors'>, s
   const blob = Buffer.concat(chunks);
   const full: ModelJson = {
     ...json,
-    weights: { file: 'weights.bin', dtype: 'float32', byteOrder: 'little-endian', bytes: blob.length, sha256: createHash('sha256').update(blob).digest('hex') },
+    weights: {
+      file: 'weights.bin',
+      dtype: 'float32',
+      byteOrder: 'little-endian',
+      bytes: blob.length,
+      sha256: createHash('sha256').update(blob).digest('hex'),
+    },
     tensors,
   };
   const folder = path.join(dir, json.id);

@@ -65,7 +65,10 @@ test('W keeps constants and samples a ramp where §3 says (bicubic centred, Gaus
     const i = 5; // interior column, far from the borders (Gaussian radius 7)
     assert.ok(Math.abs(bic.data[3 * bic.width + i] - (t * i + (t - 1) / 2)) < 1e-5, `bicubic ×${t}`);
     assert.ok(Math.abs(gau.data[3 * gau.width + i] - t * i) < 1e-5, `gaussian ×${t}`);
-    const up = bicubicUpscaleImage(plane(12, 12, (x) => x), t);
+    const up = bicubicUpscaleImage(
+      plane(12, 12, (x) => x),
+      t,
+    );
     const o = 5 * t + 1;
     assert.ok(Math.abs(up.data[6 * up.width + o] - ((o + 0.5) / t - 0.5)) < 1e-5, `upscale ×${t}`);
   }
@@ -107,7 +110,13 @@ test('tf W works on colour tensors channel by channel and has a gradient', async
 
 test('autodiff through W is its adjoint: <W x, r> = <x, Wᵀ r> for every scale and family', async () => {
   await initBackend('wasm');
-  for (const [t, u, size] of [[2, 0, 12], [3, 0, 9], [4, 0, 8], [2, 1.3, 12], [3, 2.6, 6]] as const) {
+  for (const [t, u, size] of [
+    [2, 0, 12],
+    [3, 0, 9],
+    [4, 0, 8],
+    [2, 1.3, 12],
+    [3, 2.6, 6],
+  ] as const) {
     const x = tf.randomNormal([1, size, size, 2], 0, 1, 'float32', 11);
     const r = tf.randomNormal([1, size / t, size / t, 2], 0, 1, 'float32', 7);
     const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(srOperatorTf(a as tf.Tensor4D, t, u), r)))(x);
@@ -134,7 +143,10 @@ test('masks: a seeded square hole of side s inside the image, Bernoulli at rate 
   assert.equal(missing, 400);
   assert.deepEqual(squareHoleMask(64, 64, 20, 10, 42).data, m.data);
   const corner = squareHoleMask(30, 30, 30, 10, 1);
-  assert.equal(corner.data.reduce((n, v) => n + v, 0), 0);
+  assert.equal(
+    corner.data.reduce((n, v) => n + v, 0),
+    0,
+  );
   const b = bernoulliMask(200, 200, 0.45, 9);
   const rate = 1 - b.data.reduce((n, v) => n + v, 0) / b.data.length;
   assert.ok(Math.abs(rate - 0.45) < 0.01, `rate ${rate}`);
@@ -142,7 +154,14 @@ test('masks: a seeded square hole of side s inside the image, Bernoulli at rate 
   const img = plane(64, 64, () => 0.5);
   const masked = applyMask(img, m);
   assert.equal(masked.data.filter((v) => v === 0).length, 400);
-  assert.throws(() => applyMask(plane(10, 10, () => 0), m), /mask is 64×64 but the image is 10×10/);
+  assert.throws(
+    () =>
+      applyMask(
+        plane(10, 10, () => 0),
+        m,
+      ),
+    /mask is 64×64 but the image is 10×10/,
+  );
 });
 
 test('resizeImage matches the integer-scale imresize paths', () => {

@@ -54,9 +54,19 @@ test('DL-Net lowers L(z_k) over k, for bicubic and Gaussian W', async () => {
     const p = problemFor(blur);
     const steps = await collect(p, 5);
     p.dispose();
-    assert.deepEqual(steps.map((s) => s.k), [1, 2, 3, 4, 5]);
-    for (let k = 1; k < 5; k++) assert.ok(steps[k].likelihood < steps[k - 1].likelihood, `u=${blur}: L rose at k=${k + 1}: ${steps.map((s) => s.likelihood)}`);
-    assert.ok(steps[4].likelihood < 0.99 * steps[0].likelihood, `u=${blur}: too little progress ${steps.map((s) => s.likelihood)}`);
+    assert.deepEqual(
+      steps.map((s) => s.k),
+      [1, 2, 3, 4, 5],
+    );
+    for (let k = 1; k < 5; k++)
+      assert.ok(
+        steps[k].likelihood < steps[k - 1].likelihood,
+        `u=${blur}: L rose at k=${k + 1}: ${steps.map((s) => s.likelihood)}`,
+      );
+    assert.ok(
+      steps[4].likelihood < 0.99 * steps[0].likelihood,
+      `u=${blur}: too little progress ${steps.map((s) => s.likelihood)}`,
+    );
   }
 });
 

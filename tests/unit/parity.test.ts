@@ -61,7 +61,12 @@ for (const file of fixtures) {
         const batch = makeBatch(rgb, mask, [{ x: 0, y: 0, size: w }]);
         problem = { ...maskedProblem(net, batch), dispose: () => tf.dispose([batch.y, batch.mask, batch.observed]) };
       }
-      const settings = dlnetSettings(weights, weights.json.task === 'sr' ? { task: 'sr', scale: 2, blur: 0 } : { task: weights.json.task, mask: { width: 1, height: 1, data: new Uint8Array(1) } });
+      const settings = dlnetSettings(
+        weights,
+        weights.json.task === 'sr'
+          ? { task: 'sr', scale: 2, blur: 0 }
+          : { task: weights.json.task, mask: { width: 1, height: 1, data: new Uint8Array(1) } },
+      );
       let k = 0;
       for await (const step of runDLNet(problem, settings)) {
         const want = c.steps[k];
@@ -70,7 +75,10 @@ for (const file of fixtures) {
         const diff = maxDiff(await step.image.data(), decode(want.data));
         step.image.dispose();
         assert.ok(diff < 1e-4, `${file} case ${JSON.stringify(c.blur ?? '')} k=${step.k}: max |Δx̂| = ${diff}`);
-        assert.ok(Math.abs(step.likelihood - want.likelihood) < 1e-4 * Math.max(1e-3, want.likelihood) + 1e-8, `k=${step.k}: L ${step.likelihood} vs ${want.likelihood}`);
+        assert.ok(
+          Math.abs(step.likelihood - want.likelihood) < 1e-4 * Math.max(1e-3, want.likelihood) + 1e-8,
+          `k=${step.k}: L ${step.likelihood} vs ${want.likelihood}`,
+        );
         k++;
       }
       assert.equal(k, c.steps.length, `${file}: ${k} steps where the fixture has ${c.steps.length}`);

@@ -32,7 +32,8 @@ function photo(width: number, height: number, channels: Image['channels']): Imag
   const img = createImage(width, height, channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) img.data[(y * width + x) * channels + c] = 0.5 + 0.4 * Math.sin(x * 0.31 + y * 0.17 + c) * Math.cos(y * 0.23 - c);
+      for (let c = 0; c < channels; c++)
+        img.data[(y * width + x) * channels + c] = 0.5 + 0.4 * Math.sin(x * 0.31 + y * 0.17 + c) * Math.cos(y * 0.23 - c);
     }
   }
   return img;
@@ -53,7 +54,10 @@ test('tiled super-resolution equals the untiled run (DL-Net steps included), and
     const run = { scale: 2 as const, blur, settings };
     const whole = await superResolve(weights, net, image, run, { tileSize: 4096 });
     const events: RestoreEvent[] = [];
-    const tiled = await superResolve(weights, net, image, run, { tileSize: 2 * srOverlap(3, 2, 3) + 32, onEvent: (e) => events.push(e) });
+    const tiled = await superResolve(weights, net, image, run, {
+      tileSize: 2 * srOverlap(3, 2, 3) + 32,
+      onEvent: (e) => events.push(e),
+    });
     assert.ok(events.filter((e) => e.type === 'tile').length > 1, 'the run was not tiled');
     assert.equal(tiled.width, 180);
     assert.ok(maxDiff(whole.data, tiled.data) < 1e-5, `u=${blur}: tiled differs by ${maxDiff(whole.data, tiled.data)}`);
@@ -66,19 +70,26 @@ test('tiled super-resolution equals the untiled run (DL-Net steps included), and
 test('restore upscales colour with alpha: ×3 dimensions, iteration frames streamed, alpha kept', async () => {
   const image = photo(20, 14, 4);
   const frames: { k: number; likelihood: number }[] = [];
-  const out = await restore(image, { task: 'sr', scale: 3, blur: 1.3 }, {
-    onEvent: (e) => {
-      if (e.type === 'iteration') {
-        assert.equal(e.image.width, 60);
-        assert.equal(e.image.channels, 4);
-        frames.push({ k: e.k, likelihood: e.likelihood });
-      }
+  const out = await restore(
+    image,
+    { task: 'sr', scale: 3, blur: 1.3 },
+    {
+      onEvent: (e) => {
+        if (e.type === 'iteration') {
+          assert.equal(e.image.width, 60);
+          assert.equal(e.image.channels, 4);
+          frames.push({ k: e.k, likelihood: e.likelihood });
+        }
+      },
     },
-  });
+  );
   assert.equal(out.width, 60);
   assert.equal(out.height, 42);
   assert.equal(out.channels, 4);
-  assert.deepEqual(frames.map((f) => f.k), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    frames.map((f) => f.k),
+    [1, 2, 3, 4, 5],
+  );
   for (const v of out.data) assert.ok(v >= 0 && v <= 1);
   const alphaIn = image.data[3];
   assert.ok(Math.abs(out.data[3] - alphaIn) < 0.05);
@@ -87,7 +98,13 @@ test('restore upscales colour with alpha: ×3 dimensions, iteration frames strea
 test('restore refuses a missing model, bad iterations and a bad scale with one sentence', async () => {
   const image = photo(8, 8, 3);
   await assert.rejects(restore(image, { task: 'sr', scale: 4, blur: 0 }), /No super-resolution ×4 model is installed/);
-  await assert.rejects(restore(image, { task: 'sr', scale: 2, blur: 0, iterations: 0 }), /number of iterations must be a whole number/);
+  await assert.rejects(
+    restore(image, { task: 'sr', scale: 2, blur: 0, iterations: 0 }),
+    /number of iterations must be a whole number/,
+  );
   await assert.rejects(restore(image, { task: 'sr', scale: 2, blur: 4 }), /blur width must be between 0 and 3/);
-  await assert.rejects(restore(image, { task: 'inpaint', mask: { width: 8, height: 8, data: new Uint8Array(64) } }), /No inpainting model is installed/);
+  await assert.rejects(
+    restore(image, { task: 'inpaint', mask: { width: 8, height: 8, data: new Uint8Array(64) } }),
+    /No inpainting model is installed/,
+  );
 });

@@ -9,7 +9,12 @@ import { tf } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
 
 type K4 = tf.Tensor4D;
-const PAD1: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+const PAD1: [[number, number], [number, number], [number, number], [number, number]] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
 
 export class ContextEncoderNet {
   private readonly tensors = new Map<string, tf.Tensor>();
