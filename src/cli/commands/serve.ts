@@ -1,0 +1,80 @@
+/**
+ * `dlnet serve [--port N] [--open]`: the app's UI in a browser. Hosts the built renderer and the
+ * typed API over a WebSocket on 127.0.0.1 only; the printed URL carries a random access token.
+ * Runs until Ctrl-C.
+ */
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { parseBackend, ValidationError, type BackendChoice } from '../../shared/validate.js';
+import { info, type CliContext } from '../context.js';
+
+interface ServeFlags {
+  port: string;
+  open?: boolean;
+  backend: string;
+}
+
+export function parsePort(value: unknown, label = '--port'): number {
+  const n = typeof value === 'string' && /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ValidationError(`${label} must be a port number from 0 to 65535 (0 picks a free one), not ${JSON.stringify(value)}.`, label);
+  }
+  return n;
+}
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .summary('open the app in a browser (UI and API on 127.0.0.1)')
+    .description(
+      'Serve the DL-Net Studio user interface and its API on 127.0.0.1 only. The printed address carries a ' +
+        'random access token; only a page opened from it can use the API. Stop with Ctrl-C.',
+    )
+    .option('--port <n>', 'port to listen on (0 = any free port)', '0')
+    .option('--open', 'open the address in the default browser')
+    .option('--backend <name>', 'compute backend: auto, tensorflow or wasm', 'auto')
+    .addHelpText('after', '\nExample:\n  dlnet serve --port 8123 --open')
+    .action(async (raw: ServeFlags) => {
+      await serve(ctx, parsePort(raw.port), parseBackend(raw.backend, '--backend'), raw.open === true);
+    });
+}
+
+function openInBrowser(url: string): boolean {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
+    child.on('error', () => {});
+    child.unref();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function serve(ctx: CliContext, port: number, backend: BackendChoice, open: boolean): Promise<void> {
+  const { createBackend, startWsServer, streamLogger, RENDERER_DIR } = await import('../../server/index.js');
+  const log = streamLogger((line) => ctx.stderr.write(line), process.env.DLNET_DEBUG === '1');
+  const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend });
+  let server;
+  try {
+    server = await startWsServer({ port, staticDir: RENDERER_DIR, dispatcher: app.dispatcher, log });
+  } catch (error) {
+    await app.dispose();
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new ValidationError(`Port ${port} is already in use; choose another --port or 0 for any free one.`, '--port');
+    }
+    throw error;
+  }
+  void app.workspace.ready().then((b) => info(ctx, `dlnet serve: compute backend ${b.name}${b.details ? ` (${b.details})` : ''}`));
+  ctx.stdout.write(`DL-Net Studio is running at ${server.url}\n`);
+  info(ctx, 'dlnet serve: listening on 127.0.0.1 only; press Ctrl-C to stop.');
+  if (open && !openInBrowser(server.url)) info(ctx, 'dlnet serve: could not open a browser; open the address above yourself.');
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  info(ctx, 'dlnet serve: stopping.');
+  await server.close();
+  await app.dispose();
+}

@@ -1,0 +1,16 @@
+import { createRequire } from 'node:module';
+import { listModels } from '../../engine/models.js';
+import type { AppInfo, Channels } from '../../shared/api.js';
+import type { Handler } from './context.js';
+
+const require = createRequire(import.meta.url);
+const { version } = require('../../../package.json') as { version: string };
+
+/** Version, shell, installed models and the compute backend (reported by event once the worker is up). */
+export const appInfo: Handler<typeof Channels.appInfo> = async (_args, { workspace, emit }): Promise<AppInfo> => {
+  const models = (await listModels()).map((m) => ({ id: m.id, name: m.name, task: m.task, scale: m.scale, dlnet: m.dlnet, shipped: m.shipped }));
+  if (workspace.backend.name === 'starting') {
+    void workspace.ready().then((backend) => emit({ type: 'backend', backend }));
+  }
+  return { version, shell: workspace.options.shell, backend: workspace.backend, models, workspace: workspace.options.workspaceDir };
+};

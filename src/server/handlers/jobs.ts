@@ -1,0 +1,76 @@
+/** job.start, job.cancel, job.residual and job.save. */
+import { stat } from 'node:fs/promises';
+import { writeImage } from '../../engine/image-io.js';
+import { UserError } from '../../engine/image.js';
+import { findModel } from '../../engine/models.js';
+import { MAX_PIXELS, type Channels } from '../../shared/api.js';
+import { checkOutputPath } from '../paths.js';
+import type { WorkerRequest } from '../worker-protocol.js';
+import type { Handler } from './context.js';
+import { toObserved } from './mask.js';
+
+export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, settings }, { workspace, emit }) => {
+  const open = workspace.image(imageId);
+  const { image } = open;
+  let request: WorkerRequest;
+  let width = image.width;
+  let height = image.height;
+  if (settings.task === 'sr') {
+    width *= settings.scale;
+    height *= settings.scale;
+    if (width * height > MAX_PIXELS) {
+      throw new UserError(`The result would be ${Math.round((width * height) / 1e6)} megapixels; the app makes at most ${MAX_PIXELS / 1e6}.`, 'too-large');
+    }
+    await findModel('sr', settings.scale, settings.modelId);
+    request = { task: 'sr', scale: settings.scale, blur: settings.blur, iterations: settings.iterations, gamma: settings.gamma, modelId: settings.modelId };
+  } else {
+    const { mask } = settings;
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new UserError(`The mask is ${mask.width} × ${mask.height} pixels but the image is ${image.width} × ${image.height}; they must match.`, 'mask-size');
+    }
+    let holes = 0;
+    for (let p = 0; p < mask.fill.length; p++) holes += mask.fill[p];
+    if (holes === 0) throw new UserError('The mask is empty: paint the pixels to fill first.', 'empty-mask');
+    if (holes === mask.fill.length) throw new UserError('The mask covers the whole image: leave some pixels to restore from.', 'full-mask');
+    await findModel(settings.task, undefined, settings.modelId);
+    request = { task: settings.task, mask: toObserved(mask), iterations: settings.iterations, gamma: settings.gamma, modelId: settings.modelId };
+  }
+  const job = workspace.jobs.submit(imageId, image, settings, request, emit);
+  workspace.log.info(`job ${job.id}: ${settings.task} on ${open.name}, K = ${settings.iterations}, γ = ${settings.gamma}`);
+  return { jobId: job.id, width, height };
+};
+
+export const cancelJob: Handler<typeof Channels.jobCancel> = async ({ jobId }, { workspace }) => {
+  workspace.jobs.cancel(jobId);
+  return null;
+};
+
+function finishedJob(workspace: Parameters<Handler<typeof Channels.jobCancel>>[1]['workspace'], jobId: string) {
+  const job = workspace.jobs.get(jobId);
+  if (!job) throw new UserError('That result is no longer available; run the restoration again.', 'not-found');
+  return job;
+}
+
+export const residual: Handler<typeof Channels.jobResidual> = async ({ jobId, k }, { workspace }) => {
+  const entry = finishedJob(workspace, jobId).iterations.get(k);
+  if (!entry) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
+  return entry.residual;
+};
+
+export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, path: file, format, quality }, { workspace }) => {
+  const job = finishedJob(workspace, jobId);
+  if (job.state !== 'done' || !job.result) throw new UserError('The restoration has not finished; there is nothing to save yet.', 'not-ready');
+  const image = k === undefined || k === job.K ? job.result : job.iterations.get(k)?.image;
+  if (!image) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
+  checkOutputPath(file, format, workspace.inputPaths());
+  const input = workspace.image(job.imageId);
+  const written = await writeImage(file, image as Parameters<typeof writeImage>[1], {
+    format,
+    ...(quality !== undefined ? { quality } : {}),
+    bitDepth: input.bitDepth,
+    metadata: input.metadata,
+  });
+  const { size } = await stat(file);
+  workspace.log.info(`saved ${file} (${size} bytes)`);
+  return { path: written.path, bytes: size, format, warnings: written.warnings };
+};

@@ -1,0 +1,59 @@
+/** image.open (a path) and image.upload (bytes from the browser: file picker, drag-and-drop, paste). */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readImage } from '../../engine/image-io.js';
+import type { Channels, OpenedImage } from '../../shared/api.js';
+import { checkInputPath, freshSibling } from '../paths.js';
+import { toFrame } from '../pixels.js';
+import type { Workspace } from '../workspace.js';
+import type { Handler } from './context.js';
+
+async function open(workspace: Workspace, file: string, name: string, keepPath: boolean): Promise<OpenedImage> {
+  const { image, bitDepth, format, metadata } = await readImage(file);
+  const preview = toFrame(image, workspace.options.previewMaxSide);
+  const entry = workspace.addImage({ name, ...(keepPath ? { path: file } : {}), image, bitDepth, format, metadata, preview });
+  let hasTransparency = false;
+  if (image.channels === 2 || image.channels === 4) {
+    for (let p = image.channels - 1; p < image.data.length && !hasTransparency; p += image.channels) hasTransparency = image.data[p] === 0;
+  }
+  const base = path.basename(name, path.extname(name));
+  const dir = keepPath ? path.dirname(file) : workspace.options.workspaceDir;
+  workspace.log.info(`opened ${name} (${image.width}×${image.height}×${image.channels}, ${bitDepth}-bit ${format})`);
+  return {
+    imageId: entry.id,
+    name,
+    ...(keepPath ? { path: file } : {}),
+    width: image.width,
+    height: image.height,
+    channels: image.channels,
+    bitDepth,
+    format,
+    hasTransparency,
+    suggestedOutput: freshSibling(dir, base, '.restored.png'),
+    preview,
+  };
+}
+
+export const openImage: Handler<typeof Channels.imageOpen> = async ({ path: file }, { workspace }) =>
+  open(workspace, checkInputPath(file), path.basename(file), true);
+
+/** Writes the bytes to a private temporary folder, reads them like a file, removes the folder. */
+export async function withTempFile<T>(name: string, bytes: Uint8Array, use: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-upload-'));
+  try {
+    const file = path.join(dir, name);
+    await writeFile(file, bytes, { mode: 0o600 });
+    return await use(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const uploadImage: Handler<typeof Channels.imageUpload> = async ({ name, bytes }, { workspace }) =>
+  withTempFile(name, bytes, (file) => open(workspace, file, name, false));
+
+export const closeImage: Handler<typeof Channels.imageClose> = async ({ imageId }, { workspace }) => {
+  workspace.closeImage(imageId);
+  return null;
+};

@@ -1,0 +1,51 @@
+/**
+ * The backend of the app, without any window: a Workspace (open images, job queue, worker) and
+ * the dispatcher that serves the typed API to a transport. Electron's main process and
+ * `dlnet serve` both build on this.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getModelDirs, setModelDirs } from '../engine/models.js';
+import { PREVIEW_MAX_SIDE } from '../shared/api.js';
+import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { createHandlers, type Handlers } from './handlers/index.js';
+import type { Logger } from './log.js';
+import type { BackendChoice } from './worker-protocol.js';
+import { Workspace } from './workspace.js';
+
+export interface BackendOptions {
+  shell: 'electron' | 'browser';
+  workspaceDir: string;
+  log: Logger;
+  backend?: BackendChoice;
+  modelDirs?: string[];
+  /** Replaces handlers (Electron: the native dialogs). */
+  handlers?: Partial<Handlers>;
+}
+
+export interface Backend {
+  workspace: Workspace;
+  dispatcher: Dispatcher;
+  dispose(): Promise<void>;
+}
+
+export function createBackend(options: BackendOptions): Backend {
+  // The server thread lists and checks models; the worker loads them: both look in the same place.
+  if (options.modelDirs) setModelDirs(options.modelDirs);
+  const workspace = new Workspace({
+    workspaceDir: options.workspaceDir,
+    shell: options.shell,
+    backend: options.backend ?? 'auto',
+    modelDirs: options.modelDirs ?? getModelDirs(),
+    log: options.log,
+    previewMaxSide: PREVIEW_MAX_SIDE,
+  });
+  const dispatcher = createDispatcher(workspace, createHandlers(options.handlers));
+  return { workspace, dispatcher, dispose: () => workspace.dispose() };
+}
+
+/** dist/renderer (the built UI), from src/server or dist/server alike. */
+export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/renderer');
+
+export { startWsServer, type RunningServer } from './ws-server.js';
+export { streamLogger, silentLogger, type Logger } from './log.js';

@@ -1,0 +1,82 @@
+/**
+ * Owns one restoration worker thread: starts it (initialising the compute backend there),
+ * forwards its messages, restarts it after a crash or a forced stop. Under tsx (tests, dev) the
+ * worker runs from its .ts source with tsx's loader; built, from dist/server/worker.js.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from './log.js';
+import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from './worker-protocol.js';
+
+export interface WorkerHostOptions {
+  backend: BackendChoice;
+  modelDirs: string[];
+  log: Logger;
+  /** Called for every message from the worker. */
+  onMessage: (message: FromWorker) => void;
+  /** Called when the worker stops without being asked to. */
+  onCrash: (reason: string) => void;
+}
+
+function spawnWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
+  // Running from source under tsx: register tsx's loader inside the worker, then load worker.ts.
+  const source = new URL('./worker.ts', here).href;
+  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+export class WorkerHost {
+  #worker: Worker | null = null;
+  #ready: Promise<BackendReportMessage> | null = null;
+  #stopping = false;
+  readonly #options: WorkerHostOptions;
+
+  constructor(options: WorkerHostOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the worker if needed; resolves with the backend it chose. */
+  start(): Promise<BackendReportMessage> {
+    if (this.#ready) return this.#ready;
+    const worker = spawnWorker();
+    this.#worker = worker;
+    this.#stopping = false;
+    this.#ready = new Promise<BackendReportMessage>((resolve, reject) => {
+      const onFirst = (message: FromWorker) => {
+        if (message.type === 'ready') resolve(message.backend);
+        else if (message.type === 'init-failed') reject(new Error(message.message));
+        else return;
+        worker.off('message', onFirst);
+      };
+      worker.on('message', onFirst);
+      worker.once('exit', () => reject(new Error('The compute worker stopped while starting.')));
+    });
+    this.#ready.catch(() => {});
+    worker.on('message', (message: FromWorker) => this.#options.onMessage(message));
+    worker.on('error', (error) => this.#options.log.error(`worker error: ${error.message}`, error));
+    worker.on('exit', (code) => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      this.#ready = null;
+      if (!this.#stopping) this.#options.onCrash(`exit code ${code}`);
+    });
+    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs });
+    return this.#ready;
+  }
+
+  post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (!this.#worker) throw new Error('The compute worker is not running.');
+    this.#worker.postMessage(message, transfer);
+  }
+
+  /** Stops the worker now (a job that ignores cancellation); the next start() makes a new one. */
+  async stop(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#stopping = true;
+    this.#worker = null;
+    this.#ready = null;
+    await worker.terminate();
+  }
+}

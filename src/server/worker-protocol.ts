@@ -1,0 +1,39 @@
+/**
+ * Messages between the server thread (jobs.ts) and a restoration worker (worker.ts). Images cross
+ * as transferable Float32Array buffers; cancellation uses a SharedArrayBuffer flag that the worker
+ * checks at every engine event, so it works even while the worker never yields to its event loop.
+ */
+import type { Frame, Residual } from '../shared/api.js';
+import type { FloatImage } from './pixels.js';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm';
+
+export type WorkerRequest =
+  | { task: 'sr'; scale: 2 | 3 | 4; blur: number; iterations: number; gamma: number; modelId?: string }
+  | {
+      task: 'inpaint' | 'interpolate';
+      iterations: number;
+      gamma: number;
+      modelId?: string;
+      /** Engine convention: 1 = observed, 0 = missing. */
+      mask: { width: number; height: number; data: Uint8Array };
+    };
+
+export interface BackendReportMessage {
+  name: string;
+  details?: string;
+  skipped: { name: string; reason: string }[];
+}
+
+export type ToWorker =
+  | { type: 'init'; backend: BackendChoice; modelDirs: string[] }
+  | { type: 'run'; jobId: string; image: FloatImage; request: WorkerRequest; cancel: SharedArrayBuffer; previewMaxSide: number };
+
+export type FromWorker =
+  | { type: 'ready'; backend: BackendReportMessage }
+  | { type: 'init-failed'; message: string }
+  | { type: 'progress'; jobId: string; fraction: number; message?: string }
+  | { type: 'iteration'; jobId: string; k: number; K: number; likelihood: number; frame: Frame; image: FloatImage; residual: Residual }
+  | { type: 'done'; jobId: string; image: FloatImage; frame: Frame }
+  | { type: 'failed'; jobId: string; code: string; message: string; stack?: string }
+  | { type: 'cancelled'; jobId: string };
