@@ -1,0 +1,81 @@
+"""Writes the model card (README.md) beside every exported model from its model.json and the
+generated reports (reports/table9.json, reports/eval_*.json) — no number is typed by hand.
+    python3 training/make_model_cards.py
+"""
+import glob
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BLURS = ("0", "1.3", "2.6")
+
+
+def sr_metrics(model_id, scale):
+    path = os.path.join(HERE, "reports/table9.json")
+    table = json.load(open(path)) if os.path.exists(path) else {}
+    rows = []
+    for key, entry in table.items():
+        if entry.get("model") == model_id:
+            ds = key.split("/")[0]
+            rows.append(f"| {ds} ×{scale} | " + " | ".join(f"{entry['psnr'][u]:.2f}" for u in BLURS) + " |")
+    if not rows:
+        return ["(not evaluated yet: run `node training/reports/make_table9.mjs`)"]
+    return ["| data | u = 0 | u = 1.3 | u = 2.6 |", "|---|---:|---:|---:|"] + sorted(rows)
+
+
+def masked_metrics(task, regime):
+    path = os.path.join(HERE, f"reports/eval_{task}.json")
+    if not os.path.exists(path) or regime not in json.load(open(path))["results"]:
+        return ["(not evaluated)"]
+    r = json.load(open(path))["results"][regime]["table"]
+    rows = ["| setting | PSNR raw | PSNR composite | l1 raw | l2 raw |", "|---|---:|---:|---:|---:|"]
+    rows += [f"| {s} | {m['raw_psnr']:.2f} | {m['comp_psnr']:.2f} | {m['raw_l1']:.4f} | {m['raw_l2']:.4f} |" for s, m in r.items()]
+    return rows
+
+
+def card(folder):
+    m = json.load(open(os.path.join(folder, "model.json")))
+    tr = m.get("training", {})
+    b = m["backbone"]
+    lines = [f"# {m['name']} (`{m['id']}`)", ""]
+    if m["task"] == "sr":
+        told = "told the degradation (u/3 and a bicubic flag as extra input channels)" if b["conditioned"] else "blind (paper-faithful: g is not told the degradation)"
+        lines += [f"Super-resolution ×{m['scale']} of photos that may also be blurred (Gaussian width u ∈ [0, 3], or bicubic "
+                  f"downscaling at u = 0). Luma goes through the network, chroma is bicubic-upscaled. Backbone `vdsr-lr`: "
+                  f"{b['depth']} conv layers × {b['width']} channels at low resolution, pixel-shuffle ×{m['scale']} output, bicubic global skip; {told}. "
+                  "Reduced from VDSR's 20 layers for CPU inference (see training/README.md).", ""]
+    else:
+        lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "
+                  "with the 64×64 context-encoder autoencoder (DESIGN §5), mask fed as a fourth input channel. "
+                  "Photos of any size: see src/engine/restore-masked.ts (crops around holes / blended 64-px tiles).", ""]
+    d = m.get("dlnet")
+    lines += ["DL-Net: " + (f"K = {d['K']}, γ = {d['gamma']}, β1 = {d['beta1']}, β2 = {d['beta2']}" if d else "none (plain network, K = 1)"), ""]
+    lines += ["## Measured", ""]
+    if m["task"] == "sr":
+        lines += ["Luma PSNR (dB), DESIGN §7 (`dlnet eval`):", ""] + sr_metrics(m["id"], m["scale"])
+    else:
+        lines += ["500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7; GPU float32 weights before float16 transport):", ""]
+        lines += masked_metrics(m["task"], tr.get("regime", "dlnet"))
+    lines += ["", "## Training", ""]
+    lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",
+              f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
+              f"- steps: {tr.get('steps')} ({tr.get('samples')} samples) in {tr.get('wall_seconds')} s on {tr.get('device')}: "
+              f"**{tr.get('samples_per_second')} samples/s** (several runs shared one GPU)"]
+    if tr.get("init"):
+        lines.append("- fine-tuned from the joint model of the same run (for SR its card is training/models/<id>-joint; that stage dominates the training time)")
+    if tr.get("weights_transport"):
+        lines.append(f"- weights: {tr['weights_transport']}")
+    lines += [f"- weights sha256: `{m['weights']['sha256']}`", ""]
+    with open(os.path.join(folder, "README.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def main():
+    for folder in sorted(glob.glob(os.path.join(ROOT, "resources/models/*")) + glob.glob(os.path.join(ROOT, "training/models/*"))):
+        if os.path.exists(os.path.join(folder, "model.json")):
+            card(folder)
+
+
+if __name__ == "__main__":
+    main()
