@@ -1,0 +1,137 @@
+"""Unit tests of the training code (run by `npm test` through tests/integration/training.test.ts)."""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(HERE)
+sys.path.insert(0, TRAINING)
+torch.set_num_threads(1)
+
+from degradations import bicubic_down, bicubic_up, cubic, gaussian_down, sr_degrade  # noqa: E402
+from inpaint_model import ContextEncoder, dlnet_masked  # noqa: E402
+from sr_model import SRNet, dlnet_sr  # noqa: E402
+
+
+def matlab_imresize_down_1d(x, t):
+    """Independent loop implementation of MATLAB's contributions() for scale 1/t (kept zero taps)."""
+    n = len(x)
+    out = []
+    width = 4 * t
+    for i in range(n // t):
+        u = (i + 0.5) * t - 0.5
+        left = math.floor(u - width / 2)
+        taps = range(left, left + math.ceil(width) + 2)
+        w = np.array([cubic((u - j) / t) / t for j in taps])
+        w /= w.sum()
+        idx = [j if 0 <= j < n else (-j - 1 if j < 0 else 2 * n - 1 - j) for j in taps]
+        out.append(float(np.dot(w, x[idx])))
+    return np.array(out)
+
+
+class Degradations(unittest.TestCase):
+    def test_bicubic_matches_an_independent_loop(self):
+        rng = np.random.default_rng(0)
+        for t in (2, 3, 4):
+            img = rng.random((4 * t, 5 * t))
+            ref = np.stack([matlab_imresize_down_1d(col, t) for col in img.T]).T
+            ref = np.stack([matlab_imresize_down_1d(row, t) for row in ref])
+            got = bicubic_down(torch.from_numpy(img)[None, None], t)[0, 0].numpy()
+            np.testing.assert_allclose(got, ref, atol=1e-10)
+
+    def test_gaussian_keeps_pixels_t_i_and_replicates_borders(self):
+        x = torch.zeros(1, 1, 12, 12, dtype=torch.float64)
+        x[0, 0, 6, 6] = 1.0
+        y = gaussian_down(x, 2, 1.3)
+        self.assertEqual(tuple(y.shape), (1, 1, 6, 6))
+        self.assertEqual(int(torch.argmax(y)), 3 * 6 + 3)  # pixel (6, 6) = (2·3, 2·3)
+        flat = gaussian_down(torch.full((1, 1, 8, 8), 0.7, dtype=torch.float64), 4, 2.6)
+        self.assertTrue(torch.allclose(flat, torch.full_like(flat, 0.7)))
+
+    def test_per_sample_blur_matches_single_blur(self):
+        x = torch.rand(3, 1, 12, 12, dtype=torch.float64)
+        u = torch.tensor([0.0, 1.3, 2.6], dtype=torch.float64)
+        batched = sr_degrade(x, 3, u)
+        for i in range(3):
+            self.assertTrue(torch.allclose(batched[i], sr_degrade(x[i : i + 1], 3, float(u[i]))[0]))
+
+    def test_upscale_interpolates_a_ramp(self):
+        ramp = torch.arange(12, dtype=torch.float64).view(1, 1, 1, 12).repeat(1, 1, 12, 1)
+        up = bicubic_up(ramp, 3)
+        o = 15
+        self.assertAlmostEqual(float(up[0, 0, 18, o]), (o + 0.5) / 3 - 0.5, places=9)
+
+
+class DLNet(unittest.TestCase):
+    def test_sr_k1_is_the_plain_network_and_l_decreases(self):
+        torch.manual_seed(0)
+        net = SRNet(2, depth=3, width=8).double()
+        y = torch.rand(2, 1, 10, 12, dtype=torch.float64)
+        u = torch.tensor([0.0, 1.3], dtype=torch.float64)
+        self.assertTrue(torch.equal(dlnet_sr(net, y, u, K=1), net(y, u)))
+        trace = []
+        with torch.enable_grad():
+            dlnet_sr(net, y, u, K=5, gamma=1e-2, trace=trace)
+        lik = torch.stack([t[2] for t in trace])
+        self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
+
+    def test_training_gradient_flows_through_the_steps(self):
+        torch.manual_seed(0)
+        net = SRNet(2, depth=2, width=4).double()
+        y = torch.rand(1, 1, 8, 8, dtype=torch.float64)
+        out = dlnet_sr(net, y, torch.tensor([0.0], dtype=torch.float64), K=3, gamma=1e-2, create_graph=True)
+        out.sum().backward()
+        self.assertGreater(float(net.convs[0].weight.grad.abs().sum()), 0)
+
+    def test_masked_dlnet_lowers_the_likelihood(self):
+        torch.manual_seed(0)
+        net = ContextEncoder().double().eval()
+        x = torch.rand(2, 3, 64, 64, dtype=torch.float64) * 2 - 1
+        m = (torch.rand(2, 1, 64, 64) > 0.5).double()
+        trace = []
+        with torch.enable_grad():
+            dlnet_masked(net, x * m, m, K=4, gamma=1e-2, trace=trace)
+        lik = torch.stack([t[2] for t in trace])
+        self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
+
+
+class Pipeline(unittest.TestCase):
+    def test_train_resume_export(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            os.makedirs(data)
+            rng = np.random.default_rng(1)
+            for i in range(3):
+                Image.fromarray((rng.random((64, 72, 3)) * 255).astype(np.uint8)).save(os.path.join(data, f"{i}.png"))
+            run = os.path.join(tmp, "run")
+            cmd = [sys.executable, os.path.join(TRAINING, "train_sr.py"), "--scale", "2", "--regime", "joint", "--run", run,
+                   "--depth", "2", "--width", "4", "--batch", "2", "--patch", "8", "--data", data, "--val", data,
+                   "--device", "cpu", "--threads", "1", "--val-every", "100"]
+            subprocess.run(cmd + ["--budget", "1"], check=True, capture_output=True)
+            first = torch.load(os.path.join(run, "checkpoint.pt"), weights_only=False)["state"]
+            out = subprocess.run(cmd + ["--budget", "2"], check=True, capture_output=True, text=True).stdout
+            self.assertIn("resumed", out)
+            second = torch.load(os.path.join(run, "checkpoint.pt"), weights_only=False)["state"]
+            self.assertGreater(second["step"], first["step"])
+            dest = os.path.join(tmp, "models")
+            subprocess.run([sys.executable, os.path.join(TRAINING, "export.py"), "--checkpoint", os.path.join(run, "checkpoint.pt"),
+                            "--id", "sr-x2", "--name", "test", "--dest", dest], check=True, capture_output=True)
+            meta = json.load(open(os.path.join(dest, "sr-x2", "model.json")))
+            blob = open(os.path.join(dest, "sr-x2", "weights.bin"), "rb").read()
+            import hashlib
+
+            self.assertEqual(meta["weights"]["sha256"], hashlib.sha256(blob).hexdigest())
+            self.assertEqual(len(blob), 4 * sum(int(np.prod(t["shape"])) for t in meta["tensors"]))
+            self.assertEqual(meta["tensors"][0]["shape"], [3, 3, 3, 4])
+
+
+if __name__ == "__main__":
+    unittest.main()
