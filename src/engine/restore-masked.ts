@@ -15,8 +15,11 @@ import type { ContextEncoderNet } from './networks/context-encoder.js';
 import type { RestoreOptions } from './restore-types.js';
 
 const SIZE = 64;
-/** A hole may span this fraction of its crop (training: s ≤ 30 of 64). */
-const HOLE_FRACTION = 30 / 64;
+/**
+ * A hole may span this fraction of its crop. Chosen by measurement on held-out photos
+ * (training/reports/inpaint_strategies.md); training holes span at most 30 of 64 px.
+ */
+export const DEFAULT_HOLE_FRACTION = 30 / 64;
 const TILE_STRIDE = 48;
 /** Crops per DL-Net batch: bounds memory (each 64×64 crop needs ~3 MB of activations). */
 const BATCH = 32;
@@ -80,11 +83,11 @@ function placeCrop(cx: number, cy: number, size: number, width: number, height: 
   return { x, y, size: s };
 }
 
-function inpaintCrops(mask: Mask): { crops: Crop[]; labels: Int32Array } {
+function inpaintCrops(mask: Mask, holeFraction: number): { crops: Crop[]; labels: Int32Array } {
   const { labels, boxes } = holeComponents(mask);
   const crops = boxes.map((b, i) => {
     const side = Math.max(b.x1 - b.x0 + 1, b.y1 - b.y0 + 1);
-    const size = Math.max(SIZE, Math.ceil(side / HOLE_FRACTION));
+    const size = Math.max(SIZE, Math.ceil(side / holeFraction));
     return { ...placeCrop((b.x0 + b.x1 + 1) / 2, (b.y0 + b.y1 + 1) / 2, size, mask.width, mask.height), component: i + 1 };
   });
   return { crops, labels };
@@ -232,6 +235,7 @@ export async function restoreMasked(
   mask: Mask,
   settings: DLNetSettings,
   options: RestoreOptions,
+  holeFraction = DEFAULT_HOLE_FRACTION,
 ): Promise<Image> {
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new UserError(
@@ -240,7 +244,7 @@ export async function restoreMasked(
   }
   const rgb = rgbOf(image);
   const { crops, labels } =
-    task === 'inpaint' ? inpaintCrops(mask) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
+    task === 'inpaint' ? inpaintCrops(mask, holeFraction) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
   if (crops.length === 0) return image;
   const batches: Crop[][] = [];
   for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
