@@ -20,6 +20,15 @@ const SIZE = 64;
  * (training/reports/inpaint_strategies.md); training holes span at most 30 of 64 px.
  */
 export const DEFAULT_HOLE_FRACTION = 30 / 64;
+
+export interface MaskedTuning {
+  /** The hole's share of its crop side (inpainting). */
+  holeFraction: number;
+  /** Spread the residual at known pixels into the fill (see correctResidual). */
+  seamCorrection: boolean;
+}
+
+export const DEFAULT_TUNING: MaskedTuning = { holeFraction: DEFAULT_HOLE_FRACTION, seamCorrection: true };
 const TILE_STRIDE = 48;
 /** Crops per DL-Net batch: bounds memory (each 64×64 crop needs ~3 MB of activations). */
 const BATCH = 32;
@@ -137,6 +146,9 @@ function feather(i: number, size: number): number {
 
 export interface Batch {
   crops: Crop[];
+  /** The crops' known pixels on 0..1 (0 where missing) and masks, at 64×64, for seam correction. */
+  known: Float32Array;
+  mask64: Float32Array;
   y: tf.Tensor4D;
   mask: tf.Tensor4D;
   observed: tf.Tensor4D;
@@ -163,6 +175,8 @@ export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
   });
   return {
     crops,
+    known: ys.map((v, i) => (ms[Math.floor(i / 3)] ? (v + 1) / 2 : 0)),
+    mask64: ms,
     y: tf.tensor4d(ys, [n, SIZE, SIZE, 3]),
     mask: tf.tensor4d(ms, [n, SIZE, SIZE, 1]),
     observed: tf.tensor4d(obs, [n, SIZE, SIZE, 1]),
@@ -182,6 +196,38 @@ export function maskedProblem(net: ContextEncoderNet, batch: Batch): DLNetProble
     observed: batch.observed,
     normalizer: 1,
   };
+}
+
+/**
+ * Seam removal: the model's output disagrees with the known pixels by a residual r = y − x̂ there;
+ * r is spread into the missing pixels by harmonic (membrane) interpolation and added to x̂, so the
+ * fill meets its surroundings without a step (the idea of Poisson image editing). 64×64, in place.
+ */
+export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: Float32Array, iterations = 300): void {
+  const n = SIZE * SIZE;
+  const r = new Float32Array(n * 3);
+  for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
+  const missing: number[] = [];
+  for (let p = 0; p < n; p++) if (!mask64[p]) missing.push(p);
+  if (missing.length === 0 || missing.length === n) return;
+  for (let it = 0; it < iterations; it++) {
+    for (const p of missing) {
+      const x = p % SIZE;
+      const y = (p - x) / SIZE;
+      const neighbours: number[] = [];
+      if (x > 0) neighbours.push(p - 1);
+      if (x < SIZE - 1) neighbours.push(p + 1);
+      if (y > 0) neighbours.push(p - SIZE);
+      if (y < SIZE - 1) neighbours.push(p + SIZE);
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (const q of neighbours) sum += r[q * 3 + c];
+        const count = neighbours.length;
+        r[p * 3 + c] = sum / count;
+      }
+    }
+  }
+  for (const p of missing) for (let c = 0; c < 3; c++) out64[p * 3 + c] += r[p * 3 + c];
 }
 
 /** Accumulates crop outputs (0..1) into the missing pixels with per-pixel weights. */
@@ -235,8 +281,9 @@ export async function restoreMasked(
   mask: Mask,
   settings: DLNetSettings,
   options: RestoreOptions,
-  holeFraction = DEFAULT_HOLE_FRACTION,
+  tuning: MaskedTuning = DEFAULT_TUNING,
 ): Promise<Image> {
+  const holeFraction = tuning.holeFraction;
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new UserError(
       `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`,
@@ -244,7 +291,9 @@ export async function restoreMasked(
   }
   const rgb = rgbOf(image);
   const { crops, labels } =
-    task === 'inpaint' ? inpaintCrops(mask, holeFraction) : { crops: interpolationCrops(image.width, image.height), labels: undefined };
+    task === 'inpaint'
+      ? inpaintCrops(mask, holeFraction)
+      : { crops: interpolationCrops(image.width, image.height), labels: undefined };
   if (crops.length === 0) return image;
   const batches: Crop[][] = [];
   for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
@@ -255,8 +304,19 @@ export async function restoreMasked(
     try {
       const problem = maskedProblem(net, batch);
       for await (const step of runDLNet(problem, settings, options.signal)) {
-        const out = (await tf.tidy(() => tf.div(tf.add(tf.clipByValue(step.image, -1, 1), 1), 2)).data()) as Float32Array;
+        const out = (await tf.tidy(() => tf.div(tf.add(step.image, 1), 2)).data()) as Float32Array;
         step.image.dispose();
+        if (tuning.seamCorrection) {
+          for (let b = 0; b < cropsOfBatch.length; b++) {
+            const span = SIZE * SIZE;
+            correctResidual(
+              out.subarray(b * span * 3, (b + 1) * span * 3),
+              batch.known.subarray(b * span * 3, (b + 1) * span * 3),
+              batch.mask64.subarray(b * span, (b + 1) * span),
+            );
+          }
+        }
+        for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
         const canvas = step.k === step.K ? final : new Canvas(image.width, image.height);
         if (step.k === step.K || streamFrames) {
           cropsOfBatch.forEach((c, b) =>

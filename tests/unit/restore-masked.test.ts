@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { initBackend } from '../../src/engine/backend.js';
+import { createImage, type Image, type Mask } from '../../src/engine/image.js';
+import { setModelDirs } from '../../src/engine/models.js';
+import { correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
+import { restore, unloadModels } from '../../src/engine/restore.js';
+import { writeMaskedModel } from '../helpers/models.js';
+
+let dir: string;
+
+before(async () => {
+  await initBackend('wasm');
+  dir = mkdtempSync(path.join(tmpdir(), 'restore-masked-'));
+  writeMaskedModel(dir, 'inpaint');
+  writeMaskedModel(dir, 'interpolate', 4);
+  setModelDirs([dir]);
+});
+
+after(async () => {
+  await unloadModels();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function photo(width: number, height: number, channels: Image['channels'] = 3): Image {
+  const img = createImage(width, height, channels);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = 0.5 + 0.3 * Math.sin(i * 0.013) * Math.cos(i * 0.0007);
+  return img;
+}
+
+function maskWith(width: number, height: number, holes: [number, number, number, number][]): Mask {
+  const data = new Uint8Array(width * height).fill(1);
+  for (const [x, y, w, h] of holes) for (let r = y; r < y + h; r++) data.fill(0, r * width + x, r * width + x + w);
+  return { width, height, data };
+}
+
+test('hole components: two separate holes give two boxes', () => {
+  const { boxes, labels } = holeComponents(
+    maskWith(50, 40, [
+      [2, 3, 5, 4],
+      [30, 20, 10, 10],
+    ]),
+  );
+  assert.deepEqual(boxes, [
+    { x0: 2, y0: 3, x1: 6, y1: 6 },
+    { x0: 30, y0: 20, x1: 39, y1: 29 },
+  ]);
+  assert.equal(labels[3 * 50 + 2], 1);
+  assert.equal(labels[25 * 50 + 35], 2);
+  assert.equal(labels[0], 0);
+});
+
+test('seam correction removes a constant offset of the fill exactly', () => {
+  const n = 64 * 64;
+  const truth = new Float32Array(n * 3).map((_, i) => 0.3 + 0.001 * (i % 97));
+  const mask = new Float32Array(n).fill(1);
+  for (let y = 20; y < 40; y++) mask.fill(0, y * 64 + 20, y * 64 + 40);
+  const known = truth.map((v, i) => (mask[Math.floor(i / 3)] ? v : 0));
+  const out = truth.map((v) => v + 0.2);
+  correctResidual(out, known, mask, 2000);
+  for (let i = 0; i < out.length; i++) if (!mask[Math.floor(i / 3)]) assert.ok(Math.abs(out[i] - truth[i]) < 1e-4, `pixel ${i}`);
+});
+
+test('inpainting a larger photo keeps every known pixel and alpha, fills each hole, streams K frames', async () => {
+  const image = photo(300, 200, 4);
+  const mask = maskWith(300, 200, [
+    [10, 10, 12, 12],
+    [150, 60, 90, 70],
+  ]);
+  const frames: number[] = [];
+  const out = await restore(image, { task: 'inpaint', mask }, { onEvent: (e) => e.type === 'iteration' && frames.push(e.k) });
+  assert.deepEqual(frames, [1, 2, 3, 4, 5]);
+  assert.equal(out.channels, 4);
+  let changed = 0;
+  for (let p = 0; p < mask.data.length; p++) {
+    for (let c = 0; c < 4; c++) {
+      const a = image.data[p * 4 + c];
+      const b = out.data[p * 4 + c];
+      if (mask.data[p]) assert.equal(b, a, `known pixel ${p} changed`);
+      else if (c < 3 && a !== b) changed++;
+    }
+  }
+  assert.ok(changed > 0.9 * 3 * (144 + 6300), `only ${changed} hole values were filled`);
+});
+
+test('interpolation covers a whole photo with blended tiles; a wrong-size mask is refused', async () => {
+  const image = photo(150, 90);
+  const mask: Mask = { width: 150, height: 90, data: new Uint8Array(150 * 90).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
+  const out = await restore(image, { task: 'interpolate', mask });
+  for (let p = 0; p < mask.data.length; p++)
+    if (mask.data[p]) for (let c = 0; c < 3; c++) assert.equal(out.data[p * 3 + c], image.data[p * 3 + c]);
+  await assert.rejects(
+    restore(image, { task: 'interpolate', mask: maskWith(10, 10, []) }),
+    /mask is 10×10 but the image is 150×90/,
+  );
+});
