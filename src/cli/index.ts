@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerBatch } from './commands/batch.js';
 import { registerDegrade } from './commands/degrade.js';
 import { registerEval } from './commands/eval.js';
 import { registerInpaint } from './commands/inpaint.js';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .exitOverride();
   registerUpscale(program, ctx);
+  registerBatch(program, ctx);
   registerInpaint(program, ctx);
   registerInterpolate(program, ctx);
   registerDegrade(program, ctx);

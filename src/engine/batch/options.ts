@@ -1,0 +1,64 @@
+/** Defaults and validation of BatchOptions in one place; the caller's object is never changed. */
+import path from 'node:path';
+import { UserError } from '../image.js';
+import { BATCH_FORMATS, type BatchOptions, type BatchRequest, type ResolvedBatchOptions } from './types.js';
+
+export const BATCH_DEFAULTS = { recursive: false, format: 'keep', suffix: '', skipExisting: false } as const;
+
+/** Longest suffix accepted (bytes are added to every output name). */
+export const MAX_SUFFIX_LENGTH = 64;
+
+function bad(message: string): UserError {
+  return new UserError(message, 'bad-option');
+}
+
+/** Throws a one-sentence UserError when `suffix` could not be part of a file name in any folder. */
+export function checkSuffix(suffix: string): void {
+  if (suffix.length > MAX_SUFFIX_LENGTH) throw bad(`The suffix must be at most ${MAX_SUFFIX_LENGTH} characters long.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\:*?"<>|\u0000-\u001f\u007f]/.test(suffix)) {
+    throw bad(
+      `The suffix "${suffix}" contains a character that is not allowed in file names (/ \\ : * ? " < > | or a control character).`,
+    );
+  }
+  if (suffix.trim() !== suffix) throw bad('The suffix must not start or end with a space.');
+}
+
+function checkRequest(request: BatchRequest): BatchRequest {
+  if (request.task !== 'sr') throw bad(`Batch processing supports super-resolution only, not ${String(request.task)}.`);
+  if (request.scale !== 2 && request.scale !== 3 && request.scale !== 4) {
+    throw bad(`The scale must be 2, 3 or 4, not ${String(request.scale)}.`);
+  }
+  if (!(Number.isFinite(request.blur) && request.blur >= 0 && request.blur <= 3)) {
+    throw bad(`The blur width must be a number from 0 to 3, not ${String(request.blur)}.`);
+  }
+  if (request.iterations !== undefined && !(Number.isInteger(request.iterations) && request.iterations >= 1)) {
+    throw bad(`The number of iterations must be a whole number of at least 1, not ${String(request.iterations)}.`);
+  }
+  return { ...request };
+}
+
+/** Fills in defaults, checks every value, and makes both folders absolute. */
+export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions {
+  if (typeof options.inputDir !== 'string' || options.inputDir === '') throw bad('An input folder is required.');
+  if (typeof options.outputDir !== 'string' || options.outputDir === '') throw bad('An output folder is required.');
+  const format = options.format ?? BATCH_DEFAULTS.format;
+  if (!BATCH_FORMATS.includes(format))
+    throw bad(`The output format must be one of ${BATCH_FORMATS.join(', ')}, not ${String(format)}.`);
+  const quality = options.quality;
+  if (quality !== undefined && !(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
+    throw bad(`The quality must be a whole number from 1 to 100, not ${String(quality)}.`);
+  }
+  const suffix = options.suffix ?? BATCH_DEFAULTS.suffix;
+  checkSuffix(suffix);
+  return {
+    inputDir: path.resolve(options.inputDir),
+    outputDir: path.resolve(options.outputDir),
+    request: checkRequest(options.request),
+    recursive: options.recursive ?? BATCH_DEFAULTS.recursive,
+    format,
+    ...(quality !== undefined ? { quality } : {}),
+    suffix,
+    skipExisting: options.skipExisting ?? BATCH_DEFAULTS.skipExisting,
+  };
+}
