@@ -22,7 +22,8 @@ function spawnWorker(): Worker {
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
   // Running from source under tsx: register tsx's loader inside the worker, then load worker.ts.
   const source = new URL('./worker.ts', here).href;
-  const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(code, { eval: true });
 }
 
