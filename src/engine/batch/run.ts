@@ -39,7 +39,7 @@ export interface RunBatchOptions {
   readonly onEvent?: (event: BatchEvent) => void;
   /** Aborting it cancels the run (like cancel()). */
   readonly signal?: AbortSignal;
-  /** How long busy workers get to stop cooperatively before they are terminated (default 400 ms). */
+  /** How long busy workers get to stop cooperatively before they are terminated (default 300 ms). */
   readonly cancelGraceMs?: number;
   /** Interval of 'progress' events while files run (default 250 ms); one is also sent at every status change. */
   readonly progressIntervalMs?: number;
@@ -164,7 +164,7 @@ class Runner implements BatchRun {
       void this.#finish();
       return;
     }
-    this.#graceTimer = setTimeout(() => void this.#pool?.terminate(), this.#options.cancelGraceMs ?? 400);
+    this.#graceTimer = setTimeout(() => void this.#pool?.terminate(), this.#options.cancelGraceMs ?? 300);
   }
 
   progress(): BatchProgress {
