@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -24,6 +24,7 @@ import {
   type BatchOptions,
   type BatchPlan,
 } from '../../src/engine/batch/index.js';
+import { commitTemp, removeTempsFor } from '../../src/engine/batch/temp.js';
 import { writeSrModel } from '../helpers/models.js';
 
 let dir = '';
@@ -216,4 +217,24 @@ test('the report never replaces an input or a file that is not a report', async 
   await writeBatchReport(file, buildBatchReport(p, result, new Date()));
   await checkReportPath(file, p); // a previous report may be replaced
   await writeBatchReport(file, buildBatchReport(p, result, new Date()));
+});
+
+test('commitTemp never replaces a file; removeTempsFor removes this process’s temporaries of one output only', async () => {
+  const out = await folder('commit', []);
+  const target = path.join(out, 'a.png');
+  const temp = tempPathFor(target);
+  await writeFile(temp, 'new');
+  assert.equal(await commitTemp(temp, target), true);
+  assert.equal(await readFile(target, 'utf8'), 'new');
+  await writeFile(temp, 'newer');
+  assert.equal(await commitTemp(temp, target), false, 'an existing output is kept');
+  assert.equal(await readFile(target, 'utf8'), 'new');
+  assert.ok(!existsSync(temp), 'the refused temporary is removed');
+
+  const other = path.basename(tempPathFor(target, process.ppid));
+  const inner = `${path.basename(temp)}.${process.pid}.0a1b2c3d.tmp`;
+  const neighbour = path.basename(tempPathFor(path.join(out, 'b.png')));
+  for (const name of [path.basename(temp), inner, other, neighbour]) await writeFile(path.join(out, name), 'partial');
+  await removeTempsFor(target);
+  assert.deepEqual((await readdir(out)).sort(), ['a.png', other, neighbour].sort());
 });
