@@ -11,6 +11,7 @@ import { registerDegrade } from './commands/degrade.js';
 import { registerEval } from './commands/eval.js';
 import { registerInpaint } from './commands/inpaint.js';
 import { registerInterpolate } from './commands/interpolate.js';
+import { registerModels } from './commands/models.js';
 import { registerServe } from './commands/serve.js';
 import { registerUpscale } from './commands/upscale.js';
 import type { CliContext } from './context.js';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInterpolate(program, ctx);
   registerDegrade(program, ctx);
   registerEval(program, ctx);
+  registerModels(program, ctx);
   registerServe(program, ctx);
   // Subcommands inherit the output configuration and exit override.
   for (const command of program.commands) {

@@ -298,3 +298,14 @@ test('Ctrl-C during a tiled upscale exits 130 and leaves no output', async () =>
   assert.deepEqual((await readdir(work)).sort(), ['big.png', 'models']); // no output, no temporary file
   await rm(work, { recursive: true });
 });
+
+test('dlnet models lists the installed models, also as JSON', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'models', ...args], { encoding: 'utf8' });
+  const json = JSON.parse(run(['--json']).stdout) as { id: string; shipped: boolean }[];
+  for (const id of ['sr-x2', 'sr-x3', 'sr-x4', 'inpaint', 'interpolate']) {
+    assert.ok(json.some((m) => m.id === id && m.shipped), `${id} is not listed as shipped`);
+  }
+  assert.match(run([]).stdout, /sr-x3\s+super-resolution ×3\s+DL-Net shipped/);
+});
