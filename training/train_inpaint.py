@@ -95,7 +95,8 @@ def main(argv=None):
         state = ck["state"]
         print(f"resumed at step {state['step']}", flush=True)
     elif args.init:
-        net.load_state_dict(torch.load(args.init, map_location=device, weights_only=False)["params"])
+        params = torch.load(args.init, map_location=device, weights_only=False)["params"]
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in params.items()})
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(config, f, indent=1)

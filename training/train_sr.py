@@ -32,7 +32,8 @@ def parse_args(argv=None):
     p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
     p.add_argument("--blind", action="store_true", help="paper-faithful: g is not told the degradation")
     p.add_argument("--run", required=True, help="run folder: checkpoint.pt, log.jsonl, config.json")
-    p.add_argument("--init", help="checkpoint to start from (dlnet fine-tunes from joint)")
+    p.add_argument("--init", help="checkpoint to start from (dlnet fine-tunes from joint), or a pack file with --init-entry")
+    p.add_argument("--init-entry", help="run name inside a pack file from training/gpu/pack.py (training/checkpoints/)")
     p.add_argument("--budget", type=float, required=True, help="training seconds in all, across resumes")
     p.add_argument("--depth", type=int, default=16)
     p.add_argument("--width", type=int, default=64)
@@ -131,8 +132,10 @@ def main(argv=None):
         print(f"resumed {ckpt_path} at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
     elif args.init:
         ck = torch.load(args.init, map_location=device, weights_only=False)
-        net.load_state_dict(ck["params"])
-        print(f"initialised from {args.init}", flush=True)
+        if args.init_entry:
+            ck = ck[args.init_entry]
+        net.load_state_dict({k: v.float() for k, v in ck["params"].items()})
+        print(f"initialised from {args.init} {args.init_entry or ''}", flush=True)
     config = {k: v for k, v in vars(args).items()}
     config.update(K=K, base_lr=base_lr, git_commit=git_commit(), loss="l1", optimizer="adam")
     with open(os.path.join(args.run, "config.json"), "w") as f:

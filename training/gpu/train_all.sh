@@ -6,6 +6,8 @@
 # joint (K=1) then DL-Net (K=5, from joint); for inpainting and interpolation, reference and
 # joint then DL-Net. Each regime chain gets the same training budget. A watchdog stops everything
 # at the deadline; checkpoints are written every minute, so a stopped run still packs.
+# Continuing: with INIT_DIR (default training/checkpoints) holding the packs of an earlier run, every
+# run starts from its earlier weights (reference from reference, joint from joint, and so on).
 # Smoke test on a CPU: SR_ARGS="--depth 3 --width 8 --batch 4" IP_ARGS="--batch 4 --max-faces 50" DEVICE=cpu ...
 set -u
 DATA=$1
@@ -16,6 +18,10 @@ SR_ARGS=${SR_ARGS:-}
 IP_ARGS=${IP_ARGS:-}
 DEVICE_ARG=${DEVICE:+--device $DEVICE}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
+INIT_DIR=${INIT_DIR:-$HERE/checkpoints}
+# init ARGS for a run: "--init PACK --init-entry NAME" when an earlier pack has that run
+sr_init() { [ -f "$INIT_DIR/sr_x$1.pt" ] && echo "--init $INIT_DIR/sr_x$1.pt --init-entry $2"; }
+ip_init() { [ -f "$INIT_DIR/$1.pt" ] && echo "--init $INIT_DIR/$1.pt"; }
 mkdir -p "$RUNS" "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 J=$((B * ${JOINT_PERCENT:-70} / 100))
@@ -31,18 +37,18 @@ SR_VARIANTS=${SR_VARIANTS:-cond blind}
 TASKS=${TASKS:-sr inpaint interpolate}
 case " $TASKS " in *" sr "*) ;; *) SR_VARIANTS="" ;; esac
 for t in ${SR_VARIANTS:+2 3 4}; do
-  sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" >"$RUNS/sr-x$t-reference.out" 2>&1 &
+  sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" $(sr_init "$t" "sr-x$t-reference") >"$RUNS/sr-x$t-reference.out" 2>&1 &
   for v in $SR_VARIANTS; do
     flag=""
     [ "$v" = blind ] && flag=--blind
-    (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" &&
+    (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" $(sr_init "$t" "sr-x$t-$v-joint") &&
       sr --scale "$t" --regime dlnet $flag --init "$RUNS/sr-x$t-$v-joint/checkpoint.pt" --budget "$D" --run "$RUNS/sr-x$t-$v-dlnet") >"$RUNS/sr-x$t-$v.out" 2>&1 &
   done
 done
 for task in $TASKS; do
   [ "$task" = sr ] && continue
   ip --task "$task" --regime reference --budget "$B" --run "$RUNS/$task-reference" >"$RUNS/$task-reference.out" 2>&1 &
-  (ip --task "$task" --regime joint --budget "$J" --run "$RUNS/$task-joint" &&
+  (ip --task "$task" --regime joint --budget "$J" --run "$RUNS/$task-joint" $(ip_init "$task") &&
     ip --task "$task" --regime dlnet --init "$RUNS/$task-joint/checkpoint.pt" --budget "$D" --run "$RUNS/$task-dlnet") >"$RUNS/$task.out" 2>&1 &
 done
 
