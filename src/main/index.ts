@@ -1,0 +1,98 @@
+/**
+ * Electron's main process. This file only wires: settings, the log file, the backend (job queue
+ * and worker thread, shared with `dlnet serve`), the IPC adapter, the window and the menus.
+ */
+import { app, BrowserWindow, Menu } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getModelDirs } from '../engine/models.js';
+import { openImage } from '../server/handlers/open-image.js';
+import { createBackend, type Backend } from '../server/index.js';
+import { Channels, type MenuCommand } from '../shared/api.js';
+import { dialogHandlers } from './dialogs.js';
+import { registerIpc, sendEvent } from './ipc.js';
+import { fileLogger } from './log.js';
+import { buildMenu } from './menu.js';
+import { Settings } from './settings.js';
+import { createMainWindow, hardenSession, lockDown } from './window.js';
+
+const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const paths = { html: path.join(DIST, 'renderer/index.html'), preload: path.join(DIST, 'preload/index.cjs') };
+const appUrl = pathToFileURL(paths.html).href;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  void start();
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const settings = new Settings();
+  const { log, file: logFile } = fileLogger(app.getPath('logs'));
+  log.info(`DL-Net Studio ${app.getVersion()} starting; log file ${logFile}`);
+  hardenSession();
+  app.on('web-contents-created', (_event, contents) => lockDown(contents, appUrl));
+
+  let window: BrowserWindow | null = null;
+  const dialogs = dialogHandlers(() => window);
+  // Shipped models live in the packaged app's resources folder.
+  const modelDirs = app.isPackaged ? [path.join(process.resourcesPath, 'models')] : getModelDirs();
+  const backend: Backend = createBackend({
+    shell: 'electron',
+    workspaceDir: app.getPath('pictures'),
+    log,
+    backend: settings.backend,
+    modelDirs,
+    handlers: {
+      [Channels.dialogOpen]: dialogs.open,
+      [Channels.dialogSave]: dialogs.save,
+      [Channels.imageOpen]: async (args, ctx) => {
+        const opened = await openImage(args, ctx);
+        settings.addRecent(args.path);
+        refreshMenu();
+        return opened;
+      },
+    },
+  });
+  const unregister = registerIpc(backend.dispatcher, appUrl, log);
+
+  const send = (command: MenuCommand) => window && sendEvent(window.webContents, { type: 'menu', command });
+  function refreshMenu(): void {
+    Menu.setApplicationMenu(
+      buildMenu({
+        recentFiles: settings.recentFiles,
+        command: send,
+        openRecent: (file) => window && sendEvent(window.webContents, { type: 'menu.openPath', path: file }),
+        clearRecent: () => {
+          settings.clearRecent();
+          refreshMenu();
+        },
+        quit: () => app.quit(),
+      }),
+    );
+  }
+  refreshMenu();
+
+  const open = () => {
+    window = createMainWindow(paths, settings);
+    window.on('closed', () => (window = null));
+  };
+  open();
+  void backend.workspace.ready().then((b) => log.info(`compute backend: ${b.name}${b.details ? ` (${b.details})` : ''}`));
+
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    unregister();
+    void backend.dispose();
+  });
+}
