@@ -303,6 +303,24 @@ test('usage errors: output folder in the input folder without a suffix, bad --jo
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
     assert.match(r.stderr.trimEnd(), message);
   }
+  const help = await dlnet(['batch', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: dlnet batch \[options\] <in-dir>/);
+  for (const flag of [
+    '--out',
+    '--scale',
+    '--blur',
+    '--recursive',
+    '--format',
+    '--quality',
+    '--suffix',
+    '--jobs',
+    '--dry-run',
+    '--skip-existing',
+    '--report',
+  ]) {
+    assert.ok(help.stdout.includes(flag), flag);
+  }
   const missing = await dlnet(['batch', 'no-such-folder', '--out', 'u-out', '--scale', '2']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^dlnet: The input folder .*no-such-folder does not exist\.\n$/);
