@@ -1,4 +1,4 @@
-/** The native file dialogs behind the dialog.open / dialog.save channels. */
+/** The native file dialogs behind the dialog.open / dialog.save / dialog.folder channels. */
 import { dialog, type BrowserWindow } from 'electron';
 import type { Channels } from '../shared/api.js';
 import type { Handler } from '../server/handlers/index.js';
@@ -18,6 +18,7 @@ const SAVE_FILTERS = [
 export function dialogHandlers(window: () => BrowserWindow | null): {
   open: Handler<typeof Channels.dialogOpen>;
   save: Handler<typeof Channels.dialogSave>;
+  folder: Handler<typeof Channels.dialogFolder>;
 } {
   return {
     open: async ({ purpose }) => {
@@ -31,6 +32,16 @@ export function dialogHandlers(window: () => BrowserWindow | null): {
       const options = { defaultPath, filters: purpose === 'mask' ? MASK_FILTERS : SAVE_FILTERS, properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       return { path: result.canceled ? null : (result.filePath ?? null) };
+    },
+    folder: async ({ purpose, defaultPath }) => {
+      const win = window();
+      const options = {
+        title: purpose === 'batch-input' ? 'Folder of images to upscale' : 'Folder for the results',
+        ...(defaultPath !== undefined ? { defaultPath } : {}),
+        properties: purpose === 'batch-input' ? ['openDirectory' as const] : ['openDirectory' as const, 'createDirectory' as const],
+      };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
     },
   };
 }

@@ -11,6 +11,7 @@ import { createBackend, type Backend } from '../server/index.js';
 import { Channels, type MenuCommand } from '../shared/api.js';
 import { dialogHandlers } from './dialogs.js';
 import { registerIpc, sendEvent } from './ipc.js';
+import { guardPaths, PathGrants } from './path-grants.js';
 import { fileLogger } from './log.js';
 import { buildMenu } from './menu.js';
 import { Settings } from './settings.js';
@@ -19,6 +20,9 @@ import { createMainWindow, hardenSession, lockDown } from './window.js';
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const paths = { html: path.join(DIST, 'renderer/index.html'), preload: path.join(DIST, 'preload/index.cjs') };
 const appUrl = pathToFileURL(paths.html).href;
+
+// Every renderer sandboxed, whatever its web preferences say (./security.ts sets sandbox too).
+app.enableSandbox();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -31,22 +35,27 @@ async function start(): Promise<void> {
   const settings = new Settings();
   const { log, file: logFile } = fileLogger(app.getPath('logs'));
   log.info(`DL-Net Studio ${app.getVersion()} starting; log file ${logFile}`);
-  hardenSession();
+  hardenSession(paths);
   app.on('web-contents-created', (_event, contents) => lockDown(contents, appUrl));
 
   let window: BrowserWindow | null = null;
   const dialogs = dialogHandlers(() => window);
   // Shipped models live in the packaged app's resources folder.
   const modelDirs = app.isPackaged ? [path.join(process.resourcesPath, 'models')] : getModelDirs();
+  const workspaceDir = app.getPath('pictures');
+  // Files and folders the user chose; the API reads and writes nowhere else (./path-grants.ts).
+  const grants = new PathGrants([workspaceDir]);
+  for (const file of settings.recentFiles) grants.grantFile(file);
   const backend: Backend = createBackend({
     shell: 'electron',
-    workspaceDir: app.getPath('pictures'),
+    workspaceDir,
     log,
     backend: settings.backend,
     modelDirs,
     handlers: {
       [Channels.dialogOpen]: dialogs.open,
       [Channels.dialogSave]: dialogs.save,
+      [Channels.dialogFolder]: dialogs.folder,
       [Channels.imageOpen]: async (args, ctx) => {
         const opened = await openImage(args, ctx);
         settings.addRecent(args.path);
@@ -55,7 +64,7 @@ async function start(): Promise<void> {
       },
     },
   });
-  const unregister = registerIpc(backend.dispatcher, appUrl, log);
+  const unregister = registerIpc(guardPaths(backend.dispatcher, grants), appUrl, log);
 
   const send = (command: MenuCommand) => window && sendEvent(window.webContents, { type: 'menu', command });
   function refreshMenu(): void {

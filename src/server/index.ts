@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { getModelDirs, setModelDirs } from '../engine/models.js';
 import { PREVIEW_MAX_SIDE } from '../shared/api.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
-import { createHandlers, type Handlers } from './handlers/index.js';
+import { BatchRuns, createHandlers, type Handlers } from './handlers/index.js';
 import type { Logger } from './log.js';
 import type { BackendChoice } from './worker-protocol.js';
 import { Workspace } from './workspace.js';
@@ -40,8 +40,13 @@ export function createBackend(options: BackendOptions): Backend {
     log: options.log,
     previewMaxSide: PREVIEW_MAX_SIDE,
   });
-  const dispatcher = createDispatcher(workspace, createHandlers(options.handlers));
-  return { workspace, dispatcher, dispose: () => workspace.dispose() };
+  const batches = new BatchRuns();
+  const dispatcher = createDispatcher(workspace, createHandlers(options.handlers, batches));
+  const dispose = async (): Promise<void> => {
+    await batches.dispose(); // cancels a running batch; its temporaries are removed
+    await workspace.dispose();
+  };
+  return { workspace, dispatcher, dispose };
 }
 
 /** dist/renderer (the built UI), from src/server or dist/server alike. */

@@ -38,6 +38,12 @@ export const Channels = {
   jobSave: 'dlnet:job.save',
   dialogOpen: 'dlnet:dialog.open',
   dialogSave: 'dlnet:dialog.save',
+  dialogFolder: 'dlnet:dialog.folder',
+  batchPlan: 'dlnet:batch.plan',
+  batchStart: 'dlnet:batch.start',
+  batchPause: 'dlnet:batch.pause',
+  batchResume: 'dlnet:batch.resume',
+  batchCancel: 'dlnet:batch.cancel',
 } as const;
 
 export type Channel = (typeof Channels)[keyof typeof Channels];
@@ -162,6 +168,149 @@ export interface DegradationPreview {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch (a folder of images through src/engine/batch, the engine behind `dlnet batch`). These
+// mirror the engine's plain-data types (src/server/handlers/batch.ts checks, at compile time, that
+// every engine event fits them), so events are forwarded unchanged with a batch id added.
+
+export const BATCH_FORMATS = ['keep', 'png', 'jpeg', 'webp', 'tiff'] as const;
+/** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
+export type BatchFormat = (typeof BATCH_FORMATS)[number];
+export const MAX_BATCH_JOBS = 256;
+export const MAX_SUFFIX_LENGTH = 64;
+/** Most planned files a batch.plan result lists (the counts always cover every file). */
+export const MAX_PLAN_FILES = 20_000;
+
+export interface BatchSettings {
+  inputDir: string;
+  outputDir: string;
+  scale: SrScale;
+  blur: number;
+  recursive: boolean;
+  format: BatchFormat;
+  quality?: number;
+  /** Appended to each output's base name ('' for none; required when the output is inside the input). */
+  suffix: string;
+  skipExisting: boolean;
+  modelId?: string;
+  iterations?: number;
+}
+export interface BatchPlanArgs {
+  settings: BatchSettings;
+  /** A JSON report to write at the end (checked now, so a dry run shows problems with it). */
+  report?: string;
+}
+export interface BatchStartArgs extends BatchPlanArgs {
+  /** Worker threads (default: one per core, bounded by memory). */
+  jobs?: number;
+}
+export interface BatchRef {
+  batchId: string;
+}
+
+export type BatchFileStatus = 'queued' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
+
+export interface BatchPlannedFile {
+  readonly index: number;
+  readonly rel: string;
+  readonly outputRel: string;
+  readonly action: 'process' | 'skip' | 'fail';
+  readonly reason?: string;
+  readonly code?: string;
+  readonly bytes: number;
+}
+
+export interface BatchPlanView {
+  /** The folders as the server resolved them. */
+  inputDir: string;
+  outputDir: string;
+  modelId: string;
+  total: number;
+  counts: { process: number; skip: number; fail: number };
+  /** In plan order; at most MAX_PLAN_FILES (see `truncated`). */
+  files: BatchPlannedFile[];
+  truncated: boolean;
+  subfoldersNotIncluded: number;
+  hiddenIgnored: number;
+  /** Worker threads a start without `jobs` would use. */
+  defaultJobs: number;
+}
+
+export interface BatchStarted {
+  batchId: string;
+  plan: BatchPlanView;
+}
+
+export interface BatchSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface BatchFileRecord {
+  readonly index: number;
+  readonly rel: string;
+  readonly outputRel: string;
+  readonly status: BatchFileStatus;
+  /** One sentence for skipped, failed and cancelled files. */
+  readonly reason?: string;
+  readonly code?: string;
+  readonly startedMs?: number;
+  readonly finishedMs?: number;
+  readonly timings?: { readonly readMs: number; readonly restoreMs: number; readonly writeMs: number; readonly totalMs: number };
+  readonly size?: BatchSize;
+  readonly outputSize?: BatchSize;
+  readonly warnings?: readonly string[];
+}
+
+export interface BatchProgress {
+  readonly total: number;
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  readonly running: number;
+  readonly queued: number;
+  /** 0..1, weighted by input bytes. */
+  readonly fraction: number;
+  readonly elapsedMs: number;
+  readonly etaMs: number | null;
+  readonly imagesPerSecond: number;
+  readonly paused: boolean;
+}
+
+export interface BatchBackend {
+  readonly name: string;
+  readonly details?: string;
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+export interface BatchSummary {
+  readonly total: number;
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  readonly wasCancelled: boolean;
+  readonly seconds: number;
+  readonly imagesPerSecond: number;
+  readonly jobs: number;
+  readonly backend?: BatchBackend;
+}
+
+/** The engine's BatchEvent with `batch.` before its type and the batch id added; plus report and error. */
+export type BatchEvent =
+  | { readonly type: 'batch.started'; readonly batchId: string; readonly total: number; readonly toProcess: number; readonly jobs: number; readonly staleTempsRemoved: number }
+  | { readonly type: 'batch.backend'; readonly batchId: string; readonly backend: BatchBackend }
+  | { readonly type: 'batch.file'; readonly batchId: string; readonly file: BatchFileRecord }
+  | { readonly type: 'batch.file-progress'; readonly batchId: string; readonly index: number; readonly fraction: number }
+  | { readonly type: 'batch.progress'; readonly batchId: string; readonly progress: BatchProgress }
+  | { readonly type: 'batch.paused' | 'batch.resumed' | 'batch.cancelling'; readonly batchId: string }
+  | { readonly type: 'batch.finished'; readonly batchId: string; readonly summary: BatchSummary }
+  /** After batch.finished, when a report was asked for: where it was written, or why it was not. */
+  | { readonly type: 'batch.report'; readonly batchId: string; readonly path: string; readonly error?: ApiError }
+  /** The batch could not run at all (e.g. no compute backend); no batch.finished follows. */
+  | { readonly type: 'batch.error'; readonly batchId: string; readonly code: string; readonly message: string };
+
+// ---------------------------------------------------------------------------------------------
 // Argument types
 
 export interface OpenArgs {
@@ -210,6 +359,10 @@ export interface DialogSaveArgs {
   purpose: 'image' | 'mask';
   defaultPath: string;
 }
+export interface DialogFolderArgs {
+  purpose: 'batch-input' | 'batch-output';
+  defaultPath?: string;
+}
 
 /** The request map: channel → argument and result. */
 export interface ApiRequests {
@@ -227,6 +380,14 @@ export interface ApiRequests {
   /** Native dialogs: Electron only (the browser shell answers with code 'unsupported'). */
   [Channels.dialogOpen]: { args: DialogOpenArgs; result: { path: string | null } };
   [Channels.dialogSave]: { args: DialogSaveArgs; result: { path: string | null } };
+  [Channels.dialogFolder]: { args: DialogFolderArgs; result: { path: string | null } };
+  /** A dry run: what a batch with these settings would do. Writes nothing. */
+  [Channels.batchPlan]: { args: BatchPlanArgs; result: BatchPlanView };
+  /** Plans again (the server never trusts an earlier plan) and starts; progress arrives as batch.* events. */
+  [Channels.batchStart]: { args: BatchStartArgs; result: BatchStarted };
+  [Channels.batchPause]: { args: BatchRef; result: null };
+  [Channels.batchResume]: { args: BatchRef; result: null };
+  [Channels.batchCancel]: { args: BatchRef; result: null };
 }
 
 export type ArgsOf<C extends Channel> = ApiRequests[C]['args'];
@@ -248,6 +409,7 @@ export type JobEvent =
 export type MenuCommand = 'open' | 'save' | 'saveAs' | 'openMask' | 'saveMask' | 'help';
 export type AppEvent =
   | JobEvent
+  | BatchEvent
   | { type: 'menu'; command: MenuCommand }
   | { type: 'menu.openPath'; path: string }
   | { type: 'backend'; backend: BackendInfo };
@@ -412,6 +574,65 @@ function purpose(value: unknown): 'image' | 'mask' {
   fail(`Purpose must be "image" or "mask", not ${describe(value)}.`, 'Purpose');
 }
 
+function flag(value: unknown, label: string): boolean {
+  if (typeof value !== 'boolean') fail(`${label} must be true or false, not ${describe(value)}.`, label);
+  return value;
+}
+
+function batchFormat(value: unknown): BatchFormat {
+  if (typeof value === 'string' && (BATCH_FORMATS as readonly string[]).includes(value)) return value as BatchFormat;
+  fail(`Format must be keep, png, jpeg, webp or tiff, not ${describe(value)}.`, 'Format');
+}
+
+/** A suffix for output names: may be empty; no folder separators, reserved or control characters. */
+export function parseSuffix(value: unknown, label = 'Suffix'): string {
+  if (typeof value !== 'string') fail(`${label} must be text, not ${describe(value)}.`, label);
+  if (value.length > MAX_SUFFIX_LENGTH) fail(`${label} must be at most ${MAX_SUFFIX_LENGTH} characters long.`, label);
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\:*?"<>|\u0000-\u001f\u007f]/.test(value)) {
+    fail(`${label} "${value.slice(0, 40)}" contains a character that is not allowed in file names (/ \\ : * ? " < > | or a control character).`, label);
+  }
+  if (value.trim() !== value) fail(`${label} must not start or end with a space.`, label);
+  return value;
+}
+
+function jobs(value: unknown, label = 'Jobs'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH_JOBS) {
+    fail(`${label} must be a whole number from 1 to ${MAX_BATCH_JOBS}, not ${describe(value)}.`, label);
+  }
+  return value;
+}
+
+const SETTINGS_REQUIRED = ['inputDir', 'outputDir', 'scale', 'blur', 'recursive', 'format', 'suffix', 'skipExisting'] as const;
+
+export function parseBatchSettings(value: unknown): BatchSettings {
+  const raw = object(value, 'Batch settings', SETTINGS_REQUIRED, ['quality', 'modelId', 'iterations']);
+  return {
+    inputDir: parsePath(raw.inputDir, 'Input folder'),
+    outputDir: parsePath(raw.outputDir, 'Output folder'),
+    scale: number(raw.scale, parseScale, 'Scale') as SrScale,
+    blur: number(raw.blur, parseBlur, 'Blur u'),
+    recursive: flag(raw.recursive, 'Recursive'),
+    format: batchFormat(raw.format),
+    suffix: parseSuffix(raw.suffix),
+    skipExisting: flag(raw.skipExisting, 'Skip existing'),
+    ...(raw.quality !== undefined ? { quality: number(raw.quality, parseQuality, 'Quality') } : {}),
+    ...(raw.modelId !== undefined ? { modelId: parseModelId(raw.modelId, 'Model') } : {}),
+    ...(raw.iterations !== undefined ? { iterations: number(raw.iterations, parseIterations, 'Iterations K') } : {}),
+  };
+}
+
+function batchPlanArgs(raw: unknown, optional: readonly string[] = []): BatchStartArgs {
+  const r = object(raw, 'Arguments', ['settings'], ['report', ...optional]);
+  return {
+    settings: parseBatchSettings(r.settings),
+    ...(r.report !== undefined ? { report: parsePath(r.report, 'Report file') } : {}),
+    ...(r.jobs !== undefined ? { jobs: jobs(r.jobs) } : {}),
+  };
+}
+
+const batchRef = (raw: unknown): BatchRef => ({ batchId: id(object(raw, 'Arguments', ['batchId']).batchId, 'Batch id') });
+
 type Validators = { [C in Channel]: (raw: unknown) => ArgsOf<C> };
 
 export const validators: Validators = {
@@ -470,6 +691,18 @@ export const validators: Validators = {
     const r = object(raw, 'Arguments', ['purpose', 'defaultPath']);
     return { purpose: purpose(r.purpose), defaultPath: parsePath(r.defaultPath, 'Default path') };
   },
+  [Channels.dialogFolder]: (raw) => {
+    const r = object(raw, 'Arguments', ['purpose'], ['defaultPath']);
+    if (r.purpose !== 'batch-input' && r.purpose !== 'batch-output') {
+      fail(`Purpose must be "batch-input" or "batch-output", not ${describe(r.purpose)}.`, 'Purpose');
+    }
+    return { purpose: r.purpose, ...(r.defaultPath !== undefined ? { defaultPath: parsePath(r.defaultPath, 'Default path') } : {}) };
+  },
+  [Channels.batchPlan]: (raw) => batchPlanArgs(raw),
+  [Channels.batchStart]: (raw) => batchPlanArgs(raw, ['jobs']),
+  [Channels.batchPause]: batchRef,
+  [Channels.batchResume]: batchRef,
+  [Channels.batchCancel]: batchRef,
 };
 
 /** Validates a request's channel and arguments; throws ValidationError with one sentence. */

@@ -2,17 +2,21 @@
 import { UserError } from '../../engine/image.js';
 import { Channels } from '../../shared/api.js';
 import { appInfo } from './app-info.js';
+import { batchHandlers } from './batch.js';
+import { BatchRuns } from './batch-runs.js';
 import type { Handler, Handlers } from './context.js';
 import { cancelJob, residual, saveResult, startJob } from './jobs.js';
 import { loadMask, saveMask } from './mask.js';
 import { closeImage, openImage, uploadImage } from './open-image.js';
 import { previewDegradation } from './preview-degradation.js';
 
-const noDialogs: Handler<typeof Channels.dialogOpen> & Handler<typeof Channels.dialogSave> = async () => {
+const noDialogs: Handler<typeof Channels.dialogOpen> & Handler<typeof Channels.dialogSave> & Handler<typeof Channels.dialogFolder> = async () => {
   throw new UserError('Native file dialogs exist only in the desktop app.', 'unsupported');
 };
 
-export function createHandlers(overrides: Partial<Handlers> = {}): Handlers {
+/** `batches` holds the backend's running batch (one instance per backend, disposed with it). */
+export function createHandlers(overrides: Partial<Handlers> = {}, batches: BatchRuns = new BatchRuns()): Handlers {
+  const batch = batchHandlers(batches);
   return {
     [Channels.appInfo]: appInfo,
     [Channels.imageOpen]: openImage,
@@ -27,8 +31,15 @@ export function createHandlers(overrides: Partial<Handlers> = {}): Handlers {
     [Channels.jobSave]: saveResult,
     [Channels.dialogOpen]: noDialogs,
     [Channels.dialogSave]: noDialogs,
+    [Channels.dialogFolder]: noDialogs,
+    [Channels.batchPlan]: batch.plan,
+    [Channels.batchStart]: batch.start,
+    [Channels.batchPause]: batch.pause,
+    [Channels.batchResume]: batch.resume,
+    [Channels.batchCancel]: batch.cancel,
     ...overrides,
   };
 }
 
 export type { Handler, Handlers, HandlerContext } from './context.js';
+export { BatchRuns } from './batch-runs.js';
