@@ -1,12 +1,13 @@
 /**
- * The IPC adapter of the typed API: one ipcMain.handle per channel of src/shared, each passing
- * the raw argument to the dispatcher (which validates it) and answering with the envelope.
- * Requests from any frame but the app's own page are refused; events go back to the sender.
+ * The IPC adapter of the typed API: one ipcMain.handle per channel of src/shared. Each handler
+ * (./ipc-handler.ts) refuses requests from any frame but the app's own top-level page, then
+ * passes the raw argument to the dispatcher (which validates it); events go back to the sender.
  */
-import { ipcMain, type WebContents } from 'electron';
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { ALL_CHANNELS, EVENT_CHANNEL, type AppEvent } from '../shared/api.js';
 import type { Dispatcher } from '../server/dispatcher.js';
 import type { Logger } from '../server/log.js';
+import { createIpcHandler } from './ipc-handler.js';
 
 export function sendEvent(contents: WebContents, event: AppEvent): void {
   if (!contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);
@@ -14,14 +15,8 @@ export function sendEvent(contents: WebContents, event: AppEvent): void {
 
 export function registerIpc(dispatcher: Dispatcher, appUrl: string, log: Logger): () => void {
   for (const channel of ALL_CHANNELS) {
-    ipcMain.handle(channel, async (event, args: unknown) => {
-      const from = event.senderFrame?.url ?? '';
-      if (from !== appUrl) {
-        log.warn(`refused ${channel} from ${from.slice(0, 120)}`);
-        return { ok: false, error: { code: 'forbidden', message: 'This request did not come from the app.' } };
-      }
-      return dispatcher.handle(channel, args, (e) => sendEvent(event.sender, e));
-    });
+    const handle = createIpcHandler(channel, dispatcher, appUrl, log, (event) => (e) => sendEvent((event as IpcMainInvokeEvent).sender, e));
+    ipcMain.handle(channel, (event, args: unknown) => handle(event, args));
   }
   return () => {
     for (const channel of ALL_CHANNELS) ipcMain.removeHandler(channel);

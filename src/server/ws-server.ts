@@ -51,7 +51,8 @@ function sameToken(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function securityHeaders(port: number): Record<string, string> {
+/** The headers of every HTTP response (exported for tests/unit/security-checklist.test.ts). */
+export function securityHeaders(port: number): Record<string, string> {
   return {
     'Content-Security-Policy': [
       "default-src 'none'",
@@ -80,9 +81,22 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
   let port = 0;
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
 
+  /** A request line that is not a URL, or a path that is not valid percent-encoding, is a 400, never a crash. */
+  const parseUrl = (req: IncomingMessage): URL | null => {
+    try {
+      return new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return null;
+    }
+  };
+
   const serveFile = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = parseUrl(req);
     const headers = securityHeaders(port);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...headers }).end('Bad request.');
+      return;
+    }
     if (!allowedHosts().includes(req.headers.host ?? '')) {
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('Wrong host.');
       return;
@@ -91,7 +105,13 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
       res.writeHead(405, { 'Content-Type': 'text/plain', ...headers }).end('Method not allowed.');
       return;
     }
-    let rel = decodeURIComponent(url.pathname);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...headers }).end('Bad request.');
+      return;
+    }
     if (rel === '/' || rel === '/index.html') {
       if (!sameToken(url.searchParams.get('token'), token)) {
         res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end('Open the full address that `dlnet serve` printed (it carries the access token).');
@@ -117,10 +137,12 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
   });
 
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // A client that resets the connection must not take the server down (an unhandled 'error').
+    socket.on('error', () => socket.destroy());
+    const url = parseUrl(req);
     const origin = req.headers.origin ?? '';
     const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
-    if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !okOrigin || !allowedHosts().includes(req.headers.host ?? '')) {
+    if (!url || url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !okOrigin || !allowedHosts().includes(req.headers.host ?? '')) {
       options.log.warn(`refused a WebSocket connection (origin ${JSON.stringify(origin).slice(0, 80)})`);
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -133,6 +155,9 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
       if (ws.readyState === ws.OPEN) ws.send(encodeMessage(message));
     };
     const emit = (event: AppEvent) => send({ kind: 'event', event });
+    // Protocol violations (bad frames, a message over maxPayload) arrive here; ws then closes the
+    // connection. Without this listener the 'error' event would be thrown and end the process.
+    ws.on('error', (error) => options.log.warn(`closing a connection after a protocol error: ${error.message}`));
     ws.on('message', (data, isBinary) => {
       let message: unknown;
       try {
@@ -144,7 +169,7 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
         ws.close(1003, 'Malformed message.');
         return;
       }
-      const m = message as { kind?: unknown; id?: unknown; channel?: unknown; args?: unknown };
+      const m = (typeof message === 'object' && message !== null ? message : {}) as { kind?: unknown; id?: unknown; channel?: unknown; args?: unknown };
       if (m.kind !== 'request' || typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) {
         ws.close(1003, 'Malformed message.');
         return;
