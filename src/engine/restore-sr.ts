@@ -6,12 +6,14 @@ import { tf } from './backend.js';
 import { splitLuma, mergeLuma, type LumaPlanes } from './color.js';
 import { bicubicUpscaleImage, checkSrParams, type Scale } from './degradations.js';
 import { srOperatorTf } from './degradations-tf.js';
-import { runDLNet, type DLNetProblem, type DLNetSettings } from './dlnet.js';
+import { type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, type Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
 import { type SrNet } from './networks/sr-net.js';
 import type { RestoreOptions } from './restore-types.js';
-import { planTiles, runTiled, type Tile } from './tiling.js';
+import { type Tile } from './tiling.js';
+import { SrCompute, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
+import { LocalExecutor, planSrJob, runBands, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
 
@@ -66,11 +68,6 @@ function withLuma(extras: LumaPlanes, luma: Float32Array): Image {
   return image;
 }
 
-async function tensorToImage(t: tf.Tensor): Promise<Image> {
-  const [, h, w, c] = t.shape;
-  return { width: w, height: h, channels: c as Image['channels'], data: (await t.data()) as Float32Array };
-}
-
 /**
  * The DL-Net problem for one LR luma tile: g on y, h with the bicubic skip, W = the SR operator.
  * `normalizer` is the whole image's LR pixel count; `rect` (when tiled) limits the reported L to
@@ -117,6 +114,11 @@ export interface SrRun {
   overlap?: number;
 }
 
+/**
+ * Super-resolves `image` on this thread: the band engine of parallel/sr-engine.ts (z = g(y) once
+ * per LR pixel in a row-band cache, hand-written DL-Net adjoints), exact to the untiled run.
+ * parallel/sr-parallel.ts runs the same plan on a pool of worker threads.
+ */
 export async function superResolve(
   weights: LoadedWeights,
   net: SrNet,
@@ -124,47 +126,72 @@ export async function superResolve(
   run: SrRun,
   options: RestoreOptions,
 ): Promise<Image> {
+  checkSrParams(run.scale, run.blur);
+  void net; // the compute is built from the same weights (kept per weights object)
+  const compute = localCompute(weights);
+  return superResolveWith(compute.d, image, run, options, (signal) => [new LocalExecutor(compute, signal)], () => ArrayBuffer);
+}
+
+const computes = new WeakMap<LoadedWeights, SrCompute>();
+
+function localCompute(weights: LoadedWeights): SrCompute {
+  let c = computes.get(weights);
+  if (!c) {
+    c = new SrCompute(srWeightsData(weights));
+    computes.set(weights, c);
+  }
+  return c;
+}
+
+/** Frees the tensors of the in-process compute kept for `weights` (models being unloaded). */
+export function releaseCompute(weights: LoadedWeights): void {
+  computes.get(weights)?.dispose();
+  computes.delete(weights);
+}
+
+/** Shared by superResolve and the worker pool: colour split, band plan, luma run, colour merge. */
+export async function superResolveWith(
+  d: SrWeightsData,
+  image: Image,
+  run: SrRun,
+  options: RestoreOptions & { parallel?: number; bandRows?: number; chunkWidth?: number },
+  executors: (signal?: AbortSignal) => SrExecutor[],
+  bufferType: () => typeof ArrayBuffer | typeof SharedArrayBuffer,
+): Promise<Image> {
   const { scale: t, blur, settings } = run;
   checkSrParams(t, blur);
   const planes = splitLuma(image);
-  const extras = upscaleExtras(planes, t);
-  const luma: Image = { width: planes.width, height: planes.height, channels: 1, data: planes.y };
-  const overlap = run.overlap ?? srOverlap(net.backbone.depth, t, settings.K);
-  const tileSize = Math.max(options.tileSize ?? DEFAULT_SR_TILE, 2 * overlap + 32);
-  const normalizer = luma.width * luma.height;
-  const single = luma.width <= tileSize && luma.height <= tileSize;
-  let tilesDone = 0;
-
-  const runTile = async (tile: Image, rect: Tile): Promise<Image> => {
-    const problem = srProblem(net, tile, t, blur, normalizer, rect);
-    const likelihoods: number[] = [];
-    let last: Image | null = null;
-    try {
-      for await (const step of runDLNet(problem, settings, options.signal)) {
-        likelihoods.push(step.likelihood);
-        const out = await tensorToImage(step.image);
-        step.image.dispose();
-        if (single) {
-          options.onEvent?.({
-            type: 'iteration',
-            k: step.k,
-            K: step.K,
-            image: withLuma(extras, clamp01(Float32Array.from(out.data))),
-            likelihood: step.likelihood,
-          });
-        }
-        last = out;
-      }
-    } finally {
-      problem.dispose();
-    }
-    tilesDone++;
-    if (!single) options.onEvent?.({ type: 'tile', tile: tilesDone, tiles: tileCount, likelihoods });
-    return last!;
+  const plan = planSrJob(planes.width, planes.height, {
+    depth: d.depth,
+    C: d.width,
+    scale: t,
+    K: settings.K,
+    overlap: run.overlap,
+    tileSize: options.tileSize,
+    bandRows: options.bandRows,
+    chunkWidth: options.chunkWidth,
+    parallel: options.parallel,
+  });
+  const Buf = bufferType();
+  const alloc = (n: number) => new Float32Array(new Buf(n * 4));
+  const y = alloc(planes.width * planes.height);
+  y.set(planes.y);
+  const bufs = {
+    y,
+    z: alloc(plan.cacheRows * plan.width * plan.C),
+    out: alloc(planes.width * t * planes.height * t),
   };
-
-  const tileCount = planTiles(luma.width, luma.height, tileSize, overlap).length;
-  const onProgress = (done: number, total: number) => options.onEvent?.({ type: 'progress', fraction: done / total });
-  const out = await runTiled(luma, { tileSize, overlap, scale: t, signal: options.signal, onProgress }, runTile);
-  return withLuma(extras, clamp01(out.data));
+  const job = { plan, blur, settings, normalizer: planes.width * planes.height };
+  // Chroma / alpha first (cheap): iteration frames need them.
+  const extras = upscaleExtras(planes, t);
+  await runBands(job, bufs, executors(options.signal), {
+    signal: options.signal,
+    onEvent: options.onEvent,
+    onIteration: options.onEvent
+      ? (k, K, luma, likelihood) =>
+          options.onEvent!({ type: 'iteration', k, K, image: withLuma(extras, clamp01(Float32Array.from(luma))), likelihood })
+      : undefined,
+  });
+  bufs.z = new Float32Array(0);
+  return withLuma(extras, clamp01(Float32Array.from(bufs.out)));
 }

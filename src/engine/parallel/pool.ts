@@ -1,0 +1,138 @@
+/**
+ * A pool of SR worker threads for ONE image at a time (DESIGN §2: the wasm backend is
+ * single-threaded in Node, so parallelism is one tfjs per worker). Each worker holds its own
+ * backend and model; the band engine (sr-engine.ts) deals g and step tasks out to them, and they
+ * read and write the job's SharedArrayBuffers in place (no copies of y, z or the output; streamed
+ * frames come back as transferables).
+ *
+ * Under tsx (tests, development) workers run the .ts source through tsx's loader; built, the .js.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BackendPreference } from '../backend.js';
+import type { Image } from '../image.js';
+import type { LoadedWeights } from '../model-file.js';
+import { superResolveWith, type SrRun } from '../restore-sr.js';
+import type { RestoreOptions } from '../restore-types.js';
+import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
+import type { GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
+import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
+
+function spawnWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./sr-worker.js', here));
+  const source = new URL('./sr-worker.ts', here).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+class WorkerExecutor implements SrExecutor {
+  #next = 0;
+  readonly #pending = new Map<number, { resolve: (r: StepResult | undefined) => void; reject: (e: Error) => void }>();
+  times: SrCompute['times'] = { g: 0, h: 0, adjoint: 0, js: 0 };
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: FromSrWorker) => {
+      if (m.type === 'ready') return;
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.type === 'done') {
+        this.times = m.times;
+        p.resolve(m.result);
+      } else p.reject(new Error(m.message));
+    });
+    worker.on('error', (e) => {
+      for (const p of this.#pending.values()) p.reject(e);
+      this.#pending.clear();
+    });
+  }
+
+  #call(message: ToSrWorker & { id: number }): Promise<StepResult | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
+    await this.#call({ type: 'g', id: this.#next++, job, bufs, task });
+  }
+
+  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult> {
+    return (await this.#call({ type: 'steps', id: this.#next++, job, bufs, task }))!;
+  }
+}
+
+export interface SrPoolOptions {
+  workers: number;
+  backend?: BackendPreference;
+}
+
+export class SrWorkerPool {
+  readonly executors: WorkerExecutor[];
+  readonly weights: SrWeightsData;
+  readonly backend: string;
+
+  private constructor(executors: WorkerExecutor[], weights: SrWeightsData, backend: string) {
+    this.executors = executors;
+    this.weights = weights;
+    this.backend = backend;
+  }
+
+  /** Starts `workers` threads, each with its own backend and a copy of the model. */
+  static async start(weights: LoadedWeights, options: SrPoolOptions): Promise<SrWorkerPool> {
+    const data = srWeightsData(weights);
+    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnWorker());
+    try {
+      const reports = await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<string>((resolve, reject) => {
+              const onMessage = (m: FromSrWorker) => {
+                if (m.type === 'ready') resolve(m.details ? `${m.backend} (${m.details})` : m.backend);
+                else if (m.type === 'error') reject(new Error(m.message));
+                else return;
+                w.off('message', onMessage);
+              };
+              w.on('message', onMessage);
+              w.once('error', reject);
+              w.postMessage({ type: 'init', backend: options.backend ?? 'auto', weights: data } satisfies ToSrWorker);
+            }),
+        ),
+      );
+      return new SrWorkerPool(
+        workers.map((w) => new WorkerExecutor(w)),
+        data,
+        reports[0],
+      );
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+  }
+
+  get size(): number {
+    return this.executors.length;
+  }
+
+  /** Summed phase times (ms) over the workers since they started. */
+  times(): SrCompute['times'] {
+    const sum = { g: 0, h: 0, adjoint: 0, js: 0 };
+    for (const e of this.executors) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += e.times[k];
+    return sum;
+  }
+
+  /** superResolve on the pool: same plan and result, tasks spread over the workers. */
+  superResolve(
+    image: Image,
+    run: SrRun,
+    options: RestoreOptions & { bandRows?: number; chunkWidth?: number } = {},
+  ): Promise<Image> {
+    return superResolveWith(this.weights, image, run, { ...options, parallel: this.size }, () => this.executors, () => SharedArrayBuffer);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.executors.map((e) => e.worker.terminate()));
+  }
+}

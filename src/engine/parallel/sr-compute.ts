@@ -1,0 +1,360 @@
+/**
+ * The super-resolution compute kernels used by the band engine (sr-engine.ts), in one tfjs
+ * instance (the main thread or one worker):
+ *
+ * - `g`: z = g(y) on a slab of LR luma (every conv disposed as soon as the next exists, so a slab
+ *   holds two activations, not `depth`).
+ * - `steps`: the K DL-Net steps of DESIGN §4 on a region of z, with the adjoints of h and W written
+ *   by hand instead of tf.valueAndGrad. Measured on wasm (256² LR tile, depth 16 × 64, ×2): an
+ *   autodiff step cost ≈ 460 ms, 17 % of g, although h's two convs are < 1 % of g's FLOPs; the
+ *   bookkeeping of the slice/concat borders, transposes and the taped graph was the cost. Here a
+ *   step is two tf convs (h's 64→t² conv and its adjoint, the same conv with the kernel rotated
+ *   180° and in/out swapped) and three passes in plain JS over Float32Arrays: pixel shuffle + skip,
+ *   W and Wᵀ (separable, the tile's own symmetric / replicated borders, exactly as
+ *   degradations-tf.ts), and Adam fused with ReLU′ and the next ReLU.
+ *
+ *   L(z) = ½ Σ (W h(z) − y)² / N,   h(z) = shuffle(conv(ReLU z)) + skip
+ *   ∂L/∂z = ReLU′(z) ⊙ convᵀ(unshuffle(Wᵀ (W h(z) − y) / N))
+ *
+ * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
+ */
+import { tf } from '../backend.js';
+import { bicubicDownTaps, bicubicUpscaleImage, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
+import type { DLNetSettings } from '../dlnet.js';
+import type { LoadedWeights } from '../model-file.js';
+
+/** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
+export interface SrWeightsData {
+  depth: number;
+  width: number;
+  scale: number;
+  conditioned: boolean;
+  kernels: { shape: number[]; data: Float32Array }[];
+  biases: Float32Array[];
+  outKernel: { shape: number[]; data: Float32Array };
+  outBias: Float32Array;
+}
+
+export function srWeightsData(weights: LoadedWeights): SrWeightsData {
+  const bb = weights.json.backbone as { depth: number; width: number; conditioned: boolean };
+  const get = (name: string) => weights.tensors.get(name)!;
+  const kernels = [];
+  const biases = [];
+  for (let i = 0; i < bb.depth; i++) {
+    kernels.push(get(`g.${i}.kernel`));
+    biases.push(get(`g.${i}.bias`).data);
+  }
+  return {
+    depth: bb.depth,
+    width: bb.width,
+    scale: weights.json.scale!,
+    conditioned: bb.conditioned,
+    kernels,
+    biases,
+    outKernel: get('out.kernel'),
+    outBias: get('out.bias').data,
+  };
+}
+
+/** FLOPs (2 per multiply-add) per LR pixel of g, and of one h forward conv. */
+export function srFlopsPerPixel(d: Pick<SrWeightsData, 'depth' | 'width' | 'scale' | 'conditioned'>): { g: number; h: number } {
+  const cin = d.conditioned ? 3 : 1;
+  const g = 2 * 9 * (cin * d.width + (d.depth - 1) * d.width * d.width);
+  const h = 2 * 9 * d.width * d.scale * d.scale;
+  return { g, h };
+}
+
+/** Separable W (one plane): precomputed tap indices per output for a given HR size. */
+interface AxisTaps {
+  n: number;
+  weights: Float64Array;
+  /** idx[o * n + j]: the input index of tap j of output o. */
+  idx: Int32Array;
+}
+
+function axisTaps(inLen: number, t: number, blur: number): AxisTaps {
+  const outLen = inLen / t;
+  let first: number;
+  let w: number[];
+  let map: (j: number, n: number) => number;
+  if (blur === 0) {
+    const taps = bicubicDownTaps(t);
+    first = taps.first;
+    w = taps.weights;
+    map = mirrorIndex;
+  } else {
+    first = -7;
+    w = gaussianTaps(blur);
+    map = clampIndex;
+  }
+  const n = w.length;
+  const idx = new Int32Array(outLen * n);
+  for (let o = 0; o < outLen; o++) for (let j = 0; j < n; j++) idx[o * n + j] = map(t * o + first + j, inLen);
+  return { n, weights: Float64Array.from(w), idx };
+}
+
+/** out (h/t × w/t) = W x (x: h × w); tmp: (h/t) × w scratch. */
+function applyW(x: Float32Array, h: number, w: number, rows: AxisTaps, cols: AxisTaps, tmp: Float32Array, out: Float32Array): void {
+  const oh = rows.idx.length / rows.n;
+  const ow = cols.idx.length / cols.n;
+  tmp.fill(0, 0, oh * w);
+  for (let o = 0; o < oh; o++) {
+    const dst = o * w;
+    for (let j = 0; j < rows.n; j++) {
+      const wt = rows.weights[j];
+      const src = rows.idx[o * rows.n + j] * w;
+      for (let p = 0; p < w; p++) tmp[dst + p] += wt * x[src + p];
+    }
+  }
+  const cn = cols.n;
+  for (let o = 0; o < oh; o++) {
+    const src = o * w;
+    for (let p = 0; p < ow; p++) {
+      let s = 0;
+      for (let j = 0; j < cn; j++) s += cols.weights[j] * tmp[src + cols.idx[p * cn + j]];
+      out[o * ow + p] = s;
+    }
+  }
+  void h;
+}
+
+/** x (h × w) = scale · Wᵀ r (r: h/t × w/t); tmp: (h/t) × w scratch. */
+function applyWT(
+  r: Float32Array,
+  h: number,
+  w: number,
+  rows: AxisTaps,
+  cols: AxisTaps,
+  scale: number,
+  tmp: Float32Array,
+  x: Float32Array,
+): void {
+  const oh = rows.idx.length / rows.n;
+  const ow = cols.idx.length / cols.n;
+  tmp.fill(0, 0, oh * w);
+  const cn = cols.n;
+  for (let o = 0; o < oh; o++) {
+    const dst = o * w;
+    for (let p = 0; p < ow; p++) {
+      const v = r[o * ow + p] * scale;
+      for (let j = 0; j < cn; j++) tmp[dst + cols.idx[p * cn + j]] += cols.weights[j] * v;
+    }
+  }
+  x.fill(0, 0, h * w);
+  for (let o = 0; o < oh; o++) {
+    const src = o * w;
+    for (let j = 0; j < rows.n; j++) {
+      const wt = rows.weights[j];
+      const dst = rows.idx[o * rows.n + j] * w;
+      for (let p = 0; p < w; p++) x[dst + p] += wt * tmp[src + p];
+    }
+  }
+}
+
+export interface StepsRegion {
+  /** Region size in LR pixels. */
+  rh: number;
+  rw: number;
+  /** z over the region, rh × rw × C (NHWC); modified in place. */
+  z: Float32Array;
+  /** LR luma over the region, rh × rw. */
+  y: Float32Array;
+  /** The owned part (region coordinates): the reported L sums over it. */
+  own: { x: number; y: number; width: number; height: number };
+  /** Count of LR pixels of the whole image (the mean's 1/N is global). */
+  normalizer: number;
+}
+
+export interface StepsTimes {
+  h: number;
+  adjoint: number;
+  js: number;
+}
+
+export class SrCompute {
+  readonly d: SrWeightsData;
+  private readonly kernels: tf.Tensor4D[];
+  private readonly biases: tf.Tensor1D[];
+  private readonly outKernel: tf.Tensor4D;
+  private readonly outKernelT: tf.Tensor4D;
+  private readonly outBias: tf.Tensor1D;
+  /** Phase times in ms, summed since construction (for the bench's profile). */
+  readonly times = { g: 0, h: 0, adjoint: 0, js: 0 };
+
+  constructor(d: SrWeightsData) {
+    this.d = d;
+    this.kernels = d.kernels.map((k) => tf.tensor4d(k.data, k.shape as [number, number, number, number]));
+    this.biases = d.biases.map((b) => tf.tensor1d(b));
+    this.outKernel = tf.tensor4d(d.outKernel.data, d.outKernel.shape as [number, number, number, number]);
+    // Adjoint of a stride-1 'same' 3×3 conv: conv with the kernel rotated 180° and in/out swapped.
+    const [kh, kw, ci, co] = d.outKernel.shape;
+    const rot = new Float32Array(d.outKernel.data.length);
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++)
+        for (let c = 0; c < ci; c++)
+          for (let o = 0; o < co; o++) rot[((i * kw + j) * co + o) * ci + c] = d.outKernel.data[(((kh - 1 - i) * kw + (kw - 1 - j)) * ci + c) * co + o];
+    this.outKernelT = tf.tensor4d(rot, [kh, kw, co, ci]);
+    this.outBias = tf.tensor1d(d.outBias);
+  }
+
+  /**
+   * z = g(y) on an sh × sw slab of LR luma (zero 'same' padding at the slab's edges, as untiled at
+   * the image's edges); the rectangle `crop` (slab coordinates) of z is written to `dst` starting
+   * at float `dstOffset`, rows `dstStride` floats apart.
+   */
+  g(
+    y: Float32Array,
+    sh: number,
+    sw: number,
+    blur: number,
+    crop: { x: number; y: number; width: number; height: number },
+    dst: Float32Array,
+    dstOffset: number,
+    dstStride: number,
+  ): void {
+    const t0 = performance.now();
+    let a: tf.Tensor4D = tf.tensor4d(y, [1, sh, sw, 1]);
+    if (this.d.conditioned) {
+      const x = tf.tidy(() => tf.concat([a, tf.fill([1, sh, sw, 1], blur / 3), tf.fill([1, sh, sw, 1], blur === 0 ? 1 : 0)], 3));
+      a.dispose();
+      a = x as tf.Tensor4D;
+    }
+    const last = this.kernels.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const next = tf.fused.conv2d({
+        x: a,
+        filter: this.kernels[i],
+        strides: 1,
+        pad: 'same',
+        bias: this.biases[i],
+        activation: i < last ? 'relu' : 'linear',
+      });
+      a.dispose();
+      a = next;
+    }
+    const z = a.dataSync() as Float32Array;
+    a.dispose();
+    const C = this.d.width;
+    const rowLen = crop.width * C;
+    for (let r = 0; r < crop.height; r++) {
+      const from = ((crop.y + r) * sw + crop.x) * C;
+      dst.set(z.subarray(from, from + rowLen), dstOffset + r * dstStride);
+    }
+    this.times.g += performance.now() - t0;
+  }
+
+  /**
+   * The K DL-Net steps on one region (z already = g(y) there). Returns x̂_K over the region (HR,
+   * rh·t × rw·t) and L(z_k) for each k; `onFrame` sees every x̂_k (valid only during the call).
+   */
+  steps(
+    region: StepsRegion,
+    blur: number,
+    settings: DLNetSettings,
+    onFrame?: (k: number, xhat: Float32Array, likelihood: number) => void,
+    signal?: AbortSignal,
+    /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
+    onGradient?: (k: number, grad: Float32Array) => void,
+  ): { xhat: Float32Array; likelihoods: number[] } {
+    const { rh, rw, z, y, own, normalizer: N } = region;
+    const { K, gamma, beta1, beta2 } = settings;
+    const t = this.d.scale;
+    const C = this.d.width;
+    const T2 = t * t;
+    const P = rh * rw;
+    const H = rh * t;
+    const Wd = rw * t;
+    let tj = performance.now();
+    const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t).data;
+    const rowTaps = axisTaps(H, t, blur);
+    const colTaps = axisTaps(Wd, t, blur);
+    const a = new Float32Array(P * C);
+    for (let i = 0; i < a.length; i++) a[i] = z[i] > 0 ? z[i] : 0;
+    const xhat = new Float32Array(H * Wd);
+    const res = new Float32Array(P);
+    const tmp = new Float32Array(rh * Wd);
+    const dx = K > 1 ? new Float32Array(H * Wd) : xhat;
+    const dr = K > 1 ? new Float32Array(P * T2) : res;
+    const m = K > 1 ? new Float32Array(P * C) : a;
+    const v = K > 1 ? new Float32Array(P * C) : a;
+    const likelihoods: number[] = [];
+    const times = this.times;
+    times.js += performance.now() - tj;
+    for (let k = 1; k <= K; k++) {
+      if (signal?.aborted) throw signal.reason ?? new Error('Cancelled.');
+      let th = performance.now();
+      const r = tf.tidy(() =>
+        tf.fused.conv2d({ x: tf.tensor4d(a, [1, rh, rw, C]), filter: this.outKernel, strides: 1, pad: 'same', bias: this.outBias }),
+      );
+      const rv = r.dataSync() as Float32Array;
+      r.dispose();
+      tj = performance.now();
+      times.h += tj - th;
+      // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q].
+      for (let i = 0; i < rh; i++)
+        for (let p = 0; p < t; p++) {
+          const row = (i * t + p) * Wd;
+          for (let j = 0; j < rw; j++) {
+            const src = (i * rw + j) * T2 + p * t;
+            const dst = row + j * t;
+            for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
+          }
+        }
+      applyW(xhat, H, Wd, rowTaps, colTaps, tmp, res);
+      let sum = 0;
+      for (let i = 0; i < P; i++) res[i] -= y[i];
+      for (let i = own.y; i < own.y + own.height; i++)
+        for (let j = own.x; j < own.x + own.width; j++) {
+          const e = res[i * rw + j];
+          sum += e * e;
+        }
+      const likelihood = (0.5 * sum) / N;
+      likelihoods.push(likelihood);
+      times.js += performance.now() - tj;
+      onFrame?.(k, xhat, likelihood);
+      if (k === K) break;
+      tj = performance.now();
+      applyWT(res, H, Wd, rowTaps, colTaps, 1 / N, tmp, dx);
+      for (let i = 0; i < rh; i++)
+        for (let p = 0; p < t; p++) {
+          const row = (i * t + p) * Wd;
+          for (let j = 0; j < rw; j++) {
+            const dst = (i * rw + j) * T2 + p * t;
+            const src = row + j * t;
+            for (let q = 0; q < t; q++) dr[dst + q] = dx[src + q];
+          }
+        }
+      th = performance.now();
+      times.js += th - tj;
+      const ga = tf.tidy(() => tf.conv2d(tf.tensor4d(dr, [1, rh, rw, T2]), this.outKernelT, 1, 'same'));
+      const gv = ga.dataSync() as Float32Array;
+      ga.dispose();
+      tj = performance.now();
+      times.adjoint += tj - th;
+      if (onGradient) onGradient(k, gv.map((g, i) => (z[i] > 0 ? g : 0)));
+      // Adam (DESIGN §4) with ReLU′ folded in, and ReLU of the new z for the next h.
+      const b1 = 1 - beta1;
+      const b2 = 1 - beta2;
+      const c1 = 1 / (1 - beta1 ** k);
+      const c2 = 1 / (1 - beta2 ** k);
+      for (let i = 0; i < a.length; i++) {
+        const zi = z[i];
+        const d = zi > 0 ? gv[i] : 0;
+        const mk = beta1 * m[i] + b1 * d;
+        const vk = beta2 * v[i] + b2 * d * d;
+        m[i] = mk;
+        v[i] = vk;
+        const vh = vk * c2;
+        const zn = zi - (gamma * (mk * c1)) / Math.sqrt(vh > 1e-16 ? vh : 1e-16);
+        z[i] = zn;
+        a[i] = zn > 0 ? zn : 0;
+      }
+      times.js += performance.now() - tj;
+    }
+    return { xhat, likelihoods };
+  }
+
+  dispose(): void {
+    tf.dispose([...this.kernels, ...this.biases, this.outKernel, this.outKernelT, this.outBias]);
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Band-scheduled super-resolution of the LR luma plane (DESIGN §4, §8), exact to the untiled run.
+ *
+ * The old tiler gave every tile depth + (K−1)·2·(r_W+1) + 2 LR pixels of context, so g (≈ all the
+ * FLOPs) was recomputed over the wide DL-Net border: 58 px each side for depth 16, ×2, K = 5, i.e.
+ * ~2× the g work of K = 1 at 384-px tiles. Here z = g(y) is computed once per LR pixel:
+ *
+ * - The image is cut into horizontal bands of owned rows [r0, r1) and each band into column chunks.
+ * - z is kept in a row-band cache (rows [r0 − kM, r1 + kM) × full width × C, kM = the K-step margin
+ *   (K−1)·2·(r_W+1) + 2). Moving to the next band keeps the rows it shares with the last one and
+ *   computes only the new rows, chunk by chunk, each g slab with `depth` px of y context (the only
+ *   recomputation left, the same for every K).
+ * - The K steps (sr-compute.ts, hand-written adjoints) run per chunk on a crop of the cache that
+ *   is the chunk grown by kM, and the owned part of x̂_K is written to the output plane.
+ *
+ * Each g task and each step task is independent given the cache, so they are spread over
+ * executors: in-process (one tfjs), or a pool of worker threads (parallel/pool.ts), where the y
+ * plane, the z cache and the output are SharedArrayBuffers that the workers read and write in place.
+ */
+import { srOverlap } from '../restore-sr.js';
+import type { DLNetSettings } from '../dlnet.js';
+import type { RestoreEvent } from '../restore-types.js';
+import type { SrCompute } from './sr-compute.js';
+
+export interface SrJobPlan {
+  /** LR size. */
+  width: number;
+  height: number;
+  scale: number;
+  C: number;
+  /** y context of a g slab (g's receptive radius). */
+  gContext: number;
+  /** Context of a step region around its owned chunk. */
+  kMargin: number;
+  bands: { r0: number; r1: number }[];
+  chunks: { c0: number; c1: number }[];
+  /** Rows the z cache holds. */
+  cacheRows: number;
+}
+
+export interface SrPlanOptions {
+  depth: number;
+  C: number;
+  scale: number;
+  K: number;
+  /** Total context (old tiler's overlap); default srOverlap(depth, scale, K). Smaller breaks exactness. */
+  overlap?: number;
+  /** Old tiler's tile size: own = tileSize − 2·overlap in both directions. */
+  tileSize?: number;
+  /** Owned rows per band (default 256) and largest chunk width (default 1024) when tileSize is not given. */
+  bandRows?: number;
+  chunkWidth?: number;
+  /** Chunk count is rounded up to a multiple of this (the number of executors). */
+  parallel?: number;
+}
+
+function split(length: number, parts: number): number[] {
+  const b = [0];
+  for (let i = 1; i < parts; i++) b.push(Math.round((i * length) / parts));
+  b.push(length);
+  return b;
+}
+
+export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJobPlan {
+  const overlap = o.overlap ?? srOverlap(o.depth, o.scale, o.K);
+  const gContext = Math.min(o.depth, overlap);
+  const kMargin = Math.max(0, overlap - o.depth);
+  const own = o.tileSize !== undefined ? Math.max(16, o.tileSize - 2 * overlap) : undefined;
+  const bandRows = own ?? o.bandRows ?? 256;
+  const chunkWidth = own ?? o.chunkWidth ?? 1024;
+  const nb = Math.max(1, Math.ceil(height / bandRows));
+  const p = Math.max(1, o.parallel ?? 1);
+  let nc = Math.max(1, Math.ceil(width / chunkWidth));
+  if (nc % p !== 0 && width >= 32 * p) nc += p - (nc % p);
+  const rb = split(height, nb);
+  const cb = split(width, nc);
+  const bands = rb.slice(0, -1).map((r0, i) => ({ r0, r1: rb[i + 1] }));
+  const chunks = cb.slice(0, -1).map((c0, i) => ({ c0, c1: cb[i + 1] }));
+  let cacheRows = 0;
+  for (const b of bands) cacheRows = Math.max(cacheRows, Math.min(height, b.r1 + kMargin) - Math.max(0, b.r0 - kMargin));
+  return { width, height, scale: o.scale, C: o.C, gContext, kMargin, bands, chunks, cacheRows };
+}
+
+/** Shared state of one job: views on (Shared)ArrayBuffers. */
+export interface SrJobBuffers {
+  /** LR luma, height × width. */
+  y: Float32Array;
+  /** z cache, cacheRows × width × C. */
+  z: Float32Array;
+  /** HR luma, (height·t) × (width·t). */
+  out: Float32Array;
+}
+
+export interface GTask {
+  kind: 'g';
+  /** Image rows [y0, y1) and columns [x0, x1) of z to compute. */
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+  /** Image row held in cache row 0. */
+  cacheTop: number;
+}
+
+export interface StepTask {
+  kind: 'steps';
+  /** Region (image LR coordinates) and the owned part. */
+  rx: number;
+  ry: number;
+  rw: number;
+  rh: number;
+  own: { x: number; y: number; width: number; height: number };
+  cacheTop: number;
+  /** Post every x̂_k of the owned part (small single-band jobs stream iterations). */
+  frames: boolean;
+}
+
+export interface JobConst {
+  plan: SrJobPlan;
+  blur: number;
+  settings: DLNetSettings;
+  normalizer: number;
+}
+
+export interface StepResult {
+  likelihoods: number[];
+  /** Per k, x̂_k of the owned part (own.width·t × own.height·t), when frames were asked for. */
+  frames?: Float32Array[];
+}
+
+/** Runs tasks somewhere (this thread, or a worker). */
+export interface SrExecutor {
+  g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void>;
+  steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult>;
+}
+
+/** Copies the owned part of an HR region into the output plane. */
+export function writeOwned(bufs: SrJobBuffers, plan: SrJobPlan, task: StepTask, xhat: Float32Array): void {
+  const t = plan.scale;
+  const regionW = task.rw * t;
+  const outW = plan.width * t;
+  const ox = (task.own.x - task.rx) * t;
+  const oy = (task.own.y - task.ry) * t;
+  const len = task.own.width * t;
+  for (let r = 0; r < task.own.height * t; r++) {
+    const from = (oy + r) * regionW + ox;
+    bufs.out.set(xhat.subarray(from, from + len), (task.own.y * t + r) * outW + task.own.x * t);
+  }
+}
+
+/** Crops the owned part of an HR region (for streamed frames). */
+export function cropOwned(plan: SrJobPlan, task: StepTask, xhat: Float32Array): Float32Array {
+  const t = plan.scale;
+  const regionW = task.rw * t;
+  const ox = (task.own.x - task.rx) * t;
+  const oy = (task.own.y - task.ry) * t;
+  const w = task.own.width * t;
+  const out = new Float32Array(w * task.own.height * t);
+  for (let r = 0; r < task.own.height * t; r++) out.set(xhat.subarray((oy + r) * regionW + ox, (oy + r) * regionW + ox + w), r * w);
+  return out;
+}
+
+/** Gathers the y slab of a g task (with context) and where its result goes. */
+export function gSlab(job: JobConst, bufs: SrJobBuffers, task: GTask) {
+  const { width, height, gContext: c, C } = job.plan;
+  const sy0 = Math.max(0, task.y0 - c);
+  const sy1 = Math.min(height, task.y1 + c);
+  const sx0 = Math.max(0, task.x0 - c);
+  const sx1 = Math.min(width, task.x1 + c);
+  const sw = sx1 - sx0;
+  const sh = sy1 - sy0;
+  const y = new Float32Array(sw * sh);
+  for (let r = 0; r < sh; r++) y.set(bufs.y.subarray((sy0 + r) * width + sx0, (sy0 + r) * width + sx1), r * sw);
+  const crop = { x: task.x0 - sx0, y: task.y0 - sy0, width: task.x1 - task.x0, height: task.y1 - task.y0 };
+  const dstOffset = ((task.y0 - task.cacheTop) * width + task.x0) * C;
+  return { y, sh, sw, crop, dstOffset, dstStride: width * C };
+}
+
+/** Gathers z and y of a step region (z copied: the steps modify it). */
+export function stepRegion(job: JobConst, bufs: SrJobBuffers, task: StepTask) {
+  const { width, C } = job.plan;
+  const z = new Float32Array(task.rw * task.rh * C);
+  const y = new Float32Array(task.rw * task.rh);
+  for (let r = 0; r < task.rh; r++) {
+    const from = ((task.ry + r - task.cacheTop) * width + task.rx) * C;
+    z.set(bufs.z.subarray(from, from + task.rw * C), r * task.rw * C);
+    y.set(bufs.y.subarray((task.ry + r) * width + task.rx, (task.ry + r) * width + task.rx + task.rw), r * task.rw);
+  }
+  const own = { x: task.own.x - task.rx, y: task.own.y - task.ry, width: task.own.width, height: task.own.height };
+  return { rh: task.rh, rw: task.rw, z, y, own, normalizer: job.normalizer };
+}
+
+export interface RunBandsOptions {
+  signal?: AbortSignal;
+  onEvent?: (event: RestoreEvent) => void;
+  /** Called with x̂_k of the whole image for single-band jobs (the caller merges colour). */
+  onIteration?: (k: number, K: number, luma: Float32Array, likelihood: number) => void;
+}
+
+/**
+ * Runs the whole plan on `executors` (tasks of a phase are dealt out as executors free up) and
+ * returns the HR luma in bufs.out.
+ */
+export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[], options: RunBandsOptions = {}): Promise<void> {
+  const { plan } = job;
+  const { width, height, kMargin, C } = plan;
+  const t = plan.scale;
+  const single = plan.bands.length === 1;
+  const wantFrames = single && options.onIteration !== undefined;
+  const total = plan.bands.length * plan.chunks.length;
+  let done = 0;
+  let cacheTop = 0;
+  let have = 0; // cache rows [cacheTop, cacheTop + have) are valid
+  const runAll = async <T>(tasks: (() => (ex: SrExecutor) => Promise<T>)[]): Promise<T[]> => {
+    const results: T[] = new Array(tasks.length);
+    let next = 0;
+    await Promise.all(
+      executors.map(async (ex) => {
+        while (next < tasks.length) {
+          options.signal?.throwIfAborted();
+          const i = next++;
+          results[i] = await tasks[i]()(ex);
+        }
+      }),
+    );
+    return results;
+  };
+  for (const band of plan.bands) {
+    options.signal?.throwIfAborted();
+    const zTop = Math.max(0, band.r0 - kMargin);
+    const zBot = Math.min(height, band.r1 + kMargin);
+    const drop = zTop - cacheTop;
+    if (drop > 0) {
+      const keep = Math.max(0, have - drop);
+      if (keep > 0) bufs.z.copyWithin(0, drop * width * C, (drop + keep) * width * C);
+      cacheTop = zTop;
+      have = keep;
+    }
+    const from = cacheTop + have;
+    if (from < zBot) {
+      const top = cacheTop;
+      await runAll(plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: from, y1: zBot, x0: c.c0, x1: c.c1, cacheTop: top })));
+      have = zBot - cacheTop;
+    }
+    const top = cacheTop;
+    const stepTasks: StepTask[] = plan.chunks.map((c) => {
+      const rx = Math.max(0, c.c0 - kMargin);
+      const rx1 = Math.min(width, c.c1 + kMargin);
+      return {
+        kind: 'steps',
+        rx,
+        ry: zTop,
+        rw: rx1 - rx,
+        rh: zBot - zTop,
+        own: { x: c.c0, y: band.r0, width: c.c1 - c.c0, height: band.r1 - band.r0 },
+        cacheTop: top,
+        frames: wantFrames,
+      };
+    });
+    const results = await runAll(
+      stepTasks.map((task) => () => async (ex: SrExecutor) => {
+        const r = await ex.steps(job, bufs, task);
+        done++;
+        if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
+        options.onEvent?.({ type: 'progress', fraction: done / total });
+        return r;
+      }),
+    );
+    if (wantFrames) {
+      const K = job.settings.K;
+      for (let k = 0; k < K; k++) {
+        let plane: Float32Array;
+        if (k === K - 1) plane = bufs.out;
+        else {
+          plane = new Float32Array(width * t * height * t);
+          stepTasks.forEach((task, i) => {
+            const f = results[i].frames![k];
+            const w = task.own.width * t;
+            for (let r = 0; r < task.own.height * t; r++)
+              plane.set(f.subarray(r * w, (r + 1) * w), (task.own.y * t + r) * width * t + task.own.x * t);
+          });
+        }
+        const L = results.reduce((s, r) => s + r.likelihoods[k], 0);
+        options.onIteration!(k + 1, K, plane, L);
+      }
+    }
+  }
+}
+
+/** Executes tasks on this thread with one SrCompute. */
+export class LocalExecutor implements SrExecutor {
+  constructor(
+    private readonly compute: SrCompute,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const s = gSlab(job, bufs, task);
+    this.compute.g(s.y, s.sh, s.sw, job.blur, s.crop, bufs.z, s.dstOffset, s.dstStride);
+  }
+
+  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const region = stepRegion(job, bufs, task);
+    const frames: Float32Array[] = [];
+    const { xhat, likelihoods } = this.compute.steps(
+      region,
+      job.blur,
+      job.settings,
+      task.frames ? (k, x) => k < job.settings.K && frames.push(cropOwned(job.plan, task, x)) : undefined,
+      this.signal,
+    );
+    writeOwned(bufs, job.plan, task, xhat);
+    return { likelihoods, ...(task.frames ? { frames } : {}) };
+  }
+}
