@@ -84,7 +84,9 @@ async function writeImages(folder: string, n: number, side: number): Promise<voi
   for (let i = 0; i < n; i++) {
     const raw = Buffer.alloc(side * side * 3);
     for (let p = 0; p < raw.length; p++) raw[p] = (p * (7 + i)) % 251;
-    await sharp(raw, { raw: { width: side, height: side - 4, channels: 3 } }).png().toFile(path.join(folder, `img${i}.png`));
+    await sharp(raw, { raw: { width: side, height: side - 4, channels: 3 } })
+      .png()
+      .toFile(path.join(folder, `img${i}.png`));
   }
 }
 
@@ -107,18 +109,30 @@ after(async () => {
 describe('batch validators', () => {
   test('wrong types and unknown fields get one sentence', () => {
     refuses(Channels.batchPlan, {}, /^Arguments is missing "settings"\.$/);
-    refuses(Channels.batchPlan, { settings: settings({ inputDir: 'photos' }) }, /^Input folder must be an absolute path, not "photos"\.$/);
+    refuses(
+      Channels.batchPlan,
+      { settings: settings({ inputDir: 'photos' }) },
+      /^Input folder must be an absolute path, not "photos"\.$/,
+    );
     refuses(Channels.batchPlan, { settings: settings({ outputDir: 42 }) }, /^Output folder must be text, not number 42\.$/);
     refuses(Channels.batchPlan, { settings: settings({ scale: 5 }) }, /Scale must be 2, 3 or 4/);
     refuses(Channels.batchPlan, { settings: settings({ scale: '2' }) }, /^Scale must be a number, not "2"\.$/);
     refuses(Channels.batchPlan, { settings: settings({ recursive: 'yes' }) }, /^Recursive must be true or false, not "yes"\.$/);
-    refuses(Channels.batchPlan, { settings: settings({ format: 'gif' }) }, /^Format must be keep, png, jpeg, webp or tiff, not "gif"\.$/);
+    refuses(
+      Channels.batchPlan,
+      { settings: settings({ format: 'gif' }) },
+      /^Format must be keep, png, jpeg, webp or tiff, not "gif"\.$/,
+    );
     refuses(Channels.batchPlan, { settings: settings({ quality: 101 }) }, /Quality/);
     refuses(Channels.batchPlan, { settings: settings({ suffix: 'a/b' }) }, /not allowed in file names/);
     refuses(Channels.batchPlan, { settings: settings({ suffix: ' x' }) }, /must not start or end with a space/);
     refuses(Channels.batchPlan, { settings: settings({ shell: 'rm -rf /' }) }, /unknown field "shell"/);
     refuses(Channels.batchPlan, { settings: settings(), report: 'report.json' }, /^Report file must be an absolute path/);
-    refuses(Channels.batchStart, { settings: settings(), jobs: 0 }, /^Jobs must be a whole number from 1 to 256, not number 0\.$/);
+    refuses(
+      Channels.batchStart,
+      { settings: settings(), jobs: 0 },
+      /^Jobs must be a whole number from 1 to 256, not number 0\.$/,
+    );
     refuses(Channels.batchPlan, { settings: settings(), jobs: 2 }, /unknown field "jobs"/);
     refuses(Channels.batchPause, { batchId: '../x' }, /^Batch id is not a valid id\.$/);
     refuses(Channels.dialogFolder, { purpose: 'anything' }, /^Purpose must be "batch-input" or "batch-output"/);
@@ -129,14 +143,49 @@ describe('batch validators', () => {
 
 describe('batch handlers', () => {
   test('bad folders and an output inside the input without a suffix are refused with one sentence', async () => {
-    await refused(Channels.batchPlan, { settings: settings({ inputDir: path.join(dir, 'nope') }) }, 'not-found', /^The input folder .*nope does not exist\.$/);
-    await refused(Channels.batchPlan, { settings: settings({ inputDir: path.join(dir, 'file.txt') }) }, 'not-a-folder', /file\.txt is a file, not a folder/);
-    await refused(Channels.batchPlan, { settings: settings({ outputDir: path.join(dir, 'a/b/c') }) }, 'not-found', /^The output folder .*a\/b\/c does not exist, and neither does .*a\/b to create it in\.$/);
-    await refused(Channels.batchPlan, { settings: settings({ outputDir: path.join(dir, 'file.txt') }) }, 'not-a-folder', /exists and is not a folder/);
-    await refused(Channels.batchPlan, { settings: settings({ outputDir: input }) }, 'output-in-input', /is the input folder; add a suffix/);
-    await refused(Channels.batchPlan, { settings: settings({ outputDir: path.join(input, 'x2') }) }, 'output-in-input', /inside the input folder; add a suffix/);
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ inputDir: path.join(dir, 'nope') }) },
+      'not-found',
+      /^The input folder .*nope does not exist\.$/,
+    );
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ inputDir: path.join(dir, 'file.txt') }) },
+      'not-a-folder',
+      /file\.txt is a file, not a folder/,
+    );
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ outputDir: path.join(dir, 'a/b/c') }) },
+      'not-found',
+      /^The output folder .*a\/b\/c does not exist, and neither does .*a\/b to create it in\.$/,
+    );
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ outputDir: path.join(dir, 'file.txt') }) },
+      'not-a-folder',
+      /exists and is not a folder/,
+    );
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ outputDir: input }) },
+      'output-in-input',
+      /is the input folder; add a suffix/,
+    );
+    await refused(
+      Channels.batchPlan,
+      { settings: settings({ outputDir: path.join(input, 'x2') }) },
+      'output-in-input',
+      /inside the input folder; add a suffix/,
+    );
     await refused(Channels.batchPlan, { settings: settings({ scale: 4 }) }, 'missing-model', /×4/);
-    await refused(Channels.batchPlan, { settings: settings(), report: path.join(dir, 'r.txt') }, 'bad-output', /must end in \.json/);
+    await refused(
+      Channels.batchPlan,
+      { settings: settings(), report: path.join(dir, 'r.txt') },
+      'bad-output',
+      /must end in \.json/,
+    );
     await refused(Channels.batchPause, { batchId: 'batch-000000' }, 'not-found', /no longer known/);
     await refused(Channels.dialogFolder, { purpose: 'batch-input' }, 'unsupported', /only in the desktop app/);
   });
@@ -144,7 +193,10 @@ describe('batch handlers', () => {
   test('a plan is a dry run: it lists every file and writes nothing', async () => {
     const plan = await ok<BatchPlanView>(Channels.batchPlan, { settings: settings({ outputDir: input, suffix: '.x2' }) });
     assert.deepEqual(plan.counts, { process: 4, skip: 0, fail: 0 });
-    assert.deepEqual(plan.files.map((f) => f.outputRel), ['broken.x2.jpg', 'img0.x2.png', 'img1.x2.png', 'img2.x2.png']);
+    assert.deepEqual(
+      plan.files.map((f) => f.outputRel),
+      ['broken.x2.jpg', 'img0.x2.png', 'img1.x2.png', 'img2.x2.png'],
+    );
     assert.equal(plan.truncated, false);
     assert.ok(plan.defaultJobs >= 1);
     assert.equal(existsSync(path.join(dir, 'out')), false);
@@ -177,7 +229,10 @@ describe('batch handlers', () => {
     const many = path.join(dir, 'many');
     await writeImages(many, 8, 64);
     const out = path.join(dir, 'many-out');
-    const { batchId } = await ok<BatchStarted>(Channels.batchStart, { settings: settings({ inputDir: many, outputDir: out, iterations: 20 }), jobs: 1 });
+    const { batchId } = await ok<BatchStarted>(Channels.batchStart, {
+      settings: settings({ inputDir: many, outputDir: out, iterations: 20 }),
+      jobs: 1,
+    });
     await until(() => batchEvents(batchId).find((e) => e.type === 'batch.file' && e.file.status === 'running'));
     await ok(Channels.batchPause, { batchId });
     await until(() => batchEvents(batchId).find((e) => e.type === 'batch.paused'));
@@ -185,15 +240,25 @@ describe('batch handlers', () => {
     await until(() => batchEvents(batchId).find((e) => e.type === 'batch.file' && e.file.status === 'done'));
     const runningBefore = batchEvents(batchId).filter((e) => e.type === 'batch.file' && e.file.status === 'running').length;
     await new Promise((r) => setTimeout(r, 700));
-    assert.equal(batchEvents(batchId).filter((e) => e.type === 'batch.file' && e.file.status === 'running').length, runningBefore);
+    assert.equal(
+      batchEvents(batchId).filter((e) => e.type === 'batch.file' && e.file.status === 'running').length,
+      runningBefore,
+    );
     await ok(Channels.batchResume, { batchId });
-    await until(() => batchEvents(batchId).filter((e) => e.type === 'batch.file' && e.file.status === 'running').length > runningBefore || undefined);
+    await until(
+      () =>
+        batchEvents(batchId).filter((e) => e.type === 'batch.file' && e.file.status === 'running').length > runningBefore ||
+        undefined,
+    );
     const t0 = performance.now();
     await ok(Channels.batchCancel, { batchId });
     const finished = await until(() => batchEvents(batchId).find((e) => e.type === 'batch.finished'));
     assert.ok(performance.now() - t0 < 1000, `stopped in ${(performance.now() - t0).toFixed(0)} ms`);
     assert.ok(finished.type === 'batch.finished' && finished.summary.wasCancelled && finished.summary.cancelled > 0);
-    assert.deepEqual(readdirSync(out).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      readdirSync(out).filter((n) => n.startsWith('.')),
+      [],
+    );
   });
 
   test('engine events keep their fields', () => {

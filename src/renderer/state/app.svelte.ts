@@ -6,6 +6,7 @@
 import { ApiRequestError, Channels, FORMAT_EXTENSIONS, type AppEvent, type AppInfo, type OpenedImage, type OutputFormat } from '../../shared/api.js';
 import { connect, type ApiClient } from '../lib/client.js';
 import { frameCanvas } from '../lib/frames.js';
+import { BatchState, isBatchEvent } from './batch.svelte.js';
 import { JobState } from './job.svelte.js';
 import { MaskState } from './mask.svelte.js';
 import { TaskSettings } from './settings.svelte.js';
@@ -46,6 +47,9 @@ export class AppState {
   readonly mask = new MaskState();
   readonly job = new JobState();
   readonly view = new ViewState();
+  /** The single-image view or the Batch panel (a folder at a time). */
+  mode: 'image' | 'batch' = $state('image');
+  readonly batch = new BatchState(() => this.client);
   /** Set by the page: opens the browser's file picker (image or mask). */
   pickFile: ((purpose: 'image' | 'mask') => void) | null = null;
   #previewSeq = 0;
@@ -77,7 +81,8 @@ export class AppState {
         void this.openPath(event.path);
         return;
       default:
-        this.job.apply(event);
+        if (isBatchEvent(event)) this.batch.apply(event);
+        else this.job.apply(event);
     }
   }
 

@@ -42,7 +42,10 @@ function checkOutputFolder(outputDir: string): void {
       // missing
     }
     if (!parentIsFolder) {
-      throw new UserError(`The output folder ${outputDir} does not exist, and neither does ${parent} to create it in.`, 'not-found');
+      throw new UserError(
+        `The output folder ${outputDir} does not exist, and neither does ${parent} to create it in.`,
+        'not-found',
+      );
     }
     return;
   }
@@ -56,7 +59,8 @@ function checkInputFolder(inputDir: string): void {
   } catch {
     throw new UserError(`The input folder ${inputDir} does not exist.`, 'not-found');
   }
-  if (!stats.isDirectory()) throw new UserError(`${inputDir} is a file, not a folder; a batch needs a folder of images.`, 'not-a-folder');
+  if (!stats.isDirectory())
+    throw new UserError(`${inputDir} is a file, not a folder; a batch needs a folder of images.`, 'not-a-folder');
 }
 
 async function plan({ settings, report }: BatchPlanArgs): Promise<BatchPlan> {
@@ -177,7 +181,9 @@ export function batchHandlers(runs: BatchRuns): BatchHandlers {
       const settled = run.done.then(
         async (result) => {
           const s = result.summary;
-          workspace.log.info(`${batchId}: ${s.done} done, ${s.skipped} skipped, ${s.failed} failed, ${s.cancelled} cancelled in ${s.seconds.toFixed(1)} s`);
+          workspace.log.info(
+            `${batchId}: ${s.done} done, ${s.skipped} skipped, ${s.failed} failed, ${s.cancelled} cancelled in ${s.seconds.toFixed(1)} s`,
+          );
           if (args.report === undefined) return;
           try {
             await writeBatchReport(args.report, buildBatchReport(planned, result, startedAt));

@@ -1,0 +1,317 @@
+/**
+ * The batch panel's state: the options form, the dry-run plan, the live queue (one record per file,
+ * updated from batch.* events), overall progress and the summary. Its methods are the only place
+ * the panel talks to the backend.
+ */
+import {
+  ApiRequestError,
+  Channels,
+  type AppEvent,
+  type BatchBackend,
+  type BatchEvent,
+  type BatchFileRecord,
+  type BatchFileStatus,
+  type BatchFormat,
+  type BatchPlanView,
+  type BatchProgress,
+  type BatchSettings,
+  type BatchStartArgs,
+  type BatchSummary,
+  type SrScale,
+} from '../../shared/api.js';
+import type { ApiClient } from '../lib/client.js';
+
+export type BatchStatus =
+  'idle' | 'planning' | 'planned' | 'starting' | 'running' | 'paused' | 'cancelling' | 'finished' | 'error';
+export type QueueFilter = 'all' | BatchFileStatus;
+
+export function isBatchEvent(event: AppEvent): event is BatchEvent {
+  return event.type.startsWith('batch.');
+}
+
+function message(error: unknown): string {
+  if (error instanceof ApiRequestError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+const PLANNED_STATUS = { process: 'queued', skip: 'skipped', fail: 'failed' } as const;
+
+export class BatchState {
+  // The form (strings where the field may be left empty).
+  inputDir = $state('');
+  outputDir = $state('');
+  scale: SrScale = $state(2);
+  blur = $state(0);
+  recursive = $state(false);
+  format: BatchFormat = $state('keep');
+  quality = $state(92);
+  suffix = $state('');
+  jobs = $state('');
+  skipExisting = $state(false);
+  report = $state('');
+  iterations = $state('');
+
+  status: BatchStatus = $state('idle');
+  error: string | null = $state(null);
+  plan: BatchPlanView | null = $state.raw(null);
+  /** The form as it was when `plan` was made (a changed form makes the preview stale). */
+  #planKey = $state('');
+  batchId: string | null = $state(null);
+  progress: BatchProgress | null = $state.raw(null);
+  summary: BatchSummary | null = $state.raw(null);
+  backend: BatchBackend | null = $state.raw(null);
+  workers = $state(0);
+  staleTempsRemoved = $state(0);
+  reportResult: { path: string; error?: string } | null = $state.raw(null);
+  filter: QueueFilter = $state('all');
+  /** Bumped whenever a record or a file's progress changes (the records themselves are not proxied). */
+  version = $state(0);
+  #records: BatchFileRecord[] = [];
+  #fileProgress = new Map<number, number>();
+  /** Events that arrive while batch.start is still being answered (the id is not known yet). */
+  #early: BatchEvent[] | null = null;
+  readonly #client: () => ApiClient | null;
+
+  constructor(client: () => ApiClient | null) {
+    this.#client = client;
+  }
+
+  get busy(): boolean {
+    return this.status === 'starting' || this.status === 'running' || this.status === 'paused' || this.status === 'cancelling';
+  }
+
+  get canStart(): boolean {
+    return (
+      this.#client() !== null &&
+      !this.busy &&
+      this.status !== 'planning' &&
+      this.inputDir.trim() !== '' &&
+      this.outputDir.trim() !== ''
+    );
+  }
+
+  get planStale(): boolean {
+    return this.plan !== null && this.#planKey !== this.#key();
+  }
+
+  settings(): BatchSettings {
+    const quality = this.format === 'png' || this.format === 'tiff' ? undefined : Number(this.quality);
+    const iterations = String(this.iterations).trim();
+    return {
+      inputDir: this.inputDir.trim(),
+      outputDir: this.outputDir.trim(),
+      scale: this.scale,
+      blur: Number(this.blur),
+      recursive: this.recursive,
+      format: this.format,
+      suffix: this.suffix,
+      skipExisting: this.skipExisting,
+      ...(quality !== undefined ? { quality } : {}),
+      ...(iterations !== '' ? { iterations: Number(iterations) } : {}),
+    };
+  }
+
+  #args(): BatchStartArgs {
+    const report = this.report.trim();
+    const jobs = String(this.jobs).trim();
+    return { settings: this.settings(), ...(report !== '' ? { report } : {}), ...(jobs !== '' ? { jobs: Number(jobs) } : {}) };
+  }
+
+  #key(): string {
+    const { jobs: _jobs, ...rest } = this.#args();
+    return JSON.stringify(rest);
+  }
+
+  /** Records of the queue, filtered; depends on `version` so components re-read it on every change. */
+  rows(filter: QueueFilter = this.filter): BatchFileRecord[] {
+    void this.version;
+    return filter === 'all' ? this.#records : this.#records.filter((r) => r.status === filter);
+  }
+
+  count(status: BatchFileStatus): number {
+    void this.version;
+    let n = 0;
+    for (const r of this.#records) if (r.status === status) n++;
+    return n;
+  }
+
+  get total(): number {
+    void this.version;
+    return this.#records.length;
+  }
+
+  fileProgress(index: number): number | undefined {
+    void this.version;
+    return this.#fileProgress.get(index);
+  }
+
+  #setRecords(records: BatchFileRecord[]): void {
+    this.#records = records;
+    this.#fileProgress.clear();
+    this.version++;
+  }
+
+  #fromPlan(plan: BatchPlanView): void {
+    this.#setRecords(
+      plan.files.map((f) => ({
+        index: f.index,
+        rel: f.rel,
+        outputRel: f.outputRel,
+        status: PLANNED_STATUS[f.action],
+        ...(f.reason !== undefined ? { reason: f.reason } : {}),
+        ...(f.code !== undefined ? { code: f.code } : {}),
+      })),
+    );
+  }
+
+  #reset(): void {
+    this.error = null;
+    this.batchId = null;
+    this.progress = null;
+    this.summary = null;
+    this.backend = null;
+    this.reportResult = null;
+    this.workers = 0;
+    this.staleTempsRemoved = 0;
+  }
+
+  /** The dry run: what the batch would do, and nothing written. */
+  async preview(): Promise<void> {
+    const client = this.#client();
+    if (!client || this.busy) return;
+    this.#reset();
+    this.status = 'planning';
+    const key = this.#key();
+    try {
+      const { jobs: _jobs, ...args } = this.#args();
+      const plan = await client.call(Channels.batchPlan, args);
+      this.plan = plan;
+      this.#planKey = key;
+      this.#fromPlan(plan);
+      this.filter = 'all';
+      this.status = 'planned';
+    } catch (error) {
+      this.plan = null;
+      this.#setRecords([]);
+      this.error = message(error);
+      this.status = 'error';
+    }
+  }
+
+  async start(): Promise<void> {
+    const client = this.#client();
+    if (!client || !this.canStart) return;
+    this.#reset();
+    this.status = 'starting';
+    this.filter = 'all';
+    this.#early = [];
+    const key = this.#key();
+    try {
+      const started = await client.call(Channels.batchStart, this.#args());
+      this.plan = started.plan;
+      this.#planKey = key;
+      this.batchId = started.batchId;
+      this.#fromPlan(started.plan);
+      if (this.status === 'starting') this.status = 'running';
+      const early = this.#early;
+      this.#early = null;
+      for (const event of early) this.apply(event);
+    } catch (error) {
+      this.#early = null;
+      this.error = message(error);
+      this.status = 'error';
+    }
+  }
+
+  async #control(channel: typeof Channels.batchPause | typeof Channels.batchResume | typeof Channels.batchCancel): Promise<void> {
+    const client = this.#client();
+    const batchId = this.batchId;
+    if (!client || !batchId) return;
+    try {
+      await client.call(channel, { batchId });
+    } catch (error) {
+      this.error = message(error);
+    }
+  }
+
+  pause = (): Promise<void> => this.#control(Channels.batchPause);
+  resume = (): Promise<void> => this.#control(Channels.batchResume);
+  cancel = (): Promise<void> => {
+    if (this.status === 'running' || this.status === 'paused') this.status = 'cancelling';
+    return this.#control(Channels.batchCancel);
+  };
+
+  /** Electron: the native folder dialog fills the field. */
+  async browse(purpose: 'batch-input' | 'batch-output'): Promise<void> {
+    const client = this.#client();
+    if (client?.shell !== 'electron') return;
+    const current = (purpose === 'batch-input' ? this.inputDir : this.outputDir).trim();
+    try {
+      const chosen = await client.call(Channels.dialogFolder, { purpose, ...(current ? { defaultPath: current } : {}) });
+      if (!chosen.path) return;
+      if (purpose === 'batch-input') {
+        this.inputDir = chosen.path;
+        if (this.outputDir.trim() === '') this.outputDir = `${chosen.path.replace(/[\\/]+$/, '')}-x${this.scale}`;
+      } else this.outputDir = chosen.path;
+    } catch (error) {
+      this.error = message(error);
+    }
+  }
+
+  /** Applies an event of this batch (events of other batches are ignored). */
+  apply(event: BatchEvent): void {
+    if (this.batchId === null) {
+      if (this.#early) this.#early.push(event);
+      return;
+    }
+    if (event.batchId !== this.batchId) return;
+    switch (event.type) {
+      case 'batch.started':
+        this.workers = event.jobs;
+        this.staleTempsRemoved = event.staleTempsRemoved;
+        break;
+      case 'batch.backend':
+        this.backend = event.backend;
+        break;
+      case 'batch.file':
+        this.#records[event.file.index] = event.file;
+        if (event.file.status !== 'running') this.#fileProgress.delete(event.file.index);
+        this.version++;
+        break;
+      case 'batch.file-progress':
+        this.#fileProgress.set(event.index, event.fraction);
+        this.version++;
+        break;
+      case 'batch.progress':
+        this.progress = event.progress;
+        break;
+      case 'batch.paused':
+        if (this.status === 'running') this.status = 'paused';
+        break;
+      case 'batch.resumed':
+        if (this.status === 'paused') this.status = 'running';
+        break;
+      case 'batch.cancelling':
+        this.status = 'cancelling';
+        break;
+      case 'batch.finished':
+        this.summary = event.summary;
+        this.status = 'finished';
+        break;
+      case 'batch.report':
+        this.reportResult = { path: event.path, ...(event.error ? { error: event.error.message } : {}) };
+        break;
+      case 'batch.error':
+        this.error = event.message;
+        this.status = 'error';
+        break;
+    }
+  }
+}
+
+/** 0:07, 12:30, 1h05m. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

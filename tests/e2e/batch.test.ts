@@ -1,0 +1,195 @@
+/**
+ * The Batch panel end to end, in Debian's Chromium against `dlnet serve` with the real batch engine
+ * and a tiny generated ×2 model: typed folders (checked on the server), a dry run, a run over
+ * 3 images and 1 corrupt file (per-file statuses, summary with the failure's reason, outputs ×2),
+ * then pause, resume and cancel (within a second, no temporaries left). Screenshots go to
+ * tests/e2e/screenshots/batch-*.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import type { BatchEvent } from '../../src/shared/api.js';
+import { writeSrModel } from '../helpers/models.js';
+import {
+  launchBrowser,
+  missingPrerequisite,
+  record,
+  screenshot,
+  startServe,
+  type RecordedEvent,
+  type Served,
+} from './helpers.js';
+
+const skip = missingPrerequisite();
+
+async function writeImages(folder: string, n: number, width: number, height: number): Promise<void> {
+  mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const raw = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * width + x) * 3;
+        raw[o] = (40 + 4 * x + 30 * i) % 256;
+        raw[o + 1] = (60 + 3 * y) % 256;
+        raw[o + 2] = Math.round(128 + 90 * Math.sin((x + i) / 4));
+      }
+    }
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(path.join(folder, `photo-${i + 1}.png`));
+  }
+}
+
+const batchEvents = (events: RecordedEvent[]) =>
+  events.filter((e) => e.event.type.startsWith('batch.')) as (RecordedEvent & { event: BatchEvent })[];
+
+async function until<T>(find: () => T | undefined, timeout = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() - t0 > timeout) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function status(page: Page, value: string, timeout = 60_000): Promise<void> {
+  await page.waitForSelector(`[data-testid="batch-status"][data-status="${value}"]`, { timeout });
+}
+
+describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, timeout: 240_000 }, () => {
+  let dir: string;
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let rec: ReturnType<typeof record>;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-batch-'));
+    const models = path.join(dir, 'models');
+    writeSrModel(models, { scale: 2, depth: 3, width: 8, K: 3 });
+    await writeImages(path.join(dir, 'scans'), 3, 40, 32);
+    writeFileSync(
+      path.join(dir, 'scans', 'corrupt.jpg'),
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3]),
+    );
+    await writeImages(path.join(dir, 'many'), 12, 96, 80);
+    served = await startServe(dir, models);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    rec = record(page);
+    await page.goto(served.url);
+    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
+    await page.click('[data-testid="mode-batch"]');
+    await page.waitForSelector('[data-testid="batch-panel"]');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('folders are checked on the server, with one sentence', async () => {
+    await page.fill('[data-testid="batch-input"]', path.join(dir, 'no-such-folder'));
+    await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
+    await page.click('[data-testid="batch-plan"]');
+    await status(page, 'error', 10_000);
+    assert.match(
+      (await page.textContent('[data-testid="batch-error"]')) ?? '',
+      /^The input folder .*no-such-folder does not exist\.$/,
+    );
+    await page.fill('[data-testid="batch-input"]', path.join(dir, 'scans'));
+    await page.fill('[data-testid="batch-output"]', path.join(dir, 'scans', 'x2'));
+    await page.click('[data-testid="batch-plan"]');
+    await status(page, 'error', 10_000);
+    assert.match((await page.textContent('[data-testid="batch-error"]')) ?? '', /inside the input folder; add a suffix/);
+  });
+
+  test('a dry run shows the plan and writes nothing', async () => {
+    await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
+    await page.click('[data-testid="batch-plan"]');
+    await status(page, 'planned', 10_000);
+    assert.match((await page.textContent('[data-testid="batch-plan-summary"]')) ?? '', /Dry run: 4 images to upscale/);
+    const rows = await page.$$eval('[data-testid="batch-row"]', (els) =>
+      els.map((e) => `${e.getAttribute('data-rel')}:${e.getAttribute('data-status')}`),
+    );
+    assert.deepEqual(rows, ['corrupt.jpg:queued', 'photo-1.png:queued', 'photo-2.png:queued', 'photo-3.png:queued']);
+    assert.deepEqual(readdirSync(dir).includes('out'), false);
+    await screenshot(page, 'batch-01-plan');
+  });
+
+  test('a run: per-file statuses arrive, the summary says 3 done and 1 failed with its reason, outputs are ×2', async () => {
+    const since = rec.events.length;
+    await page.click('[data-testid="batch-start"]');
+    await status(page, 'finished', 90_000);
+    const mine = batchEvents(rec.events.slice(since));
+    const statuses = (rel: string) =>
+      mine.flatMap((e) => (e.event.type === 'batch.file' && e.event.file.rel === rel ? [e.event.file.status] : []));
+    for (const rel of ['photo-1.png', 'photo-2.png', 'photo-3.png'])
+      assert.deepEqual(statuses(rel).slice(-2), ['running', 'done'], rel);
+    assert.equal(statuses('corrupt.jpg').at(-1), 'failed');
+    assert.ok(mine.some((e) => e.event.type === 'batch.progress'));
+    assert.equal(await page.textContent('[data-testid="summary-done"]'), '3 done');
+    assert.equal(await page.textContent('[data-testid="summary-failed"]'), '1 failed');
+    assert.match((await page.textContent('[data-testid="summary-failures"]')) ?? '', /^corrupt\.jpg is corrupt .*\.$/);
+    const rows = await page.$$eval('[data-testid="batch-row"]', (els) => els.map((e) => e.getAttribute('data-status')));
+    assert.deepEqual(rows, ['failed', 'done', 'done', 'done']);
+    for (let i = 1; i <= 3; i++) {
+      const meta = await sharp(path.join(dir, 'out', `photo-${i}.png`)).metadata();
+      assert.deepEqual([meta.width, meta.height], [80, 64]);
+    }
+    await screenshot(page, 'batch-02-summary');
+  });
+
+  test('pause holds new files back, resume continues, cancel stops within a second', async () => {
+    const out = path.join(dir, 'many-out');
+    await page.fill('[data-testid="batch-input"]', path.join(dir, 'many'));
+    await page.fill('[data-testid="batch-output"]', out);
+    await page.fill('[data-testid="batch-jobs"]', '1');
+    await page.locator('[data-testid="batch-panel"] details').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await page.fill('[data-testid="batch-iterations"]', '30');
+    const since = rec.events.length;
+    const mine = () => batchEvents(rec.events.slice(since));
+    const running = () => mine().filter((e) => e.event.type === 'batch.file' && e.event.file.status === 'running').length;
+    const done = () => mine().filter((e) => e.event.type === 'batch.file' && e.event.file.status === 'done').length;
+    await page.click('[data-testid="batch-start"]');
+    await until(() => (done() >= 1 ? true : undefined));
+    await page.click('[data-testid="batch-pause"]');
+    await status(page, 'paused', 5_000);
+    await screenshot(page, 'batch-03-paused');
+    const doneAtPause = done();
+    await until(
+      () =>
+        done() > doneAtPause ||
+        mine().some((e) => e.event.type === 'batch.progress' && e.event.progress.paused && e.event.progress.running === 0)
+          ? true
+          : undefined,
+      30_000,
+    );
+    const runningWhilePaused = running();
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(running(), runningWhilePaused, 'no file starts while paused');
+    await page.click('[data-testid="batch-resume"]');
+    await status(page, 'running', 5_000);
+    await until(() => (running() > runningWhilePaused ? true : undefined), 30_000);
+    const t0 = performance.now();
+    await page.click('[data-testid="batch-cancel"]');
+    const finished = await until(() => mine().find((e) => e.event.type === 'batch.finished'), 5_000);
+    assert.ok(finished.at - t0 < 1000, `stopped ${(finished.at - t0).toFixed(0)} ms after Cancel`);
+    await status(page, 'finished', 5_000);
+    assert.match((await page.textContent('[data-testid="batch-summary"]')) ?? '', /^\s*Cancelled in/);
+    assert.ok(Number((await page.textContent('[data-testid="summary-cancelled"]'))?.split(' ')[0]) > 0);
+    assert.deepEqual(
+      readdirSync(out).filter((n) => n.startsWith('.')),
+      [],
+      'no temporaries left',
+    );
+    await screenshot(page, 'batch-04-cancelled');
+    assert.deepEqual(rec.consoleErrors, []);
+  });
+});
