@@ -11,8 +11,12 @@ export interface Dispatcher {
   handle(channel: unknown, args: unknown, emit: (event: AppEvent) => void): Promise<ApiResponse<unknown>>;
 }
 
+/** Longest message sent back (a message that echoes a huge argument is cut). */
+const MAX_MESSAGE = 300;
+
 function oneSentence(text: string): string {
-  const line = text.split('\n')[0].trim() || 'An unknown error occurred';
+  let line = text.split('\n')[0].trim() || 'An unknown error occurred';
+  if (line.length > MAX_MESSAGE) line = `${line.slice(0, MAX_MESSAGE)}…`;
   return /[.!?)]$/.test(line) ? line : `${line}.`;
 }
 

@@ -29,13 +29,14 @@ export const MAX_ITERATIONS = 50;
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm'];
 export const TASKS: readonly Task[] = ['sr', 'inpaint', 'interpolate'];
 
-/** How a rejected value is quoted back: numbers as typed, other text in quotes. */
+/** How a rejected value is quoted back: numbers as typed, other text in quotes; at most 60 characters. */
 function shown(value: unknown): string {
+  const cut = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}…` : text);
   if (typeof value === 'string') {
     if (value.trim() === '') return 'empty';
-    return toNumber(value) !== undefined ? value.trim() : `"${value}"`;
+    return toNumber(value) !== undefined ? cut(value.trim()) : `"${cut(value)}"`;
   }
-  return String(value);
+  return cut(String(value));
 }
 
 /** A finite number from a number or a numeric string ("1.3", " 2 "), else undefined. */
