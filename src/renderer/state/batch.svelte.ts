@@ -249,10 +249,9 @@ export class BatchState {
     try {
       const chosen = await client.call(Channels.dialogFolder, { purpose, ...(current ? { defaultPath: current } : {}) });
       if (!chosen.path) return;
-      if (purpose === 'batch-input') {
-        this.inputDir = chosen.path;
-        if (this.outputDir.trim() === '') this.outputDir = `${chosen.path.replace(/[\\/]+$/, '')}-x${this.scale}`;
-      } else this.outputDir = chosen.path;
+      // In the desktop app only folders picked here may be used (src/main/path-grants.ts).
+      if (purpose === 'batch-input') this.inputDir = chosen.path;
+      else this.outputDir = chosen.path;
     } catch (error) {
       this.error = message(error);
     }
