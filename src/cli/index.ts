@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerBatch } from './commands/batch.js';
+import { registerBench } from './commands/bench.js';
 import { registerDegrade } from './commands/degrade.js';
 import { registerEval } from './commands/eval.js';
 import { registerInpaint } from './commands/inpaint.js';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerEval(program, ctx);
   registerModels(program, ctx);
   registerServe(program, ctx);
+  registerBench(program, ctx);
   // Subcommands inherit the output configuration and exit override.
   for (const command of program.commands) {
     command.configureOutput(program.configureOutput()).exitOverride().showSuggestionAfterError(true);

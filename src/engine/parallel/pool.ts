@@ -14,7 +14,7 @@ import type { LoadedWeights } from '../model-file.js';
 import { superResolveWith, type SrRun } from '../restore-sr.js';
 import type { RestoreOptions } from '../restore-types.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
-import type { GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
+import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
 
 function spawnWorker(): Worker {
@@ -28,7 +28,7 @@ function spawnWorker(): Worker {
 
 class WorkerExecutor implements SrExecutor {
   #next = 0;
-  readonly #pending = new Map<number, { resolve: (r: StepResult | undefined) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: StepResult | undefined) => void; reject: (e: Error) => void; onFrame?: FrameSink }>();
   times: SrCompute['times'] = { g: 0, h: 0, adjoint: 0, js: 0 };
 
   constructor(readonly worker: Worker) {
@@ -36,6 +36,10 @@ class WorkerExecutor implements SrExecutor {
       if (m.type === 'ready') return;
       const p = this.#pending.get(m.id);
       if (!p) return;
+      if (m.type === 'frame') {
+        p.onFrame?.(m.k, m.frame, m.likelihood);
+        return;
+      }
       this.#pending.delete(m.id);
       if (m.type === 'done') {
         this.times = m.times;
@@ -48,10 +52,25 @@ class WorkerExecutor implements SrExecutor {
     });
   }
 
-  #call(message: ToSrWorker & { id: number }): Promise<StepResult | undefined> {
+  #call(message: ToSrWorker & { id: number }, onFrame?: FrameSink): Promise<StepResult | undefined> {
     return new Promise((resolve, reject) => {
-      this.#pending.set(message.id, { resolve, reject });
+      this.#pending.set(message.id, { resolve, reject, onFrame });
       this.worker.postMessage(message);
+    });
+  }
+
+  async ceiling(size: number, channels: number, layers: number, repeats: number): Promise<number> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: FromSrWorker) => {
+        if (m.type !== 'ready' && m.id === id) {
+          this.worker.off('message', onMessage);
+          if (m.type === 'done') resolve(m.gflops ?? 0);
+          else if (m.type === 'error') reject(new Error(m.message));
+        }
+      };
+      this.worker.on('message', onMessage);
+      this.worker.postMessage({ type: 'ceiling', id, size, channels, layers, repeats } satisfies ToSrWorker);
     });
   }
 
@@ -59,8 +78,8 @@ class WorkerExecutor implements SrExecutor {
     await this.#call({ type: 'g', id: this.#next++, job, bufs, task });
   }
 
-  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult> {
-    return (await this.#call({ type: 'steps', id: this.#next++, job, bufs, task }))!;
+  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
+    return (await this.#call({ type: 'steps', id: this.#next++, job, bufs, task }, onFrame))!;
   }
 }
 
@@ -114,6 +133,11 @@ export class SrWorkerPool {
 
   get size(): number {
     return this.executors.length;
+  }
+
+  /** Conv ceiling (GFLOP/s) of each worker, all running at once (bench). */
+  ceiling(size = 192, channels = 64, layers = 8, repeats = 3): Promise<number[]> {
+    return Promise.all(this.executors.map((e) => e.ceiling(size, channels, layers, repeats)));
   }
 
   /** Summed phase times (ms) over the workers since they started. */

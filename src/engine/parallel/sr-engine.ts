@@ -124,14 +124,15 @@ export interface JobConst {
 
 export interface StepResult {
   likelihoods: number[];
-  /** Per k, x̂_k of the owned part (own.width·t × own.height·t), when frames were asked for. */
-  frames?: Float32Array[];
 }
+
+/** x̂_k of a step task's owned part (own.width·t × own.height·t), streamed as soon as it exists. */
+export type FrameSink = (k: number, frame: Float32Array, likelihood: number) => void;
 
 /** Runs tasks somewhere (this thread, or a worker). */
 export interface SrExecutor {
   g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void>;
-  steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult>;
+  steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult>;
 }
 
 /** Copies the owned part of an HR region into the output plane. */
@@ -257,33 +258,31 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
         frames: wantFrames,
       };
     });
-    const results = await runAll(
+    const K = job.settings.K;
+    const pending = wantFrames ? Array.from({ length: K }, () => ({ n: 0, L: 0, plane: new Float32Array(width * t * height * t) })) : [];
+    const sink = (task: StepTask): FrameSink | undefined =>
+      wantFrames
+        ? (k, f, L) => {
+            const slot = pending[k - 1];
+            const w = task.own.width * t;
+            for (let r = 0; r < task.own.height * t; r++)
+              slot.plane.set(f.subarray(r * w, (r + 1) * w), (task.own.y * t + r) * width * t + task.own.x * t);
+            slot.L += L;
+            if (++slot.n === stepTasks.length) {
+              options.onIteration!(k, K, slot.plane, slot.L);
+              slot.plane = new Float32Array(0);
+            }
+          }
+        : undefined;
+    await runAll(
       stepTasks.map((task) => () => async (ex: SrExecutor) => {
-        const r = await ex.steps(job, bufs, task);
+        const r = await ex.steps(job, bufs, task, sink(task));
         done++;
         if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
         options.onEvent?.({ type: 'progress', fraction: done / total });
         return r;
       }),
     );
-    if (wantFrames) {
-      const K = job.settings.K;
-      for (let k = 0; k < K; k++) {
-        let plane: Float32Array;
-        if (k === K - 1) plane = bufs.out;
-        else {
-          plane = new Float32Array(width * t * height * t);
-          stepTasks.forEach((task, i) => {
-            const f = results[i].frames![k];
-            const w = task.own.width * t;
-            for (let r = 0; r < task.own.height * t; r++)
-              plane.set(f.subarray(r * w, (r + 1) * w), (task.own.y * t + r) * width * t + task.own.x * t);
-          });
-        }
-        const L = results.reduce((s, r) => s + r.likelihoods[k], 0);
-        options.onIteration!(k + 1, K, plane, L);
-      }
-    }
   }
 }
 
@@ -300,18 +299,17 @@ export class LocalExecutor implements SrExecutor {
     this.compute.g(s.y, s.sh, s.sw, job.blur, s.crop, bufs.z, s.dstOffset, s.dstStride);
   }
 
-  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask): Promise<StepResult> {
+  async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
     await new Promise((resolve) => setImmediate(resolve));
     const region = stepRegion(job, bufs, task);
-    const frames: Float32Array[] = [];
     const { xhat, likelihoods } = this.compute.steps(
       region,
       job.blur,
       job.settings,
-      task.frames ? (k, x) => k < job.settings.K && frames.push(cropOwned(job.plan, task, x)) : undefined,
+      task.frames && onFrame ? (k, x, L) => onFrame(k, cropOwned(job.plan, task, x), L) : undefined,
       this.signal,
     );
     writeOwned(bufs, job.plan, task, xhat);
-    return { likelihoods, ...(task.frames ? { frames } : {}) };
+    return { likelihoods };
   }
 }

@@ -3,18 +3,21 @@
  * tasks of sr-engine.ts on the job's SharedArrayBuffers (y, z cache, output), in place.
  */
 import { parentPort } from 'node:worker_threads';
-import { initBackend, type BackendPreference } from '../backend.js';
+import { initBackend, tf, type BackendPreference } from '../backend.js';
 import { SrCompute, type SrWeightsData } from './sr-compute.js';
 import { LocalExecutor, type GTask, type JobConst, type SrJobBuffers, type StepTask } from './sr-engine.js';
 
 export type ToSrWorker =
   | { type: 'init'; backend: BackendPreference; weights: SrWeightsData }
   | { type: 'g'; id: number; job: JobConst; bufs: SrJobBuffers; task: GTask }
-  | { type: 'steps'; id: number; job: JobConst; bufs: SrJobBuffers; task: StepTask };
+  | { type: 'steps'; id: number; job: JobConst; bufs: SrJobBuffers; task: StepTask }
+  /** Bench: GFLOP/s of a plain stack of fused 3×3 conv + ReLU (C → C channels) on a size² map. */
+  | { type: 'ceiling'; id: number; size: number; channels: number; layers: number; repeats: number };
 
 export type FromSrWorker =
   | { type: 'ready'; backend: string; details?: string }
-  | { type: 'done'; id: number; result?: { likelihoods: number[]; frames?: Float32Array[] }; times: SrCompute['times'] }
+  | { type: 'frame'; id: number; k: number; frame: Float32Array; likelihood: number }
+  | { type: 'done'; id: number; result?: { likelihoods: number[] }; times: SrCompute['times']; gflops?: number }
   | { type: 'error'; id: number; message: string };
 
 const port = parentPort;
@@ -40,15 +43,43 @@ async function handle(message: ToSrWorker): Promise<void> {
     return;
   }
   try {
-    if (message.type === 'g') {
+    if (message.type === 'ceiling') {
+      const gflops = convCeiling(message.size, message.channels, message.layers, message.repeats);
+      port!.postMessage({ type: 'done', id: message.id, times: compute!.times, gflops } satisfies FromSrWorker);
+    } else if (message.type === 'g') {
       await executor!.g(message.job, message.bufs, message.task);
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times } satisfies FromSrWorker);
     } else {
-      const result = await executor!.steps(message.job, message.bufs, message.task);
-      const transfer = (result.frames ?? []).map((f) => f.buffer as ArrayBuffer);
-      port!.postMessage({ type: 'done', id: message.id, result, times: compute!.times } satisfies FromSrWorker, transfer);
+      const id = message.id;
+      const result = await executor!.steps(message.job, message.bufs, message.task, (k, frame, likelihood) =>
+        port!.postMessage({ type: 'frame', id, k, frame, likelihood } satisfies FromSrWorker, [frame.buffer as ArrayBuffer]),
+      );
+      port!.postMessage({ type: 'done', id, result, times: compute!.times } satisfies FromSrWorker);
     }
   } catch (error) {
     port!.postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) } satisfies FromSrWorker);
   }
+}
+
+/** The backend's own conv throughput: the best of `repeats` runs of `layers` fused conv + ReLU. */
+export function convCeiling(size: number, channels: number, layers: number, repeats: number): number {
+  const x = tf.randomNormal([1, size, size, channels]) as tf.Tensor4D;
+  const k = tf.randomNormal([3, 3, channels, channels], 0, 0.05) as tf.Tensor4D;
+  const b = tf.zeros([channels]) as tf.Tensor1D;
+  let best = 0;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    let a = x;
+    for (let i = 0; i < layers; i++) {
+      const next = tf.fused.conv2d({ x: a, filter: k, strides: 1, pad: 'same', bias: b, activation: 'relu' });
+      if (a !== x) a.dispose();
+      a = next;
+    }
+    a.dataSync();
+    a.dispose();
+    const s = (performance.now() - t0) / 1000;
+    best = Math.max(best, (layers * size * size * channels * channels * 9 * 2) / 1e9 / s);
+  }
+  tf.dispose([x, k, b]);
+  return best;
 }
