@@ -77,6 +77,24 @@ function nativeUsesGpu(): boolean {
   return backend?.isUsingGpuDevice === true;
 }
 
+/**
+ * tfjs-node registers its kernels before it loads its native binding, and a second package (gpu after
+ * cpu, or a failed load) re-registers them, printing one "kernel … already registered" warning per
+ * kernel. Those lines say nothing to the user; every other warning still goes through.
+ */
+async function quietKernelWarnings<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && /^The kernel '.*' for backend '.*' is already registered/.test(args[0])) return;
+    warn(...args);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 async function tryNative(
   specifier: string,
   loader: ModuleLoader,
@@ -85,7 +103,7 @@ async function tryNative(
   if (tf.findBackend('tensorflow') !== null) return undefined; // already loaded earlier in this process
   if (!installed(specifier)) return `${specifier} is not installed.`;
   try {
-    await loader(specifier);
+    await quietKernelWarnings(() => loader(specifier));
   } catch (error) {
     return `${specifier} is installed but could not be loaded (${firstLine(error)}).`;
   }
