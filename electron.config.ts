@@ -4,7 +4,8 @@
  * src/main/index.ts passes to the engine); training/ (its checkpoints and models included) never
  * enters a package. Icons: build/icon.png, .ico and .icns (build/make-icon.mjs renders them from
  * build/icon.svg). Fuses are flipped in the packaged Electron binary: no ELECTRON_RUN_AS_NODE, no
- * NODE_OPTIONS, no --inspect, the app only from its integrity-checked app.asar, cookies encrypted.
+ * NODE_OPTIONS, no --inspect, the app only from its integrity-checked app.asar, cookies encrypted,
+ * no extra privileges for file:// (the renderer is served from app://).
  * Packaging needs the Electron download and is not part of CI; `npm run build` type-checks this
  * file (tsconfig.tools.json) and tests/unit/security-checklist.test.ts checks its security settings.
  */
@@ -19,9 +20,9 @@ export const FUSES = {
   onlyLoadAppFromAsar: true,
   enableCookieEncryption: true,
   loadBrowserProcessSpecificV8Snapshot: false,
-  // The renderer is loaded from file:// (src/main/window.ts); turning this off needs a custom
-  // app:// protocol first (see src/main/README.md, "Security").
-  grantFileProtocolExtraPrivileges: true,
+  // The renderer is served from app://dlnet/ (src/main/app-protocol.ts), so file:// needs none of
+  // the extra privileges Electron grants it by default.
+  grantFileProtocolExtraPrivileges: false,
 } as const satisfies NonNullable<Configuration['electronFuses']>;
 
 const config: Configuration = {

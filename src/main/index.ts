@@ -2,9 +2,9 @@
  * Electron's main process. This file only wires: settings, the log file, the backend (job queue
  * and worker thread, shared with `dlnet serve`), the IPC adapter, the window and the menus.
  */
-import { app, BrowserWindow, Menu } from 'electron';
+import { app, BrowserWindow, Menu, protocol } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { getModelDirs } from '../engine/models.js';
 import { openImage } from '../server/handlers/open-image.js';
 import { createBackend, type Backend } from '../server/index.js';
@@ -15,14 +15,17 @@ import { guardPaths, PathGrants } from './path-grants.js';
 import { fileLogger } from './log.js';
 import { buildMenu } from './menu.js';
 import { Settings } from './settings.js';
-import { createMainWindow, hardenSession, lockDown } from './window.js';
+import { APP_SCHEME_PRIVILEGES, APP_URL } from './security.js';
+import { createMainWindow, hardenSession, lockDown, registerAppProtocol } from './window.js';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const paths = { html: path.join(DIST, 'renderer/index.html'), preload: path.join(DIST, 'preload/index.cjs') };
-const appUrl = pathToFileURL(paths.html).href;
 
 // Every renderer sandboxed, whatever its web preferences say (./security.ts sets sandbox too).
 app.enableSandbox();
+// The renderer comes from app://dlnet/ (./app-protocol.ts), never file://; privileges must be
+// registered before `ready`.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -36,7 +39,8 @@ async function start(): Promise<void> {
   const { log, file: logFile } = fileLogger(app.getPath('logs'));
   log.info(`DL-Net Studio ${app.getVersion()} starting; log file ${logFile}`);
   hardenSession(paths);
-  app.on('web-contents-created', (_event, contents) => lockDown(contents, appUrl));
+  registerAppProtocol(paths);
+  app.on('web-contents-created', (_event, contents) => lockDown(contents, APP_URL));
 
   let window: BrowserWindow | null = null;
   const dialogs = dialogHandlers(() => window);
@@ -64,7 +68,7 @@ async function start(): Promise<void> {
       },
     },
   });
-  const unregister = registerIpc(guardPaths(backend.dispatcher, grants), appUrl, log);
+  const unregister = registerIpc(guardPaths(backend.dispatcher, grants), APP_URL, log);
 
   const send = (command: MenuCommand) => window && sendEvent(window.webContents, { type: 'menu', command });
   function refreshMenu(): void {

@@ -3,18 +3,23 @@
  * run time (types only), so tests/unit/security-checklist.test.ts can read the real values:
  *   - the BrowserWindow options (context isolation, sandbox, no Node, web security, …);
  *   - the Content-Security-Policy main sends with every response;
- *   - which requests may load at all (the app's own files; offline means offline);
+ *   - which requests may load at all (the app's own files over app://; offline means offline);
  *   - which URLs shell.openExternal may open (an allow-list; today none);
  *   - which frame may call the API over IPC (the app's own top-level page);
  *   - the session rules (every permission denied) and the per-contents lock-down (no navigation,
  *     no new windows, no <webview>).
  * src/main/window.ts and src/main/index.ts only apply these.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserWindowConstructorOptions, Session, WebContents, WebPreferences } from 'electron';
+import { APP_SCHEME, resolveAppUrl } from './app-scheme.js';
 
-/** The policy main attaches to every response (the renderer's own <meta> policy applies as well). */
+export { APP_HOST, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL } from './app-scheme.js';
+
+/**
+ * The Electron page's policy. The app:// handler (./app-protocol.ts) sends it as a header with
+ * every response and writes it (less frame-ancestors) into the served HTML's <meta>, in place of
+ * the page's own policy, which allows ws://127.0.0.1:* for `dlnet serve`.
+ */
 export const CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -86,33 +91,32 @@ function parse(url: string): URL | null {
   }
 }
 
-/** True when `url` is the app's page itself (a #fragment aside). */
+/**
+ * True when `url` is the app's page itself (a #fragment aside): same scheme, host, path and query
+ * as `appUrl`, no credentials or port. Main passes APP_URL (app://dlnet/index.html) everywhere
+ * (the security test checks the wiring), so file:// and every other scheme are refused.
+ */
 export function isAppUrl(url: string, appUrl: string): boolean {
   const u = parse(url);
   const app = parse(appUrl);
-  if (!u || !app || u.protocol !== 'file:' || app.protocol !== 'file:') return false;
-  return u.host === app.host && u.pathname === app.pathname && u.search === app.search;
+  if (!u || !app) return false;
+  if (u.username !== '' || u.password !== '' || u.port !== '') return false;
+  return u.protocol === app.protocol && u.host === app.host && u.pathname === app.pathname && u.search === app.search;
 }
 
 /**
- * Which requests the session lets through: the app's own files under `rendererDir`, and in-page
- * data:/blob: URLs; devtools:// only when the developer tools are enabled. Everything else —
- * http(s), ws, ftp, other files on disk — is cancelled.
+ * Which requests the session lets through: app://dlnet/ URLs that name a file under
+ * `rendererDir` (the same resolution the app:// handler uses), and in-page data:/blob: URLs;
+ * devtools:// only when the developer tools are enabled. Everything else — file://, http(s), ws,
+ * ftp, other app:// hosts — is cancelled.
  */
 export function isAllowedRequest(url: string, rendererDir: string, devTools = false): boolean {
   const u = parse(url);
   if (!u) return false;
   if (u.protocol === 'data:' || u.protocol === 'blob:') return true;
   if (u.protocol === 'devtools:') return devTools;
-  if (u.protocol !== 'file:' || u.host !== '') return false;
-  let file: string;
-  try {
-    file = path.resolve(fileURLToPath(u));
-  } catch {
-    return false;
-  }
-  const root = path.resolve(rendererDir);
-  return file === root || file.startsWith(root + path.sep);
+  if (u.protocol !== `${APP_SCHEME}:`) return false;
+  return resolveAppUrl(url, rendererDir) !== null;
 }
 
 /** May shell.openExternal open `url`? Only https URLs that start with an allow-listed prefix. */
@@ -139,7 +143,10 @@ export function isAppSender(event: SenderEvent, appUrl: string): boolean {
   return isAppUrl(frame.url, appUrl);
 }
 
-/** Session-wide rules: every permission denied, only the app's files load, the CSP on every response. */
+/**
+ * Session-wide rules: every permission denied, only the app's files load, the CSP on every response
+ * that passes through webRequest (the app:// handler sets it itself, and in the page's <meta>).
+ */
 export function hardenSession(ses: Session, rendererDir: string, devTools = false): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);

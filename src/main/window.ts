@@ -2,12 +2,13 @@
  * The one window, hardened as DESIGN §8 says. Every option and rule comes from ./security.ts
  * (context isolation, a sandboxed renderer without Node, the preload as the only bridge, a strict
  * Content-Security-Policy, no navigation away from the app, no new windows, every permission
- * request denied); this file only applies them and remembers the window's bounds.
+ * request denied) and the page is served by ./app-protocol.ts over app://; this file only applies
+ * them and remembers the window's bounds.
  */
-import { BrowserWindow, session, shell, type WebContents } from 'electron';
+import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { hardenSession as hardenSessionRules, lockDown as lockDownContents, windowOptions } from './security.js';
+import { createAppProtocolHandler } from './app-protocol.js';
+import { APP_SCHEME, APP_URL, hardenSession as hardenSessionRules, lockDown as lockDownContents, windowOptions } from './security.js';
 import type { Settings } from './settings.js';
 
 export { CSP } from './security.js';
@@ -17,6 +18,11 @@ export interface WindowPaths {
   html: string;
   /** dist/preload/index.cjs */
   preload: string;
+}
+
+/** Serves dist/renderer (and nothing else) as app://dlnet/ in the default session. Call after `ready`. */
+export function registerAppProtocol(paths: WindowPaths): void {
+  protocol.handle(APP_SCHEME, createAppProtocolHandler(path.dirname(paths.html)));
 }
 
 /** Applies the session-wide rules once: deny permissions, add the CSP header, refuse remote requests. */
@@ -31,8 +37,7 @@ export function lockDown(contents: WebContents, appUrl: string): void {
 
 export function createMainWindow(paths: WindowPaths, settings: Settings): BrowserWindow {
   const window = new BrowserWindow(windowOptions(paths.preload, settings.bounds));
-  const appUrl = pathToFileURL(path.resolve(paths.html)).href;
-  lockDown(window.webContents, appUrl);
+  lockDown(window.webContents, APP_URL);
   if (settings.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
   const remember = () => {
@@ -41,6 +46,6 @@ export function createMainWindow(paths: WindowPaths, settings: Settings): Browse
   };
   window.on('resize', remember);
   window.on('move', remember);
-  void window.loadFile(paths.html);
+  void window.loadURL(APP_URL);
   return window;
 }

@@ -3,6 +3,7 @@
  * and the session rules come from src/main/security.ts (the module window.ts and index.ts apply),
  * the CSPs from where main, the renderer page and `dlnet serve` use them, the IPC sender check is
  * the real main-side handler, and the fuses, targets and resources come from electron.config.ts.
+ * The app:// scheme, its handler and the policy it serves are checked in security-protocol.test.ts.
  * Electron itself cannot run here, so the wiring (that main really uses these) is read from the
  * source of src/main. Any loosening fails one of these tests with the item's name.
  */
@@ -16,6 +17,7 @@ import sharp from 'sharp';
 import config, { FUSES } from '../../electron.config.js';
 import { createIpcHandler, FORBIDDEN } from '../../src/main/ipc-handler.js';
 import {
+  APP_URL,
   CSP,
   EXTERNAL_LINKS,
   hardenSession,
@@ -34,7 +36,7 @@ import { ALL_CHANNELS, Channels } from '../../src/shared/api.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
 const RENDERER_DIR = path.join(ROOT, 'dist/renderer');
-const APP_URL = pathToFileURL(path.join(RENDERER_DIR, 'index.html')).href;
+const FILE_URL = pathToFileURL(path.join(RENDERER_DIR, 'index.html')).href;
 
 /** `a; b c` → Map(a → [], b → [c]). */
 function parseCsp(policy: string): Map<string, string[]> {
@@ -160,7 +162,14 @@ describe('Electron security checklist: the window', () => {
     assert.match(index, /app\.enableSandbox\(\)/, 'app.enableSandbox() sandboxes every renderer');
     assert.match(index, /hardenSession\(/, 'the session is hardened');
     assert.match(index, /web-contents-created[^\n]*lockDown\(/, 'every web contents is locked down');
-    assert.match(index, /registerIpc\(guardPaths\(/, 'IPC goes through the path guard');
+    assert.match(index, /registerIpc\(guardPaths\([^\n]*\), APP_URL, log\)/, 'IPC goes through the path guard and checks senders against APP_URL');
+    assert.match(index, /web-contents-created[^\n]*lockDown\(contents, APP_URL\)/, 'the lock-down allows only APP_URL');
+    assert.match(windowTs, /lockDown\(window\.webContents, APP_URL\)/, 'the window’s lock-down allows only APP_URL');
+    assert.match(windowTs, /window\.loadURL\(APP_URL\)/, 'the window loads app://dlnet/index.html');
+    for (const file of sources) {
+      const text = read(`src/main/${file}`);
+      assert.doesNotMatch(text, /\.loadFile\(|pathToFileURL\(|registerFileProtocol\(|interceptFileProtocol\(/, `src/main/${file}: nothing is loaded from file://`);
+    }
     const ipc = read('src/main/ipc.ts');
     assert.match(ipc, /createIpcHandler\(/, 'ipc.ts registers the checked handler');
     assert.equal([...ipc.matchAll(/ipcMain\.handle\(/g)].length, 1, 'one ipcMain.handle call, for ALL_CHANNELS');
@@ -214,7 +223,7 @@ describe('Electron security checklist: session and web contents', () => {
     assert.deepEqual(streams, {}, 'screen capture is refused');
   });
 
-  test('no remote content: only the app’s own files load (checklist 1)', () => {
+  test('no remote content: only the app’s own files over app:// load, nothing from file:// (checklist 1, 18)', () => {
     const ses = recorder();
     hardenSession(ses.target as never, RENDERER_DIR);
     const before = ses.handler<(d: { url: string }, cb: (r: { cancel: boolean }) => void) => void>('onBeforeRequest');
@@ -224,10 +233,19 @@ describe('Electron security checklist: session and web contents', () => {
       return result?.cancel;
     };
     assert.equal(cancelled(APP_URL), false);
-    assert.equal(cancelled(pathToFileURL(path.join(RENDERER_DIR, 'assets/index.js')).href), false);
+    assert.equal(cancelled('app://dlnet/assets/index-abc.js'), false);
+    assert.equal(cancelled('app://dlnet/assets/index-abc.css'), false);
     assert.equal(cancelled('data:image/png;base64,AAAA'), false);
-    assert.equal(cancelled('blob:file:///1234'), false);
+    assert.equal(cancelled('blob:app://dlnet/1234'), false);
     for (const url of [
+      FILE_URL,
+      pathToFileURL(path.join(RENDERER_DIR, 'assets/index.js')).href,
+      'app://other/index.html',
+      'app://dlnet:8080/index.html',
+      'app://user@dlnet/index.html',
+      'app://dlnet/..%2f..%2fpackage.json',
+      'app://dlnet/assets/index.js.map',
+      'app://dlnet/.env',
       'https://example.com/x.js',
       'http://127.0.0.1:8080/',
       'ws://127.0.0.1:1234/api',
@@ -262,6 +280,9 @@ describe('Electron security checklist: session and web contents', () => {
     };
     assert.equal(prevented('on:will-navigate', 'https://example.com/'), true);
     assert.equal(prevented('on:will-navigate', 'file:///etc/passwd'), true);
+    assert.equal(prevented('on:will-navigate', FILE_URL), true, 'the old file:// page is not the app');
+    assert.equal(prevented('on:will-navigate', 'app://dlnet/other.html'), true);
+    assert.equal(prevented('on:will-navigate', 'app://evil/index.html'), true);
     assert.equal(prevented('on:will-navigate', `${APP_URL}#help`), false, 'the app page itself may reload');
     assert.equal(prevented('on:will-frame-navigate', 'https://example.com/'), true);
     assert.equal(prevented('on:will-redirect', 'https://example.com/'), true);
@@ -304,6 +325,11 @@ describe('Electron security checklist: IPC senders (checklist 17)', () => {
     const foreign = [
       { senderFrame: { url: 'https://evil.example/', parent: null } },
       { senderFrame: { url: 'file:///tmp/evil.html', parent: null } },
+      { senderFrame: { url: FILE_URL, parent: null } },
+      { senderFrame: { url: 'app://evil/index.html', parent: null } },
+      { senderFrame: { url: 'app://dlnet:1/index.html', parent: null } },
+      { senderFrame: { url: 'https://dlnet/index.html', parent: null } },
+      { senderFrame: { url: 'app://dlnet/assets/index.html', parent: null } },
       { senderFrame: { url: `${APP_URL}?x=1`, parent: null } },
       { senderFrame: { url: APP_URL, parent: {} } },
       { senderFrame: { url: 'about:blank', parent: null } },
@@ -328,6 +354,7 @@ describe('Packaging: fuses, targets, resources, icons (checklist 19)', () => {
     assert.equal(FUSES.enableEmbeddedAsarIntegrityValidation, true, 'fuse EnableEmbeddedAsarIntegrityValidation on');
     assert.equal(FUSES.onlyLoadAppFromAsar, true, 'fuse OnlyLoadAppFromAsar on');
     assert.equal(FUSES.enableCookieEncryption, true, 'fuse EnableCookieEncryption on');
+    assert.equal(FUSES.grantFileProtocolExtraPrivileges, false, 'fuse GrantFileProtocolExtraPrivileges off (the renderer is served from app://)');
     assert.notEqual(config.asar, false, 'the app is packed in app.asar (the fuses above depend on it)');
   });
 
