@@ -7,7 +7,7 @@ import type * as RestoreModuleNs from '../engine/restore.js';
 import type { RestoreRequest } from '../engine/restore-types.js';
 
 type RestoreModule = typeof RestoreModuleNs;
-export type RestoreApi = Pick<RestoreModule, 'restore' | 'listModels' | 'findModel'>;
+export type RestoreApi = Pick<RestoreModule, 'restore' | 'listModels' | 'findModel' | 'unloadModels'>;
 export type ModelInfo = Awaited<ReturnType<RestoreModule['findModel']>>;
 
 export async function loadRestoreApi(): Promise<RestoreApi> {

@@ -33,6 +33,8 @@ export interface RestoreJob {
 export interface RunOptions {
   /** Force progress bars even when stderr is not a TTY. */
   readonly forceProgress?: boolean;
+  /** Worker threads for super-resolution (see RestoreOptions.workers). */
+  readonly workers?: number;
 }
 
 /** Runs one restoration; on any failure removes what it wrote through `outputs` and rethrows. */
@@ -74,7 +76,7 @@ export async function runRestoreJob(
     }
   };
   try {
-    const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent });
+    const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
     ctx.signal.throwIfAborted();
     const finished = job.finish ? job.finish(result) : result;
     const written = await outputs.writeImage(job.output, finished, { bitDepth: job.bitDepth, metadata: job.metadata });

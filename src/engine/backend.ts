@@ -201,6 +201,11 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
  * Engine code that needs tf should call this, not initBackend, so it never overrides the
  * user's choice.
  */
+/** The backend preference last asked for ('auto' if none): worker threads start the same one. */
+export function lastBackendChoice(): BackendPreference {
+  return lastPreference ?? 'auto';
+}
+
 export function ensureBackend(): Promise<BackendReport> {
   return initBackend(lastPreference ?? 'auto');
 }

@@ -18,4 +18,9 @@ export interface RestoreOptions {
   onEvent?: (event: RestoreEvent) => void;
   /** Largest tile side (input pixels) processed at once; bounds memory. */
   tileSize?: number;
+  /**
+   * Super-resolution on this many worker threads (one tfjs each; the wasm backend is single-threaded).
+   * Same result as one thread. The pool stays up for later calls until unloadModels().
+   */
+  workers?: number;
 }

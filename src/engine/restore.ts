@@ -2,7 +2,7 @@
  * The engine's one entry point for restorations: picks the model, fills in DL-Net defaults
  * (DESIGN §4), and runs super-resolution, inpainting or interpolation.
  */
-import { ensureBackend } from './backend.js';
+import { ensureBackend, lastBackendChoice } from './backend.js';
 import type { Scale } from './degradations.js';
 import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
 import { UserError, type Image } from './image.js';
@@ -11,6 +11,7 @@ import { findModel, listModels, type ModelInfo } from './models.js';
 import { ContextEncoderNet } from './networks/context-encoder.js';
 import { SrNet } from './networks/sr-net.js';
 import { restoreMasked } from './restore-masked.js';
+import { SrWorkerPool } from './parallel/pool.js';
 import { superResolve } from './restore-sr.js';
 import type { RestoreOptions, RestoreRequest } from './restore-types.js';
 
@@ -26,6 +27,18 @@ interface Loaded {
 }
 
 const cache = new Map<string, Promise<Loaded>>();
+const pools = new Map<string, Promise<SrWorkerPool>>();
+
+function srPool(model: ModelInfo, weights: LoadedWeights, workers: number): Promise<SrWorkerPool> {
+  const key = `${model.dir}\u0000${workers}`;
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = SrWorkerPool.start(weights, { workers, backend: lastBackendChoice() });
+    pools.set(key, pool);
+    pool.catch(() => pools.delete(key));
+  }
+  return pool;
+}
 
 async function load(model: ModelInfo): Promise<Loaded> {
   let entry = cache.get(model.dir);
@@ -44,6 +57,9 @@ async function load(model: ModelInfo): Promise<Loaded> {
 
 /** Frees every loaded network (tests, and the app when memory is tight). */
 export async function unloadModels(): Promise<void> {
+  const started = [...pools.values()];
+  pools.clear();
+  for (const p of started) await (await p.catch(() => null))?.close();
   const all = [...cache.values()];
   cache.clear();
   for (const p of all) (await p.catch(() => null))?.net.dispose();
@@ -70,7 +86,9 @@ export async function restore(image: Image, request: RestoreRequest, options: Re
   const { weights, net } = await load(model);
   const settings = dlnetSettings(weights, request);
   if (request.task === 'sr') {
-    return superResolve(weights, net as SrNet, image, { scale: request.scale as Scale, blur: request.blur, settings }, options);
+    const run = { scale: request.scale as Scale, blur: request.blur, settings };
+    if ((options.workers ?? 1) > 1) return (await srPool(model, weights, options.workers!)).superResolve(image, run, options);
+    return superResolve(weights, net as SrNet, image, run, options);
   }
   return restoreMasked(net as ContextEncoderNet, request.task, image, request.mask, settings, options);
 }

@@ -108,3 +108,17 @@ test('restore refuses a missing model, bad iterations and a bad scale with one s
     /No inpainting model is installed/,
   );
 });
+
+test('restore on two worker threads gives the single-thread result', async () => {
+  const image = photo(40, 30, 3);
+  const one = await restore(image, { task: 'sr', scale: 2, blur: 1.3 });
+  const frames: number[] = [];
+  const two = await restore(
+    image,
+    { task: 'sr', scale: 2, blur: 1.3 },
+    { workers: 2, onEvent: (e) => e.type === 'iteration' && frames.push(e.k) },
+  );
+  assert.deepEqual(frames, [1, 2, 3]);
+  assert.ok(maxDiff(one.data, two.data) < 1e-5, `workers differ by ${maxDiff(one.data, two.data)}`);
+  await unloadModels(); // closes the pool's threads: the test process can exit
+});

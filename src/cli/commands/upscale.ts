@@ -1,11 +1,12 @@
 /** `dlnet upscale <in...> --scale <t>`: super-resolution of one photo or a batch. */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readImage } from '../../engine/image-io.js';
 import { parseBlur, parseScale } from '../../shared/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
-import { chooseModel, loadRestoreApi } from '../engine-api.js';
+import { chooseModel, loadRestoreApi, type RestoreApi } from '../engine-api.js';
 import { UsageError } from '../errors.js';
 import { isDirectory, OutputSet, siblingPath } from '../outputs.js';
 import { runRestoreJob } from '../restore-job.js';
@@ -14,6 +15,16 @@ interface UpscaleFlags extends RawRestoreFlags {
   scale: string;
   blur: string;
   out?: string;
+  workers?: string;
+}
+
+/** --workers: threads for one photo (default: one per core; each holds a copy of the model). */
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(availableParallelism(), 8));
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
+  return n;
 }
 
 export function registerUpscale(program: Command, ctx: CliContext): void {
@@ -29,7 +40,8 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
     .argument('<in...>', 'input images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)')
     .requiredOption('--scale <t>', 'scale factor: 2, 3 or 4')
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
-    .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)');
+    .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)')
+    .option('--workers <n>', 'worker threads for each photo (default: one per CPU core)');
   addRestoreOptions(command)
     .addHelpText(
       'after',
@@ -64,10 +76,12 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
   }
   if (planned.length === 0) return;
 
+  const workers = parseWorkers(raw.workers);
+  let api: RestoreApi | undefined;
   try {
     if (outDir !== undefined) await outputs.ensureDir(outDir, '--out');
     if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
-    const api = await loadRestoreApi();
+    api = await loadRestoreApi();
     const model = await chooseModel(api, 'sr', flags.modelId, scale);
     await startBackend(ctx, flags.backend);
     for (const { input, output } of planned) {
@@ -90,7 +104,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
             iterationName: (k) => `${name}.x${scale}.k${k}.png`,
           },
           fileOutputs,
-          { forceProgress: flags.forceProgress },
+          { forceProgress: flags.forceProgress, workers },
         );
       } catch (error) {
         if (ctx.signal.aborted) throw error;
@@ -98,6 +112,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
       }
     }
   } finally {
+    await api?.unloadModels(); // stops the worker threads, so the process can exit
     // Only the folders this run created and left empty are removed; written files stay.
     await outputs.rollback();
   }
