@@ -345,7 +345,7 @@ function shortfalls(r: BenchResult): string[] {
   if (r.dlnet_overhead_k5_over_k1 > TARGETS.dlnet_overhead_k5_over_k1)
     out.push(`DL-Net overhead K5/K1 = ${r.dlnet_overhead_k5_over_k1.toFixed(3)}, ${(r.dlnet_overhead_k5_over_k1 - TARGETS.dlnet_overhead_k5_over_k1).toFixed(3)} over the 1.15 target`);
   if (r.worker_scaling_vs_machine < TARGETS.scaling_vs_machine)
-    out.push(`worker scaling is ${pct(r.worker_scaling_vs_machine)} of the machine's, ${pct(TARGETS.scaling_vs_machine - r.worker_scaling_vs_machine)} short of 90 %`);
+    out.push(`worker scaling is ${(100 * r.worker_scaling_vs_machine).toFixed(1)} % of the machine's, ${(100 * (TARGETS.scaling_vs_machine - r.worker_scaling_vs_machine)).toFixed(1)} points short of 90 %`);
   if (r.sr_x2_12mp_fraction_of_ceiling < TARGETS.sr_x2_12mp_fraction_of_ceiling)
     out.push(`×2 end-to-end is ${pct(r.sr_x2_12mp_fraction_of_ceiling)} of the conv ceiling, ${pct(TARGETS.sr_x2_12mp_fraction_of_ceiling - r.sr_x2_12mp_fraction_of_ceiling)} short of 60 %`);
   if (r.peak_rss_mb_24mp_x4 > TARGETS.peak_rss_mb_24mp_x4)
