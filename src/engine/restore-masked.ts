@@ -207,27 +207,48 @@ export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: 
   const n = SIZE * SIZE;
   const r = new Float32Array(n * 3);
   for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
-  const missing: number[] = [];
-  for (let p = 0; p < n; p++) if (!mask64[p]) missing.push(p);
-  if (missing.length === 0 || missing.length === n) return;
+  let m = 0;
+  for (let p = 0; p < n; p++) if (!mask64[p]) m++;
+  if (m === 0 || m === n) return;
+  // Flat neighbour table (4 slots, −1 = none) so the sweeps below are plain typed-array loops.
+  const missing = new Int32Array(m);
+  const nb = new Int32Array(4 * m);
+  for (let p = 0, i = 0; p < n; p++) {
+    if (mask64[p]) continue;
+    const x = p % SIZE;
+    const y = (p - x) / SIZE;
+    missing[i] = p;
+    nb[4 * i] = x > 0 ? p - 1 : -1;
+    nb[4 * i + 1] = x < SIZE - 1 ? p + 1 : -1;
+    nb[4 * i + 2] = y > 0 ? p - SIZE : -1;
+    nb[4 * i + 3] = y < SIZE - 1 ? p + SIZE : -1;
+    i++;
+  }
+  // Successive over-relaxation: converges to the same membrane as Jacobi, in far fewer sweeps.
+  const omega = 1.85;
   for (let it = 0; it < iterations; it++) {
-    for (const p of missing) {
-      const x = p % SIZE;
-      const y = (p - x) / SIZE;
-      const neighbours: number[] = [];
-      if (x > 0) neighbours.push(p - 1);
-      if (x < SIZE - 1) neighbours.push(p + 1);
-      if (y > 0) neighbours.push(p - SIZE);
-      if (y < SIZE - 1) neighbours.push(p + SIZE);
+    let change = 0;
+    for (let i = 0; i < m; i++) {
+      const p = missing[i];
       for (let c = 0; c < 3; c++) {
         let sum = 0;
-        for (const q of neighbours) sum += r[q * 3 + c];
-        const count = neighbours.length;
-        r[p * 3 + c] = sum / count;
+        let count = 0;
+        for (let k = 0; k < 4; k++) {
+          const q = nb[4 * i + k];
+          if (q >= 0) {
+            sum += r[q * 3 + c];
+            count++;
+          }
+        }
+        const old = r[p * 3 + c];
+        const next = old + omega * (sum / count - old);
+        r[p * 3 + c] = next;
+        change = Math.max(change, Math.abs(next - old));
       }
     }
+    if (change < 1e-6) break;
   }
-  for (const p of missing) for (let c = 0; c < 3; c++) out64[p * 3 + c] += r[p * 3 + c];
+  for (let i = 0; i < m; i++) for (let c = 0; c < 3; c++) out64[missing[i] * 3 + c] += r[missing[i] * 3 + c];
 }
 
 /** Accumulates crop outputs (0..1) into the missing pixels with per-pixel weights. */
