@@ -12,7 +12,7 @@ import { ContextEncoderNet } from './networks/context-encoder.js';
 import { SrNet } from './networks/sr-net.js';
 import { restoreMasked } from './restore-masked.js';
 import { SrWorkerPool } from './parallel/pool.js';
-import { superResolve } from './restore-sr.js';
+import { releaseCompute, superResolve } from './restore-sr.js';
 import type { RestoreOptions, RestoreRequest } from './restore-types.js';
 
 export { listModels, findModel, type ModelInfo };
@@ -62,7 +62,12 @@ export async function unloadModels(): Promise<void> {
   for (const p of started) await (await p.catch(() => null))?.close();
   const all = [...cache.values()];
   cache.clear();
-  for (const p of all) (await p.catch(() => null))?.net.dispose();
+  for (const p of all) {
+    const loaded = await p.catch(() => null);
+    if (!loaded) continue;
+    releaseCompute(loaded.weights); // the in-process SR compute kept per weights
+    loaded.net.dispose();
+  }
 }
 
 export function dlnetSettings(weights: LoadedWeights, request: RestoreRequest): DLNetSettings {
