@@ -12,7 +12,16 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { launchBrowser, missingPrerequisite, record, ROOT, screenshot, startServe, type RecordedEvent, type Served } from './helpers.js';
+import {
+  launchBrowser,
+  missingPrerequisite,
+  record,
+  ROOT,
+  screenshot,
+  startServe,
+  type RecordedEvent,
+  type Served,
+} from './helpers.js';
 
 const skip = missingPrerequisite();
 
@@ -28,7 +37,9 @@ async function writePhoto(file: string, width: number, height: number): Promise<
       raw[o + 2] = Math.round(120 + 60 * Math.sin(x / 5) * Math.cos(y / 7));
     }
   }
-  await sharp(raw, { raw: { width, height, channels: 3 } }).png().toFile(file);
+  await sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
   return raw;
 }
 
@@ -42,11 +53,15 @@ async function writeDotsMask(file: string, width: number, height: number, count:
     const cy = Math.round((Math.floor(i / cols) + 0.5) * (height / rows));
     for (let y = cy - 2; y <= cy + 2; y++) for (let x = cx - 2; x <= cx + 2; x++) raw[y * width + x] = 255;
   }
-  await sharp(raw, { raw: { width, height, channels: 1 } }).png().toFile(file);
+  await sharp(raw, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(file);
 }
 
 const iterations = (events: RecordedEvent[], jobId: string) =>
-  events.filter((e) => e.event.type === 'job.iteration' && e.event.jobId === jobId) as (RecordedEvent & { event: { k: number; K: number; likelihood: number } })[];
+  events.filter((e) => e.event.type === 'job.iteration' && e.event.jobId === jobId) as (RecordedEvent & {
+    event: { k: number; K: number; likelihood: number };
+  })[];
 
 async function jobIdOf(events: RecordedEvent[], since: number): Promise<string> {
   for (let i = 0; i < 200; i++) {
@@ -79,7 +94,11 @@ async function cancelWithinASecond(page: Page, events: RecordedEvent[]): Promise
   await page.fill('[data-testid="iterations"]', '50');
   await page.click('[data-testid="run"]');
   const jobId = await jobIdOf(events, since);
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-count')) >= 1, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-count')) >= 1,
+    null,
+    { timeout: 30_000 },
+  );
   const t0 = performance.now();
   await page.keyboard.press('Escape');
   await waitStatus(page, 'cancelled', 5_000);
@@ -161,7 +180,7 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     await drag(page, [0.42, 0.42], [0.58, 0.47]);
     await drag(page, [0.45, 0.6], [0.55, 0.55]);
     const filled = Number(await page.getAttribute('[data-testid="mask-count"]', 'data-filled'));
-    assert.ok(filled > 50 && filled < W * H / 2, `painted ${filled} pixels`);
+    assert.ok(filled > 50 && filled < (W * H) / 2, `painted ${filled} pixels`);
     // Undo and redo the second stroke.
     await page.keyboard.press('Control+z');
     const afterUndo = Number(await page.getAttribute('[data-testid="mask-count"]', 'data-filled'));
@@ -182,12 +201,18 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     const jobId = await jobIdOf(rec.events, since);
     await waitStatus(page, 'done');
     const frames = iterations(rec.events, jobId);
-    assert.deepEqual(frames.map((f) => f.event.k), [1, 2, 3, 4, 5], 'K = 5 frames, in order');
+    assert.deepEqual(
+      frames.map((f) => f.event.k),
+      [1, 2, 3, 4, 5],
+      'K = 5 frames, in order',
+    );
     const done = rec.events.find((e) => e.event.type === 'job.done' && e.event.jobId === jobId)!;
     for (let i = 1; i < frames.length; i++) assert.ok(frames[i].at >= frames[i - 1].at);
     assert.ok(frames.at(-1)!.at <= done.at, 'every frame arrived before the run finished');
     assert.equal(await page.getAttribute('[data-testid="frames"]', 'data-count'), '5');
-    const sums = await page.locator('[data-testid="frame"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
+    const sums = await page
+      .locator('[data-testid="frame"]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-checksum')));
     assert.equal(new Set(sums).size, 5, `the 5 frames differ (${sums.join(' ')})`);
     const likelihoods = frames.map((f) => f.event.likelihood);
     assert.ok(likelihoods.every(Number.isFinite));
@@ -230,7 +255,7 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
         assert.ok(same, `pixel ${p % W},${Math.floor(p / W)} outside the mask is unchanged`);
       } else if (!same) changedInside++;
     }
-    assert.ok(outside > W * H / 2);
+    assert.ok(outside > (W * H) / 2);
     assert.ok(changedInside > 0, 'the fill changed pixels inside the mask');
     // Never over an existing file (here the input, which the browser uploaded).
     await page.keyboard.press('Control+s');
@@ -243,7 +268,9 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     const dots = path.join(dir, 'dots-mask.png');
     await writeDotsMask(dots, W, H, 30);
     await page.setInputFiles('[data-testid="mask-input"]', dots);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="mask-count"]')?.getAttribute('data-filled')) === 30 * 25);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="mask-count"]')?.getAttribute('data-filled')) === 30 * 25,
+    );
     const elapsed = await cancelWithinASecond(page, rec.events);
     assert.ok(elapsed < 1000, `cancelled in ${elapsed.toFixed(0)} ms`);
     await screenshot(page, '05-inpaint-cancelled');
@@ -265,8 +292,13 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     await page.click('[data-testid="run"]');
     const jobId = await jobIdOf(rec.events, since);
     await waitStatus(page, 'done');
-    assert.deepEqual(iterations(rec.events, jobId).map((f) => f.event.k), [1, 2, 3, 4, 5]);
-    const done = rec.events.find((e) => e.event.type === 'job.done' && e.event.jobId === jobId)!.event as { frame: { width: number; height: number } };
+    assert.deepEqual(
+      iterations(rec.events, jobId).map((f) => f.event.k),
+      [1, 2, 3, 4, 5],
+    );
+    const done = rec.events.find((e) => e.event.type === 'job.done' && e.event.jobId === jobId)!.event as {
+      frame: { width: number; height: number };
+    };
     assert.deepEqual([done.frame.width, done.frame.height], [192, 144]);
     assert.match(await page.innerText('[data-testid="output-size"]'), /192 × 144/);
     await page.click('[data-testid="mode-residual"]');
