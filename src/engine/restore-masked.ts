@@ -263,19 +263,35 @@ class Canvas {
     this.weight = new Float32Array(width * height);
   }
 
-  add(c: Crop, out64: Float32Array, mask: Mask, labels?: Int32Array): void {
+  /** Adds a crop's output at its missing pixels (or, with `known`, at its known pixels: the raw estimate there). */
+  add(c: Crop, out64: Float32Array, mask: Mask, labels?: Int32Array, known = false): void {
     const small: Image = { width: SIZE, height: SIZE, channels: 3, data: out64 };
     const full = c.size === SIZE ? small : resizeImage(small, c.size, c.size);
     for (let y = 0; y < c.size; y++) {
       for (let x = 0; x < c.size; x++) {
         const p = (c.y + y) * this.width + c.x + x;
-        if (mask.data[p] !== 0) continue;
-        if (labels && labels[p] !== c.component) continue;
+        if ((mask.data[p] !== 0) !== known) continue;
+        if (!known && labels && labels[p] !== c.component) continue;
         const w = labels ? 1 : feather(x, c.size) * feather(y, c.size);
         this.weight[p] += w;
         for (let k = 0; k < 3; k++) this.sum[p * 3 + k] += w * full.data[(y * c.size + x) * 3 + k];
       }
     }
+  }
+
+  /** The input with every pixel that has an accumulated estimate replaced by it (no compositing). */
+  estimate(image: Image): Image {
+    const out = createImage(image.width, image.height, image.channels);
+    out.data.set(image.data);
+    const ch = image.channels;
+    const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
+    for (let p = 0; p < this.weight.length; p++) {
+      if (this.weight[p] === 0) continue;
+      const v = [0, 1, 2].map((k) => this.sum[p * 3 + k] / this.weight[p]);
+      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
+      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
+    }
+    return out;
   }
 
   /** The composite: known pixels from the input, missing ones from the accumulated fills. */
@@ -345,11 +361,17 @@ export async function restoreMasked(
           );
         }
         if (streamFrames) {
+          // The network's own estimate at the known pixels its crops cover: where W x̂_k disagrees with y.
+          const raw = new Canvas(image.width, image.height);
+          cropsOfBatch.forEach((c, b) =>
+            raw.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, true),
+          );
           options.onEvent?.({
             type: 'iteration',
             k: step.k,
             K: step.K,
             image: canvas.composite(image, mask),
+            raw: raw.estimate(image),
             likelihood: step.likelihood,
           });
         }

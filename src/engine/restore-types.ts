@@ -9,7 +9,18 @@ export type RestoreRequest =
 /** Streamed while a restoration runs; `image` is the whole current estimate x̂_k (0..1, same channels as the input). */
 export type RestoreEvent =
   | { type: 'progress'; fraction: number; message?: string }
-  | { type: 'iteration'; k: number; K: number; image: Image; likelihood: number }
+  | {
+      type: 'iteration';
+      k: number;
+      K: number;
+      image: Image;
+      likelihood: number;
+      /**
+       * Inpainting / interpolation: the network's estimate before known pixels are put back (the input
+       * where no crop reaches), so W x̂_k − y can be shown; `image` is the composite.
+       */
+      raw?: Image;
+    }
   /** A multi-tile run: tile `tile` of `tiles` finished; its output region (x̂_K) is final. */
   | { type: 'tile'; tile: number; tiles: number; likelihoods: number[] };
 

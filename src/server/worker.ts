@@ -46,7 +46,11 @@ function residualOf(xhat: FloatImage, input: FloatImage, request: WorkerRequest,
 }
 
 function toEngineRequest(request: WorkerRequest): RestoreRequest {
-  const common = { iterations: request.iterations, gamma: request.gamma, ...(request.modelId ? { modelId: request.modelId } : {}) };
+  const common = {
+    iterations: request.iterations,
+    gamma: request.gamma,
+    ...(request.modelId ? { modelId: request.modelId } : {}),
+  };
   if (request.task === 'sr') return { task: 'sr', scale: request.scale, blur: request.blur, ...common };
   return { task: request.task, mask: request.mask, ...common };
 }
@@ -55,22 +59,27 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { jobId, image, request, previewMaxSide } = message;
   const flag = new Int32Array(message.cancel);
   const controller = new AbortController();
-  const expected = request.task === 'sr' ? { w: image.width * request.scale, h: image.height * request.scale } : { w: image.width, h: image.height };
+  const expected =
+    request.task === 'sr'
+      ? { w: image.width * request.scale, h: image.height * request.scale }
+      : { w: image.width, h: image.height };
   const onEvent = (event: RestoreEvent): void => {
     if (Atomics.load(flag, 0) !== 0) {
       controller.abort();
       return;
     }
     if (event.type === 'progress') post({ type: 'progress', jobId, fraction: event.fraction, message: event.message });
-    else if (event.type === 'tile') post({ type: 'progress', jobId, fraction: event.tile / event.tiles, message: `tile ${event.tile} of ${event.tiles}` });
+    else if (event.type === 'tile')
+      post({ type: 'progress', jobId, fraction: event.tile / event.tiles, message: `tile ${event.tile} of ${event.tiles}` });
     else if (event.type === 'iteration' && event.image.width === expected.w && event.image.height === expected.h) {
       const full = owned(event.image);
       const frame = toFrame(full, previewMaxSide);
-      const residual = residualOf(full, image, request, previewMaxSide);
-      post(
-        { type: 'iteration', jobId, k: event.k, K: event.K, likelihood: event.likelihood, frame, image: full, residual },
-        [full.data.buffer as ArrayBuffer, frame.rgba.buffer as ArrayBuffer, residual.frame.rgba.buffer as ArrayBuffer],
-      );
+      const residual = residualOf(event.raw ?? full, image, request, previewMaxSide);
+      post({ type: 'iteration', jobId, k: event.k, K: event.K, likelihood: event.likelihood, frame, image: full, residual }, [
+        full.data.buffer as ArrayBuffer,
+        frame.rgba.buffer as ArrayBuffer,
+        residual.frame.rgba.buffer as ArrayBuffer,
+      ]);
     }
   };
   try {
