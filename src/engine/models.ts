@@ -74,9 +74,12 @@ export async function findModel(task: ModelJson['task'], scale?: number, id?: st
         'missing-model',
       );
     }
-    if (byId.task !== task || (scale !== undefined && byId.scale !== scale)) {
+    if (byId.task !== task) {
       const what = byId.task === 'sr' ? `×${byId.scale} ${TASK_NAMES.sr}` : TASK_NAMES[byId.task];
-      throw new UserError(`Model "${id}" is for ${what}, not for this task.`, 'missing-model');
+      throw new UserError(`Model "${id}" is for ${what}, not for ${TASK_NAMES[task]}.`, 'missing-model');
+    }
+    if (scale !== undefined && byId.scale !== scale) {
+      throw new UserError(`Model "${id}" is for ×${byId.scale} super-resolution, not ×${scale}.`, 'missing-model');
     }
     return byId;
   }

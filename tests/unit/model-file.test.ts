@@ -20,7 +20,7 @@ async function refused(folder: string, pattern: RegExp) {
   });
 }
 
-test('a model loads with every tensor in the backbone\'s shape', async () => {
+test("a model loads with every tensor in the backbone's shape", async () => {
   const folder = writeSrModel(dir, { id: 'ok', scale: 3, depth: 4, width: 8 });
   const w = await loadWeights(folder);
   assert.deepEqual(w.tensors.get('g.0.kernel')!.shape, [3, 3, 3, 8]);
@@ -65,10 +65,15 @@ test('the registry lists models and finds the default for a task and scale', asy
   writeSrModel(reg, { scale: 2, depth: 2, width: 4 });
   writeMaskedModel(reg, 'interpolate');
   setModelDirs([reg]);
-  assert.deepEqual((await listModels()).map((m) => m.id), ['interpolate', 'sr-x2']);
+  assert.deepEqual(
+    (await listModels()).map((m) => m.id),
+    ['interpolate', 'sr-x2'],
+  );
   assert.equal((await findModel('sr', 2)).id, 'sr-x2');
   await assert.rejects(findModel('sr', 3), /No super-resolution ×3 model is installed/);
-  await assert.rejects(findModel('sr', 2, 'interpolate'), /is for interpolation, not for this task/);
+  await assert.rejects(findModel('sr', 2, 'interpolate'), /is for interpolation, not for super-resolution/);
+  writeSrModel(reg, { id: 'sr-x3-test', scale: 3, depth: 2, width: 4 });
+  await assert.rejects(findModel('sr', 2, 'sr-x3-test'), /is for ×3 super-resolution, not ×2/);
   await assert.rejects(findModel('inpaint'), /No inpainting model is installed/);
   rmSync(reg, { recursive: true, force: true });
 });

@@ -23,7 +23,7 @@ import { createProgress } from '../progress.js';
 interface EvalFlags extends RawRestoreFlags {
   task: string;
   data: string;
-  scales: string;
+  scales?: string;
   blurs: string;
   method?: string;
   json?: boolean;
@@ -57,7 +57,7 @@ export function registerEval(program: Command, ctx: CliContext): void {
     )
     .requiredOption('--task <task>', 'the task to evaluate (sr)')
     .requiredOption('--data <dir>', 'folder of high-resolution test images')
-    .option('--scales <list>', 'comma-separated scales', '2,3,4')
+    .option('--scales <list>', "comma-separated scales (default 2,3,4, or the --model's own scale)")
     .option('--blurs <list>', 'comma-separated blur widths u', '0,1.3,2.6')
     .option('--method <name>', 'a reference method instead of a model: bicubic');
   addModelOptions(command)
@@ -106,7 +106,7 @@ function formatTable(result: SrEvalResult): string {
 async function evaluate(ctx: CliContext, raw: EvalFlags): Promise<void> {
   const task = parseTask(raw.task, '--task');
   if (task !== 'sr') throw new UsageError(`eval supports --task sr only; ${task} is evaluated by the training scripts.`);
-  const scales = parseScales(raw.scales, '--scales');
+  let scales = parseScales(raw.scales ?? '2,3,4', '--scales');
   const blurs = parseBlurs(raw.blurs, '--blurs');
   if ((raw.method === undefined) === (raw.model === undefined)) {
     throw new UsageError('eval needs exactly one of --method bicubic or --model <id>.');
@@ -123,6 +123,10 @@ async function evaluate(ctx: CliContext, raw: EvalFlags): Promise<void> {
     restoreSr = async (lr, t) => bicubicUpscaleImage(lr, t);
   } else {
     const api: RestoreApi = await loadRestoreApi();
+    if (raw.scales === undefined && flags.modelId !== undefined) {
+      const named = (await api.listModels()).find((m) => m.id === flags.modelId);
+      if (named?.scale !== undefined) scales = [named.scale as SrScale];
+    }
     const models = new Set<string>();
     for (const t of scales) models.add((await chooseModel(api, 'sr', flags.modelId, t)).id);
     modelId = [...models].join(',');
