@@ -1,6 +1,7 @@
 /**
- * Super-resolution of a whole photo (DESIGN §4, §5, §7): luma through the DL-Net model, tile by
- * tile with exact overlap; chroma and alpha bicubic-upscaled.
+ * Super-resolution of a whole photo (DESIGN §4, §5, §7): luma through the DL-Net model on the band
+ * engine of parallel/ (exact to the untiled run); chroma and alpha bicubic-upscaled. srProblem keeps
+ * the plain autodiff formulation that the parity and adjoint tests check the engine against.
  */
 import { tf } from './backend.js';
 import { splitLuma, mergeLuma, type LumaPlanes } from './color.js';
@@ -117,19 +118,18 @@ export interface SrRun {
 /**
  * Super-resolves `image` on this thread: the band engine of parallel/sr-engine.ts (z = g(y) once
  * per LR pixel in a row-band cache, hand-written DL-Net adjoints), exact to the untiled run.
- * parallel/sr-parallel.ts runs the same plan on a pool of worker threads.
+ * SrWorkerPool (parallel/pool.ts) runs the same plan on worker threads.
  */
-export async function superResolve(
-  weights: LoadedWeights,
-  net: SrNet,
-  image: Image,
-  run: SrRun,
-  options: RestoreOptions,
-): Promise<Image> {
-  checkSrParams(run.scale, run.blur);
-  void net; // the compute is built from the same weights (kept per weights object)
+export async function superResolve(weights: LoadedWeights, image: Image, run: SrRun, options: RestoreOptions): Promise<Image> {
   const compute = localCompute(weights);
-  return superResolveWith(compute.d, image, run, options, (signal) => [new LocalExecutor(compute, signal)], () => ArrayBuffer);
+  return superResolveWith(
+    compute.d,
+    image,
+    run,
+    options,
+    (signal) => [new LocalExecutor(compute, signal)],
+    () => ArrayBuffer,
+  );
 }
 
 const computes = new WeakMap<LoadedWeights, SrCompute>();

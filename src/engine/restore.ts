@@ -9,7 +9,6 @@ import { UserError, type Image } from './image.js';
 import { loadWeights, type LoadedWeights } from './model-file.js';
 import { findModel, listModels, type ModelInfo } from './models.js';
 import { ContextEncoderNet } from './networks/context-encoder.js';
-import { SrNet } from './networks/sr-net.js';
 import { restoreMasked } from './restore-masked.js';
 import { SrWorkerPool } from './parallel/pool.js';
 import { releaseCompute, superResolve } from './restore-sr.js';
@@ -23,7 +22,8 @@ export const MAX_ITERATIONS = 50;
 
 interface Loaded {
   weights: LoadedWeights;
-  net: SrNet | ContextEncoderNet;
+  /** Inpainting / interpolation only: SR runs on the compute kept per weights in restore-sr.ts. */
+  net?: ContextEncoderNet;
 }
 
 const cache = new Map<string, Promise<Loaded>>();
@@ -46,8 +46,7 @@ async function load(model: ModelInfo): Promise<Loaded> {
     entry = (async () => {
       await ensureBackend(); // keeps the backend the CLI or app chose; 'auto' if none yet
       const weights = await loadWeights(model.dir);
-      const net = weights.json.backbone.type === 'vdsr-lr' ? new SrNet(weights) : new ContextEncoderNet(weights);
-      return { weights, net };
+      return { weights, net: weights.json.backbone.type === 'context-encoder' ? new ContextEncoderNet(weights) : undefined };
     })();
     cache.set(model.dir, entry);
     entry.catch(() => cache.delete(model.dir));
@@ -66,7 +65,7 @@ export async function unloadModels(): Promise<void> {
     const loaded = await p.catch(() => null);
     if (!loaded) continue;
     releaseCompute(loaded.weights); // the in-process SR compute kept per weights
-    loaded.net.dispose();
+    loaded.net?.dispose();
   }
 }
 
@@ -93,7 +92,7 @@ export async function restore(image: Image, request: RestoreRequest, options: Re
   if (request.task === 'sr') {
     const run = { scale: request.scale as Scale, blur: request.blur, settings };
     if ((options.workers ?? 1) > 1) return (await srPool(model, weights, options.workers!)).superResolve(image, run, options);
-    return superResolve(weights, net as SrNet, image, run, options);
+    return superResolve(weights, image, run, options);
   }
-  return restoreMasked(net as ContextEncoderNet, request.task, image, request.mask, settings, options);
+  return restoreMasked(net!, request.task, image, request.mask, settings, options);
 }

@@ -27,7 +27,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function luma(width: number, height: number): Image {
   const img = createImage(width, height, 1);
   for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) img.data[y * width + x] = 0.5 + 0.4 * Math.sin(x * 0.37 + y * 0.21) * Math.cos(y * 0.19 - x * 0.05);
+    for (let x = 0; x < width; x++)
+      img.data[y * width + x] = 0.5 + 0.4 * Math.sin(x * 0.37 + y * 0.21) * Math.cos(y * 0.19 - x * 0.05);
   return img;
 }
 
@@ -38,10 +39,17 @@ function maxAbs(a: ArrayLike<number>): number {
 }
 
 /** ∂L/∂z by tf autodiff through srProblem (the DLNet module's own route). */
-function autodiffGradient(weights: LoadedWeights, net: SrNet, y: Image, t: number, blur: number): { z: Float32Array; grad: Float32Array } {
+function autodiffGradient(
+  weights: LoadedWeights,
+  net: SrNet,
+  y: Image,
+  t: number,
+  blur: number,
+): { z: Float32Array; grad: Float32Array } {
   const problem = srProblem(net, y, t, blur, 1);
   const z = problem.g();
-  const f = (zk: tf.Tensor) => tf.div(tf.mul(tf.sum(tf.square(tf.sub(problem.W(problem.h(zk)), problem.y))), 0.5), 1) as tf.Scalar;
+  const f = (zk: tf.Tensor) =>
+    tf.div(tf.mul(tf.sum(tf.square(tf.sub(problem.W(problem.h(zk)), problem.y))), 0.5), 1) as tf.Scalar;
   const grad = tf.grad(f)(z);
   const out = { z: z.dataSync() as Float32Array, grad: grad.dataSync() as Float32Array };
   tf.dispose([z, grad]);
@@ -50,8 +58,12 @@ function autodiffGradient(weights: LoadedWeights, net: SrNet, y: Image, t: numbe
   return out;
 }
 
-test("hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic and Gaussian W)", async () => {
-  for (const [id, t] of [['a2', 2], ['a3', 3], ['a4', 4]] as const) {
+test('hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic and Gaussian W)', async () => {
+  for (const [id, t] of [
+    ['a2', 2],
+    ['a3', 3],
+    ['a4', 4],
+  ] as const) {
     const weights = await loadWeights(path.join(dir, id));
     const net = new SrNet(weights);
     const compute = new SrCompute(srWeightsData(weights));
@@ -60,7 +72,14 @@ test("hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic
       const ref = autodiffGradient(weights, net, y, t, blur);
       let hand: Float32Array | null = null;
       compute.steps(
-        { rh: y.height, rw: y.width, z: Float32Array.from(ref.z), y: y.data, own: { x: 0, y: 0, width: y.width, height: y.height }, normalizer: 1 },
+        {
+          rh: y.height,
+          rw: y.width,
+          z: Float32Array.from(ref.z),
+          y: y.data,
+          own: { x: 0, y: 0, width: y.width, height: y.height },
+          normalizer: 1,
+        },
         blur,
         { K: 2, gamma: 1e-3, beta1: 0.9, beta2: 0.999 },
         undefined,
@@ -73,7 +92,10 @@ test("hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic
       const scale = maxAbs(ref.grad);
       assert.ok(scale > 1e-5, `the gradient should not vanish (${scale})`);
       const diff = maxAbs(ref.grad.map((g, i) => g - hand![i]));
-      assert.ok(diff <= 1e-5 && diff <= 1e-3 * scale, `×${t}, u=${blur}: hand-written gradient differs by ${diff} (scale ${scale})`);
+      assert.ok(
+        diff <= 1e-5 && diff <= 1e-3 * scale,
+        `×${t}, u=${blur}: hand-written gradient differs by ${diff} (scale ${scale})`,
+      );
     }
     compute.dispose();
     net.dispose();
@@ -94,7 +116,7 @@ test('the band engine with hand-written steps equals the autodiff DL-Net module 
     }
     problem.dispose();
     const ref = last!.map((v) => Math.min(1, Math.max(0, v)));
-    const out = await superResolve(weights, net, y, { scale: 2, blur, settings }, { tileSize: 4096 });
+    const out = await superResolve(weights, y, { scale: 2, blur, settings }, { tileSize: 4096 });
     const diff = maxAbs(ref.map((v, i) => v - out.data[i]));
     // Adam normalises each entry's step, so rounding in a near-zero gradient entry can move it by
     // up to 2γ; DESIGN §4 asks autodiff and explicit adjoints to agree within 1e-4.

@@ -6,7 +6,6 @@ import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
-import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { superResolve } from '../../src/engine/restore-sr.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
@@ -26,7 +25,8 @@ function photo(width: number, height: number): Image {
   const img = createImage(width, height, 3);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
-      for (let c = 0; c < 3; c++) img.data[(y * width + x) * 3 + c] = 0.5 + 0.4 * Math.sin(x * 0.31 + y * 0.17 + c) * Math.cos(y * 0.23 - c);
+      for (let c = 0; c < 3; c++)
+        img.data[(y * width + x) * 3 + c] = 0.5 + 0.4 * Math.sin(x * 0.31 + y * 0.17 + c) * Math.cos(y * 0.23 - c);
   return img;
 }
 
@@ -38,18 +38,20 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 test('two workers with many bands and chunks give the single-thread untiled result (1e-5)', async () => {
   const weights = await loadWeights(path.join(dir, 'p2'));
-  const net = new SrNet(weights);
   const image = photo(97, 83);
   const pool = await SrWorkerPool.start(weights, { workers: 2, backend: 'wasm' });
   try {
     for (const blur of [0, 1.3]) {
       const run = { scale: 2 as const, blur, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
-      const whole = await superResolve(weights, net, image, run, { tileSize: 4096 });
+      const whole = await superResolve(weights, image, run, { tileSize: 4096 });
       const events: RestoreEvent[] = [];
       const parallel = await pool.superResolve(image, run, { bandRows: 20, chunkWidth: 24, onEvent: (e) => events.push(e) });
       assert.ok(events.filter((e) => e.type === 'tile').length >= 8, 'the run was not split');
       assert.equal(parallel.width, 194);
-      assert.ok(maxDiff(whole.data, parallel.data) < 1e-5, `u=${blur}: parallel differs by ${maxDiff(whole.data, parallel.data)}`);
+      assert.ok(
+        maxDiff(whole.data, parallel.data) < 1e-5,
+        `u=${blur}: parallel differs by ${maxDiff(whole.data, parallel.data)}`,
+      );
     }
     // A single-band image streams every iteration, assembled from both workers' chunks.
     const small = photo(40, 30);
@@ -57,10 +59,9 @@ test('two workers with many bands and chunks give the single-thread untiled resu
     const run = { scale: 2 as const, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
     const out = await pool.superResolve(small, run, { onEvent: (e) => e.type === 'iteration' && frames.push(e.k) });
     assert.deepEqual(frames, [1, 2, 3]);
-    const ref = await superResolve(weights, net, small, run, {});
+    const ref = await superResolve(weights, small, run, {});
     assert.ok(maxDiff(ref.data, out.data) < 1e-5);
   } finally {
     await pool.close();
-    net.dispose();
   }
 });

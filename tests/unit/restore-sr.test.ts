@@ -7,7 +7,6 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { srOverlap, superResolve } from '../../src/engine/restore-sr.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
@@ -47,24 +46,22 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 
 test('tiled super-resolution equals the untiled run (DL-Net steps included), and too little overlap does not', async () => {
   const weights = await loadWeights(path.join(dir, 'sr-x2'));
-  const net = new SrNet(weights);
   const image = photo(90, 70, 1);
   const settings = { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
   for (const blur of [0, 1.3]) {
     const run = { scale: 2 as const, blur, settings };
-    const whole = await superResolve(weights, net, image, run, { tileSize: 4096 });
+    const whole = await superResolve(weights, image, run, { tileSize: 4096 });
     const events: RestoreEvent[] = [];
-    const tiled = await superResolve(weights, net, image, run, {
+    const tiled = await superResolve(weights, image, run, {
       tileSize: 2 * srOverlap(3, 2, 3) + 32,
       onEvent: (e) => events.push(e),
     });
     assert.ok(events.filter((e) => e.type === 'tile').length > 1, 'the run was not tiled');
     assert.equal(tiled.width, 180);
     assert.ok(maxDiff(whole.data, tiled.data) < 1e-5, `u=${blur}: tiled differs by ${maxDiff(whole.data, tiled.data)}`);
-    const short = await superResolve(weights, net, image, { ...run, overlap: 4 }, { tileSize: 40 });
+    const short = await superResolve(weights, image, { ...run, overlap: 4 }, { tileSize: 40 });
     assert.ok(maxDiff(whole.data, short.data) > 1e-4, 'a 4-pixel overlap should show seams');
   }
-  net.dispose();
 });
 
 test('restore upscales colour with alpha: ×3 dimensions, iteration frames streamed, alpha kept', async () => {
