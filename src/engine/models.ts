@@ -18,6 +18,12 @@ let modelDirs: string[] = process.env.DLNET_MODELS_DIR
 /** Where models are looked for (the Electron app passes its resources folder). */
 export function setModelDirs(dirs: string[]): void {
   modelDirs = dirs;
+  listing = null;
+}
+
+/** Forgets the cached listing, so models added to the folders since are found. */
+export function refreshModels(): void {
+  listing = null;
 }
 
 export function getModelDirs(): string[] {
@@ -35,7 +41,15 @@ export interface ModelInfo {
   shipped: boolean;
 }
 
-export async function listModels(): Promise<ModelInfo[]> {
+/** The folders' listing, read once: restore() asks for a model on every call (every file of a batch). */
+let listing: Promise<ModelInfo[]> | null = null;
+
+export function listModels(): Promise<ModelInfo[]> {
+  listing ??= readListing();
+  return listing.then((models) => [...models]);
+}
+
+async function readListing(): Promise<ModelInfo[]> {
   const found: ModelInfo[] = [];
   for (const [i, base] of modelDirs.entries()) {
     if (!existsSync(base)) continue;

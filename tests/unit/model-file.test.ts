@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
-import { findModel, listModels, setModelDirs } from '../../src/engine/models.js';
+import { findModel, listModels, refreshModels, setModelDirs } from '../../src/engine/models.js';
 import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'model-file-'));
@@ -73,6 +73,7 @@ test('the registry lists models and finds the default for a task and scale', asy
   await assert.rejects(findModel('sr', 3), /No super-resolution ×3 model is installed/);
   await assert.rejects(findModel('sr', 2, 'interpolate'), /is for interpolation, not for super-resolution/);
   writeSrModel(reg, { id: 'sr-x3-test', scale: 3, depth: 2, width: 4 });
+  refreshModels(); // the listing is cached; a model added since is found after a refresh
   await assert.rejects(findModel('sr', 2, 'sr-x3-test'), /is for ×3 super-resolution, not ×2/);
   await assert.rejects(findModel('inpaint'), /No inpainting model is installed/);
   rmSync(reg, { recursive: true, force: true });
