@@ -17,23 +17,12 @@ import {
 } from '../../src/engine/degradations.js';
 import { srOperatorTf } from '../../src/engine/degradations-tf.js';
 import { createImage, type Image } from '../../src/engine/image.js';
+import { decodeFloat32 as decode, maxDiff } from '../helpers/arrays.js';
 
 function plane(width: number, height: number, f: (x: number, y: number) => number): Image {
   const img = createImage(width, height, 1);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) img.data[y * width + x] = f(x, y);
   return img;
-}
-
-function decode(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 test('cubic kernel and bicubic taps are the hand-computed MATLAB ones', () => {

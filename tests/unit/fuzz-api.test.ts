@@ -25,20 +25,10 @@ import { guardPaths, PathGrants } from '../../src/main/path-grants.js';
 import { createBackend, silentLogger, startWsServer, type Backend, type RunningServer } from '../../src/server/index.js';
 import { ALL_CHANNELS, Channels, type ApiResponse, type Channel } from '../../src/shared/api.js';
 import { decodeMessage, encodeMessage } from '../../src/shared/wire.js';
+import { seededRandom } from '../../src/engine/degradations.js';
 
 // ---------------------------------------------------------------------------------------------
-// Seeded randomness
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded randomness (the engine's mulberry32, seededRandom)
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
@@ -64,7 +54,16 @@ const DEEP = deep(1000);
 function templates(): Record<string, Record<string, unknown>> {
   const inDir = (name: string) => path.join(dir, name);
   const mask = () => ({ width: 2, height: 2, fill: new Uint8Array([0, 1, 1, 0]) });
-  const batchSettings = () => ({ inputDir: inDir('in'), outputDir: inDir('out'), scale: 2, blur: 0, recursive: false, format: 'png', suffix: '', skipExisting: false });
+  const batchSettings = () => ({
+    inputDir: inDir('in'),
+    outputDir: inDir('out'),
+    scale: 2,
+    blur: 0,
+    recursive: false,
+    format: 'png',
+    suffix: '',
+    skipExisting: false,
+  });
   return {
     [Channels.appInfo]: {},
     [Channels.imageOpen]: { path: inDir('none.png') },
@@ -115,8 +114,22 @@ function badPaths(transport: 'ipc' | 'ws', key: string, channel: string): string
   // is touched. `dlnet serve` has no chosen folders (its user runs it), so over the WebSocket only
   // paths that are refused for what they are (not images, devices, wrong extension) are sent.
   const outside = writing
-    ? ['/etc/passwd', path.join(dir, 'photo.png'), path.join(outsideDir, 'x.png'), path.join(dir, 'none', '..', '..', path.basename(outsideDir), 'y.png'), '/etc/x.png', '/tmp/x.png']
-    : ['/etc/passwd', '/etc/hostname', '/proc/self/environ', path.join(outsideDir, 'secret.png'), path.join(dir, 'sub', '..', '..', path.basename(outsideDir), 'secret.png'), '\\\\server\\share\\x.png'];
+    ? [
+        '/etc/passwd',
+        path.join(dir, 'photo.png'),
+        path.join(outsideDir, 'x.png'),
+        path.join(dir, 'none', '..', '..', path.basename(outsideDir), 'y.png'),
+        '/etc/x.png',
+        '/tmp/x.png',
+      ]
+    : [
+        '/etc/passwd',
+        '/etc/hostname',
+        '/proc/self/environ',
+        path.join(outsideDir, 'secret.png'),
+        path.join(dir, 'sub', '..', '..', path.basename(outsideDir), 'secret.png'),
+        '\\\\server\\share\\x.png',
+      ];
   const wsSafe = (p: string) => !p.includes(path.basename(outsideDir)) && !(writing && /\/(etc|tmp)\/x\.png$/.test(p));
   return [...common, ...(transport === 'ipc' ? outside : outside.filter(wsSafe))];
 }
@@ -138,12 +151,28 @@ function badValue(rand: Rand, transport: 'ipc' | 'ws', channel: string, key: str
   if (typeof value === 'boolean') return pick(rand, [0, 1, 'true', null, {}, NaN]);
   if (value instanceof Uint8Array) return pick(rand, [new Uint8Array(0), 'bytes', [1, 2, 3], 42, null, {}]);
   if (typeof value === 'string') {
-    const strings = key === 'suffix' ? ['a/b', '..\\x', 'x\0', ' x', HUGE, 'a:b', 'a*'] : [HUGE, 'x\0y', '../x', '<script>', '%00', 'ümlaut-ÿ', 'a b', '\u202e', ''];
+    const strings =
+      key === 'suffix'
+        ? ['a/b', '..\\x', 'x\0', ' x', HUGE, 'a:b', 'a*']
+        : [HUGE, 'x\0y', '../x', '<script>', '%00', 'ümlaut-ÿ', 'a b', '\u202e', ''];
     if (key === 'name') strings.push('../../etc/passwd', 'a/b.png', 'c:\\x.png');
     const extra = key === 'format' || key === 'purpose' || key === 'task' ? ['PNG', 'exe', 'image ', 'batch-input\0'] : [];
     return pick(rand, [...strings, ...extra, 42, null, [], {}, true]);
   }
-  return pick(rand, BAD_ANY.filter((v) => !(typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && Object.keys(v).length === 0 && typeof value === 'object')));
+  return pick(
+    rand,
+    BAD_ANY.filter(
+      (v) =>
+        !(
+          typeof v === 'object' &&
+          v !== null &&
+          !Array.isArray(v) &&
+          !(v instanceof Uint8Array) &&
+          Object.keys(v).length === 0 &&
+          typeof value === 'object'
+        ),
+    ),
+  );
 }
 
 /** Leaf and object fields of a template as key paths. */
@@ -181,7 +210,11 @@ function makeCase(rand: Rand, transport: 'ipc' | 'ws', channel: string): Case {
   const template = table[channel] ?? { id: 'x-1' };
   const roll = rand();
   if (roll < 0.04) {
-    return { channel: pick(rand, ['dlnet:eval', 'dlnet:', '__proto__', 'constructor', HUGE, 42, null, 'dlnet:fs.write', `${channel} `]), args: template, what: 'unknown channel' };
+    return {
+      channel: pick(rand, ['dlnet:eval', 'dlnet:', '__proto__', 'constructor', HUGE, 42, null, 'dlnet:fs.write', `${channel} `]),
+      args: template,
+      what: 'unknown channel',
+    };
   }
   if (roll < 0.14) {
     const whole = [42, 'text', true, [], [template], new Uint8Array(8), DEEP, HUGE, NaN, { unknown: 1 }, protoObject(rand, {})];
@@ -203,8 +236,14 @@ function makeCase(rand: Rand, transport: 'ipc' | 'ws', channel: string): Case {
     return { channel, args, what: 'unknown field' };
   }
   if (roll < 0.42 && (channel === Channels.imageUpload || channel === Channels.maskLoad)) {
-    const bytes = rand() < 0.5 ? garbage(rand, 1 + Math.floor(rand() * 4096)) : Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10, ...garbage(rand, 64)]);
-    const a = channel === Channels.maskLoad ? { imageId: 'img-000000', name: 'm.png', bytes } : { name: pick(rand, ['x.png', 'y.jpg', 'z.tif']), bytes };
+    const bytes =
+      rand() < 0.5
+        ? garbage(rand, 1 + Math.floor(rand() * 4096))
+        : Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10, ...garbage(rand, 64)]);
+    const a =
+      channel === Channels.maskLoad
+        ? { imageId: 'img-000000', name: 'm.png', bytes }
+        : { name: pick(rand, ['x.png', 'y.jpg', 'z.tif']), bytes };
     return { channel, args: a, what: 'garbage image bytes' };
   }
   const at = pick(rand, all);
@@ -226,8 +265,10 @@ function verdict(r: unknown): 'refused' | string {
   const e = r as ApiResponse<unknown>;
   if (e.ok !== false) return 'accepted';
   const { code, message } = e.error ?? ({} as { code?: unknown; message?: unknown });
-  if (typeof code !== 'string' || code === '' || code === 'internal') return `code ${String(code)}: ${String(message).slice(0, 200)}`;
-  if (typeof message !== 'string' || message.length === 0 || message.length > 400) return `message of ${String(message).length} characters`;
+  if (typeof code !== 'string' || code === '' || code === 'internal')
+    return `code ${String(code)}: ${String(message).slice(0, 200)}`;
+  if (typeof message !== 'string' || message.length === 0 || message.length > 400)
+    return `message of ${String(message).length} characters`;
   if (STACK.test(message)) return `message looks like a stack trace: ${message.slice(0, 200)}`;
   if (!/[.!?)]$/.test(message)) return `message is not a sentence: ${message.slice(0, 200)}`;
   return 'refused';
@@ -236,7 +277,13 @@ function verdict(r: unknown): 'refused' | string {
 function describeCase(c: Case): string {
   const s = (v: unknown) => {
     try {
-      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' && x.length > 60 ? `${x.slice(0, 60)}…(${x.length})` : x instanceof Uint8Array ? `<${x.length} bytes>` : x))?.slice(0, 300);
+      return JSON.stringify(v, (_k, x: unknown) =>
+        typeof x === 'string' && x.length > 60
+          ? `${x.slice(0, 60)}…(${x.length})`
+          : x instanceof Uint8Array
+            ? `<${x.length} bytes>`
+            : x,
+      )?.slice(0, 300);
     } catch {
       return '<unprintable>';
     }
@@ -270,9 +317,19 @@ before(async () => {
   mkdirSync(path.join(dir, 'out'));
   mkdirSync(path.join(dir, 'models'));
   photo = path.join(dir, 'photo.png');
-  await sharp({ create: { width: 16, height: 12, channels: 3, background: '#808080' } }).png().toFile(photo);
-  await sharp({ create: { width: 16, height: 12, channels: 3, background: '#ff0000' } }).png().toFile(path.join(outsideDir, 'secret.png'));
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [path.join(dir, 'models')], backend: 'wasm' });
+  await sharp({ create: { width: 16, height: 12, channels: 3, background: '#808080' } })
+    .png()
+    .toFile(photo);
+  await sharp({ create: { width: 16, height: 12, channels: 3, background: '#ff0000' } })
+    .png()
+    .toFile(path.join(outsideDir, 'secret.png'));
+  backend = createBackend({
+    shell: 'browser',
+    workspaceDir: dir,
+    log: silentLogger,
+    modelDirs: [path.join(dir, 'models')],
+    backend: 'wasm',
+  });
 });
 
 after(async () => {
@@ -292,8 +349,10 @@ describe('IPC fuzzing (main-side handlers, sender check, path guard, dispatcher)
     grants.grantFile(photo);
     const dispatcher = guardPaths(backend.dispatcher, grants);
     const events: unknown[] = [];
-    const handlers = new Map<string, IpcHandler>(ALL_CHANNELS.map((c) => [c, createIpcHandler(c, dispatcher, appUrl, silentLogger, () => (e) => events.push(e))]));
-    const rand = mulberry32(0x5eed_0008);
+    const handlers = new Map<string, IpcHandler>(
+      ALL_CHANNELS.map((c) => [c, createIpcHandler(c, dispatcher, appUrl, silentLogger, () => (e) => events.push(e))]),
+    );
+    const rand = seededRandom(0x5eed_0008);
     const tally = new Tally();
     const CASES = 2400;
     const started = Date.now();
@@ -335,7 +394,14 @@ describe('IPC fuzzing (main-side handlers, sender check, path guard, dispatcher)
   test('the path guard: reads only chosen files, writes only into chosen folders', async () => {
     const grants = new PathGrants([path.join(dir, 'out')]);
     grants.grantFile(photo);
-    const handle = (channel: Channel, args: unknown) => createIpcHandler(channel, guardPaths(backend.dispatcher, grants), appUrl, silentLogger, () => () => undefined)(fromApp, args);
+    const handle = (channel: Channel, args: unknown) =>
+      createIpcHandler(
+        channel,
+        guardPaths(backend.dispatcher, grants),
+        appUrl,
+        silentLogger,
+        () => () => undefined,
+      )(fromApp, args);
     const secret = path.join(outsideDir, 'secret.png');
     const traversal = path.join(dir, 'out', '..', '..', path.basename(outsideDir), 'secret.png');
     for (const p of [secret, traversal]) {
@@ -345,13 +411,25 @@ describe('IPC fuzzing (main-side handlers, sender check, path guard, dispatcher)
     }
     const opened = await handle(Channels.imageOpen, { path: photo });
     assert.ok(opened.ok);
-    const write = await handle(Channels.maskSave, { path: path.join(outsideDir, 'm.png'), mask: { width: 16, height: 12, fill: new Uint8Array(192) } });
+    const write = await handle(Channels.maskSave, {
+      path: path.join(outsideDir, 'm.png'),
+      mask: { width: 16, height: 12, fill: new Uint8Array(192) },
+    });
     assert.ok(!write.ok && write.error.code === 'outside-folders');
-    const nested = await handle(Channels.maskSave, { path: path.join(dir, 'out', 'deeper', 'm.png'), mask: { width: 16, height: 12, fill: new Uint8Array(192) } });
+    const nested = await handle(Channels.maskSave, {
+      path: path.join(dir, 'out', 'deeper', 'm.png'),
+      mask: { width: 16, height: 12, fill: new Uint8Array(192) },
+    });
     assert.ok(!nested.ok && nested.error.code === 'outside-folders', 'sub-folders of a granted folder are not granted');
-    const ok = await handle(Channels.maskSave, { path: path.join(dir, 'out', 'm.png'), mask: { width: 16, height: 12, fill: new Uint8Array(192) } });
+    const ok = await handle(Channels.maskSave, {
+      path: path.join(dir, 'out', 'm.png'),
+      mask: { width: 16, height: 12, fill: new Uint8Array(192) },
+    });
     assert.ok(ok.ok, ok.ok ? '' : ok.error.message);
-    const besideInput = await handle(Channels.maskSave, { path: path.join(dir, 'beside.png'), mask: { width: 16, height: 12, fill: new Uint8Array(192) } });
+    const besideInput = await handle(Channels.maskSave, {
+      path: path.join(dir, 'beside.png'),
+      mask: { width: 16, height: 12, fill: new Uint8Array(192) },
+    });
     assert.ok(besideInput.ok, 'the folder of a chosen input is writable');
   });
 });
@@ -373,7 +451,9 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
 
   const origin = () => `http://127.0.0.1:${server.port}`;
 
-  function open(options: { token?: string | null; origin?: string | null; host?: string; path?: string } = {}): Promise<WebSocket> {
+  function open(
+    options: { token?: string | null; origin?: string | null; host?: string; path?: string } = {},
+  ): Promise<WebSocket> {
     const token = options.token === undefined ? TOKEN : options.token;
     const url = `ws://127.0.0.1:${server.port}${options.path ?? '/api'}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
     const headers: Record<string, string> = {};
@@ -428,31 +508,44 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
     }
   }
 
-  test('connections without the token, from another Origin or Host, or to another path are refused', { timeout: 60_000 }, async () => {
-    const rand = mulberry32(0x5eed_0108);
-    const tally = new Tally();
-    const tokens = [null, '', 'x', TOKEN.slice(1), TOKEN.toUpperCase(), `${TOKEN}0`, encodeURIComponent(TOKEN + '\0'), TOKEN];
-    const origins = [null, 'null', 'http://evil.example', `http://127.0.0.1:${server.port + 1}`, `https://127.0.0.1:${server.port}`, `http://localhost.evil.example:${server.port}`, 'file://', origin()];
-    const hosts = [`evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, 'localhost', `127.0.0.1:${server.port}`];
-    const paths = ['/api', '/api/', '/API', '/', '/api/../api', '/%61pi'];
-    for (let i = 0; i < 150; i++) {
-      const o = { token: pick(rand, tokens), origin: pick(rand, origins), host: pick(rand, hosts), path: pick(rand, paths) };
-      const valid = o.token === TOKEN && o.origin === origin() && o.host === `127.0.0.1:${server.port}` && o.path === '/api';
-      if (valid) continue;
-      try {
-        const ws = await open(o);
-        ws.close();
-        tally.record(false, `connected: ${JSON.stringify(o)}`);
-      } catch (error) {
-        tally.record(/HTTP 40[03]|socket hang up|ECONNRESET/.test(String(error)), `${String(error)} for ${JSON.stringify(o)}`);
+  test(
+    'connections without the token, from another Origin or Host, or to another path are refused',
+    { timeout: 60_000 },
+    async () => {
+      const rand = seededRandom(0x5eed_0108);
+      const tally = new Tally();
+      const tokens = [null, '', 'x', TOKEN.slice(1), TOKEN.toUpperCase(), `${TOKEN}0`, encodeURIComponent(TOKEN + '\0'), TOKEN];
+      const origins = [
+        null,
+        'null',
+        'http://evil.example',
+        `http://127.0.0.1:${server.port + 1}`,
+        `https://127.0.0.1:${server.port}`,
+        `http://localhost.evil.example:${server.port}`,
+        'file://',
+        origin(),
+      ];
+      const hosts = [`evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, 'localhost', `127.0.0.1:${server.port}`];
+      const paths = ['/api', '/api/', '/API', '/', '/api/../api', '/%61pi'];
+      for (let i = 0; i < 150; i++) {
+        const o = { token: pick(rand, tokens), origin: pick(rand, origins), host: pick(rand, hosts), path: pick(rand, paths) };
+        const valid = o.token === TOKEN && o.origin === origin() && o.host === `127.0.0.1:${server.port}` && o.path === '/api';
+        if (valid) continue;
+        try {
+          const ws = await open(o);
+          ws.close();
+          tally.record(false, `connected: ${JSON.stringify(o)}`);
+        } catch (error) {
+          tally.record(/HTTP 40[03]|socket hang up|ECONNRESET/.test(String(error)), `${String(error)} for ${JSON.stringify(o)}`);
+        }
       }
-    }
-    tally.report('ws connections');
-    assert.ok(await stillServing());
-  });
+      tally.report('ws connections');
+      assert.ok(await stillServing());
+    },
+  );
 
   test('garbage frames and protocol violations close only that connection', { timeout: 60_000 }, async () => {
-    const rand = mulberry32(0x5eed_0208);
+    const rand = seededRandom(0x5eed_0208);
     const tally = new Tally();
     const control = await open();
     const header = (json: string, body = new Uint8Array(0)) => {
@@ -481,16 +574,44 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
       () => header(JSON.stringify({ kind: 'request', id: 'x', channel: Channels.appInfo })),
       () => header(JSON.stringify({ kind: 'request', id: 1.5, channel: Channels.appInfo })),
       () => header(JSON.stringify({ kind: 'request', id: 2 ** 60, channel: Channels.appInfo })),
-      () => header(JSON.stringify({ kind: 'request', id: 1, channel: Channels.imageUpload, args: { name: 'a.png', bytes: { $bytes: [0, 999] } } })),
-      () => header(JSON.stringify({ kind: 'request', id: 1, channel: Channels.imageUpload, args: { name: 'a.png', bytes: { $bytes: [-1, 1] } } }), new Uint8Array(4)),
-      () => header(JSON.stringify({ kind: 'request', id: 1, channel: Channels.imageUpload, args: { name: 'a.png', bytes: { $bytes: 'x', more: 1 } } })),
+      () =>
+        header(
+          JSON.stringify({
+            kind: 'request',
+            id: 1,
+            channel: Channels.imageUpload,
+            args: { name: 'a.png', bytes: { $bytes: [0, 999] } },
+          }),
+        ),
+      () =>
+        header(
+          JSON.stringify({
+            kind: 'request',
+            id: 1,
+            channel: Channels.imageUpload,
+            args: { name: 'a.png', bytes: { $bytes: [-1, 1] } },
+          }),
+          new Uint8Array(4),
+        ),
+      () =>
+        header(
+          JSON.stringify({
+            kind: 'request',
+            id: 1,
+            channel: Channels.imageUpload,
+            args: { name: 'a.png', bytes: { $bytes: 'x', more: 1 } },
+          }),
+        ),
       () => header('{"__proto__":{"polluted":"yes"},"kind":"request","id":"no"}'),
     ];
     for (let i = 0; i < 120; i++) {
       const frame = frames[i % frames.length]();
       const ws = await open();
       const code = await sendRaw(ws, frame, typeof frame !== 'string');
-      tally.record(code === 1003 || code === 1002 || code === 1007 || code === 1009, `close code ${code} for frame ${i % frames.length}`);
+      tally.record(
+        code === 1003 || code === 1002 || code === 1007 || code === 1009,
+        `close code ${code} for frame ${i % frames.length}`,
+      );
       if (code === 'open') ws.terminate();
     }
     // Protocol violations on a raw socket after a correct handshake: reserved opcodes, unmasked
@@ -532,7 +653,7 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
   });
 
   test('malicious arguments on every channel are refused with one clear sentence', { timeout: 120_000 }, async () => {
-    const rand = mulberry32(0x5eed_0308);
+    const rand = seededRandom(0x5eed_0308);
     const tally = new Tally();
     let ws = await open();
     for (let i = 0; i < 900; i++) {

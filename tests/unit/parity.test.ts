@@ -15,21 +15,10 @@ import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { makeBatch, maskedProblem } from '../../src/engine/restore-masked.js';
 import { srProblem } from '../../src/engine/restore-sr.js';
 import { dlnetSettings } from '../../src/engine/restore.js';
+import { decodeFloat32 as decode, maxDiff } from '../helpers/arrays.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 const fixtures = readdirSync(FIXTURES).filter((f) => f.startsWith('parity-'));
-
-function decode(b64: string): Float32Array {
-  const buf = Buffer.from(b64, 'base64');
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test('every shipped model has a parity fixture', async () => {
   const covered = new Set(fixtures.map((f) => JSON.parse(readFileSync(new URL(f, FIXTURES), 'utf8')).model as string));

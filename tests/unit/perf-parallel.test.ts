@@ -10,6 +10,7 @@ import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { superResolve } from '../../src/engine/restore-sr.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
+import { maxDiff } from '../helpers/arrays.js';
 
 let dir: string;
 
@@ -28,12 +29,6 @@ function photo(width: number, height: number): Image {
       for (let c = 0; c < 3; c++)
         img.data[(y * width + x) * 3 + c] = 0.5 + 0.4 * Math.sin(x * 0.31 + y * 0.17 + c) * Math.cos(y * 0.23 - c);
   return img;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 test('two workers with many bands and chunks give the single-thread untiled result (1e-5)', async () => {

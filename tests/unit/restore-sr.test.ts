@@ -11,6 +11,7 @@ import { srOverlap, superResolve } from '../../src/engine/restore-sr.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
+import { maxDiff } from '../helpers/arrays.js';
 
 let dir: string;
 
@@ -36,12 +37,6 @@ function photo(width: number, height: number, channels: Image['channels']): Imag
     }
   }
   return img;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 test('tiled super-resolution equals the untiled run (DL-Net steps included), and too little overlap does not', async () => {
