@@ -5,12 +5,13 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Image } from '../engine/image.js';
-import type { ImageMetadata } from '../engine/image-io.js';
+import type { Image, Mask } from '../engine/image.js';
+import { readImage, type ImageMetadata } from '../engine/image-io.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
 import { info, type CliContext } from './context.js';
-import type { RestoreApi } from './engine-api.js';
-import type { OutputSet } from './outputs.js';
+import { startBackend, type RestoreFlags } from './common.js';
+import { chooseModel, loadRestoreApi, type RestoreApi } from './engine-api.js';
+import { siblingPath, type OutputSet } from './outputs.js';
 import { createProgress } from './progress.js';
 
 export interface RestoreJob {
@@ -26,8 +27,6 @@ export interface RestoreJob {
   readonly iterationsDir?: string;
   /** File name of x̂_k inside iterationsDir. */
   readonly iterationName?: (k: number) => string;
-  /** Applied to the final estimate before writing (e.g. make filled pixels opaque). */
-  readonly finish?: (result: Image) => Image;
 }
 
 export interface RunOptions {
@@ -78,8 +77,7 @@ export async function runRestoreJob(
   try {
     const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
     ctx.signal.throwIfAborted();
-    const finished = job.finish ? job.finish(result) : result;
-    const written = await outputs.writeImage(job.output, finished, { bitDepth: job.bitDepth, metadata: job.metadata });
+    const written = await outputs.writeImage(job.output, result, { bitDepth: job.bitDepth, metadata: job.metadata });
     if (job.iterationsDir !== undefined && iterations.length === 0) {
       info(ctx, `dlnet: warning: ${name} was restored in tiles, so there are no whole-image intermediate estimates to save.`);
     }
@@ -88,7 +86,7 @@ export async function runRestoreJob(
       for (const { k, image } of iterations) {
         const file = path.join(job.iterationsDir, fileName(k));
         outputs.check(file, '--save-iterations');
-        await outputs.writeImage(file, job.finish ? job.finish(image) : image, { format: 'png', bitDepth: 8 });
+        await outputs.writeImage(file, image, { format: 'png', bitDepth: 8 });
       }
     }
     progress.update(1, 'done');
@@ -98,6 +96,52 @@ export async function runRestoreJob(
     info(ctx, `${name} → ${job.output}${K > 0 ? ` (K = ${K})` : ''}, ${seconds} s`);
   } catch (error) {
     progress.stop();
+    await outputs.rollback();
+    throw error;
+  }
+}
+
+/**
+ * `dlnet inpaint` and `dlnet interpolate`: read the input, get its mask, run the model for the task
+ * and write `<name>.<label>.png` (or --out); on failure everything written is removed again.
+ */
+export async function runMaskedFile(
+  ctx: CliContext,
+  task: 'inpaint' | 'interpolate',
+  label: string,
+  input: string,
+  out: string | undefined,
+  flags: RestoreFlags,
+  outputs: OutputSet,
+  maskFor: (image: Image) => Promise<Mask> | Mask,
+): Promise<void> {
+  const output = out ?? siblingPath(input, `.${label}.png`);
+  outputs.check(output);
+  try {
+    if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
+    const { image, bitDepth, metadata } = await readImage(input);
+    const mask = await maskFor(image);
+    const api = await loadRestoreApi();
+    const model = await chooseModel(api, task, flags.modelId);
+    await startBackend(ctx, flags.backend);
+    const name = path.basename(input, path.extname(input));
+    await runRestoreJob(
+      ctx,
+      api,
+      {
+        input,
+        image,
+        bitDepth,
+        metadata,
+        request: { task, mask, modelId: model.id, iterations: flags.iterations },
+        output,
+        iterationsDir: flags.saveIterations,
+        iterationName: (k) => `${name}.${label}.k${k}.png`,
+      },
+      outputs,
+      { forceProgress: flags.forceProgress },
+    );
+  } catch (error) {
     await outputs.rollback();
     throw error;
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
+import { alphaMask } from '../../src/engine/image-io.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
@@ -96,4 +97,14 @@ test('interpolation covers a whole photo with blended tiles; a wrong-size mask i
     restore(image, { task: 'interpolate', mask: maskWith(10, 10, []) }),
     /mask is 10×10 but the image is 150×90/,
   );
+});
+
+test('interpolating the transparent pixels of an RGBA image fills them opaque (dlnet interpolate --alpha)', async () => {
+  const image = photo(90, 70, 4);
+  for (let p = 0; p < 90 * 70; p += 3) image.data[p * 4 + 3] = 0;
+  const mask = alphaMask(image);
+  const out = await restore(image, { task: 'interpolate', mask });
+  for (let p = 0; p < mask.data.length; p++) {
+    assert.equal(out.data[p * 4 + 3], mask.data[p] ? image.data[p * 4 + 3] : 1, `alpha of pixel ${p}`);
+  }
 });

@@ -1,12 +1,10 @@
 /** `dlnet inpaint <in> --mask <png>`: fill the regions a mask marks white. */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { readImage, readMask } from '../../engine/image-io.js';
-import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
+import { readMask } from '../../engine/image-io.js';
+import { addRestoreOptions, parseRestoreFlags, type RawRestoreFlags } from '../common.js';
 import type { CliContext } from '../context.js';
-import { chooseModel, loadRestoreApi } from '../engine-api.js';
-import { OutputSet, siblingPath } from '../outputs.js';
-import { runRestoreJob } from '../restore-job.js';
+import { OutputSet } from '../outputs.js';
+import { runMaskedFile } from '../restore-job.js';
 
 interface InpaintFlags extends RawRestoreFlags {
   mask: string;
@@ -32,36 +30,8 @@ export function registerInpaint(program: Command, ctx: CliContext): void {
 }
 
 async function inpaint(ctx: CliContext, input: string, raw: InpaintFlags): Promise<void> {
-  const flags = parseRestoreFlags(raw);
   const outputs = new OutputSet([input, raw.mask]);
-  const output = raw.out ?? siblingPath(input, '.inpainted.png');
-  outputs.check(output);
-  try {
-    if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
-    const { image, bitDepth, metadata } = await readImage(input);
-    const mask = await readMask(raw.mask, image.width, image.height);
-    const api = await loadRestoreApi();
-    const model = await chooseModel(api, 'inpaint', flags.modelId);
-    await startBackend(ctx, flags.backend);
-    const name = path.basename(input, path.extname(input));
-    await runRestoreJob(
-      ctx,
-      api,
-      {
-        input,
-        image,
-        bitDepth,
-        metadata,
-        request: { task: 'inpaint', mask, modelId: model.id, iterations: flags.iterations },
-        output,
-        iterationsDir: flags.saveIterations,
-        iterationName: (k) => `${name}.inpainted.k${k}.png`,
-      },
-      outputs,
-      { forceProgress: flags.forceProgress },
-    );
-  } catch (error) {
-    await outputs.rollback();
-    throw error;
-  }
+  await runMaskedFile(ctx, 'inpaint', 'inpainted', input, raw.out, parseRestoreFlags(raw), outputs, (image) =>
+    readMask(raw.mask, image.width, image.height),
+  );
 }
