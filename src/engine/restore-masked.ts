@@ -102,20 +102,20 @@ function inpaintCrops(mask: Mask, holeFraction: number): { crops: Crop[]; labels
   return { crops, labels };
 }
 
-function tileStarts(length: number): number[] {
-  if (length <= SIZE) return [0];
+/** Starts of `size`-px tiles covering `length` px, every TILE_STRIDE/SIZE of a tile, the last flush with the end. */
+function tileStarts(length: number, size: number): number[] {
+  if (length <= size) return [0];
+  const stride = Math.round((size * TILE_STRIDE) / SIZE);
   const starts: number[] = [];
-  for (let s = 0; s + SIZE < length; s += TILE_STRIDE) starts.push(s);
-  starts.push(length - SIZE);
+  for (let s = 0; s + size < length; s += stride) starts.push(s);
+  starts.push(length - size);
   return starts;
 }
 
 function interpolationCrops(width: number, height: number): Crop[] {
-  const crops: Crop[] = [];
+  // A photo narrower than 64 px gets square tiles of its short side, resized to 64 for the model.
   const size = Math.min(SIZE, width, height);
-  for (const y of tileStarts(height))
-    for (const x of tileStarts(width)) crops.push({ x: Math.min(x, width - size), y: Math.min(y, height - size), size });
-  return crops;
+  return tileStarts(height, size).flatMap((y) => tileStarts(width, size).map((x) => ({ x, y, size })));
 }
 
 function cropRgb(image: Image, c: Crop): Image {
