@@ -7,7 +7,8 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { srOverlap, superResolve } from '../../src/engine/restore-sr.js';
+import { mergeWithUpscaledChroma, srOverlap, superResolve } from '../../src/engine/restore-sr.js';
+import { splitLuma } from '../../src/engine/color.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
@@ -113,4 +114,19 @@ test('restore on two worker threads gives the single-thread result', async () =>
   assert.deepEqual(frames, [1, 2, 3]);
   assert.ok(maxDiff(one.data, two.data) < 1e-5, `workers differ by ${maxDiff(one.data, two.data)}`);
   await unloadModels(); // closes the pool's threads: the test process can exit
+});
+
+test('the final colour merge upscales chroma and alpha strip by strip, equal to the whole-plane upscale', () => {
+  for (const channels of [1, 2, 3, 4] as const)
+    for (const t of [2, 3, 4]) {
+      const planes = splitLuma(photo(13, 17, channels));
+      const luma = new Float32Array(13 * t * 17 * t).map((_, i) => (i % 97) / 97);
+      const whole = mergeWithUpscaledChroma(planes, luma, t, 1000);
+      const strips = mergeWithUpscaledChroma(planes, luma, t, 2);
+      assert.equal(strips.channels, channels);
+      assert.equal(strips.width, 13 * t);
+      assert.deepEqual(strips.data, whole.data, `${channels} channels, ×${t}`);
+      // Colour: red is not the luma alone, so the chroma took part.
+      if (channels >= 3) assert.ok(maxDiff(whole.data.filter((_, i) => i % channels === 0), luma) > 0.01);
+    }
 });

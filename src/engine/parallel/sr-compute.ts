@@ -155,14 +155,53 @@ export interface StepsRegion {
   /** Region size in LR pixels. */
   rh: number;
   rw: number;
-  /** z over the region, rh × rw × C (NHWC); modified in place. */
+  /**
+   * z = g(y) over the region, NHWC, read only: row r of the region starts at float
+   * zOffset + r·zStride (default 0 and rw·C), so the z cache can be passed without a copy.
+   */
   z: Float32Array;
+  zOffset?: number;
+  zStride?: number;
   /** LR luma over the region, rh × rw. */
   y: Float32Array;
   /** The owned part (region coordinates): the reported L sums over it. */
   own: { x: number; y: number; width: number; height: number };
   /** Count of LR pixels of the whole image (the mean's 1/N is global). */
   normalizer: number;
+}
+
+/**
+ * The entries of z that the Adam steps can move: those with z > 0 at the start. Where z ≤ 0, ReLU′
+ * is 0, so the gradient, m and v stay 0 and z never changes (exactly): a third of z on the shipped
+ * models, so Adam runs on compact arrays over this set only.
+ */
+function activeEntries(region: StepsRegion, C: number): { a: Float32Array; index: Int32Array; z: Float32Array } {
+  const { rh, rw, z } = region;
+  const offset = region.zOffset ?? 0;
+  const stride = region.zStride ?? rw * C;
+  const rowLen = rw * C;
+  const a = new Float32Array(rh * rowLen);
+  let count = 0;
+  for (let r = 0; r < rh; r++) {
+    const from = offset + r * stride;
+    for (let i = 0; i < rowLen; i++) if (z[from + i] > 0) count++;
+  }
+  const index = new Int32Array(count);
+  const active = new Float32Array(count);
+  let n = 0;
+  for (let r = 0; r < rh; r++) {
+    const from = offset + r * stride;
+    const to = r * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      const v = z[from + i];
+      if (v > 0) {
+        a[to + i] = v;
+        index[n] = to + i;
+        active[n++] = v;
+      }
+    }
+  }
+  return { a, index, z: active };
 }
 
 export interface StepsTimes {
@@ -256,7 +295,7 @@ export class SrCompute {
     /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
     onGradient?: (k: number, grad: Float32Array) => void,
   ): { xhat: Float32Array; likelihoods: number[] } {
-    const { rh, rw, z, y, own, normalizer: N } = region;
+    const { rh, rw, y, own, normalizer: N } = region;
     const { K, gamma, beta1, beta2 } = settings;
     const t = this.d.scale;
     const C = this.d.width;
@@ -268,15 +307,15 @@ export class SrCompute {
     const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t).data;
     const rowTaps = axisTaps(H, t, blur);
     const colTaps = axisTaps(Wd, t, blur);
-    const a = new Float32Array(P * C);
-    for (let i = 0; i < a.length; i++) a[i] = z[i] > 0 ? z[i] : 0;
+    // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries.
+    const { a, index, z } = activeEntries(region, C);
     const xhat = new Float32Array(H * Wd);
     const res = new Float32Array(P);
     const tmp = new Float32Array(rh * Wd);
     const dx = K > 1 ? new Float32Array(H * Wd) : xhat;
     const dr = K > 1 ? new Float32Array(P * T2) : res;
-    const m = K > 1 ? new Float32Array(P * C) : a;
-    const v = K > 1 ? new Float32Array(P * C) : a;
+    const m = new Float32Array(K > 1 ? z.length : 0);
+    const v = new Float32Array(K > 1 ? z.length : 0);
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -331,22 +370,27 @@ export class SrCompute {
       ga.dispose();
       tj = performance.now();
       times.adjoint += tj - th;
-      if (onGradient) onGradient(k, gv.map((g, i) => (z[i] > 0 ? g : 0)));
+      if (onGradient) {
+        const dense = new Float32Array(P * C);
+        for (let j = 0; j < index.length; j++) if (z[j] > 0) dense[index[j]] = gv[index[j]];
+        onGradient(k, dense);
+      }
       // Adam (DESIGN §4) with ReLU′ folded in, and ReLU of the new z for the next h.
       const b1 = 1 - beta1;
       const b2 = 1 - beta2;
       const c1 = 1 / (1 - beta1 ** k);
       const c2 = 1 / (1 - beta2 ** k);
-      for (let i = 0; i < a.length; i++) {
-        const zi = z[i];
+      for (let j = 0; j < index.length; j++) {
+        const i = index[j];
+        const zi = z[j];
         const d = zi > 0 ? gv[i] : 0;
-        const mk = beta1 * m[i] + b1 * d;
-        const vk = beta2 * v[i] + b2 * d * d;
-        m[i] = mk;
-        v[i] = vk;
+        const mk = beta1 * m[j] + b1 * d;
+        const vk = beta2 * v[j] + b2 * d * d;
+        m[j] = mk;
+        v[j] = vk;
         const vh = vk * c2;
         const zn = zi - (gamma * (mk * c1)) / Math.sqrt(vh > 1e-16 ? vh : 1e-16);
-        z[i] = zn;
+        z[j] = zn;
         a[i] = zn > 0 ? zn : 0;
       }
       times.js += performance.now() - tj;

@@ -20,7 +20,7 @@
 import { srOverlap } from '../restore-sr.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
-import type { SrCompute } from './sr-compute.js';
+import type { SrCompute, StepsRegion } from './sr-compute.js';
 
 export interface SrJobPlan {
   /** LR size. */
@@ -47,7 +47,7 @@ export interface SrPlanOptions {
   overlap?: number;
   /** Old tiler's tile size: own = tileSize − 2·overlap in both directions. */
   tileSize?: number;
-  /** Owned rows per band (default 256) and largest chunk width (default 1024) when tileSize is not given. */
+  /** Owned rows per band (default 256) and largest chunk width (default 2048/scale) when tileSize is not given. */
   bandRows?: number;
   chunkWidth?: number;
   /** Chunk count is rounded up to a multiple of this (the number of executors). */
@@ -67,7 +67,8 @@ export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJo
   const kMargin = Math.max(0, overlap - o.depth);
   const own = o.tileSize !== undefined ? Math.max(16, o.tileSize - 2 * overlap) : undefined;
   const bandRows = own ?? o.bandRows ?? 256;
-  const chunkWidth = own ?? o.chunkWidth ?? 1024;
+  // Step buffers hold t² HR floats per LR pixel beside the C floats of z: narrower chunks at larger t.
+  const chunkWidth = own ?? o.chunkWidth ?? Math.round(2048 / o.scale);
   const nb = Math.max(1, Math.ceil(height / bandRows));
   const p = Math.max(1, o.parallel ?? 1);
   let nc = Math.max(1, Math.ceil(width / chunkWidth));
@@ -177,18 +178,15 @@ export function gSlab(job: JobConst, bufs: SrJobBuffers, task: GTask) {
   return { y, sh, sw, crop, dstOffset, dstStride: width * C };
 }
 
-/** Gathers z and y of a step region (z copied: the steps modify it). */
-export function stepRegion(job: JobConst, bufs: SrJobBuffers, task: StepTask) {
+/** y of a step region (copied) and z (a view on the cache: the steps only read it). */
+export function stepRegion(job: JobConst, bufs: SrJobBuffers, task: StepTask): StepsRegion {
   const { width, C } = job.plan;
-  const z = new Float32Array(task.rw * task.rh * C);
   const y = new Float32Array(task.rw * task.rh);
-  for (let r = 0; r < task.rh; r++) {
-    const from = ((task.ry + r - task.cacheTop) * width + task.rx) * C;
-    z.set(bufs.z.subarray(from, from + task.rw * C), r * task.rw * C);
+  for (let r = 0; r < task.rh; r++)
     y.set(bufs.y.subarray((task.ry + r) * width + task.rx, (task.ry + r) * width + task.rx + task.rw), r * task.rw);
-  }
   const own = { x: task.own.x - task.rx, y: task.own.y - task.ry, width: task.own.width, height: task.own.height };
-  return { rh: task.rh, rw: task.rw, z, y, own, normalizer: job.normalizer };
+  const zOffset = ((task.ry - task.cacheTop) * width + task.rx) * C;
+  return { rh: task.rh, rw: task.rw, z: bufs.z, zOffset, zStride: width * C, y, own, normalizer: job.normalizer };
 }
 
 export interface RunBandsOptions {
