@@ -203,6 +203,13 @@ export async function superResolveWith(
       ? (k, K, luma, likelihood) =>
           options.onEvent!({ type: 'iteration', k, K, image: withLuma(extras!, clamp01(Float32Array.from(luma))), likelihood })
       : undefined,
+    onPreview: streams
+      ? (luma, rows) => {
+          const plane = bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: planes.y }, t).data;
+          plane.set(luma.subarray(0, rows * t * planes.width * t));
+          options.onEvent!({ type: 'preview', image: withLuma(extras!, clamp01(plane)), rows: rows * t });
+        }
+      : undefined,
   });
   bufs.z = new Float32Array(0);
   extras = undefined;

@@ -21,6 +21,11 @@ export type RestoreEvent =
        */
       raw?: Image;
     }
+  /**
+   * Super-resolution of a region that fits one band: sent before the first iteration, as soon as the
+   * top `rows` output rows of x̂_1 exist; the rows below are the bicubic upscale. Not an iterate.
+   */
+  | { type: 'preview'; image: Image; rows: number }
   /** A multi-tile run: tile `tile` of `tiles` finished; its output region (x̂_K) is final. */
   | { type: 'tile'; tile: number; tiles: number; likelihoods: number[] };
 

@@ -170,6 +170,9 @@ export class JobQueue {
       case 'progress':
         job.emit({ type: 'job.progress', jobId: job.id, fraction: message.fraction, message: message.message });
         return;
+      case 'preview':
+        job.emit({ type: 'job.preview', jobId: job.id, rows: message.rows, frame: message.frame });
+        return;
       case 'iteration':
         job.K = message.K;
         job.likelihoods[message.k - 1] = message.likelihood;

@@ -71,7 +71,10 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     if (event.type === 'progress') post({ type: 'progress', jobId, fraction: event.fraction, message: event.message });
     else if (event.type === 'tile')
       post({ type: 'progress', jobId, fraction: event.tile / event.tiles, message: `tile ${event.tile} of ${event.tiles}` });
-    else if (event.type === 'iteration' && event.image.width === expected.w && event.image.height === expected.h) {
+    else if (event.type === 'preview') {
+      const frame = toFrame(event.image, previewMaxSide);
+      post({ type: 'preview', jobId, rows: event.rows, frame }, [frame.rgba.buffer as ArrayBuffer]);
+    } else if (event.type === 'iteration' && event.image.width === expected.w && event.image.height === expected.h) {
       const full = owned(event.image);
       const frame = toFrame(full, previewMaxSide);
       const residual = residualOf(event.raw ?? full, image, request, previewMaxSide);

@@ -400,6 +400,8 @@ export type JobEvent =
   | { type: 'job.queued'; jobId: string; position: number }
   | { type: 'job.started'; jobId: string }
   | { type: 'job.progress'; jobId: string; fraction: number; message?: string }
+  /** Super-resolution: x̂_1 of the top `rows` output rows, bicubic below; sent before the first iteration. */
+  | { type: 'job.preview'; jobId: string; rows: number; frame: Frame }
   | { type: 'job.iteration'; jobId: string; k: number; K: number; likelihood: number; frame: Frame }
   | { type: 'job.done'; jobId: string; K: number; likelihoods: number[]; seconds: number; frame: Frame }
   | { type: 'job.error'; jobId: string; code: string; message: string }

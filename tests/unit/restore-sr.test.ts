@@ -9,6 +9,7 @@ import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { mergeWithUpscaledChroma, srOverlap, superResolve } from '../../src/engine/restore-sr.js';
 import { splitLuma } from '../../src/engine/color.js';
+import { bicubicUpscaleImage } from '../../src/engine/degradations.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
@@ -130,3 +131,36 @@ test('the final colour merge upscales chroma and alpha strip by strip, equal to 
       if (channels >= 3) assert.ok(maxDiff(whole.data.filter((_, i) => i % channels === 0), luma) > 0.01);
     }
 });
+
+test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, the bicubic upscale below', async () => {
+  const image = photo(30, 70, 3);
+  for (const workers of [undefined, 2]) {
+    const events: RestoreEvent[] = [];
+    const out = await restore(image, { task: 'sr', scale: 2, blur: 0 }, { workers, onEvent: (e) => e.type !== 'progress' && events.push(e) });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['preview', 'iteration', 'iteration', 'iteration'],
+    );
+    const preview = events[0] as Extract<RestoreEvent, { type: 'preview' }>;
+    const first = events[1] as Extract<RestoreEvent, { type: 'iteration' }>;
+    assert.equal(preview.rows, 2 * 16); // max(16, 70 / 5) LR rows
+    assert.equal(preview.image.width, 60);
+    const rowLen = 60 * 3;
+    const top = preview.rows * rowLen;
+    // The top rows are x̂_1 exactly as the first iteration has them, and differ from bicubic.
+    assert.ok(maxDiff(preview.image.data.subarray(0, top), first.image.data.subarray(0, top)) < 1e-6, `workers ${workers}`);
+    const bicubic = restoreBicubic(image, 2);
+    assert.ok(maxDiff(preview.image.data.subarray(0, top), bicubic.subarray(0, top)) > 1e-3);
+    // Below them: the bicubic upscale, which the network has not touched yet.
+    assert.ok(maxDiff(preview.image.data.subarray(top), bicubic.subarray(top)) < 1e-6);
+    assert.equal(out.height, 140);
+  }
+  await unloadModels();
+});
+
+/** Bicubic upscaling of a colour image as the engine does it (luma and chroma each bicubic). */
+function restoreBicubic(image: Image, t: number): Float32Array {
+  const planes = splitLuma(image);
+  const luma = bicubicUpscaleImage({ width: image.width, height: image.height, channels: 1, data: planes.y }, t).data;
+  return mergeWithUpscaledChroma(planes, luma.map((v) => Math.min(1, Math.max(0, v))), t).data;
+}

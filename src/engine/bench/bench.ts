@@ -188,6 +188,8 @@ export interface BenchResult {
   machine_scaling: number;
   worker_scaling_vs_machine: number;
   first_frame_ms_512: number;
+  /** The first full iterate x̂_1 of the same region (after the preview). */
+  first_iteration_ms_512: number;
   peak_rss_mb_24mp_x4: number;
   batch_images_per_s: { jobs: number; images_per_s: number; steady_images_per_s: number }[];
   profile_ms: { g: number; h: number; adjoint: number; js: number; other: number };
@@ -237,18 +239,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const tasks: TaskFigure[] = [];
     log('first frame (512×512 output region)…');
     let firstFrame = Infinity;
+    let firstIteration = Infinity;
     {
       const img = tiny ? syntheticPhoto(32, 32) : syntheticPhoto(256, 256);
       await pool.superResolve(syntheticPhoto(tiny ? 16 : 64, tiny ? 16 : 64), { scale: 2, blur: 0, settings }); // warm
       for (let r = 0; r < (tiny ? 1 : 2); r++) {
         const t0 = performance.now();
         let first = 0;
+        let iteration = 0;
         await pool.superResolve(img, { scale: 2, blur: 0, settings }, {
           onEvent: (e) => {
-            if (first === 0 && e.type === 'iteration') first = performance.now() - t0;
+            if (first === 0 && (e.type === 'preview' || e.type === 'iteration')) first = performance.now() - t0;
+            if (iteration === 0 && e.type === 'iteration') iteration = performance.now() - t0;
           },
         });
         firstFrame = Math.min(firstFrame, first);
+        firstIteration = Math.min(firstIteration, iteration);
       }
     }
 
@@ -325,6 +331,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       machine_scaling: machine,
       worker_scaling_vs_machine: workerScaling / machine,
       first_frame_ms_512: firstFrame,
+      first_iteration_ms_512: firstIteration,
       peak_rss_mb_24mp_x4: rss.peakRssMb,
       batch_images_per_s: batch,
       profile_ms: profile,
@@ -380,6 +387,7 @@ export function formatBench(r: BenchResult): string {
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
   lines.push(`worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`);
   lines.push(`first frame, 512×512 region (×2)        ${f(r.first_frame_ms_512, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.first_frame_ms_512 <= 1000)}`);
+  lines.push(`  (preview: x̂_1 of the top rows; whole x̂_1 ${f(r.first_iteration_ms_512, 0)} ms)`);
   lines.push(`peak RSS ×4 on 24 MP output              ${f(r.peak_rss_mb_24mp_x4, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_24mp_x4 <= 1536)}`);
   lines.push(`batch images/s: ${r.batch_images_per_s.map((b) => `--jobs ${b.jobs}: ${f(b.images_per_s, 3)} (steady ${f(b.steady_images_per_s, 3)})`).join(', ')}`);
   const p = r.profile_ms;

@@ -194,6 +194,37 @@ export interface RunBandsOptions {
   onEvent?: (event: RestoreEvent) => void;
   /** Called with x̂_k of the whole image for single-band jobs (the caller merges colour). */
   onIteration?: (k: number, K: number, luma: Float32Array, likelihood: number) => void;
+  /**
+   * Single-band jobs of at least 64 LR rows: called once, early, with the HR luma whose top `rows`
+   * LR rows are x̂_1 and the rest the bicubic upscale (preview-first streaming: g of the whole
+   * region takes seconds; its first strip a fraction of that).
+   */
+  onPreview?: (luma: Float32Array, rows: number) => void;
+}
+
+/** LR rows of the preview strip, and the rows of z it needs (h's 3×3 conv and the skip's 2 px). */
+function previewStrip(height: number): { rows: number; zRows: number } | null {
+  if (height < 64) return null;
+  const rows = Math.max(16, Math.round(height / 5));
+  return { rows, zRows: rows + 3 };
+}
+
+/** Step tasks with K = 1 over the preview strip: x̂_1 = h(z) + skip of its rows, written to bufs.out. */
+function previewTasks(plan: SrJobPlan, strip: { rows: number; zRows: number }): StepTask[] {
+  return plan.chunks.map((c) => {
+    const rx = Math.max(0, c.c0 - 3);
+    const rx1 = Math.min(plan.width, c.c1 + 3);
+    return {
+      kind: 'steps',
+      rx,
+      ry: 0,
+      rw: rx1 - rx,
+      rh: strip.zRows,
+      own: { x: c.c0, y: 0, width: c.c1 - c.c0, height: strip.rows },
+      cacheTop: 0,
+      frames: false,
+    };
+  });
 }
 
 /**
@@ -234,6 +265,14 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
       if (keep > 0) bufs.z.copyWithin(0, drop * width * C, (drop + keep) * width * C);
       cacheTop = zTop;
       have = keep;
+    }
+    const strip = single && options.onPreview && have === 0 ? previewStrip(height) : null;
+    if (strip) {
+      await runAll(plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: 0, y1: strip.zRows, x0: c.c0, x1: c.c1, cacheTop: 0 })));
+      have = strip.zRows;
+      const first = { ...job, settings: { ...job.settings, K: 1 } };
+      await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
+      options.onPreview!(bufs.out, strip.rows);
     }
     const from = cacheTop + have;
     if (from < zBot) {

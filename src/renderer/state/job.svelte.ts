@@ -28,6 +28,8 @@ export class JobState {
   seconds = $state(0);
   outputSize = $state.raw({ width: 0, height: 0 });
   residual: { k: number; canvas: HTMLCanvasElement; mean: number; max: number } | null = $state.raw(null);
+  /** Shown until x̂_1 arrives: the network's first rows over the bicubic upscale. */
+  preview: { canvas: HTMLCanvasElement; checksum: string; rows: number } | null = $state.raw(null);
   #startedAt = 0;
   cancelRequestedAt = 0;
   #inputWidth = 1;
@@ -55,6 +57,7 @@ export class JobState {
     this.message = 'Starting…';
     this.mode = 'result';
     this.residual = null;
+    this.preview = null;
     this.#startedAt = performance.now();
   }
 
@@ -74,6 +77,7 @@ export class JobState {
     this.frames = [];
     this.selectedK = 0;
     this.residual = null;
+    this.preview = null;
     this.message = '';
   }
 
@@ -97,6 +101,11 @@ export class JobState {
       case 'job.progress':
         this.progress = Math.max(this.progress, event.fraction);
         if (event.message) this.message = event.message;
+        break;
+      case 'job.preview':
+        if (this.frames.length > 0) break;
+        this.preview = { canvas: frameCanvas(event.frame), checksum: checksum(event.frame), rows: event.rows };
+        this.message = `Preview: the first ${event.rows} rows`;
         break;
       case 'job.iteration': {
         this.K = event.K;
