@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getModelDirs, setModelDirs } from '../engine/models.js';
+import { defaultSrWorkers } from '../engine/parallel/cores.js';
 import { PREVIEW_MAX_SIDE } from '../shared/api.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { BatchRuns, createHandlers, type Handlers } from './handlers/index.js';
@@ -19,6 +20,8 @@ export interface BackendOptions {
   log: Logger;
   backend?: BackendChoice;
   modelDirs?: string[];
+  /** Threads for each super-resolution job (default: one per core, at most 8). */
+  srWorkers?: number;
   /** Replaces handlers (Electron: the native dialogs). */
   handlers?: Partial<Handlers>;
 }
@@ -37,6 +40,7 @@ export function createBackend(options: BackendOptions): Backend {
     shell: options.shell,
     backend: options.backend ?? 'auto',
     modelDirs: options.modelDirs ?? getModelDirs(),
+    srWorkers: options.srWorkers ?? defaultSrWorkers(),
     log: options.log,
     previewMaxSide: PREVIEW_MAX_SIDE,
   });

@@ -38,6 +38,7 @@ export interface Job {
 export interface JobQueueOptions {
   backend: BackendChoice;
   modelDirs: string[];
+  srWorkers: number;
   log: Logger;
   previewMaxSide: number;
 }
@@ -55,6 +56,7 @@ export class JobQueue {
     this.#host = new WorkerHost({
       backend: options.backend,
       modelDirs: options.modelDirs,
+      srWorkers: options.srWorkers,
       log: options.log,
       onMessage: (m) => this.#onMessage(m),
       onCrash: (reason) => this.#onCrash(reason),

@@ -10,6 +10,8 @@ import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from '
 export interface WorkerHostOptions {
   backend: BackendChoice;
   modelDirs: string[];
+  /** Threads for each super-resolution job. */
+  srWorkers: number;
   log: Logger;
   /** Called for every message from the worker. */
   onMessage: (message: FromWorker) => void;
@@ -62,7 +64,7 @@ export class WorkerHost {
       this.#ready = null;
       if (!this.#stopping) this.#options.onCrash(`exit code ${code}`);
     });
-    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs });
+    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs, srWorkers: this.#options.srWorkers });
     return this.#ready;
   }
 

@@ -26,7 +26,8 @@ export interface BackendReportMessage {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice; modelDirs: string[] }
+  /** srWorkers: threads for each super-resolution (a pool inside this worker). */
+  | { type: 'init'; backend: BackendChoice; modelDirs: string[]; srWorkers: number }
   | { type: 'run'; jobId: string; image: FloatImage; request: WorkerRequest; cancel: SharedArrayBuffer; previewMaxSide: number };
 
 export type FromWorker =

@@ -31,6 +31,8 @@ export interface WorkspaceOptions {
   shell: 'electron' | 'browser';
   backend: BackendChoice;
   modelDirs: string[];
+  /** Threads for each super-resolution job. */
+  srWorkers: number;
   log: Logger;
   previewMaxSide: number;
 }
@@ -43,7 +45,13 @@ export class Workspace {
 
   constructor(options: WorkspaceOptions) {
     this.options = options;
-    this.jobs = new JobQueue({ backend: options.backend, modelDirs: options.modelDirs, log: options.log, previewMaxSide: options.previewMaxSide });
+    this.jobs = new JobQueue({
+      backend: options.backend,
+      modelDirs: options.modelDirs,
+      srWorkers: options.srWorkers,
+      log: options.log,
+      previewMaxSide: options.previewMaxSide,
+    });
   }
 
   get log(): Logger {

@@ -1,8 +1,8 @@
 /** `dlnet upscale <in...> --scale <t>`: super-resolution of one photo or a batch. */
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readImage } from '../../engine/image-io.js';
+import { defaultSrWorkers } from '../../engine/parallel/cores.js';
 import { parseBlur, parseScale } from '../../shared/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
@@ -19,8 +19,8 @@ interface UpscaleFlags extends RawRestoreFlags {
 }
 
 /** --workers: threads for one photo (default: one per core; each holds a copy of the model). */
-function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return Math.max(1, Math.min(availableParallelism(), 8));
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return defaultSrWorkers();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
