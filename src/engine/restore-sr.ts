@@ -13,7 +13,7 @@ import type { LoadedWeights } from './model-file.js';
 import { type SrNet } from './networks/sr-net.js';
 import type { RestoreOptions } from './restore-types.js';
 import { type Tile } from './tiling.js';
-import { SrCompute, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
+import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { LocalExecutor, planSrJob, runBands, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
@@ -24,8 +24,7 @@ export const DEFAULT_SR_TILE = 384;
  * plus the bicubic skip's 2 pixels.
  */
 export function srOverlap(depth: number, scale: number, K: number): number {
-  const wRadius = Math.max(2, Math.ceil(7 / scale));
-  return depth + (K - 1) * 2 * (wRadius + 1) + 2;
+  return depth + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
 }
 
 function clamp01(a: Float32Array): Float32Array {

@@ -64,6 +64,23 @@ export function srFlopsPerPixel(d: Pick<SrWeightsData, 'depth' | 'width' | 'scal
   return { g, h };
 }
 
+/** W's radius in LR pixels (its HR kernel reaches 7 HR pixels, at least 2 LR pixels for bicubic). */
+export function wRadiusLr(scale: number): number {
+  return Math.max(2, Math.ceil(7 / scale));
+}
+
+/** First index of `sorted` (ascending) that is ≥ value. */
+function lowerBound(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Separable W along one axis of a given HR length: tap j of output o reads input idx[o·n + j] with
  * weight weights[j]; the transposed lists give, for input q, the (output, weight) pairs that read it
@@ -376,8 +393,21 @@ export class SrCompute {
     const Wd = rw * t;
     let tj = performance.now();
     const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t).data;
-    const rowTaps = axisTaps(H, t, blur);
     const colTaps = axisTaps(Wd, t, blur);
+    const rowTapsByHeight = new Map<number, AxisTaps>();
+    const rowTaps = (height: number) => {
+      let taps = rowTapsByHeight.get(height);
+      if (!taps) rowTapsByHeight.set(height, (taps = axisTaps(height, t, blur)));
+      return taps;
+    };
+    // Step k only needs rows within (K − k)·R + r_W + 2 of the owned part (R = 2(r_W + 1): how far
+    // one step spreads an error). Rows left out of a shrinking range are never read again; the
+    // owned x̂_K is what the whole region gives (src/engine/parallel/README.md).
+    const rW = wRadiusLr(t);
+    const rowsOfStep = (k: number) => {
+      const margin = (K - k) * 2 * (rW + 1) + rW + 2;
+      return [Math.max(0, own.y - margin), Math.min(rh, own.y + own.height + margin)] as const;
+    };
     // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries.
     const { a, index, z } = activeEntries(region, C);
     const xhat = new Float32Array(H * Wd);
@@ -392,27 +422,36 @@ export class SrCompute {
     times.js += performance.now() - tj;
     for (let k = 1; k <= K; k++) {
       if (signal?.aborted) throw signal.reason ?? new Error('Cancelled.');
+      const [r0, r1] = rowsOfStep(k);
+      const rows = r1 - r0;
+      const hr = (plane: Float32Array) => plane.subarray(r0 * t * Wd, r1 * t * Wd);
       let th = performance.now();
       const r = tf.tidy(() =>
-        tf.fused.conv2d({ x: tf.tensor4d(a, [1, rh, rw, C]), filter: this.outKernel, strides: 1, pad: 'same', bias: this.outBias }),
+        tf.fused.conv2d({
+          x: tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]),
+          filter: this.outKernel,
+          strides: 1,
+          pad: 'same',
+          bias: this.outBias,
+        }),
       );
       const rv = r.dataSync() as Float32Array;
       r.dispose();
       tj = performance.now();
       times.h += tj - th;
-      // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q].
-      for (let i = 0; i < rh; i++)
+      // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
+      for (let i = r0; i < r1; i++)
         for (let p = 0; p < t; p++) {
           const row = (i * t + p) * Wd;
           for (let j = 0; j < rw; j++) {
-            const src = (i * rw + j) * T2 + p * t;
+            const src = ((i - r0) * rw + j) * T2 + p * t;
             const dst = row + j * t;
             for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
           }
         }
-      applyW(xhat, H, Wd, rowTaps, colTaps, tmp, res);
+      applyW(hr(xhat), rows * t, Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
       let sum = 0;
-      for (let i = 0; i < P; i++) res[i] -= y[i];
+      for (let i = r0 * rw; i < r1 * rw; i++) res[i] -= y[i];
       for (let i = own.y; i < own.y + own.height; i++)
         for (let j = own.x; j < own.x + own.width; j++) {
           const e = res[i * rw + j];
@@ -424,8 +463,8 @@ export class SrCompute {
       onFrame?.(k, xhat, likelihood);
       if (k === K) break;
       tj = performance.now();
-      applyWT(res, H, Wd, rowTaps, colTaps, 1 / N, tmp, dx);
-      for (let i = 0; i < rh; i++)
+      applyWT(res.subarray(r0 * rw, r1 * rw), rows * t, Wd, rowTaps(rows * t), colTaps, 1 / N, tmp, hr(dx));
+      for (let i = r0; i < r1; i++)
         for (let p = 0; p < t; p++) {
           const row = (i * t + p) * Wd;
           for (let j = 0; j < rw; j++) {
@@ -436,14 +475,20 @@ export class SrCompute {
         }
       th = performance.now();
       times.js += th - tj;
-      const ga = tf.tidy(() => tf.conv2d(tf.tensor4d(dr, [1, rh, rw, T2]), this.outKernelT, 1, 'same'));
+      const ga = tf.tidy(() =>
+        tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T2, r1 * rw * T2), [1, rows, rw, T2]), this.outKernelT, 1, 'same'),
+      );
       const gv = ga.dataSync() as Float32Array;
       ga.dispose();
       tj = performance.now();
       times.adjoint += tj - th;
+      // gv covers rows r0..r1: region entry i is gv[i − off]; the active entries there are j0..j1.
+      const off = r0 * rw * C;
+      const j0 = lowerBound(index, off);
+      const j1 = lowerBound(index, r1 * rw * C);
       if (onGradient) {
         const dense = new Float32Array(P * C);
-        for (let j = 0; j < index.length; j++) if (z[j] > 0) dense[index[j]] = gv[index[j]];
+        for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - off];
         onGradient(k, dense);
       }
       // Adam (DESIGN §4) with ReLU′ folded in, and ReLU of the new z for the next h.
@@ -451,10 +496,10 @@ export class SrCompute {
       const b2 = 1 - beta2;
       const c1 = 1 / (1 - beta1 ** k);
       const c2 = 1 / (1 - beta2 ** k);
-      for (let j = 0; j < index.length; j++) {
+      for (let j = j0; j < j1; j++) {
         const i = index[j];
         const zi = z[j];
-        const d = zi > 0 ? gv[i] : 0;
+        const d = zi > 0 ? gv[i - off] : 0;
         const mk = beta1 * m[j] + b1 * d;
         const vk = beta2 * v[j] + b2 * d * d;
         m[j] = mk;
