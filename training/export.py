@@ -102,6 +102,7 @@ def main():
     p.add_argument("--entry", help="run name inside the SR pack")
     p.add_argument("--checkpoint", help="a checkpoint.pt (or a single-model pack)")
     p.add_argument("--logs", help="logs.json from the same GPU run")
+    p.add_argument("--continues", help="model.json of the model this one continued training from: its recipe is kept as training.continued_from")
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--dest", default=os.path.join(HERE, "../resources/models"))
@@ -127,6 +128,8 @@ def main():
         meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "context-encoder", "size": 64, "feedMask": True},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
         tensors = context_encoder_tensors(entry["params"])
+    if args.continues:
+        recipe["continued_from"] = json.load(open(args.continues))["training"]
     meta["training"], meta["metrics"] = recipe, metrics
     print(write_model(args.dest, args.id, meta, tensors))
 

@@ -26,7 +26,7 @@ def table(data, kind):
         for s in settings:
             m = r["table"][s]
             cells.append(f"{m[kind + '_l1']:.4f} / {m[kind + '_l2']:.4f} / {m[kind + '_psnr']:.2f}")
-        steps = f"+{r['steps']} fine-tune steps from joint" if key == "dlnet" else f"{r['steps']} steps"
+        steps = r.get("stages") or (f"+{r['steps']} fine-tune steps from joint" if key == "dlnet" else f"{r['steps']} steps")
         rows.append(f"| {label} ({steps}) | {' | '.join(cells)} |")
     gains = []
     for s in settings:
