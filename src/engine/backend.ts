@@ -196,18 +196,39 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
   return report;
 }
 
-/**
- * The backend the caller (CLI flag, app setting) chose, initialised on first use with 'auto'.
- * Engine code that needs tf should call this, not initBackend, so it never overrides the
- * user's choice.
- */
 /** The backend preference last asked for ('auto' if none): worker threads start the same one. */
 export function lastBackendChoice(): BackendPreference {
   return lastPreference ?? 'auto';
 }
 
+/**
+ * The backend the caller (CLI flag, app setting) chose, initialised on first use with 'auto'.
+ * Engine code that needs tf should call this, not initBackend, so it never overrides the
+ * user's choice.
+ */
 export function ensureBackend(): Promise<BackendReport> {
   return initBackend(lastPreference ?? 'auto');
+}
+
+interface WasmBackendInternals {
+  wasm?: { HEAPU8?: Uint8Array };
+  dataIdMap?: { get(dataId: object): { memoryOffset: number | null } | undefined };
+}
+
+/**
+ * The values of a float32 tensor without a copy where the wasm backend holds it: a view on the
+ * wasm heap, valid only until the next tf call (which may grow and move the heap); elsewhere
+ * dataSync's copy. dataSync's fresh 100 MB buffers cost ~40 ms each in page faults alone, once per
+ * DL-Net step (tfjs-backend-wasm 4.22 internals, pinned in package.json; falls back if they differ).
+ */
+export function readFloat32(t: tf.Tensor): Float32Array {
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm') {
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const heap = backend.wasm?.HEAPU8;
+    const offset = backend.dataIdMap?.get(t.dataId as object)?.memoryOffset;
+    if (heap && typeof offset === 'number' && offset + t.size * 4 <= heap.byteLength) return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
+  }
+  return t.dataSync() as Float32Array;
 }
 
 /** One line for logs and the CLI: "wasm (WebAssembly with SIMD, 1 thread)". */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UserError } from '../../src/engine/image.js';
-import { describeBackend, initBackend, selectBackend, tf } from '../../src/engine/backend.js';
+import { describeBackend, initBackend, readFloat32, selectBackend, tf } from '../../src/engine/backend.js';
 
 const realImport = (specifier: string): Promise<unknown> => import(specifier);
 const notInstalled = (specifier: string): boolean => !specifier.startsWith('@tensorflow/tfjs-node');
@@ -64,4 +64,15 @@ test('initBackend is idempotent, never picks the JS cpu backend, and gradients w
   assert.ok(Math.abs(numeric - analytic) < 0.05 * Math.max(1, Math.abs(analytic)), `${numeric} vs ${analytic}`);
   tf.dispose([w, x, g, bump]);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('readFloat32 reads a wasm tensor in place (no copy) and equals dataSync', async () => {
+  await initBackend('wasm');
+  const x = tf.tensor1d([1, 2, 3, 4]);
+  const y = tf.mul(x, 2);
+  const view = readFloat32(y);
+  assert.deepEqual(Array.from(view), [2, 4, 6, 8]);
+  view[0] = 42; // the same memory as the tensor: the fast path was taken
+  assert.equal((y.dataSync() as Float32Array)[0], 42);
+  tf.dispose([x, y]);
 });

@@ -18,7 +18,7 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { tf } from '../backend.js';
+import { readFloat32, tf } from '../backend.js';
 import { bicubicDownTaps, bicubicUpscaleImage, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
@@ -478,8 +478,7 @@ export class SrCompute {
       const ga = tf.tidy(() =>
         tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T2, r1 * rw * T2), [1, rows, rw, T2]), this.outKernelT, 1, 'same'),
       );
-      const gv = ga.dataSync() as Float32Array;
-      ga.dispose();
+      const gv = readFloat32(ga); // a view on the wasm heap: no tf call until ga is disposed below
       tj = performance.now();
       times.adjoint += tj - th;
       // gv covers rows r0..r1: region entry i is gv[i − off]; the active entries there are j0..j1.
@@ -509,6 +508,7 @@ export class SrCompute {
         z[j] = zn;
         a[i] = zn > 0 ? zn : 0;
       }
+      ga.dispose();
       times.js += performance.now() - tj;
     }
     return { xhat, likelihoods };
