@@ -359,14 +359,14 @@ export class SrCompute {
       a.dispose();
       a = next;
     }
-    const z = a.dataSync() as Float32Array;
-    a.dispose();
+    const z = readFloat32(a); // in place on the wasm heap: copied out before the next tf call
     const C = this.d.width;
     const rowLen = crop.width * C;
     for (let r = 0; r < crop.height; r++) {
       const from = ((crop.y + r) * sw + crop.x) * C;
       dst.set(z.subarray(from, from + rowLen), dstOffset + r * dstStride);
     }
+    a.dispose();
     this.times.g += performance.now() - t0;
   }
 
