@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { defaultWorkers } from '../engine/parallel/cores.js';
 import type { Image, Mask } from '../engine/image.js';
 import { readImage, type ImageMetadata } from '../engine/image-io.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
@@ -32,7 +33,7 @@ export interface RestoreJob {
 export interface RunOptions {
   /** Force progress bars even when stderr is not a TTY. */
   readonly forceProgress?: boolean;
-  /** Worker threads for super-resolution (see RestoreOptions.workers). */
+  /** Worker threads (see RestoreOptions.workers). */
   readonly workers?: number;
 }
 
@@ -139,8 +140,9 @@ export async function runMaskedFile(
         iterationName: (k) => `${name}.${label}.k${k}.png`,
       },
       outputs,
-      { forceProgress: flags.forceProgress },
+      { forceProgress: flags.forceProgress, workers: defaultWorkers() },
     );
+    await api.unloadModels(); // stops the worker threads, so the process can exit
   } catch (error) {
     await outputs.rollback();
     throw error;

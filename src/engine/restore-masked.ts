@@ -144,17 +144,20 @@ function feather(i: number, size: number): number {
   return Math.min(1, (Math.min(i, size - 1 - i) + 1) / ramp);
 }
 
-export interface Batch {
-  crops: Crop[];
-  /** The crops' known pixels on 0..1 (0 where missing) and masks, at 64×64, for seam correction. */
+/** A batch of 64×64 crops as plain arrays (what a worker thread is sent). */
+export interface BatchInput {
+  n: number;
+  /** Known pixels on −1..1 (0 where missing), NHWC ×3. */
+  y: Float32Array;
+  /** 1 = observed, NHWC ×1. */
+  mask: Float32Array;
+  /** The mask times each crop's 1/sqrt(observed entries). */
+  observed: Float32Array;
+  /** Known pixels on 0..1 (0 where missing), for seam correction. */
   known: Float32Array;
-  mask64: Float32Array;
-  y: tf.Tensor4D;
-  mask: tf.Tensor4D;
-  observed: tf.Tensor4D;
 }
 
-export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
+export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
   const n = crops.length;
   const ys = new Float32Array(n * SIZE * SIZE * 3);
   const ms = new Float32Array(n * SIZE * SIZE);
@@ -173,13 +176,26 @@ export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
       for (let k = 0; k < 3; k++) ys[(b * SIZE * SIZE + p) * 3 + k] = m[p] ? 2 * small.data[p * 3 + k] - 1 : 0;
     }
   });
+  return { n, y: ys, mask: ms, observed: obs, known: ys.map((v, i) => (ms[Math.floor(i / 3)] ? (v + 1) / 2 : 0)) };
+}
+
+export interface Batch {
+  y: tf.Tensor4D;
+  mask: tf.Tensor4D;
+  observed: tf.Tensor4D;
+}
+
+/** The batch as tensors (the parity test builds its DL-Net problem from these). */
+export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
+  return batchTensors(batchInput(rgb, mask, crops));
+}
+
+function batchTensors(input: BatchInput): Batch {
+  const { n } = input;
   return {
-    crops,
-    known: ys.map((v, i) => (ms[Math.floor(i / 3)] ? (v + 1) / 2 : 0)),
-    mask64: ms,
-    y: tf.tensor4d(ys, [n, SIZE, SIZE, 3]),
-    mask: tf.tensor4d(ms, [n, SIZE, SIZE, 1]),
-    observed: tf.tensor4d(obs, [n, SIZE, SIZE, 1]),
+    y: tf.tensor4d(input.y, [n, SIZE, SIZE, 3]),
+    mask: tf.tensor4d(input.mask, [n, SIZE, SIZE, 1]),
+    observed: tf.tensor4d(input.observed, [n, SIZE, SIZE, 1]),
   };
 }
 
@@ -311,6 +327,50 @@ class Canvas {
   }
 }
 
+/** Crop outputs x̂_k (0..1, seam-corrected, clamped), n × 64 × 64 × 3; `out` is valid during the call only. */
+export type BatchStep = (k: number, K: number, out: Float32Array, likelihood: number) => void;
+
+/**
+ * DL-Net on one batch of crops; returns x̂_K of every crop (0..1, seam-corrected, clamped). With
+ * `onStep`, every x̂_k is read back and corrected too (streamed frames); without, only x̂_K is.
+ */
+export async function fillBatch(
+  net: ContextEncoderNet,
+  input: BatchInput,
+  settings: DLNetSettings,
+  seamCorrection: boolean,
+  signal?: AbortSignal,
+  onStep?: BatchStep,
+): Promise<Float32Array> {
+  const batch = batchTensors(input);
+  const span = SIZE * SIZE;
+  let last: Float32Array = new Float32Array(0);
+  try {
+    for await (const step of runDLNet(maskedProblem(net, batch), settings, signal)) {
+      if (step.k < step.K && !onStep) {
+        step.image.dispose(); // nobody sees this x̂_k: no read-back, no seam correction
+        continue;
+      }
+      const out = (await tf.tidy(() => tf.div(tf.add(step.image, 1), 2)).data()) as Float32Array;
+      step.image.dispose();
+      if (seamCorrection)
+        for (let b = 0; b < input.n; b++)
+          correctResidual(out.subarray(b * span * 3, (b + 1) * span * 3), input.known.subarray(b * span * 3, (b + 1) * span * 3), input.mask.subarray(b * span, (b + 1) * span));
+      for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
+      onStep?.(step.k, step.K, out, step.likelihood);
+      last = out;
+    }
+  } finally {
+    tf.dispose([batch.y, batch.mask, batch.observed]);
+  }
+  return last;
+}
+
+/** Runs fillBatch somewhere: this thread, or a worker thread with its own tfjs (parallel/masked-pool.ts). */
+export interface MaskedExecutor {
+  fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean, signal?: AbortSignal): Promise<Float32Array>;
+}
+
 export async function restoreMasked(
   net: ContextEncoderNet,
   task: 'inpaint' | 'interpolate',
@@ -319,6 +379,8 @@ export async function restoreMasked(
   settings: DLNetSettings,
   options: RestoreOptions,
   tuning: MaskedTuning = DEFAULT_TUNING,
+  /** Worker threads for runs of several batches, started on first need (single-batch runs stay here and stream frames). */
+  executors?: () => Promise<MaskedExecutor[]>,
 ): Promise<Image> {
   const holeFraction = tuning.holeFraction;
   if (mask.width !== image.width || mask.height !== image.height) {
@@ -336,52 +398,41 @@ export async function restoreMasked(
   for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
   const streamFrames = batches.length === 1 && image.width * image.height <= FRAME_LIMIT;
   const final = new Canvas(image.width, image.height);
-  for (const [bi, cropsOfBatch] of batches.entries()) {
-    const batch = makeBatch(rgb, mask, cropsOfBatch);
-    try {
-      const problem = maskedProblem(net, batch);
-      for await (const step of runDLNet(problem, settings, options.signal)) {
-        const out = (await tf.tidy(() => tf.div(tf.add(step.image, 1), 2)).data()) as Float32Array;
-        step.image.dispose();
-        if (tuning.seamCorrection) {
-          for (let b = 0; b < cropsOfBatch.length; b++) {
-            const span = SIZE * SIZE;
-            correctResidual(
-              out.subarray(b * span * 3, (b + 1) * span * 3),
-              batch.known.subarray(b * span * 3, (b + 1) * span * 3),
-              batch.mask64.subarray(b * span, (b + 1) * span),
-            );
-          }
-        }
-        for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
-        const canvas = step.k === step.K ? final : new Canvas(image.width, image.height);
-        if (step.k === step.K || streamFrames) {
-          cropsOfBatch.forEach((c, b) =>
-            canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels),
-          );
-        }
-        if (streamFrames) {
-          // The network's own estimate at the known pixels its crops cover: where W x̂_k disagrees with y.
-          const raw = new Canvas(image.width, image.height);
-          cropsOfBatch.forEach((c, b) =>
-            raw.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, true),
-          );
-          options.onEvent?.({
-            type: 'iteration',
-            k: step.k,
-            K: step.K,
-            image: canvas.composite(image, mask),
-            raw: raw.estimate(image),
-            likelihood: step.likelihood,
-          });
+  const addAll = (canvas: Canvas, cropsOfBatch: Crop[], out: Float32Array, known = false) =>
+    cropsOfBatch.forEach((c, b) => canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, known));
+  // The network's own estimate at the known pixels its crops cover: where W x̂_k disagrees with y.
+  const onStep: BatchStep = (k, K, out, likelihood) => {
+    const canvas = k === K ? final : new Canvas(image.width, image.height);
+    addAll(canvas, batches[0], out);
+    const raw = new Canvas(image.width, image.height);
+    addAll(raw, batches[0], out, true);
+    options.onEvent?.({ type: 'iteration', k, K, image: canvas.composite(image, mask), raw: raw.estimate(image), likelihood });
+  };
+  if (streamFrames) {
+    await fillBatch(net, batchInput(rgb, mask, batches[0]), settings, tuning.seamCorrection, options.signal, onStep);
+    options.onEvent?.({ type: 'progress', fraction: 1 });
+    return final.composite(image, mask);
+  }
+  const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
+  // Results are added in batch order (the blend's float sums do not depend on which thread finished first).
+  const ready = new Map<number, Float32Array>();
+  let added = 0;
+  let next = 0;
+  const workers = executors ? await executors() : [];
+  await Promise.all(
+    (workers.length > 0 ? workers : [local]).map(async (ex) => {
+      while (next < batches.length) {
+        options.signal?.throwIfAborted();
+        const bi = next++;
+        ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
+        for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
+          ready.delete(added);
+          addAll(final, batches[added], out);
+          added++;
+          options.onEvent?.({ type: 'progress', fraction: added / batches.length });
         }
       }
-    } finally {
-      batch.y.dispose();
-      batch.mask.dispose();
-      batch.observed.dispose();
-    }
-    options.onEvent?.({ type: 'progress', fraction: (bi + 1) / batches.length });
-  }
+    }),
+  );
   return final.composite(image, mask);
 }

@@ -35,7 +35,8 @@ export interface RestoreOptions {
   /** Largest tile side (input pixels) processed at once; bounds memory. */
   tileSize?: number;
   /**
-   * Super-resolution on this many worker threads (one tfjs each; the wasm backend is single-threaded).
+   * Run on this many worker threads (one tfjs each; the wasm backend is single-threaded): super-
+   * resolution always, inpainting / interpolation when the photo needs more than one batch of crops.
    * Same result as one thread. The pool stays up for later calls until unloadModels().
    */
   workers?: number;

@@ -10,6 +10,7 @@ import { loadWeights, type LoadedWeights } from './model-file.js';
 import { findModel, listModels, type ModelInfo } from './models.js';
 import { ContextEncoderNet } from './networks/context-encoder.js';
 import { restoreMasked } from './restore-masked.js';
+import { MaskedWorkerPool } from './parallel/masked-pool.js';
 import { SrWorkerPool } from './parallel/pool.js';
 import { releaseCompute, superResolve } from './restore-sr.js';
 import type { RestoreOptions, RestoreRequest } from './restore-types.js';
@@ -27,17 +28,18 @@ interface Loaded {
 }
 
 const cache = new Map<string, Promise<Loaded>>();
-const pools = new Map<string, Promise<SrWorkerPool>>();
+const pools = new Map<string, Promise<SrWorkerPool | MaskedWorkerPool>>();
 
-function srPool(model: ModelInfo, weights: LoadedWeights, workers: number): Promise<SrWorkerPool> {
+/** The worker pool kept for a model and a thread count (until unloadModels). */
+function pool<P extends SrWorkerPool | MaskedWorkerPool>(model: ModelInfo, workers: number, start: () => Promise<P>): Promise<P> {
   const key = `${model.dir}\u0000${workers}`;
-  let pool = pools.get(key);
-  if (!pool) {
-    pool = SrWorkerPool.start(weights, { workers, backend: lastBackendChoice() });
-    pools.set(key, pool);
-    pool.catch(() => pools.delete(key));
+  let p = pools.get(key) as Promise<P> | undefined;
+  if (!p) {
+    p = start();
+    pools.set(key, p);
+    p.catch(() => pools.delete(key));
   }
-  return pool;
+  return p;
 }
 
 async function load(model: ModelInfo): Promise<Loaded> {
@@ -91,8 +93,17 @@ export async function restore(image: Image, request: RestoreRequest, options: Re
   const settings = dlnetSettings(weights, request);
   if (request.task === 'sr') {
     const run = { scale: request.scale as Scale, blur: request.blur, settings };
-    if ((options.workers ?? 1) > 1) return (await srPool(model, weights, options.workers!)).superResolve(image, run, options);
+    const workers = options.workers ?? 1;
+    if (workers > 1) {
+      const p = await pool(model, workers, () => SrWorkerPool.start(weights, { workers, backend: lastBackendChoice() }));
+      return p.superResolve(image, run, options);
+    }
     return superResolve(weights, image, run, options);
   }
-  return restoreMasked(net!, request.task, image, request.mask, settings, options);
+  const workers = options.workers ?? 1;
+  const executors =
+    workers > 1
+      ? async () => (await pool(model, workers, () => MaskedWorkerPool.start(weights, { workers, backend: lastBackendChoice() }))).executors
+      : undefined;
+  return restoreMasked(net!, request.task, image, request.mask, settings, options, undefined, executors);
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getModelDirs, setModelDirs } from '../engine/models.js';
-import { defaultSrWorkers } from '../engine/parallel/cores.js';
+import { defaultWorkers } from '../engine/parallel/cores.js';
 import { PREVIEW_MAX_SIDE } from '../shared/api.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { BatchRuns, createHandlers, type Handlers } from './handlers/index.js';
@@ -20,8 +20,8 @@ export interface BackendOptions {
   log: Logger;
   backend?: BackendChoice;
   modelDirs?: string[];
-  /** Threads for each super-resolution job (default: one per core, at most 8). */
-  srWorkers?: number;
+  /** Threads for each restoration job (default: one per core, at most 8). */
+  restoreWorkers?: number;
   /** Replaces handlers (Electron: the native dialogs). */
   handlers?: Partial<Handlers>;
 }
@@ -40,7 +40,7 @@ export function createBackend(options: BackendOptions): Backend {
     shell: options.shell,
     backend: options.backend ?? 'auto',
     modelDirs: options.modelDirs ?? getModelDirs(),
-    srWorkers: options.srWorkers ?? defaultSrWorkers(),
+    restoreWorkers: options.restoreWorkers ?? defaultWorkers(),
     log: options.log,
     previewMaxSide: PREVIEW_MAX_SIDE,
   });

@@ -38,7 +38,7 @@ export interface Job {
 export interface JobQueueOptions {
   backend: BackendChoice;
   modelDirs: string[];
-  srWorkers: number;
+  restoreWorkers: number;
   log: Logger;
   previewMaxSide: number;
 }
@@ -56,7 +56,7 @@ export class JobQueue {
     this.#host = new WorkerHost({
       backend: options.backend,
       modelDirs: options.modelDirs,
-      srWorkers: options.srWorkers,
+      restoreWorkers: options.restoreWorkers,
       log: options.log,
       onMessage: (m) => this.#onMessage(m),
       onCrash: (reason) => this.#onCrash(reason),

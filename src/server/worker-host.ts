@@ -10,8 +10,8 @@ import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from '
 export interface WorkerHostOptions {
   backend: BackendChoice;
   modelDirs: string[];
-  /** Threads for each super-resolution job. */
-  srWorkers: number;
+  /** Threads for each restoration job. */
+  restoreWorkers: number;
   log: Logger;
   /** Called for every message from the worker. */
   onMessage: (message: FromWorker) => void;
@@ -64,7 +64,7 @@ export class WorkerHost {
       this.#ready = null;
       if (!this.#stopping) this.#options.onCrash(`exit code ${code}`);
     });
-    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs, srWorkers: this.#options.srWorkers });
+    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs, restoreWorkers: this.#options.restoreWorkers });
     return this.#ready;
   }
 

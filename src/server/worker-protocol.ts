@@ -26,8 +26,8 @@ export interface BackendReportMessage {
 }
 
 export type ToWorker =
-  /** srWorkers: threads for each super-resolution (a pool inside this worker). */
-  | { type: 'init'; backend: BackendChoice; modelDirs: string[]; srWorkers: number }
+  /** restoreWorkers: threads for each restoration (a pool inside this worker). */
+  | { type: 'init'; backend: BackendChoice; modelDirs: string[]; restoreWorkers: number }
   | { type: 'run'; jobId: string; image: FloatImage; request: WorkerRequest; cancel: SharedArrayBuffer; previewMaxSide: number };
 
 export type FromWorker =

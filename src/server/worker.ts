@@ -86,7 +86,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
   };
   try {
-    const result = owned(await restore(image as Image, toEngineRequest(request), { signal: controller.signal, onEvent, workers: srWorkers }));
+    const result = owned(await restore(image as Image, toEngineRequest(request), { signal: controller.signal, onEvent, workers: restoreWorkers }));
     if (Atomics.load(flag, 0) !== 0) {
       post({ type: 'cancelled', jobId });
       return;
@@ -105,11 +105,11 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
 }
 
 let queue: Promise<void> = Promise.resolve();
-let srWorkers = 1;
+let restoreWorkers = 1;
 port.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
     setModelDirs(message.modelDirs);
-    srWorkers = message.srWorkers;
+    restoreWorkers = message.restoreWorkers;
     queue = queue.then(async () => {
       try {
         const report = await initBackend(message.backend);

@@ -31,8 +31,8 @@ export interface WorkspaceOptions {
   shell: 'electron' | 'browser';
   backend: BackendChoice;
   modelDirs: string[];
-  /** Threads for each super-resolution job. */
-  srWorkers: number;
+  /** Threads for each restoration job. */
+  restoreWorkers: number;
   log: Logger;
   previewMaxSide: number;
 }
@@ -48,7 +48,7 @@ export class Workspace {
     this.jobs = new JobQueue({
       backend: options.backend,
       modelDirs: options.modelDirs,
-      srWorkers: options.srWorkers,
+      restoreWorkers: options.restoreWorkers,
       log: options.log,
       previewMaxSide: options.previewMaxSide,
     });

@@ -114,3 +114,21 @@ test('interpolating the transparent pixels of an RGBA image fills them opaque (d
     }
   }
 });
+
+test('interpolation of a photo of several batches on two worker threads equals the one-thread run', async () => {
+  const image = photo(330, 300); // 7 × 6 tiles of 64 px: two batches of up to 32 crops
+  const mask: Mask = { width: 330, height: 300, data: new Uint8Array(330 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
+  const progress: number[] = [];
+  const one = await restore(image, { task: 'interpolate', mask });
+  const two = await restore(image, { task: 'interpolate', mask }, { workers: 2, onEvent: (e) => e.type === 'progress' && progress.push(e.fraction) });
+  assert.deepEqual(progress, [0.5, 1]);
+  let diff = 0;
+  let filled = 0;
+  for (let i = 0; i < one.data.length; i++) {
+    diff = Math.max(diff, Math.abs(one.data[i] - two.data[i]));
+    if (one.data[i] !== image.data[i]) filled++;
+  }
+  assert.ok(filled > 0.3 * one.data.length, 'the missing half was filled');
+  assert.ok(diff < 1e-6, `two threads differ from one by ${diff}`);
+  await unloadModels(); // closes the pool's threads
+});

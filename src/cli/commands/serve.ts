@@ -35,7 +35,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--open', 'open the address in the default browser')
     .option('--backend <name>', 'compute backend: auto, tensorflow or wasm', 'auto')
-    .option('--workers <n>', 'worker threads for each super-resolution (default: one per CPU core)')
+    .option('--workers <n>', 'worker threads for each restoration (default: one per CPU core)')
     .addHelpText('after', '\nExample:\n  dlnet serve --port 8123 --open')
     .action(async (raw: ServeFlags) => {
       await serve(ctx, parsePort(raw.port), parseBackend(raw.backend, '--backend'), raw.open === true, parseWorkers(raw.workers));
@@ -55,10 +55,10 @@ function openInBrowser(url: string): boolean {
   }
 }
 
-async function serve(ctx: CliContext, port: number, backend: BackendChoice, open: boolean, srWorkers: number): Promise<void> {
+async function serve(ctx: CliContext, port: number, backend: BackendChoice, open: boolean, restoreWorkers: number): Promise<void> {
   const { createBackend, startWsServer, streamLogger, RENDERER_DIR } = await import('../../server/index.js');
   const log = streamLogger((line) => ctx.stderr.write(line), process.env.DLNET_DEBUG === '1');
-  const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend, srWorkers });
+  const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend, restoreWorkers });
   let server;
   try {
     server = await startWsServer({ port, staticDir: RENDERER_DIR, dispatcher: app.dispatcher, log });

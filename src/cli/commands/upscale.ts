@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readImage } from '../../engine/image-io.js';
-import { defaultSrWorkers } from '../../engine/parallel/cores.js';
+import { defaultWorkers } from '../../engine/parallel/cores.js';
 import { parseBlur, parseScale } from '../../shared/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
@@ -20,7 +20,7 @@ interface UpscaleFlags extends RawRestoreFlags {
 
 /** --workers: threads for one photo (default: one per core; each holds a copy of the model). */
 export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return defaultSrWorkers();
+  if (value === undefined) return defaultWorkers();
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);

@@ -16,15 +16,7 @@ import type { RestoreOptions } from '../restore-types.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
 import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
-
-function spawnWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./sr-worker.js', here));
-  const source = new URL('./sr-worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true });
-}
+import { spawnEngineWorker } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
   #next = 0;
@@ -102,7 +94,7 @@ export class SrWorkerPool {
   /** Starts `workers` threads, each with its own backend and a copy of the model. */
   static async start(weights: LoadedWeights, options: SrPoolOptions): Promise<SrWorkerPool> {
     const data = srWeightsData(weights);
-    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnWorker());
+    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnEngineWorker('sr-worker'));
     try {
       const reports = await Promise.all(
         workers.map(

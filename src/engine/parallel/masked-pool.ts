@@ -1,0 +1,76 @@
+/**
+ * Worker threads for inpainting and interpolation of large photos: each holds its own tfjs (the
+ * wasm backend is single-threaded) and a copy of the context encoder, and fills whole batches of
+ * crops; restoreMasked deals the batches out and blends the results in batch order, so the result
+ * equals the one-thread run.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { BackendPreference } from '../backend.js';
+import type { DLNetSettings } from '../dlnet.js';
+import type { LoadedWeights } from '../model-file.js';
+import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
+import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
+import { spawnEngineWorker } from './spawn.js';
+
+class MaskedWorkerExecutor implements MaskedExecutor {
+  #next = 0;
+  readonly #pending = new Map<number, { resolve: (out: Float32Array) => void; reject: (e: Error) => void }>();
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (m: FromMaskedWorker) => {
+      if (m.type === 'ready') return;
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.type === 'done') p.resolve(m.out);
+      else p.reject(new Error(m.message));
+    });
+    worker.on('error', (e) => {
+      for (const p of this.#pending.values()) p.reject(e);
+      this.#pending.clear();
+    });
+  }
+
+  fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean): Promise<Float32Array> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'fill', id, input, settings, seamCorrection } satisfies ToMaskedWorker);
+    });
+  }
+}
+
+export class MaskedWorkerPool {
+  private constructor(readonly executors: MaskedWorkerExecutor[]) {}
+
+  /** Starts `workers` threads, each with its own backend and a copy of the model. */
+  static async start(weights: LoadedWeights, options: { workers: number; backend?: BackendPreference }): Promise<MaskedWorkerPool> {
+    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnEngineWorker('masked-worker'));
+    try {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const onMessage = (m: FromMaskedWorker) => {
+                if (m.type === 'ready') resolve();
+                else if (m.type === 'error') reject(new Error(m.message));
+                else return;
+                w.off('message', onMessage);
+              };
+              w.on('message', onMessage);
+              w.once('error', reject);
+              w.postMessage({ type: 'init', backend: options.backend ?? 'auto', weights } satisfies ToMaskedWorker);
+            }),
+        ),
+      );
+      return new MaskedWorkerPool(workers.map((w) => new MaskedWorkerExecutor(w)));
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.executors.map((e) => e.worker.terminate()));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * A worker thread of the inpainting / interpolation pool (masked-pool.ts): its own tfjs instance
+ * and copy of the context encoder; fills batches of 64×64 crops (restore-masked.ts fillBatch).
+ */
+import { parentPort } from 'node:worker_threads';
+import { initBackend, type BackendPreference } from '../backend.js';
+import type { DLNetSettings } from '../dlnet.js';
+import type { LoadedWeights } from '../model-file.js';
+import { ContextEncoderNet } from '../networks/context-encoder.js';
+import { fillBatch, type BatchInput } from '../restore-masked.js';
+
+export type ToMaskedWorker =
+  | { type: 'init'; backend: BackendPreference; weights: LoadedWeights }
+  | { type: 'fill'; id: number; input: BatchInput; settings: DLNetSettings; seamCorrection: boolean };
+
+export type FromMaskedWorker =
+  | { type: 'ready'; backend: string }
+  | { type: 'done'; id: number; out: Float32Array }
+  | { type: 'error'; id: number; message: string };
+
+const port = parentPort;
+if (port === null) throw new Error('parallel/masked-worker.ts must run in a worker thread.');
+let net: ContextEncoderNet | null = null;
+
+port.on('message', (message: ToMaskedWorker) => void handle(message));
+
+async function handle(message: ToMaskedWorker): Promise<void> {
+  const id = message.type === 'fill' ? message.id : -1;
+  try {
+    if (message.type === 'init') {
+      const report = await initBackend(message.backend);
+      net = new ContextEncoderNet(message.weights);
+      port!.postMessage({ type: 'ready', backend: report.name } satisfies FromMaskedWorker);
+      return;
+    }
+    const out = await fillBatch(net!, message.input, message.settings, message.seamCorrection);
+    port!.postMessage({ type: 'done', id, out } satisfies FromMaskedWorker, [out.buffer as ArrayBuffer]);
+  } catch (error) {
+    port!.postMessage({ type: 'error', id, message: error instanceof Error ? error.message : String(error) } satisfies FromMaskedWorker);
+  }
+}
