@@ -34,6 +34,23 @@ def masked_metrics(task, regime):
     return rows
 
 
+def strategy_section(task):
+    """The measurements on real photos (reports/<task>_strategies.md, generated) that chose how the
+    app runs the 64×64 model on photos of any size."""
+    path = os.path.join(HERE, f"reports/{task}_strategies.md")
+    if not os.path.exists(path):
+        return []
+    text = open(path).read().splitlines()
+    table = [line for line in text if line.startswith("|")]
+    return ["", "## Photos of any size", "", f"From training/reports/{task}_strategies.md (PSNR in dB; generated, see there for the method):", ""] + table
+
+
+def stage_line(tr):
+    shared = " (several runs shared one GPU)" if tr.get("device") == "cuda" else ""
+    return (f"{tr.get('steps')} steps ({tr.get('samples')} samples) in {tr.get('wall_seconds')} s on {tr.get('device')}: "
+            f"**{tr.get('samples_per_second')} samples/s**{shared}")
+
+
 def card(folder):
     m = json.load(open(os.path.join(folder, "model.json")))
     tr = m.get("training", {})
@@ -55,13 +72,19 @@ def card(folder):
     if m["task"] == "sr":
         lines += ["Luma PSNR (dB), DESIGN §7 (`dlnet eval`):", ""] + sr_metrics(m["id"], m["scale"])
     else:
-        lines += ["500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7; GPU float32 weights before float16 transport):", ""]
+        note = "; GPU float32 weights before float16 transport" if tr.get("weights_transport") else ""
+        lines += [f"500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7{note}):", ""]
         lines += masked_metrics(m["task"], tr.get("regime", "dlnet"))
+        lines += strategy_section(m["task"])
     lines += ["", "## Training", ""]
     lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",
               f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
-              f"- steps: {tr.get('steps')} ({tr.get('samples')} samples) in {tr.get('wall_seconds')} s on {tr.get('device')}: "
-              f"**{tr.get('samples_per_second')} samples/s** (several runs shared one GPU)"]
+              f"- trained: {stage_line(tr)}"]
+    earlier = tr.get("continued_from")
+    if earlier:
+        lines.append(f"- continued from the earlier {earlier.get('regime')} weights: {stage_line(earlier)}"
+                     + (f"; those weights travelled as {earlier['weights_transport']}" if earlier.get("weights_transport") else ""))
+        tr = earlier  # what it was fine-tuned from is the earlier stage's story
     if tr.get("init"):
         lines.append("- fine-tuned from the joint model of the same run (for SR its card is training/models/<id>-joint; that stage dominates the training time)")
     if tr.get("weights_transport"):
