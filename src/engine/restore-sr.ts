@@ -194,7 +194,7 @@ export async function superResolveWith(
   const job = { plan, blur, settings, normalizer: planes.width * planes.height };
   // Streamed iteration frames (single-band jobs) need whole chroma / alpha planes during the run.
   const streams = options.onEvent !== undefined && plan.bands.length === 1;
-  let extras = streams ? upscaleExtras(planes, t) : undefined;
+  const extras = streams ? upscaleExtras(planes, t) : undefined;
   await runBands(job, bufs, executors(options.signal), {
     signal: options.signal,
     onEvent: options.onEvent,
@@ -211,6 +211,5 @@ export async function superResolveWith(
       : undefined,
   });
   bufs.z = new Float32Array(0);
-  extras = undefined;
   return mergeWithUpscaledChroma(planes, clamp01(bufs.out), t);
 }
