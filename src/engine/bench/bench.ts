@@ -269,6 +269,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     tasks.push({ task: 'sr x2', mp: small.mpOut, seconds: small.seconds, mp_per_s: small.mpOut / small.seconds, gflops: small.gflops, fraction_of_ceiling: small.gflops / ceiling });
     tasks.push({ task: 'sr x2', mp: big.mpOut, seconds: big.seconds, mp_per_s: big.mpOut / big.seconds, gflops: big.gflops, fraction_of_ceiling: big.gflops / ceiling });
     const k1 = await srRun(pool, bigMp, 1);
+    // K = 5 / K = 1: best of two alternating runs each (the host is shared: a run can lose seconds).
+    let k5Best = big.seconds;
+    let k1Best = k1.seconds;
+    if (!quick && !tiny) {
+      log(`K = ${settings.K} and K = 1 once more (the overhead uses the best of two)…`);
+      k5Best = Math.min(k5Best, (await srRun(pool, bigMp, settings.K)).seconds);
+      k1Best = Math.min(k1Best, (await srRun(pool, bigMp, 1)).seconds);
+    }
     log(`the same ${bigMp} MP job on 1 worker…`);
     const one = workers > 1 ? await srRun(pool1, bigMp, settings.K) : big;
     const machine2 = await machineScaling(workers, busy);
@@ -326,7 +334,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       conv_ceiling_gflops_per_worker: perWorker,
       tasks,
       sr_x2_12mp_fraction_of_ceiling: big.gflops / ceiling,
-      dlnet_overhead_k5_over_k1: big.seconds / k1.seconds,
+      dlnet_overhead_k5_over_k1: k5Best / k1Best,
       worker_scaling: workerScaling,
       machine_scaling: machine,
       worker_scaling_vs_machine: workerScaling / machine,
@@ -384,6 +392,7 @@ export function formatBench(r: BenchResult): string {
   lines.push('figure                                   measured     target    ');
   lines.push(`×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`);
   lines.push(`DL-Net overhead K=5 / K=1 (SR ×2 12 MP)  ${f(r.dlnet_overhead_k5_over_k1, 3).padStart(8)}   ≤ 1.15     ${ok(r.dlnet_overhead_k5_over_k1 <= 1.15)}`);
+  lines.push('  (best of two alternating runs of each)');
   lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
   lines.push(`worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`);
