@@ -80,6 +80,7 @@ def card(folder):
     lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",
               f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
               f"- trained: {stage_line(tr)}"]
+    transport = tr.get("weights_transport")
     earlier = tr.get("continued_from")
     if earlier:
         lines.append(f"- continued from the earlier {earlier.get('regime')} weights: {stage_line(earlier)}"
@@ -87,8 +88,8 @@ def card(folder):
         tr = earlier  # what it was fine-tuned from is the earlier stage's story
     if tr.get("init"):
         lines.append("- fine-tuned from the joint model of the same run (for SR its card is training/models/<id>-joint; that stage dominates the training time)")
-    if tr.get("weights_transport"):
-        lines.append(f"- weights: {tr['weights_transport']}")
+    if transport:
+        lines.append(f"- weights: {transport}")
     lines += [f"- weights sha256: `{m['weights']['sha256']}`", ""]
     with open(os.path.join(folder, "README.md"), "w") as f:
         f.write("\n".join(lines))
