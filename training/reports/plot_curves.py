@@ -1,4 +1,5 @@
-"""Plots the learning curves of the GPU runs (training/reports/logs/*.json) into PNGs.
+"""Plots the learning curves of the GPU runs (training/reports/logs/*.json) and of the CPU
+continuations (logs/cpu-*.jsonl) into PNGs.
 
     python3 training/reports/plot_curves.py
 """
@@ -55,6 +56,27 @@ def main():
             ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(os.path.join(HERE, "inpainting_curves.png"), dpi=80)
+    plot_cpu_continuations()
+
+
+def plot_cpu_continuations():
+    """Session-2 runs on the 2-core machine that continued shipped weights (logs/cpu-*.jsonl)."""
+    runs = {os.path.basename(p)[:-6]: [json.loads(line) for line in open(p) if line.strip()]
+            for p in sorted(glob.glob(os.path.join(HERE, "logs", "cpu-*.jsonl")))}
+    if not runs:
+        return
+    fig, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4.5), squeeze=False)
+    for ax, (name, entries) in zip(axes[0], runs.items()):
+        x = [e["elapsed"] for e in entries]
+        for key in entries[0]["val_psnr"]:
+            ax.plot(x, [e["val_psnr"][key] for e in entries], marker="o", label=f"val {key}")
+        ax.set_title(name)
+        ax.set_xlabel("CPU training seconds (one thread)")
+        ax.set_ylabel("PSNR (dB)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(os.path.join(HERE, "cpu_curves.png"), dpi=80)
 
 
 if __name__ == "__main__":
