@@ -320,6 +320,31 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     assert.ok(elapsed < 1000, `cancelled in ${elapsed.toFixed(0)} ms`);
   });
 
+  test('upscaling a region of 64+ rows streams a preview (x̂_1 of the top rows) before the K frames', async () => {
+    const input = path.join(dir, 'tall.png');
+    await writePhoto(input, 96, 80);
+    await page.setInputFiles('[data-testid="file-input"]', input);
+    await page.waitForSelector('[data-testid="canvas"][data-shown="input"]');
+    await page.click('[data-testid="task-sr"]');
+    await page.click('[data-testid="scale-2"]');
+    await page.fill('[data-testid="iterations"]', '5');
+    const since = rec.events.length;
+    await page.click('[data-testid="run"]');
+    const jobId = await jobIdOf(rec.events, since);
+    await waitStatus(page, 'done');
+    const streamed = rec.events
+      .slice(since)
+      .map((e) => e.event as { type: string; jobId?: string; rows?: number; frame?: { width: number; height: number } })
+      .filter((e) => e.jobId === jobId && (e.type === 'job.preview' || e.type === 'job.iteration'));
+    assert.deepEqual(
+      streamed.map((e) => e.type),
+      ['job.preview', 'job.iteration', 'job.iteration', 'job.iteration', 'job.iteration', 'job.iteration'],
+    );
+    assert.equal(streamed[0].rows, 2 * 16); // the top fifth of 80 LR rows, at least 16
+    assert.deepEqual([streamed[0].frame!.width, streamed[0].frame!.height], [192, 160]);
+    await page.waitForSelector('[data-testid="canvas"][data-shown="k:5"]');
+  });
+
   test('help overlay lists the shortcuts; no console errors during the whole run', async () => {
     await page.keyboard.press('?');
     await page.waitForSelector('[data-testid="help"]');
