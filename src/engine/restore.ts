@@ -2,6 +2,7 @@
  * The engine's one entry point for restorations: picks the model, fills in DL-Net defaults
  * (DESIGN §4), and runs super-resolution, inpainting or interpolation.
  */
+import type { Worker } from 'node:worker_threads';
 import { ensureBackend, lastBackendChoice } from './backend.js';
 import type { Scale } from './degradations.js';
 import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
@@ -33,13 +34,30 @@ const pools = new Map<string, Promise<SrWorkerPool | MaskedWorkerPool>>();
 /** The worker pool kept for a model and a thread count (until unloadModels). */
 function pool<P extends SrWorkerPool | MaskedWorkerPool>(model: ModelInfo, workers: number, start: () => Promise<P>): Promise<P> {
   const key = `${model.dir}\u0000${workers}`;
-  let p = pools.get(key) as Promise<P> | undefined;
-  if (!p) {
-    p = start();
-    pools.set(key, p);
-    p.catch(() => pools.delete(key));
-  }
-  return p;
+  const kept = pools.get(key) as Promise<P> | undefined;
+  if (kept) return kept;
+  const started = start();
+  pools.set(key, started);
+  started.then(
+    (ready) => {
+      // A thread that dies (out of memory, a backend crash) retires its pool: the next restoration
+      // starts a fresh one instead of failing on the dead thread.
+      for (const e of ready.executors)
+        e.worker.once('exit', () => {
+          if (pools.get(key) !== started) return; // already closed by unloadModels
+          pools.delete(key);
+          void ready.close();
+        });
+    },
+    () => pools.delete(key),
+  );
+  return started;
+}
+
+/** The worker threads of every pool kept now (diagnostics and tests). */
+export async function poolThreads(): Promise<Worker[]> {
+  const ready = await Promise.all([...pools.values()].map((p) => p.catch(() => null)));
+  return ready.flatMap((p) => (p ? p.executors.map((e) => e.worker) : []));
 }
 
 async function load(model: ModelInfo): Promise<Loaded> {

@@ -10,7 +10,7 @@ import { setModelDirs } from '../../src/engine/models.js';
 import { mergeWithUpscaledChroma, srOverlap, superResolve } from '../../src/engine/restore-sr.js';
 import { splitLuma } from '../../src/engine/color.js';
 import { bicubicUpscaleImage } from '../../src/engine/degradations.js';
-import { restore, unloadModels } from '../../src/engine/restore.js';
+import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
 import { maxDiff } from '../helpers/arrays.js';
@@ -164,3 +164,19 @@ function restoreBicubic(image: Image, t: number): Float32Array {
   const luma = bicubicUpscaleImage({ width: image.width, height: image.height, channels: 1, data: planes.y }, t).data;
   return mergeWithUpscaledChroma(planes, luma.map((v) => Math.min(1, Math.max(0, v))), t).data;
 }
+
+test('a pool whose thread died is retired: the next restoration starts a fresh pool with the same result', async () => {
+  const image = photo(40, 30, 3);
+  const run = { task: 'sr', scale: 2, blur: 0 } as const;
+  const first = await restore(image, run, { workers: 2 });
+  const [dead, other] = await poolThreads();
+  assert.ok(dead && other, 'two pool threads');
+  await dead.terminate();
+  await new Promise((resolve) => setImmediate(resolve)); // the 'exit' listeners run
+  const second = await restore(image, run, { workers: 2 });
+  const fresh = await poolThreads();
+  assert.equal(fresh.length, 2);
+  assert.ok(!fresh.includes(dead) && !fresh.includes(other), 'both threads are new');
+  assert.ok(maxDiff(first.data, second.data) < 1e-6);
+  await unloadModels();
+});

@@ -29,6 +29,10 @@ class MaskedWorkerExecutor implements MaskedExecutor {
       for (const p of this.#pending.values()) p.reject(e);
       this.#pending.clear();
     });
+    worker.on('exit', () => {
+      for (const p of this.#pending.values()) p.reject(new Error('An inpainting worker thread stopped.'));
+      this.#pending.clear();
+    });
   }
 
   fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean): Promise<Float32Array> {

@@ -42,6 +42,10 @@ class WorkerExecutor implements SrExecutor {
       for (const p of this.#pending.values()) p.reject(e);
       this.#pending.clear();
     });
+    worker.on('exit', () => {
+      for (const p of this.#pending.values()) p.reject(new Error('A super-resolution worker thread stopped.'));
+      this.#pending.clear();
+    });
   }
 
   #call(message: ToSrWorker & { id: number }, onFrame?: FrameSink): Promise<StepResult | undefined> {
