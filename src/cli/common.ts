@@ -1,7 +1,9 @@
 /** Flags and set-up shared by the restoring subcommands (upscale, inpaint, interpolate, eval --model). */
 import type { Command } from 'commander';
 import { parseBackend, parseIterations, parseModelId, type BackendChoice } from '../shared/validate.js';
+import { defaultWorkers } from '../engine/parallel/cores.js';
 import { info, type CliContext } from './context.js';
+import { UsageError } from './errors.js';
 
 export interface RawRestoreFlags {
   model?: string;
@@ -9,6 +11,7 @@ export interface RawRestoreFlags {
   backend?: string;
   saveIterations?: string;
   progress?: boolean;
+  workers?: string;
 }
 
 export interface RestoreFlags {
@@ -17,6 +20,8 @@ export interface RestoreFlags {
   readonly backend: BackendChoice;
   readonly saveIterations?: string;
   readonly forceProgress: boolean;
+  /** Worker threads for each photo. */
+  readonly workers: number;
 }
 
 export function addModelOptions(command: Command): Command {
@@ -29,7 +34,16 @@ export function addModelOptions(command: Command): Command {
 export function addRestoreOptions(command: Command): Command {
   return addModelOptions(command)
     .option('--save-iterations <dir>', 'also write each intermediate estimate x̂_1..x̂_K as PNG into this folder')
-    .option('--progress', 'show progress bars even when stderr is not a terminal');
+    .option('--progress', 'show progress bars even when stderr is not a terminal')
+    .option('--workers <n>', 'worker threads for each photo (default: one per CPU core, at most 8)');
+}
+
+/** --workers: threads for one photo (default: one per core; each holds a copy of the model). */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return defaultWorkers();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
+  return n;
 }
 
 export function parseRestoreFlags(raw: RawRestoreFlags): RestoreFlags {
@@ -39,6 +53,7 @@ export function parseRestoreFlags(raw: RawRestoreFlags): RestoreFlags {
     backend: parseBackend(raw.backend ?? 'auto', '--backend'),
     saveIterations: raw.saveIterations,
     forceProgress: raw.progress === true,
+    workers: parseWorkers(raw.workers),
   };
 }
 

@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultWorkers } from '../engine/parallel/cores.js';
 import type { Image, Mask } from '../engine/image.js';
 import { readImage, type ImageMetadata } from '../engine/image-io.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
@@ -140,7 +139,7 @@ export async function runMaskedFile(
         iterationName: (k) => `${name}.${label}.k${k}.png`,
       },
       outputs,
-      { forceProgress: flags.forceProgress, workers: defaultWorkers() },
+      { forceProgress: flags.forceProgress, workers: flags.workers },
     );
     await api.unloadModels(); // stops the worker threads, so the process can exit
   } catch (error) {

@@ -119,6 +119,13 @@ test('--iterations 0', async () => {
   await expectFailure(r, 2, /^dlnet: --iterations must be a whole number from 1 to 50, not 0\.$/, ['in.x2.png']);
 });
 
+test('--workers 0, for upscaling and for interpolation alike', async () => {
+  const up = await dlnet(['upscale', 'in.png', '--scale', '2', '--workers', '0'], dir);
+  await expectFailure(up, 2, /^dlnet: --workers must be a whole number from 1 to 64, not 0\.$/, ['in.x2.png']);
+  const fill = await dlnet(['interpolate', 'in.png', '--alpha', '--workers', '2.5'], dir);
+  await expectFailure(fill, 2, /^dlnet: --workers must be a whole number from 1 to 64, not 2\.5\.$/, ['in.interpolated.png']);
+});
+
 test('--missing above 75 %', async () => {
   const r = await dlnet(['degrade', 'in.png', '--out', 'out.png', '--task', 'interpolate', '--missing', '80%'], dir);
   await expectFailure(r, 2, /^dlnet: --missing must be a fraction from 0 to 0\.75 or a percentage from 0% to 75%, not "80%"\.$/, [

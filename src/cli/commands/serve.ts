@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { parseBackend, ValidationError, type BackendChoice } from '../../shared/validate.js';
 import { info, type CliContext } from '../context.js';
-import { parseWorkers } from './upscale.js';
+import { parseWorkers } from '../common.js';
 
 interface ServeFlags {
   port: string;

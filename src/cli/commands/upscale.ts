@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readImage } from '../../engine/image-io.js';
-import { defaultWorkers } from '../../engine/parallel/cores.js';
 import { parseBlur, parseScale } from '../../shared/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
@@ -15,16 +14,6 @@ interface UpscaleFlags extends RawRestoreFlags {
   scale: string;
   blur: string;
   out?: string;
-  workers?: string;
-}
-
-/** --workers: threads for one photo (default: one per core; each holds a copy of the model). */
-export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return defaultWorkers();
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64)
-    throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
-  return n;
 }
 
 export function registerUpscale(program: Command, ctx: CliContext): void {
@@ -40,8 +29,7 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
     .argument('<in...>', 'input images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)')
     .requiredOption('--scale <t>', 'scale factor: 2, 3 or 4')
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
-    .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)')
-    .option('--workers <n>', 'worker threads for each photo (default: one per CPU core)');
+    .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)');
   addRestoreOptions(command)
     .addHelpText(
       'after',
@@ -76,7 +64,6 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
   }
   if (planned.length === 0) return;
 
-  const workers = parseWorkers(raw.workers);
   let api: RestoreApi | undefined;
   try {
     if (outDir !== undefined) await outputs.ensureDir(outDir, '--out');
@@ -104,7 +91,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
             iterationName: (k) => `${name}.x${scale}.k${k}.png`,
           },
           fileOutputs,
-          { forceProgress: flags.forceProgress, workers },
+          { forceProgress: flags.forceProgress, workers: flags.workers },
         );
       } catch (error) {
         if (ctx.signal.aborted) throw error;
