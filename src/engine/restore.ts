@@ -31,11 +31,19 @@ interface Loaded {
 const cache = new Map<string, Promise<Loaded>>();
 const pools = new Map<string, Promise<SrWorkerPool | MaskedWorkerPool>>();
 
-/** The worker pool kept for a model and a thread count (until unloadModels). */
+/**
+ * The worker pool kept for a model and a thread count (until unloadModels). One pool is kept at a
+ * time: each thread holds a model and a wasm heap of up to a few hundred MB, so an app session that
+ * goes through every task would otherwise keep five pools resident. Restorations run one at a time.
+ */
 function pool<P extends SrWorkerPool | MaskedWorkerPool>(model: ModelInfo, workers: number, start: () => Promise<P>): Promise<P> {
   const key = `${model.dir}\u0000${workers}`;
   const kept = pools.get(key) as Promise<P> | undefined;
   if (kept) return kept;
+  for (const [other, p] of pools) {
+    pools.delete(other);
+    void p.then((ready) => ready.close(), () => {});
+  }
   const started = start();
   pools.set(key, started);
   started.then(

@@ -8,7 +8,7 @@ import { createImage, type Image, type Mask } from '../../src/engine/image.js';
 import { alphaMask } from '../../src/engine/image-io.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
-import { restore, unloadModels } from '../../src/engine/restore.js';
+import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
 import { writeMaskedModel } from '../helpers/models.js';
 
 let dir: string;
@@ -131,4 +131,20 @@ test('interpolation of a photo of several batches on two worker threads equals t
   assert.ok(filled > 0.3 * one.data.length, 'the missing half was filled');
   assert.ok(diff < 1e-6, `two threads differ from one by ${diff}`);
   await unloadModels(); // closes the pool's threads
+});
+
+test('one worker pool is kept at a time: switching task closes the previous pool', async () => {
+  const image = photo(330, 300);
+  const mask: Mask = { width: 330, height: 300, data: new Uint8Array(330 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
+  await restore(image, { task: 'interpolate', mask }, { workers: 2 });
+  const interpolating = await poolThreads();
+  assert.equal(interpolating.length, 2);
+  const holes = maskWith(330, 300, [[20, 20, 30, 30], [200, 150, 40, 40], [100, 250, 20, 20]]);
+  // Enough holes for two batches of crops, so inpainting starts its own pool.
+  for (let i = 0; i < 40; i++) holes.data.fill(0, (5 + (i % 8) * 35) * 330 + 10 + Math.floor(i / 8) * 60, (5 + (i % 8) * 35) * 330 + 14 + Math.floor(i / 8) * 60);
+  await restore(image, { task: 'inpaint', mask: holes }, { workers: 2 });
+  const inpainting = await poolThreads();
+  assert.equal(inpainting.length, 2);
+  assert.ok(inpainting.every((t) => !interpolating.includes(t)), 'the interpolation pool was replaced');
+  await unloadModels();
 });
