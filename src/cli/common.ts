@@ -42,7 +42,8 @@ export function addRestoreOptions(command: Command): Command {
 export function parseWorkers(value: string | undefined): number {
   if (value === undefined) return defaultWorkers();
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`--workers must be a whole number from 1 to 64, not ${value}.`);
   return n;
 }
 

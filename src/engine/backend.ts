@@ -226,7 +226,8 @@ export function readFloat32(t: tf.Tensor): Float32Array {
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const heap = backend.wasm?.HEAPU8;
     const offset = backend.dataIdMap?.get(t.dataId as object)?.memoryOffset;
-    if (heap && typeof offset === 'number' && offset + t.size * 4 <= heap.byteLength) return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
+    if (heap && typeof offset === 'number' && offset + t.size * 4 <= heap.byteLength)
+      return new Float32Array(heap.buffer, heap.byteOffset + offset, t.size);
   }
   return t.dataSync() as Float32Array;
 }

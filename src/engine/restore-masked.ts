@@ -355,7 +355,11 @@ export async function fillBatch(
       step.image.dispose();
       if (seamCorrection)
         for (let b = 0; b < input.n; b++)
-          correctResidual(out.subarray(b * span * 3, (b + 1) * span * 3), input.known.subarray(b * span * 3, (b + 1) * span * 3), input.mask.subarray(b * span, (b + 1) * span));
+          correctResidual(
+            out.subarray(b * span * 3, (b + 1) * span * 3),
+            input.known.subarray(b * span * 3, (b + 1) * span * 3),
+            input.mask.subarray(b * span, (b + 1) * span),
+          );
       for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
       onStep?.(step.k, step.K, out, step.likelihood);
       last = out;
@@ -399,7 +403,9 @@ export async function restoreMasked(
   const streamFrames = batches.length === 1 && image.width * image.height <= FRAME_LIMIT;
   const final = new Canvas(image.width, image.height);
   const addAll = (canvas: Canvas, cropsOfBatch: Crop[], out: Float32Array, known = false) =>
-    cropsOfBatch.forEach((c, b) => canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, known));
+    cropsOfBatch.forEach((c, b) =>
+      canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, known),
+    );
   // The network's own estimate at the known pixels its crops cover: where W x̂_k disagrees with y.
   const onStep: BatchStep = (k, K, out, likelihood) => {
     const canvas = k === K ? final : new Canvas(image.width, image.height);

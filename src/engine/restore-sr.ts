@@ -34,7 +34,8 @@ function clamp01(a: Float32Array): Float32Array {
 
 /** Upscaled chroma and alpha planes, one plane at a time (y is left empty: the network fills it). */
 function upscaleExtras(planes: LumaPlanes, t: number): LumaPlanes {
-  const up = (plane: Float32Array) => bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: plane }, t).data;
+  const up = (plane: Float32Array) =>
+    bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: plane }, t).data;
   return {
     width: planes.width * t,
     height: planes.height * t,
@@ -67,7 +68,14 @@ export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, 
     const i0 = Math.max(0, s0 - context);
     const i1 = Math.min(planes.height, s1 + context);
     const rows = (plane: Float32Array | undefined) => plane?.subarray(i0 * planes.width, i1 * planes.width);
-    const sub = { width: planes.width, height: i1 - i0, y: new Float32Array(0), cb: rows(planes.cb), cr: rows(planes.cr), alpha: rows(planes.alpha) };
+    const sub = {
+      width: planes.width,
+      height: i1 - i0,
+      y: new Float32Array(0),
+      cb: rows(planes.cb),
+      cr: rows(planes.cr),
+      alpha: rows(planes.alpha),
+    };
     const up = upscaleExtras(sub, t);
     const keep = (plane: Float32Array | undefined) => plane?.subarray((s0 - i0) * t * W, (s1 - i0) * t * W);
     const strip = withLuma(

@@ -42,7 +42,10 @@ function pool<P extends SrWorkerPool | MaskedWorkerPool>(model: ModelInfo, worke
   if (kept) return kept;
   for (const [other, p] of pools) {
     pools.delete(other);
-    void p.then((ready) => ready.close(), () => {});
+    void p.then(
+      (ready) => ready.close(),
+      () => {},
+    );
   }
   const started = start();
   pools.set(key, started);
@@ -129,7 +132,8 @@ export async function restore(image: Image, request: RestoreRequest, options: Re
   const workers = options.workers ?? 1;
   const executors =
     workers > 1
-      ? async () => (await pool(model, workers, () => MaskedWorkerPool.start(weights, { workers, backend: lastBackendChoice() }))).executors
+      ? async () =>
+          (await pool(model, workers, () => MaskedWorkerPool.start(weights, { workers, backend: lastBackendChoice() }))).executors
       : undefined;
   return restoreMasked(net!, request.task, image, request.mask, settings, options, undefined, executors);
 }

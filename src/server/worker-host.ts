@@ -64,7 +64,12 @@ export class WorkerHost {
       this.#ready = null;
       if (!this.#stopping) this.#options.onCrash(`exit code ${code}`);
     });
-    this.post({ type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs, restoreWorkers: this.#options.restoreWorkers });
+    this.post({
+      type: 'init',
+      backend: this.#options.backend,
+      modelDirs: this.#options.modelDirs,
+      restoreWorkers: this.#options.restoreWorkers,
+    });
     return this.#ready;
   }
 

@@ -86,7 +86,9 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
   };
   try {
-    const result = owned(await restore(image as Image, toEngineRequest(request), { signal: controller.signal, onEvent, workers: restoreWorkers }));
+    const result = owned(
+      await restore(image as Image, toEngineRequest(request), { signal: controller.signal, onEvent, workers: restoreWorkers }),
+    );
     if (Atomics.load(flag, 0) !== 0) {
       post({ type: 'cancelled', jobId });
       return;

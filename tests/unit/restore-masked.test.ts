@@ -120,7 +120,11 @@ test('interpolation of a photo of several batches on two worker threads equals t
   const mask: Mask = { width: 330, height: 300, data: new Uint8Array(330 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
   const progress: number[] = [];
   const one = await restore(image, { task: 'interpolate', mask });
-  const two = await restore(image, { task: 'interpolate', mask }, { workers: 2, onEvent: (e) => e.type === 'progress' && progress.push(e.fraction) });
+  const two = await restore(
+    image,
+    { task: 'interpolate', mask },
+    { workers: 2, onEvent: (e) => e.type === 'progress' && progress.push(e.fraction) },
+  );
   assert.deepEqual(progress, [0.5, 1]);
   let diff = 0;
   let filled = 0;
@@ -139,12 +143,24 @@ test('one worker pool is kept at a time: switching task closes the previous pool
   await restore(image, { task: 'interpolate', mask }, { workers: 2 });
   const interpolating = await poolThreads();
   assert.equal(interpolating.length, 2);
-  const holes = maskWith(330, 300, [[20, 20, 30, 30], [200, 150, 40, 40], [100, 250, 20, 20]]);
+  const holes = maskWith(330, 300, [
+    [20, 20, 30, 30],
+    [200, 150, 40, 40],
+    [100, 250, 20, 20],
+  ]);
   // Enough holes for two batches of crops, so inpainting starts its own pool.
-  for (let i = 0; i < 40; i++) holes.data.fill(0, (5 + (i % 8) * 35) * 330 + 10 + Math.floor(i / 8) * 60, (5 + (i % 8) * 35) * 330 + 14 + Math.floor(i / 8) * 60);
+  for (let i = 0; i < 40; i++)
+    holes.data.fill(
+      0,
+      (5 + (i % 8) * 35) * 330 + 10 + Math.floor(i / 8) * 60,
+      (5 + (i % 8) * 35) * 330 + 14 + Math.floor(i / 8) * 60,
+    );
   await restore(image, { task: 'inpaint', mask: holes }, { workers: 2 });
   const inpainting = await poolThreads();
   assert.equal(inpainting.length, 2);
-  assert.ok(inpainting.every((t) => !interpolating.includes(t)), 'the interpolation pool was replaced');
+  assert.ok(
+    inpainting.every((t) => !interpolating.includes(t)),
+    'the interpolation pool was replaced',
+  );
   await unloadModels();
 });

@@ -128,7 +128,13 @@ test('the final colour merge upscales chroma and alpha strip by strip, equal to 
       assert.equal(strips.width, 13 * t);
       assert.deepEqual(strips.data, whole.data, `${channels} channels, ×${t}`);
       // Colour: red is not the luma alone, so the chroma took part.
-      if (channels >= 3) assert.ok(maxDiff(whole.data.filter((_, i) => i % channels === 0), luma) > 0.01);
+      if (channels >= 3)
+        assert.ok(
+          maxDiff(
+            whole.data.filter((_, i) => i % channels === 0),
+            luma,
+          ) > 0.01,
+        );
     }
 });
 
@@ -136,7 +142,11 @@ test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, th
   const image = photo(30, 70, 3);
   for (const workers of [undefined, 2]) {
     const events: RestoreEvent[] = [];
-    const out = await restore(image, { task: 'sr', scale: 2, blur: 0 }, { workers, onEvent: (e) => e.type !== 'progress' && events.push(e) });
+    const out = await restore(
+      image,
+      { task: 'sr', scale: 2, blur: 0 },
+      { workers, onEvent: (e) => e.type !== 'progress' && events.push(e) },
+    );
     assert.deepEqual(
       events.map((e) => e.type),
       ['preview', 'iteration', 'iteration', 'iteration'],
@@ -162,7 +172,11 @@ test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, th
 function restoreBicubic(image: Image, t: number): Float32Array {
   const planes = splitLuma(image);
   const luma = bicubicUpscaleImage({ width: image.width, height: image.height, channels: 1, data: planes.y }, t).data;
-  return mergeWithUpscaledChroma(planes, luma.map((v) => Math.min(1, Math.max(0, v))), t).data;
+  return mergeWithUpscaledChroma(
+    planes,
+    luma.map((v) => Math.min(1, Math.max(0, v))),
+    t,
+  ).data;
 }
 
 test('a pool whose thread died is retired: the next restoration starts a fresh pool with the same result', async () => {

@@ -48,7 +48,10 @@ export class MaskedWorkerPool {
   private constructor(readonly executors: MaskedWorkerExecutor[]) {}
 
   /** Starts `workers` threads, each with its own backend and a copy of the model. */
-  static async start(weights: LoadedWeights, options: { workers: number; backend?: BackendPreference }): Promise<MaskedWorkerPool> {
+  static async start(
+    weights: LoadedWeights,
+    options: { workers: number; backend?: BackendPreference },
+  ): Promise<MaskedWorkerPool> {
     const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnEngineWorker('masked-worker'));
     try {
       await Promise.all(

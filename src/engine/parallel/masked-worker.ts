@@ -36,6 +36,10 @@ async function handle(message: ToMaskedWorker): Promise<void> {
     const out = await fillBatch(net!, message.input, message.settings, message.seamCorrection);
     port!.postMessage({ type: 'done', id, out } satisfies FromMaskedWorker, [out.buffer as ArrayBuffer]);
   } catch (error) {
-    port!.postMessage({ type: 'error', id, message: error instanceof Error ? error.message : String(error) } satisfies FromMaskedWorker);
+    port!.postMessage({
+      type: 'error',
+      id,
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies FromMaskedWorker);
   }
 }

@@ -7,7 +7,7 @@
  *
  * Under tsx (tests, development) workers run the .ts source through tsx's loader; built, the .js.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
 import type { Image } from '../image.js';
 import type { LoadedWeights } from '../model-file.js';

@@ -139,7 +139,15 @@ function axisTaps(inLen: number, t: number, blur: number): AxisTaps {
 }
 
 /** dst[d + p] = Σ_i w[i] · src[s[i] + p] for p < len, over up to four rows at a time (fewer read-modify-writes). */
-function weightedRows(src: Float32Array, s: Int32Array, w: Float64Array, count: number, dst: Float32Array, d: number, len: number): void {
+function weightedRows(
+  src: Float32Array,
+  s: Int32Array,
+  w: Float64Array,
+  count: number,
+  dst: Float32Array,
+  d: number,
+  len: number,
+): void {
   if (count === 0) {
     dst.fill(0, d, d + len);
     return;
@@ -164,7 +172,8 @@ function weightedRows(src: Float32Array, s: Int32Array, w: Float64Array, count: 
       const w2 = w[i + 2];
       const s3 = k === 4 ? s[i + 3] : s2;
       const w3 = k === 4 ? w[i + 3] : 0;
-      if (fresh) for (let p = 0; p < len; p++) dst[d + p] = w0 * src[s0 + p] + w1 * src[s1 + p] + w2 * src[s2 + p] + w3 * src[s3 + p];
+      if (fresh)
+        for (let p = 0; p < len; p++) dst[d + p] = w0 * src[s0 + p] + w1 * src[s1 + p] + w2 * src[s2 + p] + w3 * src[s3 + p];
       else for (let p = 0; p < len; p++) dst[d + p] += w0 * src[s0 + p] + w1 * src[s1 + p] + w2 * src[s2 + p] + w3 * src[s3 + p];
     }
   }
@@ -175,7 +184,15 @@ const rowOffsets = new Int32Array(256);
 const rowWeights = new Float64Array(256);
 
 /** out (h/t × w/t) = W x (x: h × w); tmp: (h/t) × w scratch. */
-function applyW(x: Float32Array, h: number, w: number, rows: AxisTaps, cols: AxisTaps, tmp: Float32Array, out: Float32Array): void {
+function applyW(
+  x: Float32Array,
+  h: number,
+  w: number,
+  rows: AxisTaps,
+  cols: AxisTaps,
+  tmp: Float32Array,
+  out: Float32Array,
+): void {
   const oh = rows.start.length;
   const ow = cols.start.length;
   const rn = rows.n;
@@ -319,7 +336,8 @@ export class SrCompute {
     for (let i = 0; i < kh; i++)
       for (let j = 0; j < kw; j++)
         for (let c = 0; c < ci; c++)
-          for (let o = 0; o < co; o++) rot[((i * kw + j) * co + o) * ci + c] = d.outKernel.data[(((kh - 1 - i) * kw + (kw - 1 - j)) * ci + c) * co + o];
+          for (let o = 0; o < co; o++)
+            rot[((i * kw + j) * co + o) * ci + c] = d.outKernel.data[(((kh - 1 - i) * kw + (kw - 1 - j)) * ci + c) * co + o];
     this.outKernelT = tf.tensor4d(rot, [kh, kw, co, ci]);
     this.outBias = tf.tensor1d(d.outBias);
   }
