@@ -117,11 +117,12 @@ export async function runMaskedFile(
 ): Promise<void> {
   const output = out ?? siblingPath(input, `.${label}.png`);
   outputs.check(output);
+  let api: RestoreApi | undefined;
   try {
     if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
     const { image, bitDepth, metadata } = await readImage(input);
     const mask = await maskFor(image);
-    const api = await loadRestoreApi();
+    api = await loadRestoreApi();
     const model = await chooseModel(api, task, flags.modelId);
     await startBackend(ctx, flags.backend);
     const name = path.basename(input, path.extname(input));
@@ -141,9 +142,10 @@ export async function runMaskedFile(
       outputs,
       { forceProgress: flags.forceProgress, workers: flags.workers },
     );
-    await api.unloadModels(); // stops the worker threads, so the process can exit
   } catch (error) {
     await outputs.rollback();
     throw error;
+  } finally {
+    await api?.unloadModels(); // stops the worker threads, also after a failure, so the process can exit
   }
 }

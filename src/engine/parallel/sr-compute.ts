@@ -183,16 +183,8 @@ function weightedRows(
 const rowOffsets = new Int32Array(256);
 const rowWeights = new Float64Array(256);
 
-/** out (h/t × w/t) = W x (x: h × w); tmp: (h/t) × w scratch. */
-function applyW(
-  x: Float32Array,
-  h: number,
-  w: number,
-  rows: AxisTaps,
-  cols: AxisTaps,
-  tmp: Float32Array,
-  out: Float32Array,
-): void {
+/** out (h/t × w/t) = W x (x: h × w, h given by the row taps); tmp: (h/t) × w scratch. */
+function applyW(x: Float32Array, w: number, rows: AxisTaps, cols: AxisTaps, tmp: Float32Array, out: Float32Array): void {
   const oh = rows.start.length;
   const ow = cols.start.length;
   const rn = rows.n;
@@ -220,7 +212,6 @@ function applyW(
       out[dst + p] = s;
     }
   }
-  void h;
 }
 
 /** x (h × w) = scale · Wᵀ r (r: h/t × w/t); tmp: (h/t) × w scratch. */
@@ -467,7 +458,7 @@ export class SrCompute {
             for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
           }
         }
-      applyW(hr(xhat), rows * t, Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
+      applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
       let sum = 0;
       for (let i = r0 * rw; i < r1 * rw; i++) res[i] -= y[i];
       for (let i = own.y; i < own.y + own.height; i++)
