@@ -93,6 +93,7 @@ def main():
     p.add_argument("--faces", default=os.path.join(HERE, "../../shared/data/train/faces"))
     p.add_argument("--masks", default=None)
     p.add_argument("--json", required=True)
+    p.add_argument("--merge", action="store_true", help="keep the other regimes' results already in --json (same masks)")
     p.add_argument("--limit", type=int, default=0, help="evaluate on the first N test faces only (smoke tests)")
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args()
@@ -104,6 +105,11 @@ def main():
         faces = faces[: args.limit]
         masks = {s: m[: args.limit] for s, m in masks.items()}
     results = {}
+    if args.merge and os.path.exists(args.json):
+        earlier = json.load(open(args.json))
+        if (earlier["task"], earlier["test_images"], earlier["draws"]) != (args.task, len(faces), DRAWS):
+            sys.exit(f"{args.json} holds a different evaluation ({earlier['task']}, {earlier['test_images']} images): not merging")
+        results = earlier["results"]
     for path in args.models:
         ck = torch.load(path, map_location=args.device, weights_only=False)
         net = ContextEncoder().to(args.device)

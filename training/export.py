@@ -81,7 +81,8 @@ def describe(entry, log=None):
     recipe["data"] = [os.path.basename(os.path.normpath(d)) for d in (cfg.get("data") or [cfg.get("faces"), *(cfg.get("scenes") or [])]) if d]
     recipe.update(steps=state["step"], samples=state["samples"], wall_seconds=round(state["elapsed"], 1),
                   samples_per_second=round(state["samples"] / max(state["elapsed"], 1e-9), 1),
-                  device=cfg.get("device"), trained_at_commit=cfg.get("git_commit"), exported_at_commit=git_commit())
+                  device=cfg.get("device"), **({"threads": cfg.get("threads")} if cfg.get("device") == "cpu" else {}),
+                  trained_at_commit=cfg.get("git_commit"), exported_at_commit=git_commit())
     if entry.get("stored_as"):
         recipe["weights_transport"] = entry["stored_as"] + " (rounded from float32 for the trip back from the GPU machine)"
     if cfg.get("regime") == "reference":
@@ -103,6 +104,7 @@ def main():
     p.add_argument("--checkpoint", help="a checkpoint.pt (or a single-model pack)")
     p.add_argument("--logs", help="logs.json from the same GPU run")
     p.add_argument("--continues", help="model.json of the model this one continued training from: its recipe is kept as training.continued_from")
+    p.add_argument("--init-checkpoint", help="checkpoint.pt this run was initialised from (e.g. the joint stage): its recipe is kept as training.continued_from")
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--dest", default=os.path.join(HERE, "../resources/models"))
@@ -130,6 +132,8 @@ def main():
         tensors = context_encoder_tensors(entry["params"])
     if args.continues:
         recipe["continued_from"] = json.load(open(args.continues))["training"]
+    elif args.init_checkpoint:
+        recipe["continued_from"] = describe(torch.load(args.init_checkpoint, map_location="cpu", weights_only=False))[0]
     meta["training"], meta["metrics"] = recipe, metrics
     print(write_model(args.dest, args.id, meta, tensors))
 

@@ -32,7 +32,8 @@ def parse_args(argv=None):
     p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
     p.add_argument("--run", required=True)
     p.add_argument("--init")
-    p.add_argument("--budget", type=float, required=True)
+    p.add_argument("--budget", type=float, default=float("inf"), help="seconds of training (the schedule spans it)")
+    p.add_argument("--steps", type=int, default=0, help="train this many steps instead (the schedule spans them)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--K", type=int, default=None)
@@ -76,6 +77,8 @@ def psnr_batch(out, ref):
 
 def main(argv=None):
     args = parse_args(argv)
+    if not args.steps and args.budget == float("inf"):
+        sys.exit("give --budget SECONDS or --steps N")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
@@ -127,9 +130,12 @@ def main(argv=None):
     start = time.time() - state["elapsed"]
     last_val = last_ckpt = time.time()
     loss_sum, loss_n = 0.0, 0
-    while state["elapsed"] < args.budget:
+    def progress():
+        return state["step"] / args.steps if args.steps else state["elapsed"] / args.budget
+
+    while progress() < 1:
         for group in opt.param_groups:
-            group["lr"] = learning_rate(base_lr, state["elapsed"] / args.budget)
+            group["lr"] = learning_rate(base_lr, progress())
         half = args.batch // 2
         idx = torch.randint(0, len(faces), (half,), generator=gen).to(device)
         face_batch = faces[idx]
@@ -148,7 +154,7 @@ def main(argv=None):
         loss_n += 1
         now = time.time()
         state["elapsed"] = now - start
-        done = state["elapsed"] >= args.budget
+        done = progress() >= 1
         if now - last_val >= args.val_every or done:
             entry = {"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
                      "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9), "val_psnr": validate()}

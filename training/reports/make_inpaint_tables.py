@@ -33,6 +33,12 @@ def table(data, kind):
         d, j = data["results"]["dlnet"]["table"][s], data["results"]["joint"]["table"][s]
         gains.append(f"{d[kind + '_psnr'] - j[kind + '_psnr']:+.2f}")
     rows.append(f"| DL-Net − joint, PSNR | {' | '.join(gains)} |")
+    if "reference" in data["results"]:
+        psnr = kind + "_psnr"
+        ref = data["results"]["reference"]["table"]
+        for key, label in (("joint", "Joint − reference, PSNR"), ("dlnet", "DL-Net − reference, PSNR")):
+            t = data["results"][key]["table"]
+            rows.append(f"| {label} | {' | '.join(f'{t[s][psnr] - ref[s][psnr]:+.2f}' for s in settings)} |")
     return rows
 
 
