@@ -45,6 +45,9 @@ export interface DLNetStep {
   likelihood: number;
 }
 
+/** What the compute loops poll between steps: an AbortSignal, or a flag in shared memory (parallel/cancel-flag.ts). */
+export type CancelCheck = Pick<AbortSignal, 'aborted'>;
+
 export class CancelledError extends Error {
   constructor() {
     super('The restoration was cancelled.');
@@ -73,7 +76,7 @@ function reported(problem: DLNetProblem, r: tf.Tensor, normalizer: number): tf.S
  * Runs the K steps, yielding each x̂_k as soon as it is computed. Checks `signal` between steps
  * and throws CancelledError when it is aborted; every intermediate tensor is disposed either way.
  */
-export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, signal?: AbortSignal): AsyncGenerator<DLNetStep> {
+export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, signal?: CancelCheck): AsyncGenerator<DLNetStep> {
   const { K, gamma, beta1, beta2 } = settings;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`K must be an integer ≥ 1, not ${K}.`);
   const normalizer = countObserved(problem);

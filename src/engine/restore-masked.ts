@@ -9,7 +9,7 @@
  */
 import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
-import { runDLNet, type DLNetProblem, type DLNetSettings } from './dlnet.js';
+import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
 import type { ContextEncoderNet } from './networks/context-encoder.js';
 import type { RestoreOptions } from './restore-types.js';
@@ -339,7 +339,7 @@ export async function fillBatch(
   input: BatchInput,
   settings: DLNetSettings,
   seamCorrection: boolean,
-  signal?: AbortSignal,
+  signal?: CancelCheck,
   onStep?: BatchStep,
 ): Promise<Float32Array> {
   const batch = batchTensors(input);
@@ -424,21 +424,29 @@ export async function restoreMasked(
   const ready = new Map<number, Float32Array>();
   let added = 0;
   let next = 0;
-  const workers = executors ? await executors() : [];
-  await Promise.all(
-    (workers.length > 0 ? workers : [local]).map(async (ex) => {
-      while (next < batches.length) {
-        options.signal?.throwIfAborted();
-        const bi = next++;
-        ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
-        for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
-          ready.delete(added);
-          addAll(final, batches[added], out);
-          added++;
-          options.onEvent?.({ type: 'progress', fraction: added / batches.length });
+  const fillAll = async (fillers: MaskedExecutor[]): Promise<void> => {
+    await Promise.all(
+      fillers.map(async (ex) => {
+        while (next < batches.length) {
+          options.signal?.throwIfAborted();
+          const bi = next++;
+          ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
+          for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
+            ready.delete(added);
+            addAll(final, batches[added], out);
+            added++;
+            options.onEvent?.({ type: 'progress', fraction: added / batches.length });
+          }
         }
-      }
-    }),
-  );
+      }),
+    );
+  };
+  const workers = executors ? await executors() : [];
+  try {
+    await fillAll(workers.length > 0 ? workers : [local]);
+  } catch (error) {
+    options.signal?.throwIfAborted(); // a batch a worker gave up on reads as the cancellation it is
+    throw error;
+  }
   return final.composite(image, mask);
 }

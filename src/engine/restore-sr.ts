@@ -14,6 +14,7 @@ import { type SrNet } from './networks/sr-net.js';
 import type { RestoreOptions } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
+import { cancelFlag } from './parallel/cancel-flag.js';
 import { LocalExecutor, planSrJob, runBands, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
@@ -145,7 +146,7 @@ export async function superResolve(weights: LoadedWeights, image: Image, run: Sr
     image,
     run,
     options,
-    (signal) => [new LocalExecutor(compute, signal)],
+    () => [new LocalExecutor(compute)],
     () => ArrayBuffer,
   );
 }
@@ -173,7 +174,7 @@ export async function superResolveWith(
   image: Image,
   run: SrRun,
   options: RestoreOptions & { parallel?: number; bandRows?: number; chunkWidth?: number },
-  executors: (signal?: AbortSignal) => SrExecutor[],
+  executors: () => SrExecutor[],
   bufferType: () => typeof ArrayBuffer | typeof SharedArrayBuffer,
 ): Promise<Image> {
   const { scale: t, blur, settings } = run;
@@ -198,12 +199,13 @@ export async function superResolveWith(
     y,
     z: alloc(plan.cacheRows * plan.width * plan.C),
     out: alloc(planes.width * t * planes.height * t),
+    cancel: cancelFlag(Buf),
   };
   const job = { plan, blur, settings, normalizer: planes.width * planes.height };
   // Streamed iteration frames (single-band jobs) need whole chroma / alpha planes during the run.
   const streams = options.onEvent !== undefined && plan.bands.length === 1;
   const extras = streams ? upscaleExtras(planes, t) : undefined;
-  await runBands(job, bufs, executors(options.signal), {
+  await runBands(job, bufs, executors(), {
     signal: options.signal,
     onEvent: options.onEvent,
     onIteration: streams

@@ -6,7 +6,9 @@ import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
+import { cancelFlag } from '../../src/engine/parallel/cancel-flag.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
+import { planSrJob } from '../../src/engine/parallel/sr-engine.js';
 import { superResolve } from '../../src/engine/restore-sr.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
@@ -56,6 +58,64 @@ test('two workers with many bands and chunks give the single-thread untiled resu
     assert.deepEqual(frames, [1, 2, 3]);
     const ref = await superResolve(weights, small, run, {});
     assert.ok(maxDiff(ref.data, out.data) < 1e-5);
+  } finally {
+    await pool.close();
+  }
+});
+
+test("an SR worker polls the job's cancel flag inside its tasks; a cancelled job leaves the pool exact for the next", async () => {
+  const weights = await loadWeights(path.join(dir, 'p2'));
+  const pool = await SrWorkerPool.start(weights, { workers: 1, backend: 'wasm' });
+  try {
+    const plan = planSrJob(40, 30, { depth: 3, C: 8, scale: 2, K: 3 });
+    const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
+    const bufs = { y: shared(40 * 30).fill(0.5), z: shared(plan.cacheRows * 40 * 8), out: shared(80 * 60), cancel: cancelFlag() };
+    const job = { plan, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 }, normalizer: 40 * 30 };
+    const g = { kind: 'g' as const, y0: 0, y1: 30, x0: 0, x1: 40, cacheTop: 0 };
+    const steps = {
+      kind: 'steps' as const,
+      rx: 0,
+      ry: 0,
+      rw: 40,
+      rh: 30,
+      own: { x: 0, y: 0, width: 40, height: 30 },
+      cacheTop: 0,
+      frames: false,
+    };
+    // The flag is the only thing that tells the worker: the engine's own between-task check is not involved.
+    Atomics.store(bufs.cancel, 0, 1);
+    await assert.rejects(pool.executors[0].g(job, bufs, g), /cancelled/);
+    assert.ok(
+      bufs.z.every((v) => v === 0),
+      'a cancelled g task wrote z',
+    );
+    await assert.rejects(pool.executors[0].steps(job, bufs, steps), /cancelled/);
+    assert.ok(
+      bufs.out.every((v) => v === 0),
+      'a cancelled step task wrote the output',
+    );
+    Atomics.store(bufs.cancel, 0, 0);
+    await pool.executors[0].g(job, bufs, g);
+    await pool.executors[0].steps(job, bufs, steps);
+    assert.ok(bufs.out.some((v) => v !== 0));
+
+    // Through the engine: a job cancelled after its first task rejects as aborted; the next job on
+    // the same threads is exact.
+    const image = photo(97, 83);
+    const run = { scale: 2 as const, blur: 1.3, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
+    const controller = new AbortController();
+    await assert.rejects(
+      pool.superResolve(image, run, {
+        bandRows: 20,
+        chunkWidth: 24,
+        signal: controller.signal,
+        onEvent: (e) => e.type === 'tile' && controller.abort(),
+      }),
+      { name: 'AbortError' },
+    );
+    const whole = await superResolve(weights, image, run, { tileSize: 4096 });
+    const again = await pool.superResolve(image, run, { bandRows: 20, chunkWidth: 24 });
+    assert.ok(maxDiff(whole.data, again.data) < 1e-5);
   } finally {
     await pool.close();
   }

@@ -7,7 +7,9 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
 import { alphaMask } from '../../src/engine/image-io.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
+import { loadWeights } from '../../src/engine/model-file.js';
+import { MaskedWorkerPool } from '../../src/engine/parallel/masked-pool.js';
+import { batchInput, correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
 import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
 import { writeMaskedModel } from '../helpers/models.js';
 
@@ -163,4 +165,21 @@ test('one worker pool is kept at a time: switching task closes the previous pool
     'the interpolation pool was replaced',
   );
   await unloadModels();
+});
+
+test('an inpainting worker polls the cancel flag inside a batch: a cancelled fill rejects, the next one runs', async () => {
+  const weights = await loadWeights(path.join(dir, 'interpolate'));
+  const pool = await MaskedWorkerPool.start(weights, { workers: 1, backend: 'wasm' });
+  try {
+    const image = photo(64, 64);
+    const input = batchInput(image, maskWith(64, 64, [[10, 10, 20, 20]]), [{ x: 0, y: 0, size: 64 }]);
+    const settings = { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
+    const controller = new AbortController();
+    controller.abort(); // the executor raises the shared flag; only the worker's own check can stop the fill
+    await assert.rejects(pool.executors[0].fill(input, settings, true, controller.signal), /cancelled/);
+    const out = await pool.executors[0].fill(input, settings, true);
+    assert.equal(out.length, 64 * 64 * 3);
+  } finally {
+    await pool.close();
+  }
 });

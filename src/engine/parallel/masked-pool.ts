@@ -10,6 +10,7 @@ import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
 import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
 import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
+import { cancelFlag, raiseOnAbort } from './cancel-flag.js';
 import { spawnEngineWorker } from './spawn.js';
 
 class MaskedWorkerExecutor implements MaskedExecutor {
@@ -35,12 +36,18 @@ class MaskedWorkerExecutor implements MaskedExecutor {
     });
   }
 
-  fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean): Promise<Float32Array> {
+  async fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean, signal?: AbortSignal): Promise<Float32Array> {
     const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'fill', id, input, settings, seamCorrection } satisfies ToMaskedWorker);
-    });
+    const cancel = cancelFlag();
+    const stopListening = raiseOnAbort(cancel, signal);
+    try {
+      return await new Promise((resolve, reject) => {
+        this.#pending.set(id, { resolve, reject });
+        this.worker.postMessage({ type: 'fill', id, input, settings, seamCorrection, cancel } satisfies ToMaskedWorker);
+      });
+    } finally {
+      stopListening();
+    }
   }
 }
 

@@ -8,10 +8,11 @@ import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
 import { ContextEncoderNet } from '../networks/context-encoder.js';
 import { fillBatch, type BatchInput } from '../restore-masked.js';
+import { flagCheck } from './cancel-flag.js';
 
 export type ToMaskedWorker =
   | { type: 'init'; backend: BackendPreference; weights: LoadedWeights }
-  | { type: 'fill'; id: number; input: BatchInput; settings: DLNetSettings; seamCorrection: boolean };
+  | { type: 'fill'; id: number; input: BatchInput; settings: DLNetSettings; seamCorrection: boolean; cancel: Int32Array };
 
 export type FromMaskedWorker =
   | { type: 'ready'; backend: string }
@@ -33,7 +34,7 @@ async function handle(message: ToMaskedWorker): Promise<void> {
       port!.postMessage({ type: 'ready', backend: report.name } satisfies FromMaskedWorker);
       return;
     }
-    const out = await fillBatch(net!, message.input, message.settings, message.seamCorrection);
+    const out = await fillBatch(net!, message.input, message.settings, message.seamCorrection, flagCheck(message.cancel));
     port!.postMessage({ type: 'done', id, out } satisfies FromMaskedWorker, [out.buffer as ArrayBuffer]);
   } catch (error) {
     port!.postMessage({

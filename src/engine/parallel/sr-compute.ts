@@ -20,7 +20,7 @@
  */
 import { readFloat32, tf } from '../backend.js';
 import { bicubicDownTaps, bicubicUpscaleImage, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
-import type { DLNetSettings } from '../dlnet.js';
+import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
@@ -347,6 +347,7 @@ export class SrCompute {
     dst: Float32Array,
     dstOffset: number,
     dstStride: number,
+    cancel?: CancelCheck,
   ): void {
     const t0 = performance.now();
     let a: tf.Tensor4D = tf.tensor4d(y, [1, sh, sw, 1]);
@@ -357,6 +358,10 @@ export class SrCompute {
     }
     const last = this.kernels.length - 1;
     for (let i = 0; i <= last; i++) {
+      if (cancel?.aborted) {
+        a.dispose();
+        throw new CancelledError();
+      }
       const next = tf.fused.conv2d({
         x: a,
         filter: this.kernels[i],
@@ -388,7 +393,7 @@ export class SrCompute {
     blur: number,
     settings: DLNetSettings,
     onFrame?: (k: number, xhat: Float32Array, likelihood: number) => void,
-    signal?: AbortSignal,
+    signal?: CancelCheck,
     /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
     onGradient?: (k: number, grad: Float32Array) => void,
   ): { xhat: Float32Array; likelihoods: number[] } {
@@ -430,7 +435,7 @@ export class SrCompute {
     const times = this.times;
     times.js += performance.now() - tj;
     for (let k = 1; k <= K; k++) {
-      if (signal?.aborted) throw signal.reason ?? new Error('Cancelled.');
+      if (signal?.aborted) throw new CancelledError();
       const [r0, r1] = rowsOfStep(k);
       const rows = r1 - r0;
       const hr = (plane: Float32Array) => plane.subarray(r0 * t * Wd, r1 * t * Wd);

@@ -20,6 +20,7 @@
 import { srOverlap } from '../restore-sr.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
+import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import type { SrCompute, StepsRegion } from './sr-compute.js';
 
 export interface SrJobPlan {
@@ -90,6 +91,8 @@ export interface SrJobBuffers {
   z: Float32Array;
   /** HR luma, (height·t) × (width·t). */
   out: Float32Array;
+  /** Raised (non-zero) when the job is cancelled; polled between layers and steps (cancel-flag.ts). */
+  cancel: Int32Array;
 }
 
 export interface GTask {
@@ -158,7 +161,8 @@ export function cropOwned(plan: SrJobPlan, task: StepTask, xhat: Float32Array): 
   const oy = (task.own.y - task.ry) * t;
   const w = task.own.width * t;
   const out = new Float32Array(w * task.own.height * t);
-  for (let r = 0; r < task.own.height * t; r++) out.set(xhat.subarray((oy + r) * regionW + ox, (oy + r) * regionW + ox + w), r * w);
+  for (let r = 0; r < task.own.height * t; r++)
+    out.set(xhat.subarray((oy + r) * regionW + ox, (oy + r) * regionW + ox + w), r * w);
   return out;
 }
 
@@ -231,7 +235,24 @@ function previewTasks(plan: SrJobPlan, strip: { rows: number; zRows: number }): 
  * Runs the whole plan on `executors` (tasks of a phase are dealt out as executors free up) and
  * returns the HR luma in bufs.out.
  */
-export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[], options: RunBandsOptions = {}): Promise<void> {
+export async function runBands(
+  job: JobConst,
+  bufs: SrJobBuffers,
+  executors: SrExecutor[],
+  options: RunBandsOptions = {},
+): Promise<void> {
+  const stopListening = raiseOnAbort(bufs.cancel, options.signal);
+  try {
+    await runPlan(job, bufs, executors, options);
+  } catch (error) {
+    options.signal?.throwIfAborted(); // a task a worker gave up on reads as the cancellation it is
+    throw error;
+  } finally {
+    stopListening();
+  }
+}
+
+async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[], options: RunBandsOptions): Promise<void> {
   const { plan } = job;
   const { width, height, kMargin, C } = plan;
   const t = plan.scale;
@@ -268,7 +289,12 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
     }
     const strip = single && options.onPreview && have === 0 ? previewStrip(height) : null;
     if (strip) {
-      await runAll(plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: 0, y1: strip.zRows, x0: c.c0, x1: c.c1, cacheTop: 0 })));
+      await runAll(
+        plan.chunks.map(
+          (c) => () => (ex: SrExecutor) =>
+            ex.g(job, bufs, { kind: 'g', y0: 0, y1: strip.zRows, x0: c.c0, x1: c.c1, cacheTop: 0 }),
+        ),
+      );
       have = strip.zRows;
       const first = { ...job, settings: { ...job.settings, K: 1 } };
       await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
@@ -277,7 +303,11 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
     const from = cacheTop + have;
     if (from < zBot) {
       const top = cacheTop;
-      await runAll(plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: from, y1: zBot, x0: c.c0, x1: c.c1, cacheTop: top })));
+      await runAll(
+        plan.chunks.map(
+          (c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: from, y1: zBot, x0: c.c0, x1: c.c1, cacheTop: top }),
+        ),
+      );
       have = zBot - cacheTop;
     }
     const top = cacheTop;
@@ -296,7 +326,9 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
       };
     });
     const K = job.settings.K;
-    const pending = wantFrames ? Array.from({ length: K }, () => ({ n: 0, L: 0, plane: new Float32Array(width * t * height * t) })) : [];
+    const pending = wantFrames
+      ? Array.from({ length: K }, () => ({ n: 0, L: 0, plane: new Float32Array(width * t * height * t) }))
+      : [];
     const sink = (task: StepTask): FrameSink | undefined =>
       wantFrames
         ? (k, f, L) => {
@@ -325,15 +357,12 @@ export async function runBands(job: JobConst, bufs: SrJobBuffers, executors: SrE
 
 /** Executes tasks on this thread with one SrCompute. */
 export class LocalExecutor implements SrExecutor {
-  constructor(
-    private readonly compute: SrCompute,
-    private readonly signal?: AbortSignal,
-  ) {}
+  constructor(private readonly compute: SrCompute) {}
 
   async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     const s = gSlab(job, bufs, task);
-    this.compute.g(s.y, s.sh, s.sw, job.blur, s.crop, bufs.z, s.dstOffset, s.dstStride);
+    this.compute.g(s.y, s.sh, s.sw, job.blur, s.crop, bufs.z, s.dstOffset, s.dstStride, flagCheck(bufs.cancel));
   }
 
   async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
@@ -344,7 +373,7 @@ export class LocalExecutor implements SrExecutor {
       job.blur,
       job.settings,
       task.frames && onFrame ? (k, x, L) => onFrame(k, cropOwned(job.plan, task, x), L) : undefined,
-      this.signal,
+      flagCheck(bufs.cancel),
     );
     writeOwned(bufs, job.plan, task, xhat);
     return { likelihoods };
