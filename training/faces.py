@@ -1,7 +1,9 @@
 """64x64 inpainting/interpolation data: faces (centre square crop, resized) and scene crops.
 
 Faces are split by file with a fixed seed before any training: splits/faces_test.txt (500 files,
-never trained on), splits/faces_val.txt (200, for learning curves), the rest train.
+never trained on), splits/faces_val.txt (200, for learning curves), the rest train. Scene photos
+listed in splits/scenes_test.txt (train/scenes files 41–80 in sorted order) are the held-out photos
+the photo-strategy reports measure on (training/reports/*_strategies.mts): never trained on.
 Arrays are N x 3 x 64 x 64 float32 on the [-1, 1] scale.
 """
 import glob
@@ -47,14 +49,24 @@ def load_faces(face_dir, names):
     return torch.from_numpy(arr).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
-class SceneCrops:
-    """Random 64x64 crops of scene photos, each photo first shrunk by a random factor in [1/8, 1]."""
+def held_out_scenes():
+    path = os.path.join(SPLITS, "scenes_test.txt")
+    return set(open(path).read().split()) if os.path.exists(path) else set()
 
-    def __init__(self, folders, device, max_side=512):
+
+class SceneCrops:
+    """Random 64x64 crops of scene photos, each photo first shrunk by a random factor in [1/8, 1].
+
+    Leaves out BSD400/302003.jpg (Set5's "woman") and the held-out scene photos (`exclude`).
+    """
+
+    def __init__(self, folders, device, max_side=512, exclude=None):
+        exclude = held_out_scenes() if exclude is None else exclude
         self.images = []
         for folder in folders:
             for path in sorted(glob.glob(os.path.join(folder, "*"))):
-                if not path.lower().endswith((".jpg", ".png", ".bmp")) or os.path.basename(path) == "302003.jpg":
+                name = os.path.basename(path)
+                if not path.lower().endswith((".jpg", ".png", ".bmp")) or name == "302003.jpg" or name in exclude:
                     continue
                 im = Image.open(path).convert("RGB")
                 im.thumbnail((max_side, max_side), Image.BICUBIC)

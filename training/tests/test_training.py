@@ -103,6 +103,22 @@ class DLNet(unittest.TestCase):
         self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
 
 
+class Data(unittest.TestCase):
+    def test_scene_crops_leave_out_the_held_out_photos(self):
+        from faces import SceneCrops, held_out_scenes
+
+        held = sorted(held_out_scenes())
+        self.assertEqual(len(held), 40)  # train/scenes files 41-80: what the photo-strategy reports measure on
+        with tempfile.TemporaryDirectory() as tmp:
+            rng = np.random.default_rng(2)
+            for name in ["a.png", held[0], "302003.jpg"]:
+                Image.fromarray((rng.random((70, 80, 3)) * 255).astype(np.uint8)).save(os.path.join(tmp, name))
+            self.assertEqual(len(SceneCrops([tmp], "cpu").images), 1)
+            self.assertEqual(len(SceneCrops([tmp], "cpu", exclude=set()).images), 2)
+            crops = SceneCrops([tmp], "cpu").sample(3, torch.Generator().manual_seed(0))
+            self.assertEqual(tuple(crops.shape), (3, 3, 64, 64))
+
+
 class Pipeline(unittest.TestCase):
     def test_train_resume_export(self):
         with tempfile.TemporaryDirectory() as tmp:
