@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import face_split, load_faces  # noqa: E402
-from inpaint_model import ContextEncoder, dlnet_masked  # noqa: E402
+from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import bernoulli, square_hole  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -112,11 +112,13 @@ def main():
         results = earlier["results"]
     for path in args.models:
         ck = torch.load(path, map_location=args.device, weights_only=False)
-        net = ContextEncoder().to(args.device)
-        net.load_state_dict(ck["params"])
         cfg = ck["config"]
-        results[cfg["regime"]] = {"K": cfg["K"], "steps": ck["state"]["step"], "table": evaluate(net, cfg["K"], cfg["gamma"], faces, masks, args.device)}
-        print(path, json.dumps(results[cfg["regime"]]), flush=True)
+        net = build_net(cfg).to(args.device)
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["params"].items()})
+        backbone = cfg.get("backbone", "context-encoder")
+        key = cfg["regime"] if backbone == "context-encoder" else f"{backbone}-{cfg['regime']}"
+        results[key] = {"K": cfg["K"], "steps": ck["state"]["step"], "table": evaluate(net, cfg["K"], cfg["gamma"], faces, masks, args.device)}
+        print(path, json.dumps(results[key]), flush=True)
     with open(args.json, "w") as f:
         json.dump({"task": args.task, "test_images": len(faces), "draws": DRAWS, "results": results}, f, indent=1)
 

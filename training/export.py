@@ -76,7 +76,7 @@ def write_model(dest, model_id, meta, tensors):
 
 def describe(entry, log=None):
     cfg, state = entry["config"], entry["state"]
-    recipe = {k: cfg.get(k) for k in ("regime", "scale", "task", "blind", "batch", "patch", "base_lr", "loss", "optimizer", "K", "gamma", "init", "max_faces", "weight_decay")
+    recipe = {k: cfg.get(k) for k in ("regime", "backbone", "scale", "task", "blind", "batch", "patch", "base_lr", "loss", "optimizer", "K", "gamma", "init", "max_faces", "weight_decay")
               if cfg.get(k) is not None}
     recipe["data"] = [os.path.basename(os.path.normpath(d)) for d in (cfg.get("data") or [cfg.get("faces"), *(cfg.get("scenes") or [])]) if d]
     recipe.update(steps=state["step"], samples=state["samples"], wall_seconds=round(state["elapsed"], 1),
@@ -126,6 +126,10 @@ def main():
                 "dlnet": dlnet,
                 "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
         tensors = sr_tensors(entry["params"], meta["backbone"])
+    elif cfg.get("backbone") == "fconv":
+        meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "fconv-masked", "depth": cfg["depth"], "width": cfg["width"]},
+                "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
+        tensors = sr_tensors(entry["params"], cfg)  # the same layer names: convs.i, out
     else:
         meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "context-encoder", "size": 64, "feedMask": True},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}

@@ -1,4 +1,5 @@
-"""Context-encoder autoencoder of DESIGN §5 split as f = h ∘ g, with the DL-Net module (§4).
+"""Context-encoder autoencoder of DESIGN §5 split as f = h ∘ g, with the DL-Net module (§4), and a
+fully convolutional variant for interpolating photos of any size (FConvMasked).
 
 Layout NCHW; images on the [-1, 1] scale; missing pixels are 0 in the input. The mask M
 (1 = observed) is fed as a fourth input channel (DESIGN §5, "feed M").
@@ -55,6 +56,75 @@ class ContextEncoder(nn.Module):
         return self.h(self.g(y, mask))
 
 
+def gaussian_kernel(radius=3, sigma=1.5):
+    t = torch.arange(-radius, radius + 1, dtype=torch.float64)
+    k = torch.exp(-(t[:, None] ** 2 + t[None, :] ** 2) / (2 * sigma**2))
+    return k / k.sum()
+
+
+def normalized_convolution(y, mask, kernel):
+    """Gaussian-weighted mean of the known pixels around each pixel (0 where none is within reach).
+
+    y: N x C x H x W with missing pixels 0; mask: N x 1 x H x W. The cheap first guess the fully
+    convolutional model refines; the engine computes the same (src/engine/networks/fconv-masked.ts).
+    """
+    n, c, hh, ww = y.shape
+    k = kernel.to(y.dtype).to(y.device)[None, None]
+    r = k.shape[-1] // 2
+    num = F.conv2d(y.reshape(n * c, 1, hh, ww), k, padding=r).reshape(n, c, hh, ww)
+    den = F.conv2d(mask, k, padding=r)
+    return num / den.clamp(min=1e-4)
+
+
+class FConvMasked(nn.Module):
+    """Fully convolutional interpolation network (beyond the paper: for photos of any size).
+
+    Input [y, M, b] with b = normalized_convolution(y, M) (7 channels); works on any size.
+      g: conv3x3 + ReLU, (depth - 2) x (conv3x3 + ReLU), conv3x3 -> z (last hidden map, no activation)
+      h: ReLU(z) -> conv3x3 to 3 channels -> + b
+    """
+
+    def __init__(self, depth=8, width=48):
+        super().__init__()
+        self.depth, self.width = depth, width
+        self.convs = nn.ModuleList([nn.Conv2d(7, width, 3, padding=1)] + [nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 1)])
+        self.out = nn.Conv2d(width, 3, 3, padding=1)
+        self.register_buffer("kernel", gaussian_kernel().float(), persistent=False)
+        with torch.no_grad():
+            for conv in self.convs:
+                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                conv.bias.zero_()
+            self.out.weight.mul_(0.1)  # start near the normalized-convolution guess
+            self.out.bias.zero_()
+
+    def split(self, y, mask):
+        """(z, h) for this input: h closes over the first guess b."""
+        base = normalized_convolution(y, mask, self.kernel)
+        a = torch.cat([y, mask, base], 1)
+        for conv in self.convs[:-1]:
+            a = F.relu(conv(a))
+        z = self.convs[-1](a)
+        return z, lambda zk: self.out(F.relu(zk)) + base
+
+    def forward(self, y, mask):
+        z, h = self.split(y, mask)
+        return h(z)
+
+
+def build_net(config):
+    """The network a training config names (checkpoints keep their config)."""
+    if config.get("backbone", "context-encoder") == "fconv":
+        return FConvMasked(config["depth"], config["width"])
+    return ContextEncoder()
+
+
+def split(net, y, mask):
+    """The network's last hidden map z for this input, and its head h (x̂ = h(z))."""
+    if hasattr(net, "split"):
+        return net.split(y, mask)
+    return net.g(y, mask), net.h
+
+
 def likelihood_per_image(xhat, y, mask):
     """L(z) = 1/2 mean over observed entries (M = 1, every channel) of (M ⊙ x̂ − y)^2, per image."""
     r = (xhat * mask - y) * mask
@@ -63,14 +133,14 @@ def likelihood_per_image(xhat, y, mask):
 
 
 def dlnet_masked(net, y, mask, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_graph=False, trace=None):
-    z = net.g(y, mask)
+    z, h = split(net, y, mask)
     m = torch.zeros_like(z)
     v = torch.zeros_like(z)
     xhat = None
     for k in range(1, K + 1):
         if K > 1 and not z.requires_grad:
             z = z.requires_grad_(True)
-        xhat = net.h(z)
+        xhat = h(z)
         if k == K and trace is None:
             break
         lik = likelihood_per_image(xhat, y, mask)

@@ -95,15 +95,51 @@ def masked_parity(model_json, entry):
              "steps": [{"k": k, "likelihood": float(l[0]), "shape": [1, 64, 64, 3], "data": b64(xh)} for k, xh, l in trace]}]
 
 
+def fconv_fixture():
+    """A seeded tiny FConvMasked (depth 3, width 8), exported to tests/fixtures/models/fconv-tiny, and
+    its parity cases: the engine's fconv-masked backbone is checked before any such model ships."""
+    from export import sr_tensors, write_model
+    from inpaint_model import FConvMasked, dlnet_masked
+    from masks import bernoulli
+
+    torch.manual_seed(7)
+    net = FConvMasked(depth=3, width=8)
+    with torch.no_grad():
+        net.out.weight.normal_(0, 0.2)  # a head that does more than pass the first guess through
+        net.out.bias.normal_(0, 0.05)
+    meta = {"name": "fconv parity fixture (random weights)", "task": "interpolate",
+            "backbone": {"type": "fconv-masked", "depth": 3, "width": 8},
+            "dlnet": {"K": 4, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
+            "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
+    params = {k: v.detach().float() for k, v in net.state_dict().items()}
+    folder = write_model(os.path.join(FIXTURES, "models"), "fconv-tiny", meta, sr_tensors(params, {"depth": 3}))
+    model_json = json.load(open(os.path.join(folder, "model.json")))
+    net = net.double()
+    net.eval()
+    rng = np.random.default_rng(9)
+    m = torch.from_numpy(bernoulli(64, 0.5, rng)).double()[None, None]
+    y = (test_image(64, 64, 3, seed=3) * 2 - 1) * m
+    trace = []
+    with torch.enable_grad():
+        dlnet_masked(net, y, m, K=4, gamma=1e-2, trace=trace)
+    cases = [{"input": {"shape": [1, 64, 64, 3], "data": b64(y)}, "mask": {"shape": [1, 64, 64, 1], "data": b64(m)},
+              "steps": [{"k": k, "likelihood": float(l[0]), "shape": [1, 64, 64, 3], "data": b64(xh)} for k, xh, l in trace]}]
+    return {"model": "fconv-tiny", "modelDir": "models/fconv-tiny", "sha256": model_json["weights"]["sha256"], "cases": cases}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="an exported model folder")
     p.add_argument("--checkpoint")
     p.add_argument("--entry")
+    p.add_argument("--fconv-tiny", action="store_true", help="(re)write the fconv-masked parity fixture and its tiny model")
     args = p.parse_args()
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "degradations.json"), "w") as f:
         json.dump(degradations_fixture(), f)
+    if args.fconv_tiny:
+        with open(os.path.join(FIXTURES, "parity-fconv-tiny.json"), "w") as f:
+            json.dump(fconv_fixture(), f)
     if args.model:
         model_json = json.load(open(os.path.join(args.model, "model.json")))
         entry = load_entry(args.checkpoint, args.entry)

@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
-from inpaint_model import ContextEncoder, dlnet_masked  # noqa: E402
+from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import sample_mask, square_hole, bernoulli  # noqa: E402
 from train_sr import git_commit, learning_rate  # noqa: E402
 
@@ -31,6 +31,10 @@ def parse_args(argv=None):
     p.add_argument("--task", choices=("inpaint", "interpolate"), required=True)
     p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
     p.add_argument("--run", required=True)
+    p.add_argument("--backbone", choices=("context-encoder", "fconv"), default="context-encoder",
+                   help="fconv: the fully convolutional interpolation network (inpaint_model.FConvMasked)")
+    p.add_argument("--depth", type=int, default=8, help="fconv: conv layers in g")
+    p.add_argument("--width", type=int, default=48, help="fconv: channels")
     p.add_argument("--init")
     p.add_argument("--budget", type=float, default=float("inf"), help="seconds of training (the schedule spans it)")
     p.add_argument("--steps", type=int, default=0, help="train this many steps instead (the schedule spans them)")
@@ -88,7 +92,7 @@ def main(argv=None):
     os.makedirs(args.run, exist_ok=True)
     ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
 
-    net = ContextEncoder().to(device)
+    net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
     if os.path.exists(ckpt_path):

@@ -33,6 +33,13 @@ export interface ContextEncoderBackbone {
   feedMask: boolean;
 }
 
+/** Fully convolutional interpolation network (training/inpaint_model.py FConvMasked). */
+export interface FConvMaskedBackbone {
+  type: 'fconv-masked';
+  depth: number;
+  width: number;
+}
+
 export interface DLNetRecord {
   K: number;
   gamma: number;
@@ -47,7 +54,7 @@ export interface ModelJson {
   name: string;
   task: 'sr' | 'inpaint' | 'interpolate';
   scale?: 2 | 3 | 4;
-  backbone: SrBackbone | ContextEncoderBackbone;
+  backbone: SrBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
   dlnet: DLNetRecord | null;
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
@@ -94,6 +101,16 @@ export function expectedTensors(json: ModelJson): TensorEntry[] {
     }
     list.push({ name: 'out.kernel', shape: [3, 3, b.width, t * t], layout: 'HWIO' });
     list.push({ name: 'out.bias', shape: [t * t], layout: 'C' });
+    return list;
+  }
+  if (b.type === 'fconv-masked') {
+    const list: TensorEntry[] = [];
+    for (let i = 0; i < b.depth; i++) {
+      list.push({ name: `g.${i}.kernel`, shape: [3, 3, i === 0 ? 7 : b.width, b.width], layout: 'HWIO' });
+      list.push({ name: `g.${i}.bias`, shape: [b.width], layout: 'C' });
+    }
+    list.push({ name: 'out.kernel', shape: [3, 3, b.width, 3], layout: 'HWIO' });
+    list.push({ name: 'out.bias', shape: [3], layout: 'C' });
     return list;
   }
   const enc = [b.feedMask ? 4 : 3, 64, 128, 256, 512];

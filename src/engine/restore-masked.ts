@@ -11,7 +11,7 @@ import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
 import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
-import type { ContextEncoderNet } from './networks/context-encoder.js';
+import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
 
 const SIZE = 64;
@@ -203,14 +203,16 @@ function batchTensors(input: BatchInput): Batch {
  * DL-Net problem for a batch of 64×64 crops: W = M ⊙ x; each crop's residual is weighted by
  * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
  */
-export function maskedProblem(net: ContextEncoderNet, batch: Batch): DLNetProblem {
+export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & { release(): void } {
+  const bound = net.bind(batch.y, batch.mask);
   return {
-    g: () => net.g(batch.y, batch.mask),
-    h: (z: tf.Tensor) => net.h(z as tf.Tensor4D),
+    g: () => bound.g(),
+    h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
     W: (x: tf.Tensor) => tf.mul(x, batch.mask),
     y: batch.y,
     observed: batch.observed,
     normalizer: 1,
+    release: () => bound.release(),
   };
 }
 
@@ -335,7 +337,7 @@ export type BatchStep = (k: number, K: number, out: Float32Array, likelihood: nu
  * `onStep`, every x̂_k is read back and corrected too (streamed frames); without, only x̂_K is.
  */
 export async function fillBatch(
-  net: ContextEncoderNet,
+  net: MaskedNetwork,
   input: BatchInput,
   settings: DLNetSettings,
   seamCorrection: boolean,
@@ -343,10 +345,11 @@ export async function fillBatch(
   onStep?: BatchStep,
 ): Promise<Float32Array> {
   const batch = batchTensors(input);
+  const problem = maskedProblem(net, batch);
   const span = SIZE * SIZE;
   let last: Float32Array = new Float32Array(0);
   try {
-    for await (const step of runDLNet(maskedProblem(net, batch), settings, signal)) {
+    for await (const step of runDLNet(problem, settings, signal)) {
       if (step.k < step.K && !onStep) {
         step.image.dispose(); // nobody sees this x̂_k: no read-back, no seam correction
         continue;
@@ -365,6 +368,7 @@ export async function fillBatch(
       last = out;
     }
   } finally {
+    problem.release();
     tf.dispose([batch.y, batch.mask, batch.observed]);
   }
   return last;
@@ -376,7 +380,7 @@ export interface MaskedExecutor {
 }
 
 export async function restoreMasked(
-  net: ContextEncoderNet,
+  net: MaskedNetwork,
   task: 'inpaint' | 'interpolate',
   image: Image,
   mask: Mask,

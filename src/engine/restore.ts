@@ -9,7 +9,7 @@ import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
 import { UserError, type Image } from './image.js';
 import { loadWeights, type LoadedWeights } from './model-file.js';
 import { findModel, listModels, type ModelInfo } from './models.js';
-import { ContextEncoderNet } from './networks/context-encoder.js';
+import { maskedNetwork, type MaskedNetwork } from './networks/index.js';
 import { restoreMasked } from './restore-masked.js';
 import { MaskedWorkerPool } from './parallel/masked-pool.js';
 import { SrWorkerPool } from './parallel/pool.js';
@@ -25,7 +25,7 @@ export const MAX_ITERATIONS = 50;
 interface Loaded {
   weights: LoadedWeights;
   /** Inpainting / interpolation only: SR runs on the compute kept per weights in restore-sr.ts. */
-  net?: ContextEncoderNet;
+  net?: MaskedNetwork;
 }
 
 const cache = new Map<string, Promise<Loaded>>();
@@ -77,7 +77,7 @@ async function load(model: ModelInfo): Promise<Loaded> {
     entry = (async () => {
       await ensureBackend(); // keeps the backend the CLI or app chose; 'auto' if none yet
       const weights = await loadWeights(model.dir);
-      return { weights, net: weights.json.backbone.type === 'context-encoder' ? new ContextEncoderNet(weights) : undefined };
+      return { weights, net: maskedNetwork(weights) };
     })();
     cache.set(model.dir, entry);
     entry.catch(() => cache.delete(model.dir));

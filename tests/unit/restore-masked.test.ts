@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
@@ -99,6 +100,28 @@ test('interpolation covers a whole photo with blended tiles; a wrong-size mask i
     restore(image, { task: 'interpolate', mask: maskWith(10, 10, []) }),
     /mask is 10×10 but the image is 150×90/,
   );
+});
+
+test('a fully convolutional (fconv-masked) model interpolates a photo through the same tiles, on one thread or two', async () => {
+  setModelDirs([dir, fileURLToPath(new URL('../fixtures/models/', import.meta.url))]);
+  const image = photo(330, 300); // two batches of crops: the two-thread run uses the worker pool
+  const mask: Mask = { width: 330, height: 300, data: new Uint8Array(330 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
+  const request = { task: 'interpolate' as const, mask, modelId: 'fconv-tiny' };
+  const one = await restore(image, request);
+  const two = await restore(image, request, { workers: 2 });
+  const contextEncoder = await restore(image, { task: 'interpolate', mask });
+  let differs = 0;
+  for (let p = 0; p < mask.data.length; p++)
+    for (let c = 0; c < 3; c++) {
+      const i = p * 3 + c;
+      if (mask.data[p]) assert.equal(one.data[i], image.data[i]);
+      else if (Math.abs(one.data[i] - contextEncoder.data[i]) > 1e-3) differs++;
+      assert.ok(one.data[i] >= 0 && one.data[i] <= 1);
+      assert.ok(Math.abs(one.data[i] - two.data[i]) < 1e-6, 'two threads differ from one');
+    }
+  assert.ok(differs > 0.25 * mask.data.length, "the fill is not the requested model's");
+  await unloadModels();
+  setModelDirs([dir]);
 });
 
 test('interpolating the transparent pixels of an RGBA image fills them opaque (dlnet interpolate --alpha)', async () => {

@@ -103,6 +103,26 @@ class DLNet(unittest.TestCase):
         self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
 
 
+class FullyConvolutional(unittest.TestCase):
+    def test_first_guess_keeps_a_constant_and_the_steps_lower_l_at_any_size(self):
+        from inpaint_model import FConvMasked, gaussian_kernel, normalized_convolution
+
+        torch.manual_seed(0)
+        m = (torch.rand(2, 1, 40, 52) < 0.5).float()
+        flat = torch.full((2, 3, 40, 52), 0.3) * m
+        self.assertLess(float((normalized_convolution(flat, m, gaussian_kernel().float()) - 0.3).abs().max()), 1e-5)
+        net = FConvMasked(depth=3, width=8)
+        with torch.no_grad():
+            net.out.weight.normal_(0, 0.2)
+        x = torch.rand(2, 3, 40, 52) * 2 - 1
+        trace = []
+        with torch.enable_grad():
+            out = dlnet_masked(net, x * m, m, K=4, gamma=1e-2, trace=trace)
+        self.assertEqual(tuple(out.shape), (2, 3, 40, 52))
+        lik = torch.stack([t[2] for t in trace])
+        self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
+
+
 class Data(unittest.TestCase):
     def test_scene_crops_leave_out_the_held_out_photos(self):
         from faces import SceneCrops, held_out_scenes

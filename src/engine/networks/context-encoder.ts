@@ -7,6 +7,7 @@
  */
 import { tf } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
+import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
 type K4 = tf.Tensor4D;
 const PAD1: [[number, number], [number, number], [number, number], [number, number]] = [
@@ -16,7 +17,7 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
   [0, 0],
 ];
 
-export class ContextEncoderNet {
+export class ContextEncoderNet implements MaskedNetwork {
   private readonly tensors = new Map<string, tf.Tensor>();
   readonly size = 64;
 
@@ -55,6 +56,10 @@ export class ContextEncoderNet {
 
   h(z: K4): K4 {
     return tf.tidy(() => this.convT(tf.relu(z), 'out'));
+  }
+
+  bind(y: K4, mask: K4): BoundMaskedNetwork {
+    return { g: () => this.g(y, mask), h: (z) => this.h(z), release: () => {} };
   }
 
   dispose(): void {

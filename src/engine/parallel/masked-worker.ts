@@ -1,12 +1,12 @@
 /**
  * A worker thread of the inpainting / interpolation pool (masked-pool.ts): its own tfjs instance
- * and copy of the context encoder; fills batches of 64×64 crops (restore-masked.ts fillBatch).
+ * and copy of the network; fills batches of 64×64 crops (restore-masked.ts fillBatch).
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend, type BackendPreference } from '../backend.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
-import { ContextEncoderNet } from '../networks/context-encoder.js';
+import { maskedNetwork, type MaskedNetwork } from '../networks/index.js';
 import { fillBatch, type BatchInput } from '../restore-masked.js';
 import { flagCheck } from './cancel-flag.js';
 
@@ -21,7 +21,7 @@ export type FromMaskedWorker =
 
 const port = parentPort;
 if (port === null) throw new Error('parallel/masked-worker.ts must run in a worker thread.');
-let net: ContextEncoderNet | null = null;
+let net: MaskedNetwork | undefined;
 
 port.on('message', (message: ToMaskedWorker) => void handle(message));
 
@@ -30,7 +30,7 @@ async function handle(message: ToMaskedWorker): Promise<void> {
   try {
     if (message.type === 'init') {
       const report = await initBackend(message.backend);
-      net = new ContextEncoderNet(message.weights);
+      net = maskedNetwork(message.weights);
       port!.postMessage({ type: 'ready', backend: report.name } satisfies FromMaskedWorker);
       return;
     }

@@ -1,0 +1,18 @@
+/**
+ * What inpainting and interpolation need of a network: for a batch (y with missing pixels 0, M),
+ * its last hidden map z = g(y, M) and the head h with x̂ = h(z), bound to that batch (a head may
+ * close over the input, as the fully convolutional model's first guess).
+ */
+import type { tf } from '../backend.js';
+
+export interface BoundMaskedNetwork {
+  g(): tf.Tensor4D;
+  h(z: tf.Tensor4D): tf.Tensor4D;
+  /** Frees what g and h close over. */
+  release(): void;
+}
+
+export interface MaskedNetwork {
+  bind(y: tf.Tensor4D, mask: tf.Tensor4D): BoundMaskedNetwork;
+  dispose(): void;
+}
