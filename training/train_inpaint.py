@@ -92,6 +92,11 @@ def main(argv=None):
     os.makedirs(args.run, exist_ok=True)
     ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
 
+    if args.init:  # the network is the one the init checkpoint holds
+        init_config = torch.load(args.init, map_location="cpu", weights_only=False).get("config", {})
+        for key in ("backbone", "depth", "width"):
+            if key in init_config:
+                setattr(args, key, init_config[key])
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
