@@ -15,7 +15,11 @@ function electronBinary() {
     binary = require('electron'); // the package's index.js returns the binary's path, or throws
   } catch (error) {
     const missing = error && error.code === 'MODULE_NOT_FOUND';
-    return { reason: missing ? 'the electron package is not installed' : 'the Electron binary was never downloaded (its install script did not run)' };
+    return {
+      reason: missing
+        ? 'the electron package is not installed'
+        : 'the Electron binary was never downloaded (its install script did not run)',
+    };
   }
   if (typeof binary !== 'string' || !existsSync(binary)) return { reason: `the Electron binary is missing (${binary})` };
   if (!built('dist/main/index.js') || !built('dist/preload/index.cjs') || !built('dist/renderer/index.html')) {

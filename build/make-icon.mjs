@@ -11,7 +11,11 @@ import sharp from 'sharp';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 const svg = path.join(dir, 'icon.svg');
-const png = (size) => sharp(svg, { density: Math.max(72, Math.ceil((72 * size) / 512)) }).resize(size, size).png({ compressionLevel: 9 }).toBuffer();
+const png = (size) =>
+  sharp(svg, { density: Math.max(72, Math.ceil((72 * size) / 512)) })
+    .resize(size, size)
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 
 /** ICO: 6-byte header, one 16-byte directory entry per image, then the PNGs (Windows Vista and later). */
 export function ico(images) {
@@ -52,7 +56,21 @@ export function icns(images) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await writeFile(path.join(dir, 'icon.png'), await png(512));
   const icoSizes = [16, 24, 32, 48, 64, 128, 256];
-  await writeFile(path.join(dir, 'icon.ico'), ico(await Promise.all(icoSizes.map(async (size) => ({ size, data: await png(size) })))));
-  const icnsTypes = [['icp4', 16], ['icp5', 32], ['icp6', 64], ['ic07', 128], ['ic08', 256], ['ic09', 512], ['ic10', 1024]];
-  await writeFile(path.join(dir, 'icon.icns'), icns(await Promise.all(icnsTypes.map(async ([type, size]) => ({ type, data: await png(size) })))));
+  await writeFile(
+    path.join(dir, 'icon.ico'),
+    ico(await Promise.all(icoSizes.map(async (size) => ({ size, data: await png(size) })))),
+  );
+  const icnsTypes = [
+    ['icp4', 16],
+    ['icp5', 32],
+    ['icp6', 64],
+    ['ic07', 128],
+    ['ic08', 256],
+    ['ic09', 512],
+    ['ic10', 1024],
+  ];
+  await writeFile(
+    path.join(dir, 'icon.icns'),
+    icns(await Promise.all(icnsTypes.map(async ([type, size]) => ({ type, data: await png(size) })))),
+  );
 }

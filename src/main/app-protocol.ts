@@ -86,6 +86,9 @@ export function createAppProtocolHandler(rendererDir: string): (request: Request
       if (page === null) return answer(500, 'The page has no <head> for its Content-Security-Policy');
       body = Buffer.from(page, 'utf8');
     }
-    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: appResponseHeaders(type) });
+    return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
+      status: 200,
+      headers: appResponseHeaders(type),
+    });
   };
 }

@@ -29,7 +29,11 @@ export function dialogHandlers(window: () => BrowserWindow | null): {
     },
     save: async ({ purpose, defaultPath }) => {
       const win = window();
-      const options = { defaultPath, filters: purpose === 'mask' ? MASK_FILTERS : SAVE_FILTERS, properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
+      const options = {
+        defaultPath,
+        filters: purpose === 'mask' ? MASK_FILTERS : SAVE_FILTERS,
+        properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+      };
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       return { path: result.canceled ? null : (result.filePath ?? null) };
     },
@@ -38,7 +42,8 @@ export function dialogHandlers(window: () => BrowserWindow | null): {
       const options = {
         title: purpose === 'batch-input' ? 'Folder of images to upscale' : 'Folder for the results',
         ...(defaultPath !== undefined ? { defaultPath } : {}),
-        properties: purpose === 'batch-input' ? ['openDirectory' as const] : ['openDirectory' as const, 'createDirectory' as const],
+        properties:
+          purpose === 'batch-input' ? ['openDirectory' as const] : ['openDirectory' as const, 'createDirectory' as const],
       };
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return { path: result.canceled ? null : (result.filePaths[0] ?? null) };

@@ -10,7 +10,10 @@ import { isAppSender, type SenderEvent } from './security.js';
 
 export type IpcHandler = (event: SenderEvent, args: unknown) => Promise<ApiResponse<unknown>>;
 
-export const FORBIDDEN: ApiResponse<never> = { ok: false, error: { code: 'forbidden', message: 'This request did not come from the app.' } };
+export const FORBIDDEN: ApiResponse<never> = {
+  ok: false,
+  error: { code: 'forbidden', message: 'This request did not come from the app.' },
+};
 
 export function createIpcHandler(
   channel: Channel,

@@ -15,7 +15,13 @@ export function sendEvent(contents: WebContents, event: AppEvent): void {
 
 export function registerIpc(dispatcher: Dispatcher, appUrl: string, log: Logger): () => void {
   for (const channel of ALL_CHANNELS) {
-    const handle = createIpcHandler(channel, dispatcher, appUrl, log, (event) => (e) => sendEvent((event as IpcMainInvokeEvent).sender, e));
+    const handle = createIpcHandler(
+      channel,
+      dispatcher,
+      appUrl,
+      log,
+      (event) => (e) => sendEvent((event as IpcMainInvokeEvent).sender, e),
+    );
     ipcMain.handle(channel, (event, args: unknown) => handle(event, args));
   }
   return () => {

@@ -15,7 +15,11 @@ export function buildMenu(actions: MenuActions): Menu {
   const isMac = process.platform === 'darwin';
   const recent: MenuItemConstructorOptions[] = actions.recentFiles.length
     ? [
-        ...actions.recentFiles.map((file) => ({ label: path.basename(file), sublabel: path.dirname(file), click: () => actions.openRecent(file) })),
+        ...actions.recentFiles.map((file) => ({
+          label: path.basename(file),
+          sublabel: path.dirname(file),
+          click: () => actions.openRecent(file),
+        })),
         { type: 'separator' as const },
         { label: 'Clear Recent', click: () => actions.clearRecent() },
       ]
@@ -37,7 +41,16 @@ export function buildMenu(actions: MenuActions): Menu {
         isMac ? { role: 'close' } : { label: 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() },
       ],
     },
-    { label: '&View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    {
+      label: '&View',
+      submenu: [
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
     { label: '&Help', submenu: [{ label: 'Keyboard Shortcuts', accelerator: 'F1', click: () => actions.command('help') }] },
   ];
   return Menu.buildFromTemplate(template);

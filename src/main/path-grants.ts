@@ -33,7 +33,8 @@ export function canonical(file: string): string {
   }
 }
 
-const sameCase = process.platform === 'win32' || process.platform === 'darwin' ? (p: string) => p.toLowerCase() : (p: string) => p;
+const sameCase =
+  process.platform === 'win32' || process.platform === 'darwin' ? (p: string) => p.toLowerCase() : (p: string) => p;
 
 export class PathGrants {
   readonly #files = new Set<string>();
@@ -138,10 +139,16 @@ export function guardPaths(inner: Dispatcher, grants: PathGrants): Dispatcher {
   };
 }
 
-function grantFromResult(channel: string, args: Record<string, unknown>, response: ApiResponse<unknown> & { ok: true }, grants: PathGrants): void {
+function grantFromResult(
+  channel: string,
+  args: Record<string, unknown>,
+  response: ApiResponse<unknown> & { ok: true },
+  grants: PathGrants,
+): void {
   const result = response.result as Record<string, unknown> | null;
   if (channel === Channels.dialogOpen && typeof result?.path === 'string') grants.grantFile(result.path);
   if (channel === Channels.dialogSave && typeof result?.path === 'string') grants.grantFolder(path.dirname(result.path));
   if (channel === DIALOG_FOLDER && typeof result?.path === 'string') grants.grantTree(result.path);
-  if (channel === Channels.imageOpen && typeof (result as OpenedImage | null)?.path === 'string') grants.grantFolder(path.dirname(args.path as string));
+  if (channel === Channels.imageOpen && typeof (result as OpenedImage | null)?.path === 'string')
+    grants.grantFolder(path.dirname(args.path as string));
 }

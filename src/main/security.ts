@@ -126,7 +126,9 @@ export function isVettedExternalUrl(url: unknown, allow: readonly string[] = EXT
   if (!u || u.protocol !== 'https:' || u.username !== '' || u.password !== '' || u.port !== '') return false;
   return allow.some((prefix) => {
     const p = parse(prefix);
-    return p !== null && p.protocol === 'https:' && p.host === u.host && u.pathname.startsWith(p.pathname) && u.href.startsWith(p.href);
+    return (
+      p !== null && p.protocol === 'https:' && p.host === u.host && u.pathname.startsWith(p.pathname) && u.href.startsWith(p.href)
+    );
   });
 }
 

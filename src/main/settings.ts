@@ -19,7 +19,12 @@ export class Settings {
       recentFiles: { type: 'array', items: { type: 'string' }, maxItems: MAX_RECENT },
       bounds: {
         type: 'object',
-        properties: { x: { type: 'number' }, y: { type: 'number' }, width: { type: 'number', minimum: 400 }, height: { type: 'number', minimum: 300 } },
+        properties: {
+          x: { type: 'number' },
+          y: { type: 'number' },
+          width: { type: 'number', minimum: 400 },
+          height: { type: 'number', minimum: 300 },
+        },
       },
       maximized: { type: 'boolean' },
       backend: { enum: ['auto', 'tensorflow', 'wasm'] },

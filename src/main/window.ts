@@ -8,7 +8,13 @@
 import { BrowserWindow, protocol, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { createAppProtocolHandler } from './app-protocol.js';
-import { APP_SCHEME, APP_URL, hardenSession as hardenSessionRules, lockDown as lockDownContents, windowOptions } from './security.js';
+import {
+  APP_SCHEME,
+  APP_URL,
+  hardenSession as hardenSessionRules,
+  lockDown as lockDownContents,
+  windowOptions,
+} from './security.js';
 import type { Settings } from './settings.js';
 
 export { CSP } from './security.js';

@@ -29,9 +29,16 @@ export function createDispatcher(workspace: Workspace, handlers: Handlers): Disp
         const result = await handler(request.args as never, { workspace, emit });
         return { ok: true, result };
       } catch (error) {
-        if (error instanceof ValidationError) return { ok: false, error: { code: 'bad-argument', message: oneSentence(error.message) } };
+        if (error instanceof ValidationError)
+          return { ok: false, error: { code: 'bad-argument', message: oneSentence(error.message) } };
         if (error instanceof Error && error.name === 'UserError') {
-          return { ok: false, error: { code: String((error as Error & { code?: unknown }).code ?? 'bad-input'), message: oneSentence(error.message) } };
+          return {
+            ok: false,
+            error: {
+              code: String((error as Error & { code?: unknown }).code ?? 'bad-input'),
+              message: oneSentence(error.message),
+            },
+          };
         }
         workspace.log.error(`${String(channel)} failed: ${error instanceof Error ? error.message : String(error)}`, error);
         const message = error instanceof Error ? error.message : String(error);

@@ -72,7 +72,13 @@ export class JobQueue {
     return this.#jobs.get(jobId);
   }
 
-  submit(imageId: string, input: FloatImage, settings: JobSettings, request: WorkerRequest, emit: (event: JobEvent) => void): Job {
+  submit(
+    imageId: string,
+    input: FloatImage,
+    settings: JobSettings,
+    request: WorkerRequest,
+    emit: (event: JobEvent) => void,
+  ): Job {
     const job: Job = {
       id: `job-${randomBytes(6).toString('hex')}`,
       imageId,
@@ -149,16 +155,32 @@ export class JobQueue {
         if (request.task !== 'sr') {
           const mask = { ...request.mask, data: Uint8Array.from(request.mask.data) };
           transfer.push(mask.data.buffer);
-          this.#host.post({ type: 'run', jobId: job.id, image, request: { ...request, mask }, cancel, previewMaxSide: this.#options.previewMaxSide }, transfer);
+          this.#host.post(
+            {
+              type: 'run',
+              jobId: job.id,
+              image,
+              request: { ...request, mask },
+              cancel,
+              previewMaxSide: this.#options.previewMaxSide,
+            },
+            transfer,
+          );
         } else {
-          this.#host.post({ type: 'run', jobId: job.id, image, request, cancel, previewMaxSide: this.#options.previewMaxSide }, transfer);
+          this.#host.post(
+            { type: 'run', jobId: job.id, image, request, cancel, previewMaxSide: this.#options.previewMaxSide },
+            transfer,
+          );
         }
       })
       .catch((error: unknown) => {
         if (this.#running?.job !== job) return;
         this.#running = null;
         const message = error instanceof Error ? error.message : String(error);
-        this.#finish(job, 'failed', { code: 'backend', message: `The compute backend could not start: ${message.replace(/\.$/, '')}.` });
+        this.#finish(job, 'failed', {
+          code: 'backend',
+          message: `The compute backend could not start: ${message.replace(/\.$/, '')}.`,
+        });
         this.#next();
       });
   }
@@ -179,7 +201,14 @@ export class JobQueue {
         job.K = message.K;
         job.likelihoods[message.k - 1] = message.likelihood;
         job.iterations.set(message.k, { image: message.image, residual: message.residual });
-        job.emit({ type: 'job.iteration', jobId: job.id, k: message.k, K: message.K, likelihood: message.likelihood, frame: message.frame });
+        job.emit({
+          type: 'job.iteration',
+          jobId: job.id,
+          k: message.k,
+          K: message.K,
+          likelihood: message.likelihood,
+          frame: message.frame,
+        });
         return;
       case 'done':
         job.result = message.image;
@@ -190,10 +219,14 @@ export class JobQueue {
         this.#settle(job, 'cancelled');
         return;
       case 'failed':
-        if (message.code === 'internal') this.#options.log.error(`job ${job.id} failed: ${message.message}\n${message.stack ?? ''}`);
+        if (message.code === 'internal')
+          this.#options.log.error(`job ${job.id} failed: ${message.message}\n${message.stack ?? ''}`);
         this.#settle(job, 'failed', {
           code: message.code,
-          message: message.code === 'internal' ? `The restoration failed: ${message.message.split('\n')[0].replace(/\.$/, '')}.` : message.message,
+          message:
+            message.code === 'internal'
+              ? `The restoration failed: ${message.message.split('\n')[0].replace(/\.$/, '')}.`
+              : message.message,
         });
         return;
     }
@@ -227,13 +260,25 @@ export class JobQueue {
     this.#requests.delete(job.id);
     if (state === 'done' && job.result) {
       const seconds = (performance.now() - job.startedAt) / 1000;
-      job.emit({ type: 'job.done', jobId: job.id, K: job.K, likelihoods: [...job.likelihoods], seconds, frame: job.resultFrame! });
+      job.emit({
+        type: 'job.done',
+        jobId: job.id,
+        K: job.K,
+        likelihoods: [...job.likelihoods],
+        seconds,
+        frame: job.resultFrame!,
+      });
     } else if (state === 'cancelled') {
       job.iterations.clear();
       job.emit({ type: 'job.cancelled', jobId: job.id });
     } else if (state === 'failed') {
       job.iterations.clear();
-      job.emit({ type: 'job.error', jobId: job.id, code: error?.code ?? 'internal', message: error?.message ?? 'The restoration failed.' });
+      job.emit({
+        type: 'job.error',
+        jobId: job.id,
+        code: error?.code ?? 'internal',
+        message: error?.message ?? 'The restoration failed.',
+      });
     }
     this.#finished.push(job.id);
     while (this.#finished.length > KEEP_FINISHED) this.#jobs.delete(this.#finished.shift()!);

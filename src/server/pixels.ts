@@ -59,7 +59,12 @@ export function toFrame(image: FloatImage, maxSide: number): Frame {
 }
 
 /** A single-channel map (e.g. |W x̂ − y|) shrunk by box averaging to at most maxSide. */
-export function shrinkMap(map: Float32Array, W: number, H: number, maxSide: number): { width: number; height: number; data: Float32Array } {
+export function shrinkMap(
+  map: Float32Array,
+  W: number,
+  H: number,
+  maxSide: number,
+): { width: number; height: number; data: Float32Array } {
   const { width, height } = previewSize(W, H, maxSide);
   if (width === W && height === H) return { width, height, data: map };
   const out = new Float32Array(width * height);

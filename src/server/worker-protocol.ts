@@ -35,7 +35,16 @@ export type FromWorker =
   | { type: 'init-failed'; message: string }
   | { type: 'progress'; jobId: string; fraction: number; message?: string }
   | { type: 'preview'; jobId: string; rows: number; frame: Frame }
-  | { type: 'iteration'; jobId: string; k: number; K: number; likelihood: number; frame: Frame; image: FloatImage; residual: Residual }
+  | {
+      type: 'iteration';
+      jobId: string;
+      k: number;
+      K: number;
+      likelihood: number;
+      frame: Frame;
+      image: FloatImage;
+      residual: Residual;
+    }
   | { type: 'done'; jobId: string; image: FloatImage; frame: Frame }
   | { type: 'failed'; jobId: string; code: string; message: string; stack?: string }
   | { type: 'cancelled'; jobId: string };

@@ -114,7 +114,9 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
     }
     if (rel === '/' || rel === '/index.html') {
       if (!sameToken(url.searchParams.get('token'), token)) {
-        res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', ...headers }).end('Open the full address that `dlnet serve` printed (it carries the access token).');
+        res
+          .writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', ...headers })
+          .end('Open the full address that `dlnet serve` printed (it carries the access token).');
         return;
       }
       rel = '/index.html';
@@ -142,7 +144,13 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
     const url = parseUrl(req);
     const origin = req.headers.origin ?? '';
     const okOrigin = allowedHosts().some((h) => origin === `http://${h}`);
-    if (!url || url.pathname !== '/api' || !sameToken(url.searchParams.get('token'), token) || !okOrigin || !allowedHosts().includes(req.headers.host ?? '')) {
+    if (
+      !url ||
+      url.pathname !== '/api' ||
+      !sameToken(url.searchParams.get('token'), token) ||
+      !okOrigin ||
+      !allowedHosts().includes(req.headers.host ?? '')
+    ) {
       options.log.warn(`refused a WebSocket connection (origin ${JSON.stringify(origin).slice(0, 80)})`);
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -165,11 +173,18 @@ export async function startWsServer(options: WsServerOptions): Promise<RunningSe
         const bytes = Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data;
         message = decodeMessage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       } catch (error) {
-        options.log.warn(`closing a connection after a malformed message: ${error instanceof Error ? error.message : String(error)}`);
+        options.log.warn(
+          `closing a connection after a malformed message: ${error instanceof Error ? error.message : String(error)}`,
+        );
         ws.close(1003, 'Malformed message.');
         return;
       }
-      const m = (typeof message === 'object' && message !== null ? message : {}) as { kind?: unknown; id?: unknown; channel?: unknown; args?: unknown };
+      const m = (typeof message === 'object' && message !== null ? message : {}) as {
+        kind?: unknown;
+        id?: unknown;
+        channel?: unknown;
+        args?: unknown;
+      };
       if (m.kind !== 'request' || typeof m.id !== 'number' || !Number.isSafeInteger(m.id)) {
         ws.close(1003, 'Malformed message.');
         return;

@@ -298,7 +298,14 @@ export interface BatchSummary {
 
 /** The engine's BatchEvent with `batch.` before its type and the batch id added; plus report and error. */
 export type BatchEvent =
-  | { readonly type: 'batch.started'; readonly batchId: string; readonly total: number; readonly toProcess: number; readonly jobs: number; readonly staleTempsRemoved: number }
+  | {
+      readonly type: 'batch.started';
+      readonly batchId: string;
+      readonly total: number;
+      readonly toProcess: number;
+      readonly jobs: number;
+      readonly staleTempsRemoved: number;
+    }
   | { readonly type: 'batch.backend'; readonly batchId: string; readonly backend: BatchBackend }
   | { readonly type: 'batch.file'; readonly batchId: string; readonly file: BatchFileRecord }
   | { readonly type: 'batch.file-progress'; readonly batchId: string; readonly index: number; readonly fraction: number }
@@ -539,7 +546,8 @@ export function parseFillMask(value: unknown, label = 'Mask'): FillMask {
   const raw = object(value, label, ['width', 'height', 'fill']);
   const width = dimension(raw.width, `${label} width`);
   const height = dimension(raw.height, `${label} height`);
-  if (width * height > MAX_PIXELS) fail(`${label} is too large (${width} × ${height}; at most ${MAX_PIXELS / 1e6} megapixels).`, label);
+  if (width * height > MAX_PIXELS)
+    fail(`${label} is too large (${width} × ${height}; at most ${MAX_PIXELS / 1e6} megapixels).`, label);
   const fill = bytes(raw.fill, `${label} data`, MAX_PIXELS);
   if (fill.length !== width * height) {
     fail(`${label} data has ${fill.length} values but ${width} × ${height} needs ${width * height}.`, label);
@@ -560,7 +568,12 @@ function parseJobSettings(value: unknown): JobSettings {
   });
   if (task === 'sr') {
     const raw = object(value, 'Settings', ['task', 'scale', 'blur', 'iterations', 'gamma'], ['modelId']);
-    return { task, scale: number(raw.scale, parseScale, 'Scale') as SrScale, blur: number(raw.blur, parseBlur, 'Blur u'), ...common(raw) };
+    return {
+      task,
+      scale: number(raw.scale, parseScale, 'Scale') as SrScale,
+      blur: number(raw.blur, parseBlur, 'Blur u'),
+      ...common(raw),
+    };
   }
   const raw = object(value, 'Settings', ['task', 'iterations', 'gamma', 'mask'], ['modelId']);
   return { task, mask: parseFillMask(raw.mask), ...common(raw) };
@@ -592,7 +605,10 @@ export function parseSuffix(value: unknown, label = 'Suffix'): string {
   if (value.length > MAX_SUFFIX_LENGTH) fail(`${label} must be at most ${MAX_SUFFIX_LENGTH} characters long.`, label);
   // eslint-disable-next-line no-control-regex
   if (/[/\\:*?"<>|\u0000-\u001f\u007f]/.test(value)) {
-    fail(`${label} "${value.slice(0, 40)}" contains a character that is not allowed in file names (/ \\ : * ? " < > | or a control character).`, label);
+    fail(
+      `${label} "${value.slice(0, 40)}" contains a character that is not allowed in file names (/ \\ : * ? " < > | or a control character).`,
+      label,
+    );
   }
   if (value.trim() !== value) fail(`${label} must not start or end with a space.`, label);
   return value;
@@ -698,7 +714,10 @@ export const validators: Validators = {
     if (r.purpose !== 'batch-input' && r.purpose !== 'batch-output') {
       fail(`Purpose must be "batch-input" or "batch-output", not ${describe(r.purpose)}.`, 'Purpose');
     }
-    return { purpose: r.purpose, ...(r.defaultPath !== undefined ? { defaultPath: parsePath(r.defaultPath, 'Default path') } : {}) };
+    return {
+      purpose: r.purpose,
+      ...(r.defaultPath !== undefined ? { defaultPath: parsePath(r.defaultPath, 'Default path') } : {}),
+    };
   },
   [Channels.batchPlan]: (raw) => batchPlanArgs(raw),
   [Channels.batchStart]: (raw) => batchPlanArgs(raw, ['jobs']),
@@ -714,4 +733,9 @@ export function validateRequest<C extends Channel>(channel: unknown, args: unkno
 }
 
 /** File extension for each output format. */
-export const FORMAT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif' };
+export const FORMAT_EXTENSIONS: Readonly<Record<OutputFormat, string>> = {
+  png: '.png',
+  jpeg: '.jpg',
+  webp: '.webp',
+  tiff: '.tif',
+};

@@ -8,9 +8,7 @@
 import type { AppEvent, ApiResponse, Channel } from './api.js';
 
 export type ClientMessage = { kind: 'request'; id: number; channel: Channel; args: unknown };
-export type ServerMessage =
-  | ({ kind: 'response'; id: number } & ApiResponse<unknown>)
-  | { kind: 'event'; event: AppEvent };
+export type ServerMessage = ({ kind: 'response'; id: number } & ApiResponse<unknown>) | { kind: 'event'; event: AppEvent };
 
 const BYTES_KEY = '$bytes';
 

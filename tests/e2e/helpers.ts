@@ -31,11 +31,15 @@ export interface Served {
 /** Starts `dlnet serve --port 0` from source (tsx) in `cwd`, with models from `modelsDir`. */
 export async function startServe(cwd: string, modelsDir: string): Promise<Served> {
   const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, path.join(ROOT, 'src/cli/index.ts'), 'serve', '--port', '0', '--backend', 'wasm'], {
-    cwd,
-    env: { ...process.env, DLNET_MODELS_DIR: modelsDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, path.join(ROOT, 'src/cli/index.ts'), 'serve', '--port', '0', '--backend', 'wasm'],
+    {
+      cwd,
+      env: { ...process.env, DLNET_MODELS_DIR: modelsDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

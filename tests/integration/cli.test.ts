@@ -312,7 +312,10 @@ test('dlnet models lists the installed models, also as JSON', async () => {
     spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'models', ...args], { encoding: 'utf8' });
   const json = JSON.parse(run(['--json']).stdout) as { id: string; shipped: boolean }[];
   for (const id of ['sr-x2', 'sr-x3', 'sr-x4', 'inpaint', 'interpolate']) {
-    assert.ok(json.some((m) => m.id === id && m.shipped), `${id} is not listed as shipped`);
+    assert.ok(
+      json.some((m) => m.id === id && m.shipped),
+      `${id} is not listed as shipped`,
+    );
   }
   assert.match(run([]).stdout, /sr-x3\s+super-resolution ×3\s+DL-Net shipped/);
 });

@@ -16,12 +16,15 @@ function files(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]);
+  return [...text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] ?? m[2],
+  );
 }
 
 /** The src/ folder an import lands in, or the npm package name. */
 function target(file: string, specifier: string): string {
-  if (!specifier.startsWith('.')) return `npm:${specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]}`;
+  if (!specifier.startsWith('.'))
+    return `npm:${specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]}`;
   return path.relative(SRC, path.resolve(path.dirname(file), specifier)).split(path.sep)[0];
 }
 
@@ -40,7 +43,8 @@ test('shared, renderer, preload, server and main import only what DESIGN §2 all
       for (const specifier of imports(file)) {
         const to = target(file, specifier);
         if (to.startsWith('npm:node') || specifier.startsWith('node:')) {
-          if (folder === 'renderer' || folder === 'shared' || folder === 'preload') violations.push(`${path.relative(SRC, file)} imports ${specifier}`);
+          if (folder === 'renderer' || folder === 'shared' || folder === 'preload')
+            violations.push(`${path.relative(SRC, file)} imports ${specifier}`);
           continue;
         }
         if (to !== folder && !allowed(to)) violations.push(`${path.relative(SRC, file)} imports ${specifier}`);

@@ -1,7 +1,19 @@
 /** The renderer's pure state logic: mask operations, rasterisation, undo/redo, zoom, shortcuts. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyOp, clampBrush, countFill, emptyHistory, overlayRgba, push, rasterize, redo, stepBrush, undo, type MaskOp } from '../../src/renderer/lib/mask-model.js';
+import {
+  applyOp,
+  clampBrush,
+  countFill,
+  emptyHistory,
+  overlayRgba,
+  push,
+  rasterize,
+  redo,
+  stepBrush,
+  undo,
+  type MaskOp,
+} from '../../src/renderer/lib/mask-model.js';
 import { actionFor } from '../../src/renderer/lib/shortcuts.js';
 import { fitView, toImage, zoomAt } from '../../src/renderer/lib/view-math.js';
 
@@ -11,7 +23,21 @@ const at = (fill: Uint8Array, x: number, y: number) => fill[y * W + x];
 
 describe('mask rasterisation', () => {
   test('a brush stroke covers a capsule of its size, at image resolution', () => {
-    const fill = rasterize([{ kind: 'stroke', mode: 'paint', size: 6, points: [{ x: 10, y: 15 }, { x: 30, y: 15 }] }], W, H);
+    const fill = rasterize(
+      [
+        {
+          kind: 'stroke',
+          mode: 'paint',
+          size: 6,
+          points: [
+            { x: 10, y: 15 },
+            { x: 30, y: 15 },
+          ],
+        },
+      ],
+      W,
+      H,
+    );
     assert.equal(at(fill, 20, 15), 1);
     assert.equal(at(fill, 20, 13), 1);
     assert.equal(at(fill, 20, 10), 0);
@@ -23,7 +49,22 @@ describe('mask rasterisation', () => {
   });
 
   test('a single click paints one disc; strokes outside the image are clipped', () => {
-    const fill = rasterize([{ kind: 'stroke', mode: 'paint', size: 4, points: [{ x: 0, y: 0 }] }, { kind: 'stroke', mode: 'paint', size: 10, points: [{ x: -50, y: -50 }, { x: -40, y: 100 }] }], W, H);
+    const fill = rasterize(
+      [
+        { kind: 'stroke', mode: 'paint', size: 4, points: [{ x: 0, y: 0 }] },
+        {
+          kind: 'stroke',
+          mode: 'paint',
+          size: 10,
+          points: [
+            { x: -50, y: -50 },
+            { x: -40, y: 100 },
+          ],
+        },
+      ],
+      W,
+      H,
+    );
     assert.equal(at(fill, 0, 0), 1);
     assert.equal(at(fill, 1, 0), 1);
     assert.equal(at(fill, 2, 2), 0);
@@ -33,7 +74,15 @@ describe('mask rasterisation', () => {
     const ops: MaskOp[] = [{ kind: 'rect', mode: 'paint', x: 30, y: 20, width: -20, height: -10 }];
     let fill = rasterize(ops, W, H);
     assert.equal(countFill(fill), 20 * 10, 'a rectangle drawn right-to-left');
-    ops.push({ kind: 'stroke', mode: 'erase', size: 2, points: [{ x: 20.5, y: 10 }, { x: 20.5, y: 20 }] });
+    ops.push({
+      kind: 'stroke',
+      mode: 'erase',
+      size: 2,
+      points: [
+        { x: 20.5, y: 10 },
+        { x: 20.5, y: 20 },
+      ],
+    });
     fill = rasterize(ops, W, H);
     assert.equal(at(fill, 20, 15), 0);
     assert.equal(at(fill, 15, 15), 1);
@@ -53,7 +102,16 @@ describe('mask rasterisation', () => {
 
   test('incremental application equals rasterising from scratch', () => {
     const ops: MaskOp[] = [
-      { kind: 'stroke', mode: 'paint', size: 9, points: [{ x: 3, y: 3 }, { x: 37, y: 26 }, { x: 5, y: 28 }] },
+      {
+        kind: 'stroke',
+        mode: 'paint',
+        size: 9,
+        points: [
+          { x: 3, y: 3 },
+          { x: 37, y: 26 },
+          { x: 5, y: 28 },
+        ],
+      },
       { kind: 'rect', mode: 'erase', x: 10, y: 5, width: 8, height: 8 },
       { kind: 'invert' },
     ];
@@ -112,7 +170,14 @@ describe('view and shortcuts', () => {
   });
 
   test('keys map to actions; letters typed in a field are left alone', () => {
-    const key = (k: string, mods: Partial<{ ctrlKey: boolean; shiftKey: boolean; metaKey: boolean }> = {}) => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+    const key = (k: string, mods: Partial<{ ctrlKey: boolean; shiftKey: boolean; metaKey: boolean }> = {}) => ({
+      key: k,
+      ctrlKey: false,
+      metaKey: false,
+      shiftKey: false,
+      altKey: false,
+      ...mods,
+    });
     assert.equal(actionFor(key('b'), false), 'brush');
     assert.equal(actionFor(key('E'), false), 'eraser');
     assert.equal(actionFor(key('['), false), 'smaller');

@@ -8,7 +8,11 @@ test('dlnet bench --json prints one JSON object with every figure of issue 7 (ti
   const stderr = new PassThrough();
   let out = '';
   stdout.on('data', (d) => (out += d));
-  const code = await run(['node', 'dlnet', 'bench', '--json', '--tiny', '--backend', 'wasm'], { stdout, stderr, signal: new AbortController().signal });
+  const code = await run(['node', 'dlnet', 'bench', '--json', '--tiny', '--backend', 'wasm'], {
+    stdout,
+    stderr,
+    signal: new AbortController().signal,
+  });
   assert.equal(code, 0);
   const result = JSON.parse(out.trim()) as Record<string, unknown>;
   for (const key of [
@@ -22,8 +26,18 @@ test('dlnet bench --json prints one JSON object with every figure of issue 7 (ti
     'backend',
   ])
     assert.ok(key in result, `missing ${key}`);
-  for (const key of ['conv_ceiling_gflops', 'dlnet_overhead_k5_over_k1', 'worker_scaling', 'machine_scaling', 'first_frame_ms_512', 'peak_rss_mb_24mp_x4'])
-    assert.ok(typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0, `${key} = ${String(result[key])}`);
+  for (const key of [
+    'conv_ceiling_gflops',
+    'dlnet_overhead_k5_over_k1',
+    'worker_scaling',
+    'machine_scaling',
+    'first_frame_ms_512',
+    'peak_rss_mb_24mp_x4',
+  ])
+    assert.ok(
+      typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0,
+      `${key} = ${String(result[key])}`,
+    );
   assert.ok(Array.isArray(result.tasks) && (result.tasks as unknown[]).length >= 3);
   assert.ok(Array.isArray(result.batch_images_per_s) && (result.batch_images_per_s as unknown[]).length === 2);
   assert.equal(result.quick, true);

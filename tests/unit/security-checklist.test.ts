@@ -63,14 +63,23 @@ function checkCsp(label: string, policy: string, connect: (source: string) => bo
   for (const [directive, sources] of csp) {
     for (const source of sources) {
       const s = source.toLowerCase();
-      assert.ok(!["'unsafe-eval'", "'unsafe-inline'", "'unsafe-hashes'", "'wasm-unsafe-eval'", "'strict-dynamic'"].includes(s), `${label}: ${directive} allows ${source}`);
-      assert.ok(!s.includes('*') || (directive === 'connect-src' && LOOPBACK_WS.test(s)), `${label}: ${directive} has a wildcard source ${source}`);
+      assert.ok(
+        !["'unsafe-eval'", "'unsafe-inline'", "'unsafe-hashes'", "'wasm-unsafe-eval'", "'strict-dynamic'"].includes(s),
+        `${label}: ${directive} allows ${source}`,
+      );
+      assert.ok(
+        !s.includes('*') || (directive === 'connect-src' && LOOPBACK_WS.test(s)),
+        `${label}: ${directive} has a wildcard source ${source}`,
+      );
       if (directive === 'connect-src') {
         assert.ok(connect(s), `${label}: connect-src allows ${source}`);
         continue;
       }
       // No remote sources: only keywords and the in-page schemes.
-      assert.ok(/^'(self|none)'$/.test(s) || s === 'data:' || s === 'blob:', `${label}: ${directive} allows the remote or unknown source ${source}`);
+      assert.ok(
+        /^'(self|none)'$/.test(s) || s === 'data:' || s === 'blob:',
+        `${label}: ${directive} allows the remote or unknown source ${source}`,
+      );
     }
   }
 }
@@ -141,7 +150,8 @@ describe('Electron security checklist: the window', () => {
       'spellcheck',
       'devTools',
     ]);
-    for (const key of Object.keys(prefs)) assert.ok(allowed.has(key), `webPreferences.${key} is new: review it and add it to this test`);
+    for (const key of Object.keys(prefs))
+      assert.ok(allowed.has(key), `webPreferences.${key} is new: review it and add it to this test`);
   });
 
   test('main builds its window, session and IPC only from the checked code', () => {
@@ -151,8 +161,16 @@ describe('Electron security checklist: the window', () => {
       for (const m of text.matchAll(/new BrowserWindow\(([^)]*)/g)) {
         assert.match(m[1], /^windowOptions\(/, `src/main/${file}: every BrowserWindow takes windowOptions(…) from security.ts`);
       }
-      assert.doesNotMatch(text, /ipcMain\.on\(|ipcMain\.handleOnce\(/, `src/main/${file}: IPC goes through registerIpc (ipcMain.handle + sender check) only`);
-      assert.doesNotMatch(text, /shell\.openExternal\((?!url\))/, `src/main/${file}: shell.openExternal only behind isVettedExternalUrl`);
+      assert.doesNotMatch(
+        text,
+        /ipcMain\.on\(|ipcMain\.handleOnce\(/,
+        `src/main/${file}: IPC goes through registerIpc (ipcMain.handle + sender check) only`,
+      );
+      assert.doesNotMatch(
+        text,
+        /shell\.openExternal\((?!url\))/,
+        `src/main/${file}: shell.openExternal only behind isVettedExternalUrl`,
+      );
       assert.doesNotMatch(text, /webPreferences\s*:\s*\{/, `src/main/${file}: web preferences are built only by security.ts`);
     }
     const windowTs = read('src/main/window.ts');
@@ -162,13 +180,21 @@ describe('Electron security checklist: the window', () => {
     assert.match(index, /app\.enableSandbox\(\)/, 'app.enableSandbox() sandboxes every renderer');
     assert.match(index, /hardenSession\(/, 'the session is hardened');
     assert.match(index, /web-contents-created[^\n]*lockDown\(/, 'every web contents is locked down');
-    assert.match(index, /registerIpc\(guardPaths\([^\n]*\), APP_URL, log\)/, 'IPC goes through the path guard and checks senders against APP_URL');
+    assert.match(
+      index,
+      /registerIpc\(guardPaths\([^\n]*\), APP_URL, log\)/,
+      'IPC goes through the path guard and checks senders against APP_URL',
+    );
     assert.match(index, /web-contents-created[^\n]*lockDown\(contents, APP_URL\)/, 'the lock-down allows only APP_URL');
     assert.match(windowTs, /lockDown\(window\.webContents, APP_URL\)/, 'the window’s lock-down allows only APP_URL');
     assert.match(windowTs, /window\.loadURL\(APP_URL\)/, 'the window loads app://dlnet/index.html');
     for (const file of sources) {
       const text = read(`src/main/${file}`);
-      assert.doesNotMatch(text, /\.loadFile\(|pathToFileURL\(|registerFileProtocol\(|interceptFileProtocol\(/, `src/main/${file}: nothing is loaded from file://`);
+      assert.doesNotMatch(
+        text,
+        /\.loadFile\(|pathToFileURL\(|registerFileProtocol\(|interceptFileProtocol\(/,
+        `src/main/${file}: nothing is loaded from file://`,
+      );
     }
     const ipc = read('src/main/ipc.ts');
     assert.match(ipc, /createIpcHandler\(/, 'ipc.ts registers the checked handler');
@@ -200,7 +226,11 @@ describe('Electron security checklist: Content-Security-Policy (checklist 7)', (
 
   test('`dlnet serve` sends a policy whose connections go to its own port only', () => {
     const headers = securityHeaders(48123);
-    checkCsp('serve CSP', headers['Content-Security-Policy'], (s) => s === 'ws://127.0.0.1:48123' || s === 'ws://localhost:48123');
+    checkCsp(
+      'serve CSP',
+      headers['Content-Security-Policy'],
+      (s) => s === 'ws://127.0.0.1:48123' || s === 'ws://localhost:48123',
+    );
     assert.equal(headers['X-Content-Type-Options'], 'nosniff');
     assert.match(headers['Content-Security-Policy'], /frame-ancestors 'none'/);
   });
@@ -211,7 +241,16 @@ describe('Electron security checklist: session and web contents', () => {
     const ses = recorder();
     hardenSession(ses.target as never, RENDERER_DIR);
     const request = ses.handler<(c: unknown, p: string, cb: (ok: boolean) => void) => void>('setPermissionRequestHandler');
-    for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read', 'display-capture', 'fullscreen', 'unknown']) {
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'openExternal',
+      'clipboard-read',
+      'display-capture',
+      'fullscreen',
+      'unknown',
+    ]) {
       let granted: boolean | undefined;
       request(null, permission, (ok) => (granted = ok));
       assert.equal(granted, false, `permission ${permission} must be denied`);
@@ -340,7 +379,10 @@ describe('Electron security checklist: IPC senders (checklist 17)', () => {
     assert.deepEqual(seen, [], 'the dispatcher never saw a foreign request');
     assert.deepEqual(await handle({ senderFrame: { url: APP_URL, parent: null } }, {}), { ok: true, result: null });
     assert.deepEqual(await handle({ senderFrame: { url: `${APP_URL}#mask`, parent: null } }, {}), { ok: true, result: null });
-    assert.equal(isAppSender({ senderFrame: { url: APP_URL.replace('index.html', 'other.html'), parent: null } }, APP_URL), false);
+    assert.equal(
+      isAppSender({ senderFrame: { url: APP_URL.replace('index.html', 'other.html'), parent: null } }, APP_URL),
+      false,
+    );
     assert.ok(ALL_CHANNELS.length > 0);
   });
 });
@@ -354,21 +396,32 @@ describe('Packaging: fuses, targets, resources, icons (checklist 19)', () => {
     assert.equal(FUSES.enableEmbeddedAsarIntegrityValidation, true, 'fuse EnableEmbeddedAsarIntegrityValidation on');
     assert.equal(FUSES.onlyLoadAppFromAsar, true, 'fuse OnlyLoadAppFromAsar on');
     assert.equal(FUSES.enableCookieEncryption, true, 'fuse EnableCookieEncryption on');
-    assert.equal(FUSES.grantFileProtocolExtraPrivileges, false, 'fuse GrantFileProtocolExtraPrivileges off (the renderer is served from app://)');
+    assert.equal(
+      FUSES.grantFileProtocolExtraPrivileges,
+      false,
+      'fuse GrantFileProtocolExtraPrivileges off (the renderer is served from app://)',
+    );
     assert.notEqual(config.asar, false, 'the app is packed in app.asar (the fuses above depend on it)');
   });
 
   test('targets AppImage, deb, NSIS and DMG; models as extraResources; training never packaged', () => {
-    const names = (targets: unknown) => (targets as (string | { target: string })[]).map((t) => (typeof t === 'string' ? t : t.target));
+    const names = (targets: unknown) =>
+      (targets as (string | { target: string })[]).map((t) => (typeof t === 'string' ? t : t.target));
     assert.deepEqual(names(config.linux?.target), ['AppImage', 'deb']);
     assert.deepEqual(names(config.win?.target), ['nsis']);
     assert.deepEqual(names(config.mac?.target), ['dmg']);
     const extra = config.extraResources as { from: string; to: string }[];
-    assert.ok(extra.some((r) => r.from === 'resources/models' && r.to === 'models'), 'resources/models ship as extraResources/models');
+    assert.ok(
+      extra.some((r) => r.from === 'resources/models' && r.to === 'models'),
+      'resources/models ship as extraResources/models',
+    );
     assert.ok(!extra.some((r) => r.from.startsWith('training')), 'nothing from training/ is an extra resource');
     const files = config.files as string[];
     assert.ok(files.includes('!training/**'), 'training/ is excluded from the app files');
-    assert.ok(files.every((f) => f.startsWith('!') || f.startsWith('dist/') || f === 'package.json'), 'only the build output and package.json are packed');
+    assert.ok(
+      files.every((f) => f.startsWith('!') || f.startsWith('dist/') || f === 'package.json'),
+      'only the build output and package.json are packed',
+    );
     assert.equal(config.publish, null, 'no update feed (offline means offline)');
   });
 

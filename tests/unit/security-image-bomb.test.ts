@@ -42,7 +42,12 @@ function pngClaiming(width: number, height: number, rows: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit, grey, deflate, adaptive filter, no interlace
   const idat = deflateSync(Buffer.alloc(rows * (width + 1)), { level: 9 });
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 /** A 24-bit BMP header claiming width × height, followed by a few bytes of pixels. */
@@ -74,7 +79,13 @@ before(() => {
   writeFileSync(path.join(dir, 'full-bomb.png'), fullBomb);
   writeFileSync(path.join(dir, 'bomb.bmp'), bmpClaiming(60_000, 60_000));
   mkdirSync(path.join(dir, 'models'));
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [path.join(dir, 'models')], backend: 'wasm' });
+  backend = createBackend({
+    shell: 'browser',
+    workspaceDir: dir,
+    log: silentLogger,
+    modelDirs: [path.join(dir, 'models')],
+    backend: 'wasm',
+  });
 });
 
 after(async () => {
@@ -99,7 +110,12 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; ms: numb
 describe('absurd sizes are refused from the header, before decoding', () => {
   test('a tiny PNG whose header claims 50000 × 50000', async () => {
     assert.ok(bomb.length < 1024, `the file is tiny (${bomb.length} bytes)`);
-    const { value, ms, grewMiB } = await measured(() => readImage(path.join(dir, 'bomb.png')).then(() => null, (e: unknown) => e));
+    const { value, ms, grewMiB } = await measured(() =>
+      readImage(path.join(dir, 'bomb.png')).then(
+        () => null,
+        (e: unknown) => e,
+      ),
+    );
     assert.ok(value instanceof Error, 'refused');
     assert.equal((value as Error & { code?: string }).code, 'too-large');
     assert.equal((value as Error).message, 'bomb.png is 50000 × 50000 pixels (2500 MP), above the 100 MP limit.');
@@ -109,7 +125,12 @@ describe('absurd sizes are refused from the header, before decoding', () => {
 
   test('a complete 121-megapixel PNG of about 120 KB (a real decompression bomb)', async () => {
     assert.ok(statSync(path.join(dir, 'full-bomb.png')).size < 200_000, 'the file is small');
-    const { value, ms, grewMiB } = await measured(() => readImage(path.join(dir, 'full-bomb.png')).then(() => null, (e: unknown) => e));
+    const { value, ms, grewMiB } = await measured(() =>
+      readImage(path.join(dir, 'full-bomb.png')).then(
+        () => null,
+        (e: unknown) => e,
+      ),
+    );
     assert.equal((value as Error & { code?: string }).code, 'too-large');
     assert.match((value as Error).message, /^full-bomb\.png is 11000 × 11000 pixels \(121 MP\), above the 100 MP limit\.$/);
     assert.ok(ms < 1000, `refused in ${ms.toFixed(0)} ms`);
@@ -127,14 +148,20 @@ describe('absurd sizes are refused from the header, before decoding', () => {
   test('through the API: upload, open by path and mask bytes are refused with one sentence', async () => {
     const call = (channel: string, args: unknown) => backend.dispatcher.handle(channel, args, () => undefined);
     const upload = await call(Channels.imageUpload, { name: 'holiday.png', bytes: new Uint8Array(bomb) });
-    assert.deepEqual(upload, { ok: false, error: { code: 'too-large', message: 'holiday.png is 50000 × 50000 pixels (2500 MP), above the 100 MP limit.' } });
+    assert.deepEqual(upload, {
+      ok: false,
+      error: { code: 'too-large', message: 'holiday.png is 50000 × 50000 pixels (2500 MP), above the 100 MP limit.' },
+    });
     const opened = await call(Channels.imageOpen, { path: path.join(dir, 'full-bomb.png') });
     assert.equal(opened.ok ? 'accepted' : opened.error.code, 'too-large');
     const bmp = await call(Channels.imageUpload, { name: 'x.bmp', bytes: new Uint8Array(bmpClaiming(60_000, 60_000)) });
     assert.equal(bmp.ok ? 'accepted' : bmp.error.code, 'too-large');
     // A mask for an open image: the mask's header is checked the same way.
     const small = pngClaiming(8, 8, 8);
-    const image = (await call(Channels.imageUpload, { name: 'small.png', bytes: new Uint8Array(small) })) as ApiResponse<OpenedImage>;
+    const image = (await call(Channels.imageUpload, {
+      name: 'small.png',
+      bytes: new Uint8Array(small),
+    })) as ApiResponse<OpenedImage>;
     assert.ok(image.ok, image.ok ? '' : image.error.message);
     const mask = await call(Channels.maskLoad, { imageId: image.result.imageId, name: 'mask.png', bytes: new Uint8Array(bomb) });
     assert.equal(mask.ok ? 'accepted' : mask.error.code, 'too-large');
@@ -146,16 +173,30 @@ describe('absurd sizes are refused from the header, before decoding', () => {
     writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html>');
     const server = await startWsServer({ port: 0, staticDir, dispatcher: backend.dispatcher, log: silentLogger });
     try {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, { origin: `http://127.0.0.1:${server.port}` });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${server.token}`, {
+        origin: `http://127.0.0.1:${server.port}`,
+      });
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       const response = await new Promise<Record<string, unknown>>((resolve) => {
         ws.on('message', (data: Buffer) => {
           const m = decodeMessage(new Uint8Array(data)) as Record<string, unknown>;
           if (m.kind === 'response') resolve(m);
         });
-        ws.send(encodeMessage({ kind: 'request', id: 7, channel: Channels.imageUpload, args: { name: 'bomb.png', bytes: new Uint8Array(bomb) } }));
+        ws.send(
+          encodeMessage({
+            kind: 'request',
+            id: 7,
+            channel: Channels.imageUpload,
+            args: { name: 'bomb.png', bytes: new Uint8Array(bomb) },
+          }),
+        );
       });
-      assert.deepEqual(response, { kind: 'response', id: 7, ok: false, error: { code: 'too-large', message: 'bomb.png is 50000 × 50000 pixels (2500 MP), above the 100 MP limit.' } });
+      assert.deepEqual(response, {
+        kind: 'response',
+        id: 7,
+        ok: false,
+        error: { code: 'too-large', message: 'bomb.png is 50000 × 50000 pixels (2500 MP), above the 100 MP limit.' },
+      });
       ws.close();
     } finally {
       await server.close();

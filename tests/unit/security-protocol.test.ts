@@ -15,7 +15,16 @@ import { after, before, describe, test } from 'node:test';
 import type { Privileges } from 'electron';
 import { FUSES } from '../../electron.config.js';
 import { createAppProtocolHandler, PAGE_META_CSP, withElectronCsp } from '../../src/main/app-protocol.js';
-import { APP_HOST, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, MIME_TYPES, resolveAppUrl, resolveRendererPath } from '../../src/main/app-scheme.js';
+import {
+  APP_HOST,
+  APP_ORIGIN,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  APP_URL,
+  MIME_TYPES,
+  resolveAppUrl,
+  resolveRendererPath,
+} from '../../src/main/app-scheme.js';
 import { CSP, isAllowedRequest, isAppSender } from '../../src/main/security.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -73,7 +82,10 @@ describe('app:// scheme (checklist 18: a custom protocol instead of file://)', (
     assert.equal(APP_HOST, 'dlnet');
     assert.equal(APP_ORIGIN, 'app://dlnet');
     assert.equal(APP_URL, 'app://dlnet/index.html');
-    assert.deepEqual(APP_SCHEME_PRIVILEGES, { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } });
+    assert.deepEqual(APP_SCHEME_PRIVILEGES, {
+      scheme: 'app',
+      privileges: { standard: true, secure: true, supportFetchAPI: true },
+    });
     assert.equal(p.standard, true, 'standard: a real origin for the page');
     assert.equal(p.secure, true, 'secure: a secure context');
     for (const loosening of ['bypassCSP', 'corsEnabled', 'allowServiceWorkers', 'stream', 'codeCache'] as const) {
@@ -92,13 +104,25 @@ describe('app:// scheme (checklist 18: a custom protocol instead of file://)', (
     assert.ok(ready >= 0 && handled > ready, 'the handler is registered after ready');
     assert.ok(handled < index.indexOf('open();'), 'the handler is registered before the window opens');
     const windowTs = read('src/main/window.ts');
-    assert.match(windowTs, /protocol\.handle\(APP_SCHEME, createAppProtocolHandler\(path\.dirname\(paths\.html\)\)\)/, 'app:// is served by createAppProtocolHandler(dist/renderer)');
+    assert.match(
+      windowTs,
+      /protocol\.handle\(APP_SCHEME, createAppProtocolHandler\(path\.dirname\(paths\.html\)\)\)/,
+      'app:// is served by createAppProtocolHandler(dist/renderer)',
+    );
     assert.match(windowTs, /window\.loadURL\(APP_URL\)/);
     for (const file of ['index.ts', 'window.ts', 'security.ts', 'app-protocol.ts', 'app-scheme.ts']) {
-      assert.doesNotMatch(read(`src/main/${file}`), /\.loadFile\(|registerFileProtocol|interceptFileProtocol|protocol\.handle\(['"]file/, `src/main/${file} loads nothing from file://`);
+      assert.doesNotMatch(
+        read(`src/main/${file}`),
+        /\.loadFile\(|registerFileProtocol|interceptFileProtocol|protocol\.handle\(['"]file/,
+        `src/main/${file} loads nothing from file://`,
+      );
     }
     for (const file of ['app-protocol.ts', 'app-scheme.ts', 'security.ts']) {
-      assert.doesNotMatch(read(`src/main/${file}`), /^import (?!type )[^;]*from 'electron'/m, `src/main/${file} imports Electron for types only`);
+      assert.doesNotMatch(
+        read(`src/main/${file}`),
+        /^import (?!type )[^;]*from 'electron'/m,
+        `src/main/${file} imports Electron for types only`,
+      );
     }
   });
 
@@ -114,8 +138,13 @@ describe('app:// path resolution', () => {
   test('serves files under dist/renderer with a known type', () => {
     assert.equal(resolveRendererPath('/index.html', root), inRoot('index.html'));
     assert.equal(resolveRendererPath('/assets/index-_AV4_d7d.js', root), inRoot('assets', 'index-_AV4_d7d.js'));
-    assert.equal(resolveRendererPath('/assets/%61pp.css', root), inRoot('assets', 'app.css'), 'plain characters may be percent-encoded');
-    for (const ext of Object.keys(MIME_TYPES)) assert.equal(resolveRendererPath(`/assets/f${ext}`, root), inRoot('assets', `f${ext}`));
+    assert.equal(
+      resolveRendererPath('/assets/%61pp.css', root),
+      inRoot('assets', 'app.css'),
+      'plain characters may be percent-encoded',
+    );
+    for (const ext of Object.keys(MIME_TYPES))
+      assert.equal(resolveRendererPath(`/assets/f${ext}`, root), inRoot('assets', `f${ext}`));
     assert.equal(resolveAppUrl(APP_URL, root), inRoot('index.html'));
     assert.equal(resolveAppUrl(`${APP_URL}?x=1#help`, root), inRoot('index.html'), 'query and fragment are ignored');
     assert.equal(resolveAppUrl('app://dlnet/assets/x.js', root), inRoot('assets', 'x.js'));
@@ -192,7 +221,29 @@ describe('app:// path resolution', () => {
   });
 
   test('whatever the path, the result is null or strictly inside the renderer folder (random paths)', () => {
-    const pieces = ['.', '..', '%2e', '%2E', '%2e%2e', '%2f', '%5c', '/', '//', '\\', 'a', 'x.js', 'y.json', '%00', ':', 'C:', '%252e', '%', '~', 'index.html', ' '];
+    const pieces = [
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%2e%2e',
+      '%2f',
+      '%5c',
+      '/',
+      '//',
+      '\\',
+      'a',
+      'x.js',
+      'y.json',
+      '%00',
+      ':',
+      'C:',
+      '%252e',
+      '%',
+      '~',
+      'index.html',
+      ' ',
+    ];
     let seed = 12345;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     let resolved = 0;
@@ -213,7 +264,13 @@ describe('app:// path resolution', () => {
   test('the request filter lets through only what the resolver serves, and nothing from file://', () => {
     assert.equal(isAllowedRequest(APP_URL, root), true);
     assert.equal(isAllowedRequest('app://dlnet/assets/x.js', root), true);
-    for (const url of [pathToFileURL(inRoot('index.html')).href, pathToFileURL(inRoot('assets', 'x.js')).href, 'app://other/x.js', 'app://dlnet/x.exe', 'app://dlnet/..%2fx.js']) {
+    for (const url of [
+      pathToFileURL(inRoot('index.html')).href,
+      pathToFileURL(inRoot('assets', 'x.js')).href,
+      'app://other/x.js',
+      'app://dlnet/x.exe',
+      'app://dlnet/..%2fx.js',
+    ]) {
       assert.equal(isAllowedRequest(url, root), false, `${url} must be cancelled`);
     }
   });
@@ -330,7 +387,7 @@ describe('app:// handler', () => {
     assert.equal((await get('app://dlnet/nohead.html')).status, 500, 'a page where the policy cannot go first is not served');
   });
 
-  test('the built renderer (dist/renderer), when present, is served with connect-src \'none\' before its scripts', async () => {
+  test("the built renderer (dist/renderer), when present, is served with connect-src 'none' before its scripts", async () => {
     const dist = path.join(ROOT, 'dist/renderer');
     if (!existsSync(path.join(dist, 'index.html'))) return;
     const res = await createAppProtocolHandler(dist)(new Request(APP_URL));
@@ -347,14 +404,15 @@ describe('app:// handler', () => {
 });
 
 describe('Content-Security-Policy of the Electron page', () => {
-  test('header and <meta> policies: connect-src \'none\', no unsafe-*, the <meta> a copy less frame-ancestors', () => {
+  test("header and <meta> policies: connect-src 'none', no unsafe-*, the <meta> a copy less frame-ancestors", () => {
     checkElectronCsp('main CSP', CSP);
     checkElectronCsp('page <meta> CSP', PAGE_META_CSP);
     const header = parseCsp(CSP);
     const meta = parseCsp(PAGE_META_CSP);
     assert.deepEqual(header.get('frame-ancestors'), ["'none'"]);
     assert.equal(meta.has('frame-ancestors'), false, 'frame-ancestors is ignored in a <meta>, so it is left out');
-    for (const [directive, sources] of meta) assert.deepEqual(sources, header.get(directive), `<meta> ${directive} equals the header's`);
+    for (const [directive, sources] of meta)
+      assert.deepEqual(sources, header.get(directive), `<meta> ${directive} equals the header's`);
     assert.equal(meta.size, header.size - 1);
   });
 

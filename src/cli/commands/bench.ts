@@ -18,7 +18,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .summary('measure throughput, DL-Net overhead, scaling, first-frame latency and memory')
     .description(
       'One run of every performance figure, as ratios measured in the same run: conv ceiling of the backend, end-to-end ' +
-        'MP/s and fraction of the ceiling, DL-Net K=5/K=1, 1 vs 2 workers beside the machine\'s own scaling, first frame ' +
+        "MP/s and fraction of the ceiling, DL-Net K=5/K=1, 1 vs 2 workers beside the machine's own scaling, first frame " +
         'of a 512×512 region, peak memory of ×4 on a 24 MP output, batch images/s with --jobs 1 and 2.',
     )
     .option('--json', 'print the figures as one JSON object on stdout')

@@ -19,7 +19,10 @@ interface ServeFlags {
 export function parsePort(value: unknown, label = '--port'): number {
   const n = typeof value === 'string' && /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ValidationError(`${label} must be a port number from 0 to 65535 (0 picks a free one), not ${JSON.stringify(value)}.`, label);
+    throw new ValidationError(
+      `${label} must be a port number from 0 to 65535 (0 picks a free one), not ${JSON.stringify(value)}.`,
+      label,
+    );
   }
   return n;
 }
@@ -44,7 +47,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
 
 function openInBrowser(url: string): boolean {
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   try {
     const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
     child.on('error', () => {});
@@ -55,7 +62,13 @@ function openInBrowser(url: string): boolean {
   }
 }
 
-async function serve(ctx: CliContext, port: number, backend: BackendChoice, open: boolean, restoreWorkers: number): Promise<void> {
+async function serve(
+  ctx: CliContext,
+  port: number,
+  backend: BackendChoice,
+  open: boolean,
+  restoreWorkers: number,
+): Promise<void> {
   const { createBackend, startWsServer, streamLogger, RENDERER_DIR } = await import('../../server/index.js');
   const log = streamLogger((line) => ctx.stderr.write(line), process.env.DLNET_DEBUG === '1');
   const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend, restoreWorkers });
@@ -69,7 +82,9 @@ async function serve(ctx: CliContext, port: number, backend: BackendChoice, open
     }
     throw error;
   }
-  void app.workspace.ready().then((b) => info(ctx, `dlnet serve: compute backend ${b.name}${b.details ? ` (${b.details})` : ''}`));
+  void app.workspace
+    .ready()
+    .then((b) => info(ctx, `dlnet serve: compute backend ${b.name}${b.details ? ` (${b.details})` : ''}`));
   ctx.stdout.write(`DL-Net Studio is running at ${server.url}\n`);
   info(ctx, 'dlnet serve: listening on 127.0.0.1 only; press Ctrl-C to stop.');
   if (open && !openInBrowser(server.url)) info(ctx, 'dlnet serve: could not open a browser; open the address above yourself.');

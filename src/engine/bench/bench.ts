@@ -47,7 +47,7 @@ export const TARGETS = {
 export function syntheticPhoto(width: number, height: number, channels: 1 | 3 = 3, seed = 1): Image {
   const img = createImage(width, height, channels);
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const u = x / width;
@@ -149,7 +149,11 @@ function here(): string {
 }
 
 /** Peak RSS of ×4 on a `mp` MP output, measured in a child process (its own address space). */
-export function peakRssChild(mp: number, workers: number, backend: BackendPreference): Promise<{ peakRssMb: number; seconds: number }> {
+export function peakRssChild(
+  mp: number,
+  workers: number,
+  backend: BackendPreference,
+): Promise<{ peakRssMb: number; seconds: number }> {
   const file = here();
   const ts = file.endsWith('.ts');
   const child = path.join(path.dirname(file), ts ? 'rss-child.ts' : 'rss-child.js');
@@ -247,12 +251,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         const t0 = performance.now();
         let first = 0;
         let iteration = 0;
-        await pool.superResolve(img, { scale: 2, blur: 0, settings }, {
-          onEvent: (e) => {
-            if (first === 0 && (e.type === 'preview' || e.type === 'iteration')) first = performance.now() - t0;
-            if (iteration === 0 && e.type === 'iteration') iteration = performance.now() - t0;
+        await pool.superResolve(
+          img,
+          { scale: 2, blur: 0, settings },
+          {
+            onEvent: (e) => {
+              if (first === 0 && (e.type === 'preview' || e.type === 'iteration')) first = performance.now() - t0;
+              if (iteration === 0 && e.type === 'iteration') iteration = performance.now() - t0;
+            },
           },
-        });
+        );
         firstFrame = Math.min(firstFrame, first);
         firstIteration = Math.min(firstIteration, iteration);
       }
@@ -266,8 +274,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const big = await srRun(pool, bigMp, settings.K);
     const wall = performance.now() - wall0;
     const profile1 = pool.times();
-    tasks.push({ task: 'sr x2', mp: small.mpOut, seconds: small.seconds, mp_per_s: small.mpOut / small.seconds, gflops: small.gflops, fraction_of_ceiling: small.gflops / ceiling });
-    tasks.push({ task: 'sr x2', mp: big.mpOut, seconds: big.seconds, mp_per_s: big.mpOut / big.seconds, gflops: big.gflops, fraction_of_ceiling: big.gflops / ceiling });
+    tasks.push({
+      task: 'sr x2',
+      mp: small.mpOut,
+      seconds: small.seconds,
+      mp_per_s: small.mpOut / small.seconds,
+      gflops: small.gflops,
+      fraction_of_ceiling: small.gflops / ceiling,
+    });
+    tasks.push({
+      task: 'sr x2',
+      mp: big.mpOut,
+      seconds: big.seconds,
+      mp_per_s: big.mpOut / big.seconds,
+      gflops: big.gflops,
+      fraction_of_ceiling: big.gflops / ceiling,
+    });
     const k1 = await srRun(pool, bigMp, 1);
     // K = 5 / K = 1: best of two alternating runs each (the host is shared: a run can lose seconds).
     let k5Best = big.seconds;
@@ -300,7 +322,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       let t0 = performance.now();
       await restore(img, { task: 'inpaint', mask: inpaint }, { workers });
       let s = (performance.now() - t0) / 1000;
-      tasks.push({ task: 'inpaint', mp: (width * height) / 1e6, seconds: s, mp_per_s: (width * height) / 1e6 / s, gflops: null, fraction_of_ceiling: null });
+      tasks.push({
+        task: 'inpaint',
+        mp: (width * height) / 1e6,
+        seconds: s,
+        mp_per_s: (width * height) / 1e6 / s,
+        gflops: null,
+        fraction_of_ceiling: null,
+      });
       if (mp > 2) continue; // interpolation of 12 MP takes minutes on one thread; its MP/s is size-independent (64-px tiles)
       t0 = performance.now();
       await restore(img, { task: 'interpolate', mask: scatteredMask(width, height, 0.45, 3) }, { workers });
@@ -308,7 +337,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const ce = contextEncoderFlops(true);
       const crops = Math.ceil(Math.max(1, width - 16) / 48) * Math.ceil(Math.max(1, height - 16) / 48);
       const gfl = (crops * (ce.g + 5 * ce.h)) / 1e9 / s;
-      tasks.push({ task: 'interpolate', mp: (width * height) / 1e6, seconds: s, mp_per_s: (width * height) / 1e6 / s, gflops: gfl, fraction_of_ceiling: gfl / ceiling });
+      tasks.push({
+        task: 'interpolate',
+        mp: (width * height) / 1e6,
+        seconds: s,
+        mp_per_s: (width * height) / 1e6 / s,
+        gflops: gfl,
+        fraction_of_ceiling: gfl / ceiling,
+      });
     }
 
     log(`peak memory of ×4 on a ${rssMp} MP output (child process)…`);
@@ -320,7 +356,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     try {
       const [bw, bh, n] = tiny ? [24, 16, 1] : quick ? [96, 72, 2] : [200, 150, 4];
       for (let i = 0; i < n; i++) await writeImage(path.join(dir, `img${i}.png`), syntheticPhoto(bw, bh, 3, i + 2));
-      const r = await benchmarkBatch({ inputDir: dir, request: { task: 'sr', scale: 2, blur: 0 }, jobs: [1, 2], backend: backendPref });
+      const r = await benchmarkBatch({
+        inputDir: dir,
+        request: { task: 'sr', scale: 2, blur: 0 },
+        jobs: [1, 2],
+        backend: backendPref,
+      });
       batch = r.map((b) => ({ jobs: b.jobs, images_per_s: b.imagesPerSecond, steady_images_per_s: b.steadyImagesPerSecond }));
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -359,15 +400,25 @@ function shortfalls(r: BenchResult): string[] {
   const out: string[] = [];
   const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
   if (r.dlnet_overhead_k5_over_k1 > TARGETS.dlnet_overhead_k5_over_k1)
-    out.push(`DL-Net overhead K5/K1 = ${r.dlnet_overhead_k5_over_k1.toFixed(3)}, ${(r.dlnet_overhead_k5_over_k1 - TARGETS.dlnet_overhead_k5_over_k1).toFixed(3)} over the 1.15 target`);
+    out.push(
+      `DL-Net overhead K5/K1 = ${r.dlnet_overhead_k5_over_k1.toFixed(3)}, ${(r.dlnet_overhead_k5_over_k1 - TARGETS.dlnet_overhead_k5_over_k1).toFixed(3)} over the 1.15 target`,
+    );
   if (r.worker_scaling_vs_machine < TARGETS.scaling_vs_machine)
-    out.push(`worker scaling is ${(100 * r.worker_scaling_vs_machine).toFixed(1)} % of the machine's, ${(100 * (TARGETS.scaling_vs_machine - r.worker_scaling_vs_machine)).toFixed(1)} points short of 90 %`);
+    out.push(
+      `worker scaling is ${(100 * r.worker_scaling_vs_machine).toFixed(1)} % of the machine's, ${(100 * (TARGETS.scaling_vs_machine - r.worker_scaling_vs_machine)).toFixed(1)} points short of 90 %`,
+    );
   if (r.sr_x2_12mp_fraction_of_ceiling < TARGETS.sr_x2_12mp_fraction_of_ceiling)
-    out.push(`×2 end-to-end is ${pct(r.sr_x2_12mp_fraction_of_ceiling)} of the conv ceiling, ${pct(TARGETS.sr_x2_12mp_fraction_of_ceiling - r.sr_x2_12mp_fraction_of_ceiling)} short of 60 %`);
+    out.push(
+      `×2 end-to-end is ${pct(r.sr_x2_12mp_fraction_of_ceiling)} of the conv ceiling, ${pct(TARGETS.sr_x2_12mp_fraction_of_ceiling - r.sr_x2_12mp_fraction_of_ceiling)} short of 60 %`,
+    );
   if (r.peak_rss_mb_24mp_x4 > TARGETS.peak_rss_mb_24mp_x4)
-    out.push(`peak RSS ${r.peak_rss_mb_24mp_x4.toFixed(0)} MB, ${(r.peak_rss_mb_24mp_x4 - TARGETS.peak_rss_mb_24mp_x4).toFixed(0)} MB over 1.5 GB`);
+    out.push(
+      `peak RSS ${r.peak_rss_mb_24mp_x4.toFixed(0)} MB, ${(r.peak_rss_mb_24mp_x4 - TARGETS.peak_rss_mb_24mp_x4).toFixed(0)} MB over 1.5 GB`,
+    );
   if (r.first_frame_ms_512 > TARGETS.first_frame_ms_512)
-    out.push(`first frame ${r.first_frame_ms_512.toFixed(0)} ms, ${(r.first_frame_ms_512 - TARGETS.first_frame_ms_512).toFixed(0)} ms over 1 s`);
+    out.push(
+      `first frame ${r.first_frame_ms_512.toFixed(0)} ms, ${(r.first_frame_ms_512 - TARGETS.first_frame_ms_512).toFixed(0)} ms over 1 s`,
+    );
   return out;
 }
 
@@ -380,26 +431,42 @@ export function formatBench(r: BenchResult): string {
   lines.push(`dlnet bench — backend: ${r.backend}; ${r.workers} workers${r.quick ? '; QUICK (smaller photos)' : ''}`);
   lines.push(`sizes: ${r.sizes.sr}; ${r.sizes.masked}`);
   lines.push('');
-  lines.push(`conv ceiling (fused 3×3 conv + ReLU, 64 ch, all workers at once): ${f(r.conv_ceiling_gflops, 1)} GFLOP/s (${r.conv_ceiling_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`);
+  lines.push(
+    `conv ceiling (fused 3×3 conv + ReLU, 64 ch, all workers at once): ${f(r.conv_ceiling_gflops, 1)} GFLOP/s (${r.conv_ceiling_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`,
+  );
   lines.push('');
   lines.push('task            MP      s      MP/s   GFLOP/s  of ceiling');
   for (const t of r.tasks)
     lines.push(
       `${t.task.padEnd(14)} ${f(t.mp).padStart(6)} ${f(t.seconds, 1).padStart(6)} ${f(t.mp_per_s, 3).padStart(8)} ${(t.gflops === null ? '—' : f(t.gflops, 1)).padStart(8)}  ${t.fraction_of_ceiling === null ? '—' : `${(t.fraction_of_ceiling * 100).toFixed(0)} %`}`,
     );
-  lines.push('(sr: the 2-worker pool, FLOPs = g + K·h per LR pixel; interpolate: the same pool, crops × (g + K·h); inpaint: cost depends on the holes)');
+  lines.push(
+    '(sr: the 2-worker pool, FLOPs = g + K·h per LR pixel; interpolate: the same pool, crops × (g + K·h); inpaint: cost depends on the holes)',
+  );
   lines.push('');
   lines.push('figure                                   measured     target    ');
-  lines.push(`×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`);
-  lines.push(`DL-Net overhead K=5 / K=1 (SR ×2 12 MP)  ${f(r.dlnet_overhead_k5_over_k1, 3).padStart(8)}   ≤ 1.15     ${ok(r.dlnet_overhead_k5_over_k1 <= 1.15)}`);
+  lines.push(
+    `×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`,
+  );
+  lines.push(
+    `DL-Net overhead K=5 / K=1 (SR ×2 12 MP)  ${f(r.dlnet_overhead_k5_over_k1, 3).padStart(8)}   ≤ 1.15     ${ok(r.dlnet_overhead_k5_over_k1 <= 1.15)}`,
+  );
   lines.push('  (best of two alternating runs of each)');
   lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
-  lines.push(`worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`);
-  lines.push(`first frame, 512×512 region (×2)        ${f(r.first_frame_ms_512, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.first_frame_ms_512 <= 1000)}`);
+  lines.push(
+    `worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`,
+  );
+  lines.push(
+    `first frame, 512×512 region (×2)        ${f(r.first_frame_ms_512, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.first_frame_ms_512 <= 1000)}`,
+  );
   lines.push(`  (preview: x̂_1 of the top rows; whole x̂_1 ${f(r.first_iteration_ms_512, 0)} ms)`);
-  lines.push(`peak RSS ×4 on 24 MP output              ${f(r.peak_rss_mb_24mp_x4, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_24mp_x4 <= 1536)}`);
-  lines.push(`batch images/s: ${r.batch_images_per_s.map((b) => `--jobs ${b.jobs}: ${f(b.images_per_s, 3)} (steady ${f(b.steady_images_per_s, 3)})`).join(', ')}`);
+  lines.push(
+    `peak RSS ×4 on 24 MP output              ${f(r.peak_rss_mb_24mp_x4, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_24mp_x4 <= 1536)}`,
+  );
+  lines.push(
+    `batch images/s: ${r.batch_images_per_s.map((b) => `--jobs ${b.jobs}: ${f(b.images_per_s, 3)} (steady ${f(b.steady_images_per_s, 3)})`).join(', ')}`,
+  );
   const p = r.profile_ms;
   const tot = p.g + p.h + p.adjoint + p.js + p.other || 1;
   const share = (x: number) => `${((x / tot) * 100).toFixed(1)} %`;

@@ -20,7 +20,10 @@ import { spawnEngineWorker } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
   #next = 0;
-  readonly #pending = new Map<number, { resolve: (r: StepResult | undefined) => void; reject: (e: Error) => void; onFrame?: FrameSink }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (r: StepResult | undefined) => void; reject: (e: Error) => void; onFrame?: FrameSink }
+  >();
   times: SrCompute['times'] = { g: 0, h: 0, adjoint: 0, js: 0 };
 
   constructor(readonly worker: Worker) {
@@ -149,7 +152,14 @@ export class SrWorkerPool {
     run: SrRun,
     options: RestoreOptions & { bandRows?: number; chunkWidth?: number } = {},
   ): Promise<Image> {
-    return superResolveWith(this.weights, image, run, { ...options, parallel: this.size }, () => this.executors, () => SharedArrayBuffer);
+    return superResolveWith(
+      this.weights,
+      image,
+      run,
+      { ...options, parallel: this.size },
+      () => this.executors,
+      () => SharedArrayBuffer,
+    );
   }
 
   async close(): Promise<void> {

@@ -38,7 +38,11 @@ async function handle(message: ToSrWorker): Promise<void> {
       executor = new LocalExecutor(compute);
       port!.postMessage({ type: 'ready', backend: report.name, details: report.details } satisfies FromSrWorker);
     } catch (error) {
-      port!.postMessage({ type: 'error', id: -1, message: error instanceof Error ? error.message : String(error) } satisfies FromSrWorker);
+      port!.postMessage({
+        type: 'error',
+        id: -1,
+        message: error instanceof Error ? error.message : String(error),
+      } satisfies FromSrWorker);
     }
     return;
   }
@@ -57,7 +61,11 @@ async function handle(message: ToSrWorker): Promise<void> {
       port!.postMessage({ type: 'done', id, result, times: compute!.times } satisfies FromSrWorker);
     }
   } catch (error) {
-    port!.postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) } satisfies FromSrWorker);
+    port!.postMessage({
+      type: 'error',
+      id: message.id,
+      message: error instanceof Error ? error.message : String(error),
+    } satisfies FromSrWorker);
   }
 }
 

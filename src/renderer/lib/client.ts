@@ -66,7 +66,11 @@ export class WebSocketTransport implements Transport {
     this.#socket.binaryType = 'arraybuffer';
     this.#opened = new Promise((resolve, reject) => {
       this.#socket.addEventListener('open', () => resolve(), { once: true });
-      this.#socket.addEventListener('error', () => reject(new Error('Cannot reach the DL-Net Studio server; is `dlnet serve` still running?')), { once: true });
+      this.#socket.addEventListener(
+        'error',
+        () => reject(new Error('Cannot reach the DL-Net Studio server; is `dlnet serve` still running?')),
+        { once: true },
+      );
     });
     this.#opened.catch(() => {});
     this.#socket.addEventListener('message', (e: MessageEvent) => {
@@ -80,7 +84,8 @@ export class WebSocketTransport implements Transport {
     });
     this.#socket.addEventListener('close', () => {
       this.#closed = 'The connection to the DL-Net Studio server was lost; restart `dlnet serve` and reload this page.';
-      for (const resolve of this.#pending.values()) resolve({ ok: false, error: { code: 'disconnected', message: this.#closed } });
+      for (const resolve of this.#pending.values())
+        resolve({ ok: false, error: { code: 'disconnected', message: this.#closed } });
       this.#pending.clear();
       onClose(this.#closed);
     });

@@ -77,7 +77,8 @@ export function applyOp(fill: Uint8Array, width: number, height: number, op: Mas
         const a = pts[i - 1];
         const b = pts[i];
         const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) / Math.max(0.5, r / 2)));
-        for (let s = 1; s <= steps; s++) disc(fill, width, height, a.x + ((b.x - a.x) * s) / steps, a.y + ((b.y - a.y) * s) / steps, r, value);
+        for (let s = 1; s <= steps; s++)
+          disc(fill, width, height, a.x + ((b.x - a.x) * s) / steps, a.y + ((b.y - a.y) * s) / steps, r, value);
       }
       return;
     }

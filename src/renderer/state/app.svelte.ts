@@ -3,7 +3,15 @@
  * toolbar, menus and shortcuts trigger. Components read fields and call methods; nothing else
  * talks to the backend.
  */
-import { ApiRequestError, Channels, FORMAT_EXTENSIONS, type AppEvent, type AppInfo, type OpenedImage, type OutputFormat } from '../../shared/api.js';
+import {
+  ApiRequestError,
+  Channels,
+  FORMAT_EXTENSIONS,
+  type AppEvent,
+  type AppInfo,
+  type OpenedImage,
+  type OutputFormat,
+} from '../../shared/api.js';
 import { connect, type ApiClient } from '../lib/client.js';
 import { frameCanvas } from '../lib/frames.js';
 import { BatchState, isBatchEvent } from './batch.svelte.js';
@@ -207,7 +215,8 @@ export class AppState {
     const jobId = this.job.jobId;
     if (!this.client || !jobId || this.job.residual?.k === k) return;
     const result = await this.#guard(() => this.client!.call(Channels.jobResidual, { jobId, k }));
-    if (result && this.job.jobId === jobId) this.job.residual = { k, canvas: frameCanvas(result.frame), mean: result.mean, max: result.max };
+    if (result && this.job.jobId === jobId)
+      this.job.residual = { k, canvas: frameCanvas(result.frame), mean: result.mean, max: result.max };
   }
 
   /** Opens the save dialog (the path can be edited; Electron can also pick it natively). */
@@ -218,14 +227,19 @@ export class AppState {
       return;
     }
     const base = this.lastSaved ?? this.image.suggestedOutput;
-    const path = purpose === 'mask' ? base.replace(/\.restored(-\d+)?\.[a-z]+$/i, '.mask.png').replace(/(\.[a-z]+)$/i, (m) => (m === '.png' ? m : '.png')) : base;
+    const path =
+      purpose === 'mask'
+        ? base.replace(/\.restored(-\d+)?\.[a-z]+$/i, '.mask.png').replace(/(\.[a-z]+)$/i, (m) => (m === '.png' ? m : '.png'))
+        : base;
     this.saveDialog = { purpose, path, format: 'png', quality: 92 };
   }
 
   async browseSavePath(): Promise<void> {
     const dialog = this.saveDialog;
     if (!dialog || this.client?.shell !== 'electron') return;
-    const chosen = await this.#guard(() => this.client!.call(Channels.dialogSave, { purpose: dialog.purpose, defaultPath: dialog.path }));
+    const chosen = await this.#guard(() =>
+      this.client!.call(Channels.dialogSave, { purpose: dialog.purpose, defaultPath: dialog.path }),
+    );
     if (chosen?.path && this.saveDialog) this.saveDialog = { ...this.saveDialog, path: chosen.path };
   }
 
@@ -239,7 +253,10 @@ export class AppState {
     if (!this.client || !dialog || !image) return;
     const saved = await this.#guard(() =>
       dialog.purpose === 'mask'
-        ? this.client!.call(Channels.maskSave, { path: dialog.path, mask: { width: image.width, height: image.height, fill: Uint8Array.from(this.mask.raster) } })
+        ? this.client!.call(Channels.maskSave, {
+            path: dialog.path,
+            mask: { width: image.width, height: image.height, fill: Uint8Array.from(this.mask.raster) },
+          })
         : this.client!.call(Channels.jobSave, {
             jobId: this.job.jobId!,
             path: dialog.path,
@@ -266,7 +283,9 @@ export class AppState {
     const image = this.image;
     if (!image || !this.client) return;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const mask = await this.#guard(() => this.client!.call(Channels.maskLoad, { imageId: image.imageId, name: file.name || 'mask.png', bytes }));
+    const mask = await this.#guard(() =>
+      this.client!.call(Channels.maskLoad, { imageId: image.imageId, name: file.name || 'mask.png', bytes }),
+    );
     if (mask) this.mask.load(mask.fill);
   }
 }

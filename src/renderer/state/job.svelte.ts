@@ -83,7 +83,14 @@ export class JobState {
 
   #frame(k: number, likelihood: number, frame: Frame): IterationFrame {
     const canvas = frameCanvas(frame);
-    return { k, likelihood, canvas, thumb: thumbnailUrl(canvas), checksum: checksum(frame), density: frame.width / this.#inputWidth };
+    return {
+      k,
+      likelihood,
+      canvas,
+      thumb: thumbnailUrl(canvas),
+      checksum: checksum(frame),
+      density: frame.width / this.#inputWidth,
+    };
   }
 
   /** Applies an event of this job; returns false for another job's event. */
@@ -110,7 +117,9 @@ export class JobState {
       case 'job.iteration': {
         this.K = event.K;
         const follow = this.selectedK === this.frames.length;
-        this.frames = [...this.frames.filter((f) => f.k !== event.k), this.#frame(event.k, event.likelihood, event.frame)].sort((a, b) => a.k - b.k);
+        this.frames = [...this.frames.filter((f) => f.k !== event.k), this.#frame(event.k, event.likelihood, event.frame)].sort(
+          (a, b) => a.k - b.k,
+        );
         if (follow) this.selectedK = event.k;
         this.progress = Math.max(this.progress, event.k / event.K);
         this.message = `Iteration ${event.k} of ${event.K}`;

@@ -1,5 +1,17 @@
 /** The mask being painted: operations with undo/redo (lib/mask-model.ts) and their raster at image resolution. */
-import { applyOp, clampBrush, countFill, emptyHistory, push, rasterize, redo, stepBrush, undo, type History, type MaskOp } from '../lib/mask-model.js';
+import {
+  applyOp,
+  clampBrush,
+  countFill,
+  emptyHistory,
+  push,
+  rasterize,
+  redo,
+  stepBrush,
+  undo,
+  type History,
+  type MaskOp,
+} from '../lib/mask-model.js';
 
 export type MaskTool = 'brush' | 'eraser' | 'rect';
 

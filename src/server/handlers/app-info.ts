@@ -8,9 +8,22 @@ const { version } = require('../../../package.json') as { version: string };
 
 /** Version, shell, installed models and the compute backend (reported by event once the worker is up). */
 export const appInfo: Handler<typeof Channels.appInfo> = async (_args, { workspace, emit }): Promise<AppInfo> => {
-  const models = (await listModels()).map((m) => ({ id: m.id, name: m.name, task: m.task, scale: m.scale, dlnet: m.dlnet, shipped: m.shipped }));
+  const models = (await listModels()).map((m) => ({
+    id: m.id,
+    name: m.name,
+    task: m.task,
+    scale: m.scale,
+    dlnet: m.dlnet,
+    shipped: m.shipped,
+  }));
   if (workspace.backend.name === 'starting') {
     void workspace.ready().then((backend) => emit({ type: 'backend', backend }));
   }
-  return { version, shell: workspace.options.shell, backend: workspace.backend, models, workspace: workspace.options.workspaceDir };
+  return {
+    version,
+    shell: workspace.options.shell,
+    backend: workspace.backend,
+    models,
+    workspace: workspace.options.workspaceDir,
+  };
 };

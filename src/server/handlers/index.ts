@@ -10,7 +10,9 @@ import { loadMask, saveMask } from './mask.js';
 import { closeImage, openImage, uploadImage } from './open-image.js';
 import { previewDegradation } from './preview-degradation.js';
 
-const noDialogs: Handler<typeof Channels.dialogOpen> & Handler<typeof Channels.dialogSave> & Handler<typeof Channels.dialogFolder> = async () => {
+const noDialogs: Handler<typeof Channels.dialogOpen> &
+  Handler<typeof Channels.dialogSave> &
+  Handler<typeof Channels.dialogFolder> = async () => {
   throw new UserError('Native file dialogs exist only in the desktop app.', 'unsupported');
 };
 

@@ -19,21 +19,41 @@ export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, set
     width *= settings.scale;
     height *= settings.scale;
     if (width * height > MAX_PIXELS) {
-      throw new UserError(`The result would be ${Math.round((width * height) / 1e6)} megapixels; the app makes at most ${MAX_PIXELS / 1e6}.`, 'too-large');
+      throw new UserError(
+        `The result would be ${Math.round((width * height) / 1e6)} megapixels; the app makes at most ${MAX_PIXELS / 1e6}.`,
+        'too-large',
+      );
     }
     await findModel('sr', settings.scale, settings.modelId);
-    request = { task: 'sr', scale: settings.scale, blur: settings.blur, iterations: settings.iterations, gamma: settings.gamma, modelId: settings.modelId };
+    request = {
+      task: 'sr',
+      scale: settings.scale,
+      blur: settings.blur,
+      iterations: settings.iterations,
+      gamma: settings.gamma,
+      modelId: settings.modelId,
+    };
   } else {
     const { mask } = settings;
     if (mask.width !== image.width || mask.height !== image.height) {
-      throw new UserError(`The mask is ${mask.width} × ${mask.height} pixels but the image is ${image.width} × ${image.height}; they must match.`, 'mask-size');
+      throw new UserError(
+        `The mask is ${mask.width} × ${mask.height} pixels but the image is ${image.width} × ${image.height}; they must match.`,
+        'mask-size',
+      );
     }
     let holes = 0;
     for (let p = 0; p < mask.fill.length; p++) holes += mask.fill[p];
     if (holes === 0) throw new UserError('The mask is empty: paint the pixels to fill first.', 'empty-mask');
-    if (holes === mask.fill.length) throw new UserError('The mask covers the whole image: leave some pixels to restore from.', 'full-mask');
+    if (holes === mask.fill.length)
+      throw new UserError('The mask covers the whole image: leave some pixels to restore from.', 'full-mask');
     await findModel(settings.task, undefined, settings.modelId);
-    request = { task: settings.task, mask: toObserved(mask), iterations: settings.iterations, gamma: settings.gamma, modelId: settings.modelId };
+    request = {
+      task: settings.task,
+      mask: toObserved(mask),
+      iterations: settings.iterations,
+      gamma: settings.gamma,
+      modelId: settings.modelId,
+    };
   }
   const job = workspace.jobs.submit(imageId, image, settings, request, emit);
   workspace.log.info(`job ${job.id}: ${settings.task} on ${open.name}, K = ${settings.iterations}, γ = ${settings.gamma}`);
@@ -59,7 +79,8 @@ export const residual: Handler<typeof Channels.jobResidual> = async ({ jobId, k 
 
 export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, path: file, format, quality }, { workspace }) => {
   const job = finishedJob(workspace, jobId);
-  if (job.state !== 'done' || !job.result) throw new UserError('The restoration has not finished; there is nothing to save yet.', 'not-ready');
+  if (job.state !== 'done' || !job.result)
+    throw new UserError('The restoration has not finished; there is nothing to save yet.', 'not-ready');
   const image = k === undefined || k === job.K ? job.result : job.iterations.get(k)?.image;
   if (!image) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
   checkOutputPath(file, format, workspace.inputPaths());

@@ -15,7 +15,8 @@ async function open(workspace: Workspace, file: string, name: string, keepPath: 
   const entry = workspace.addImage({ name, ...(keepPath ? { path: file } : {}), image, bitDepth, format, metadata, preview });
   let hasTransparency = false;
   if (image.channels === 2 || image.channels === 4) {
-    for (let p = image.channels - 1; p < image.data.length && !hasTransparency; p += image.channels) hasTransparency = image.data[p] === 0;
+    for (let p = image.channels - 1; p < image.data.length && !hasTransparency; p += image.channels)
+      hasTransparency = image.data[p] === 0;
   }
   const base = path.basename(name, path.extname(name));
   const dir = keepPath ? path.dirname(file) : workspace.options.workspaceDir;

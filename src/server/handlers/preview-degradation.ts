@@ -11,7 +11,10 @@ import type { Handler } from './context.js';
 /** Crop side in pixels: small enough to compute on the server thread in a few milliseconds. */
 const CROP = 192;
 
-export const previewDegradation: Handler<typeof Channels.previewDegradation> = async ({ imageId, scale, blur }, { workspace }) => {
+export const previewDegradation: Handler<typeof Channels.previewDegradation> = async (
+  { imageId, scale, blur },
+  { workspace },
+) => {
   const { image } = workspace.image(imageId);
   const side = (n: number) => Math.max(scale, Math.floor(Math.min(n, CROP) / scale) * scale);
   const w = Math.min(side(image.width), image.width);
@@ -20,7 +23,8 @@ export const previewDegradation: Handler<typeof Channels.previewDegradation> = a
   const y0 = Math.floor((image.height - h) / 2);
   const C = image.channels;
   const crop = new Float32Array(w * h * C);
-  for (let y = 0; y < h; y++) crop.set(image.data.subarray(((y0 + y) * image.width + x0) * C, ((y0 + y) * image.width + x0 + w) * C), y * w * C);
+  for (let y = 0; y < h; y++)
+    crop.set(image.data.subarray(((y0 + y) * image.width + x0) * C, ((y0 + y) * image.width + x0 + w) * C), y * w * C);
   const original: Image = { width: w, height: h, channels: C, data: crop };
   if (w < scale || h < scale) return { original: toFrame(original, CROP), degraded: toFrame(original, CROP) };
   const degraded = bicubicUpscaleImage(degradeSr(original, scale, blur), scale);
