@@ -47,7 +47,8 @@ def strategy_section(task):
 
 def stage_line(tr):
     shared = " (several runs shared one GPU)" if tr.get("device") == "cuda" else ""
-    return (f"{tr.get('steps')} steps ({tr.get('samples')} samples) in {tr.get('wall_seconds')} s on {tr.get('device')}: "
+    threads = f" ({tr['threads']} threads)" if tr.get("threads") else ""
+    return (f"{tr.get('steps')} steps ({tr.get('samples')} samples) in {tr.get('wall_seconds')} s on {tr.get('device')}{threads}: "
             f"**{tr.get('samples_per_second')} samples/s**{shared}")
 
 
@@ -83,7 +84,8 @@ def card(folder):
     transport = tr.get("weights_transport")
     earlier = tr.get("continued_from")
     if earlier:
-        lines.append(f"- continued from the earlier {earlier.get('regime')} weights: {stage_line(earlier)}"
+        what = "fine-tuned from joint weights" if earlier.get("regime") == "joint" else f"continued from the earlier {earlier.get('regime')} weights"
+        lines.append(f"- {what}: {stage_line(earlier)}"
                      + (f"; those weights travelled as {earlier['weights_transport']}" if earlier.get("weights_transport") else ""))
         tr = earlier  # what it was fine-tuned from is the earlier stage's story
     if tr.get("init"):

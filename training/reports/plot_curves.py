@@ -60,7 +60,8 @@ def main():
 
 
 def plot_cpu_continuations():
-    """Session-2 runs on the 2-core machine that continued shipped weights (logs/cpu-*.jsonl)."""
+    """Runs on the 2-core machine (logs/cpu-*.jsonl): continuations of shipped weights (session 2) and
+    the interpolation joint and DL-Net stages retrained there (session 3)."""
     runs = {os.path.basename(p)[:-6]: [json.loads(line) for line in open(p) if line.strip()]
             for p in sorted(glob.glob(os.path.join(HERE, "logs", "cpu-*.jsonl")))}
     if not runs:
@@ -71,7 +72,7 @@ def plot_cpu_continuations():
         for key in entries[0]["val_psnr"]:
             ax.plot(x, [e["val_psnr"][key] for e in entries], marker="o", label=f"val {key}")
         ax.set_title(name)
-        ax.set_xlabel("CPU training seconds (one thread)")
+        ax.set_xlabel("CPU training seconds")
         ax.set_ylabel("PSNR (dB)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
