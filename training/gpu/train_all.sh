@@ -21,7 +21,8 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 INIT_DIR=${INIT_DIR:-$HERE/checkpoints}
 # init ARGS for a run: "--init PACK --init-entry NAME" when an earlier pack has that run
 sr_init() { [ -f "$INIT_DIR/sr_x$1.pt" ] && echo "--init $INIT_DIR/sr_x$1.pt --init-entry $2"; }
-ip_init() { [ -f "$INIT_DIR/$1.pt" ] && echo "--init $INIT_DIR/$1.pt"; }
+# joint runs of inpainting / interpolation start from <task>_joint.pt when one was kept, else <task>.pt
+ip_init() { for f in "$INIT_DIR/$1_joint.pt" "$INIT_DIR/$1.pt"; do [ -f "$f" ] && echo "--init $f" && return; done; }
 mkdir -p "$RUNS" "$OUT"
 export PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 J=$((B * ${JOINT_PERCENT:-70} / 100))
