@@ -38,6 +38,14 @@ def sr_tensors(params, cfg):
     return out
 
 
+def drrn_tensors(params):
+    out = []
+    for ours, theirs in (("entry", "entry"), ("unitA", "unit_a"), ("unitB", "unit_b"), ("fuse", "fuse")):
+        out += [(f"g.{ours}.kernel", f32(params[f"{theirs}.weight"]).permute(2, 3, 1, 0), "HWIO"), (f"g.{ours}.bias", f32(params[f"{theirs}.bias"]), "C")]
+    out += [("out.kernel", f32(params["out.weight"]).permute(2, 3, 1, 0), "HWIO"), ("out.bias", f32(params["out.bias"]), "C")]
+    return out
+
+
 def fold_bn(params, bn, weight, bias, out_dim):
     scale = f32(params[f"{bn}.weight"]) / torch.sqrt(f32(params[f"{bn}.running_var"]) + 1e-5)
     shape = [1] * weight.dim()
@@ -76,7 +84,7 @@ def write_model(dest, model_id, meta, tensors):
 
 def describe(entry, log=None):
     cfg, state = entry["config"], entry["state"]
-    recipe = {k: cfg.get(k) for k in ("regime", "backbone", "scale", "task", "blind", "batch", "patch", "base_lr", "loss", "optimizer", "K", "gamma", "init", "max_faces", "weight_decay")
+    recipe = {k: cfg.get(k) for k in ("regime", "backbone", "scale", "task", "blind", "recursions", "batch", "patch", "base_lr", "loss", "optimizer", "K", "gamma", "init", "max_faces", "weight_decay")
               if cfg.get(k) is not None}
     recipe["data"] = [os.path.basename(os.path.normpath(d)) for d in (cfg.get("data") or [cfg.get("faces"), *(cfg.get("scenes") or [])]) if d]
     recipe.update(steps=state["step"], samples=state["samples"], wall_seconds=round(state["elapsed"], 1),
@@ -120,7 +128,14 @@ def main():
     cfg = entry["config"]
     recipe, metrics = describe(entry, log)
     dlnet = {"K": cfg["K"], "gamma": cfg["gamma"], "beta1": 0.9, "beta2": 0.999} if cfg["K"] > 1 else None
-    if "scale" in cfg:
+    if "scale" in cfg and cfg.get("backbone") == "drrn-lr":
+        meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
+                "backbone": {"type": "drrn-lr", "recursions": cfg["recursions"], "width": cfg["width"], "fuseEvery": cfg["fuse_every"],
+                             "zWidth": cfg["z_width"], "conditioned": not cfg["blind"]},
+                "dlnet": dlnet,
+                "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+        tensors = drrn_tensors(entry["params"])
+    elif "scale" in cfg:
         meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
                 "backbone": {"type": "vdsr-lr", "depth": cfg["depth"], "width": cfg["width"], "conditioned": not cfg["blind"]},
                 "dlnet": dlnet,

@@ -57,11 +57,16 @@ def load_entry(path, entry):
 
 
 def sr_parity(model_json, entry):
-    from sr_model import SRNet, dlnet_sr
+    from sr_model import build_sr_net
 
-    cfg = entry["config"]
-    net = SRNet(cfg["scale"], cfg["depth"], cfg["width"], conditioned=not cfg["blind"]).double()
+    net = build_sr_net(entry["config"]).double()
     net.load_state_dict({k: v.double() for k, v in entry["params"].items()})
+    return sr_cases(model_json, net)
+
+
+def sr_cases(model_json, net):
+    from sr_model import dlnet_sr
+
     net.eval()
     cases = []
     for blur in (0.0, 1.7):
@@ -127,16 +132,42 @@ def fconv_fixture():
     return {"model": "fconv-tiny", "modelDir": "models/fconv-tiny", "sha256": model_json["weights"]["sha256"], "cases": cases}
 
 
+def drrn_fixture():
+    """A seeded tiny DRRN (B1U4, fused every 2, width 8, z 6, ×3), exported to tests/fixtures/models/drrn-tiny,
+    and its parity cases: the engine's drrn-lr backbone is checked before any such model ships."""
+    from export import drrn_tensors, write_model
+    from sr_model import DRRN
+
+    torch.manual_seed(11)
+    net = DRRN(3, recursions=4, width=8, fuse_every=2, z_width=6)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)  # biases and the scaled-down layers do something
+    meta = {"name": "drrn parity fixture (random weights)", "task": "sr", "scale": 3,
+            "backbone": {"type": "drrn-lr", "recursions": 4, "width": 8, "fuseEvery": 2, "zWidth": 6, "conditioned": True},
+            "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
+            "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+    params = {k: v.detach().float() for k, v in net.state_dict().items()}
+    folder = write_model(os.path.join(FIXTURES, "models"), "drrn-tiny", meta, drrn_tensors(params))
+    model_json = json.load(open(os.path.join(folder, "model.json")))
+    return {"model": "drrn-tiny", "modelDir": "models/drrn-tiny", "sha256": model_json["weights"]["sha256"],
+            "cases": sr_cases(model_json, net.double())}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="an exported model folder")
     p.add_argument("--checkpoint")
     p.add_argument("--entry")
     p.add_argument("--fconv-tiny", action="store_true", help="(re)write the fconv-masked parity fixture and its tiny model")
+    p.add_argument("--drrn-tiny", action="store_true", help="(re)write the drrn-lr parity fixture and its tiny model")
     args = p.parse_args()
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "degradations.json"), "w") as f:
         json.dump(degradations_fixture(), f)
+    if args.drrn_tiny:
+        with open(os.path.join(FIXTURES, "parity-drrn-tiny.json"), "w") as f:
+            json.dump(drrn_fixture(), f)
     if args.fconv_tiny:
         with open(os.path.join(FIXTURES, "parity-fconv-tiny.json"), "w") as f:
             json.dump(fconv_fixture(), f)

@@ -1,4 +1,5 @@
-"""LR-level super-resolution network split as f = h ∘ g (DESIGN.md §4, §5), and the DL-Net module.
+"""LR-level super-resolution networks split as f = h ∘ g (DESIGN.md §4, §5): VDSR-style (SRNet) and
+DRRN; and the DL-Net module.
 
 Layout NCHW, luma on the 0..1 scale. The network works at low resolution:
   g: [y, (u/3 map, bicubic-flag map) if conditioned] -> conv3x3 + ReLU, (depth-2) x (conv3x3 + ReLU),
@@ -50,6 +51,53 @@ class SRNet(nn.Module):
 
     def forward(self, y, u):
         return self.h(self.g(y, u), bicubic_up(y, self.scale))
+
+
+class DRRN(SRNet):
+    """DRRN at low resolution (DESIGN §5, B1U<recursions>), the same h as SRNet:
+      g: entry conv3x3 -> H0; H_u = H0 + B(lrelu(A(lrelu(H_{u-1})))) for u = 1..U, A and B shared
+         (leaky ReLU 0.05); z = conv1x1 of [H_f, H_2f, ...] (f = fuse_every) to z_width channels
+    """
+
+    def __init__(self, scale: int, recursions: int = 9, width: int = 128, fuse_every: int = 3, z_width: int = 64,
+                 conditioned: bool = True):
+        nn.Module.__init__(self)
+        self.scale, self.conditioned = scale, conditioned
+        self.recursions, self.width, self.fuse_every, self.z_width = recursions, width, fuse_every, z_width
+        in_ch = 3 if conditioned else 1
+        self.entry = nn.Conv2d(in_ch, width, 3, padding=1)
+        self.unit_a = nn.Conv2d(width, width, 3, padding=1)
+        self.unit_b = nn.Conv2d(width, width, 3, padding=1)
+        self.fuse = nn.Conv2d(width * (recursions // fuse_every), z_width, 1)
+        self.out = nn.Conv2d(z_width, scale * scale, 3, padding=1)
+        with torch.no_grad():
+            for conv in (self.entry, self.unit_a, self.fuse):
+                nn.init.kaiming_normal_(conv.weight, a=0.05, nonlinearity="leaky_relu")
+                conv.bias.zero_()
+            # The residual branch starts small so that H_u stays near H0 through the recursion.
+            nn.init.kaiming_normal_(self.unit_b.weight, a=0.05, nonlinearity="leaky_relu")
+            self.unit_b.weight.mul_(0.1)
+            self.unit_b.bias.zero_()
+            self.out.weight.mul_(0.1)
+            self.out.bias.zero_()
+
+    def g(self, y, u):
+        h0 = self.entry(self.inputs(y, u))
+        h, kept = h0, []
+        for step in range(1, self.recursions + 1):
+            h = h0 + self.unit_b(F.leaky_relu(self.unit_a(F.leaky_relu(h, 0.05)), 0.05))
+            if step % self.fuse_every == 0:
+                kept.append(h)
+        return self.fuse(torch.cat(kept, 1))
+
+
+def build_sr_net(config):
+    """The SR network a training config names (checkpoints keep their config)."""
+    conditioned = not config.get("blind", False)
+    if config.get("backbone", "vdsr-lr") == "drrn-lr":
+        return DRRN(config["scale"], config["recursions"], config["width"], config.get("fuse_every", 3), config.get("z_width", 64),
+                    conditioned=conditioned)
+    return SRNet(config["scale"], config["depth"], config["width"], conditioned=conditioned)
 
 
 def likelihood_per_image(xhat, y, scale, u):

@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import PatchSampler, list_images, load_rgb  # noqa: E402
 from degradations import crop_to_multiple, psnr_y, quantize8, rgb_to_y, sr_degrade  # noqa: E402
-from sr_model import SRNet, dlnet_sr  # noqa: E402
+from sr_model import build_sr_net, dlnet_sr  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VAL_BLURS = (0.0, 1.3, 2.6)
@@ -35,8 +35,12 @@ def parse_args(argv=None):
     p.add_argument("--init", help="checkpoint to start from (dlnet fine-tunes from joint), or a pack file with --init-entry")
     p.add_argument("--init-entry", help="run name inside a pack file from training/gpu/pack.py (training/checkpoints/)")
     p.add_argument("--budget", type=float, required=True, help="training seconds in all, across resumes")
-    p.add_argument("--depth", type=int, default=16)
-    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--backbone", choices=("vdsr-lr", "drrn-lr"), default="vdsr-lr")
+    p.add_argument("--depth", type=int, default=16, help="vdsr-lr: conv layers in g")
+    p.add_argument("--width", type=int, default=None, help="channels (default 64 for vdsr-lr, 128 for drrn-lr)")
+    p.add_argument("--recursions", type=int, default=9, help="drrn-lr: residual units (B1U<n>)")
+    p.add_argument("--fuse-every", type=int, default=3, help="drrn-lr: every n-th unit's output goes to the 1x1 fusion")
+    p.add_argument("--z-width", type=int, default=64, help="drrn-lr: channels of z (the fusion's output)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--patch", type=int, default=40, help="LR patch side")
     p.add_argument("--lr", type=float, default=None)
@@ -121,7 +125,15 @@ def main(argv=None):
     log_path = os.path.join(args.run, "log.jsonl")
     device = torch.device(args.device)
 
-    net = SRNet(args.scale, args.depth, args.width, conditioned=not args.blind).to(device)
+    if args.init:  # the network is the one the init checkpoint holds
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
+        init_config = (init[args.init_entry] if args.init_entry else init).get("config", {})
+        for key in ("backbone", "depth", "width", "recursions", "fuse_every", "z_width"):
+            if key in init_config:
+                setattr(args, key, init_config[key])
+    if args.width is None:
+        args.width = 128 if args.backbone == "drrn-lr" else 64
+    net = build_sr_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
     if os.path.exists(ckpt_path):

@@ -27,6 +27,21 @@ export interface SrBackbone {
   conditioned: boolean;
 }
 
+/**
+ * DRRN at low resolution (DESIGN §5, B1U<recursions>): an entry conv to `width` channels, one
+ * recursive block of `recursions` residual units sharing two 3×3 convs (pre-activation leaky ReLU
+ * 0.05), every `fuseEvery`-th unit's output concatenated and fused by a 1×1 conv into z
+ * (`zWidth` channels); h as in vdsr-lr.
+ */
+export interface DrrnBackbone {
+  type: 'drrn-lr';
+  recursions: number;
+  width: number;
+  fuseEvery: number;
+  zWidth: number;
+  conditioned: boolean;
+}
+
 export interface ContextEncoderBackbone {
   type: 'context-encoder';
   size: number;
@@ -54,7 +69,7 @@ export interface ModelJson {
   name: string;
   task: 'sr' | 'inpaint' | 'interpolate';
   scale?: 2 | 3 | 4;
-  backbone: SrBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
+  backbone: SrBackbone | DrrnBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
   dlnet: DLNetRecord | null;
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
@@ -102,6 +117,23 @@ export function expectedTensors(json: ModelJson): TensorEntry[] {
     list.push({ name: 'out.kernel', shape: [3, 3, b.width, t * t], layout: 'HWIO' });
     list.push({ name: 'out.bias', shape: [t * t], layout: 'C' });
     return list;
+  }
+  if (b.type === 'drrn-lr') {
+    const t = json.scale ?? 0;
+    const cin = b.conditioned ? 3 : 1;
+    const fused = b.width * Math.floor(b.recursions / b.fuseEvery);
+    return [
+      { name: 'g.entry.kernel', shape: [3, 3, cin, b.width], layout: 'HWIO' },
+      { name: 'g.entry.bias', shape: [b.width], layout: 'C' },
+      { name: 'g.unitA.kernel', shape: [3, 3, b.width, b.width], layout: 'HWIO' },
+      { name: 'g.unitA.bias', shape: [b.width], layout: 'C' },
+      { name: 'g.unitB.kernel', shape: [3, 3, b.width, b.width], layout: 'HWIO' },
+      { name: 'g.unitB.bias', shape: [b.width], layout: 'C' },
+      { name: 'g.fuse.kernel', shape: [1, 1, fused, b.zWidth], layout: 'HWIO' },
+      { name: 'g.fuse.bias', shape: [b.zWidth], layout: 'C' },
+      { name: 'out.kernel', shape: [3, 3, b.zWidth, t * t], layout: 'HWIO' },
+      { name: 'out.bias', shape: [t * t], layout: 'C' },
+    ];
   }
   if (b.type === 'fconv-masked') {
     const list: TensorEntry[] = [];

@@ -24,8 +24,8 @@ export const DEFAULT_SR_TILE = 384;
  * radius, then per DL-Net step twice the radius of W∘h (W's kernel in LR pixels plus h's 3×3 conv),
  * plus the bicubic skip's 2 pixels.
  */
-export function srOverlap(depth: number, scale: number, K: number): number {
-  return depth + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
+export function srOverlap(gRadius: number, scale: number, K: number): number {
+  return gRadius + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
 }
 
 function clamp01(a: Float32Array): Float32Array {
@@ -181,8 +181,8 @@ export async function superResolveWith(
   checkSrParams(t, blur);
   const planes = splitLuma(image);
   const plan = planSrJob(planes.width, planes.height, {
-    depth: d.depth,
-    C: d.width,
+    radius: d.radius,
+    C: d.C,
     scale: t,
     K: settings.K,
     overlap: run.overlap,

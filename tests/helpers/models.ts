@@ -8,8 +8,10 @@ import { expectedTensors, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson } f
 export interface SrModelSpec {
   id?: string;
   scale: 2 | 3 | 4;
+  /** vdsr-lr: conv layers; drrn-lr: residual units (fused every second one, z of 6 channels). */
   depth: number;
   width: number;
+  backbone?: 'vdsr-lr' | 'drrn-lr';
   conditioned?: boolean;
   K?: number;
   seed?: number;
@@ -68,7 +70,17 @@ export function writeSrModel(dir: string, spec: SrModelSpec): string {
       name: `test SR ×${spec.scale}`,
       task: 'sr',
       scale: spec.scale,
-      backbone: { type: 'vdsr-lr', depth: spec.depth, width: spec.width, conditioned: spec.conditioned ?? true },
+      backbone:
+        spec.backbone === 'drrn-lr'
+          ? {
+              type: 'drrn-lr',
+              recursions: spec.depth,
+              width: spec.width,
+              fuseEvery: 2,
+              zWidth: 6,
+              conditioned: spec.conditioned ?? true,
+            }
+          : { type: 'vdsr-lr', depth: spec.depth, width: spec.width, conditioned: spec.conditioned ?? true },
       dlnet: K > 1 ? { K, gamma: 1e-3, beta1: 0.9, beta2: 0.999 } : null,
       color: { network: 'luma' },
     },

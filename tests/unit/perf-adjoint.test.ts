@@ -20,6 +20,7 @@ before(async () => {
   writeSrModel(dir, { id: 'a2', scale: 2, depth: 3, width: 8, K: 3 });
   writeSrModel(dir, { id: 'a3', scale: 3, depth: 2, width: 4, K: 3 });
   writeSrModel(dir, { id: 'a4', scale: 4, depth: 2, width: 6, K: 3 });
+  writeSrModel(dir, { id: 'd3', scale: 3, depth: 4, width: 8, backbone: 'drrn-lr', K: 3 });
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,25 +103,29 @@ test('hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic
   }
 });
 
-test('the band engine with hand-written steps equals the autodiff DL-Net module on the untiled image', async () => {
-  const weights = await loadWeights(path.join(dir, 'a2'));
-  const net = new SrNet(weights);
-  const y = luma(40, 30);
-  const settings = { K: 3, gamma: 1e-3, beta1: 0.9, beta2: 0.999 };
-  for (const blur of [0, 1.3]) {
-    const problem = srProblem(net, y, 2, blur, y.width * y.height);
-    let last: Float32Array | null = null;
-    for await (const step of runDLNet(problem, settings)) {
-      last = step.image.dataSync() as Float32Array;
-      step.image.dispose();
+for (const [id, t] of [
+  ['a2', 2],
+  ['d3', 3],
+] as const)
+  test(`the band engine with hand-written steps equals the autodiff DL-Net module on the untiled image (${id})`, async () => {
+    const weights = await loadWeights(path.join(dir, id));
+    const net = new SrNet(weights);
+    const y = luma(40, 30);
+    const settings = { K: 3, gamma: 1e-3, beta1: 0.9, beta2: 0.999 };
+    for (const blur of [0, 1.3]) {
+      const problem = srProblem(net, y, t, blur, y.width * y.height);
+      let last: Float32Array | null = null;
+      for await (const step of runDLNet(problem, settings)) {
+        last = step.image.dataSync() as Float32Array;
+        step.image.dispose();
+      }
+      problem.dispose();
+      const ref = last!.map((v) => Math.min(1, Math.max(0, v)));
+      const out = await superResolve(weights, y, { scale: t, blur, settings }, { tileSize: 4096 });
+      const diff = maxAbs(ref.map((v, i) => v - out.data[i]));
+      // Adam normalises each entry's step, so rounding in a near-zero gradient entry can move it by
+      // up to 2γ; DESIGN §4 asks autodiff and explicit adjoints to agree within 1e-4.
+      assert.ok(diff < 1e-4, `u=${blur}: band engine differs from autodiff by ${diff}`);
     }
-    problem.dispose();
-    const ref = last!.map((v) => Math.min(1, Math.max(0, v)));
-    const out = await superResolve(weights, y, { scale: 2, blur, settings }, { tileSize: 4096 });
-    const diff = maxAbs(ref.map((v, i) => v - out.data[i]));
-    // Adam normalises each entry's step, so rounding in a near-zero gradient entry can move it by
-    // up to 2γ; DESIGN §4 asks autodiff and explicit adjoints to agree within 1e-4.
-    assert.ok(diff < 1e-4, `u=${blur}: band engine differs from autodiff by ${diff}`);
-  }
-  net.dispose();
-});
+    net.dispose();
+  });

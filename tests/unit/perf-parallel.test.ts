@@ -67,7 +67,7 @@ test("an SR worker polls the job's cancel flag inside its tasks; a cancelled job
   const weights = await loadWeights(path.join(dir, 'p2'));
   const pool = await SrWorkerPool.start(weights, { workers: 1, backend: 'wasm' });
   try {
-    const plan = planSrJob(40, 30, { depth: 3, C: 8, scale: 2, K: 3 });
+    const plan = planSrJob(40, 30, { radius: 3, C: 8, scale: 2, K: 3 });
     const shared = (n: number) => new Float32Array(new SharedArrayBuffer(n * 4));
     const bufs = { y: shared(40 * 30).fill(0.5), z: shared(plan.cacheRows * 40 * 8), out: shared(80 * 60), cancel: cancelFlag() };
     const job = { plan, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 }, normalizer: 40 * 30 };

@@ -8,6 +8,7 @@
 # at the deadline; checkpoints are written every minute, so a stopped run still packs.
 # Continuing: with INIT_DIR (default training/checkpoints) holding the packs of an earlier run, every
 # run starts from its earlier weights (reference from reference, joint from joint, and so on).
+# SR_VARIANTS="cond blind drrn" adds a told DRRN (B1U9, 128 channels) joint → DL-Net chain per scale.
 # Smoke test on a CPU: SR_ARGS="--depth 3 --width 8 --batch 4" IP_ARGS="--batch 4 --max-faces 50" DEVICE=cpu ...
 set -u
 DATA=$1
@@ -20,7 +21,10 @@ DEVICE_ARG=${DEVICE:+--device $DEVICE}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 INIT_DIR=${INIT_DIR:-$HERE/checkpoints}
 # init ARGS for a run: "--init PACK --init-entry NAME" when an earlier pack has that run
-sr_init() { [ -f "$INIT_DIR/sr_x$1.pt" ] && echo "--init $INIT_DIR/sr_x$1.pt --init-entry $2"; }
+sr_init() {
+  [ -f "$INIT_DIR/sr_x$1.pt" ] && ${PY:-python3} -c 'import sys, torch; sys.exit(sys.argv[2] not in torch.load(sys.argv[1], map_location="cpu", weights_only=False))' \
+    "$INIT_DIR/sr_x$1.pt" "$2" && echo "--init $INIT_DIR/sr_x$1.pt --init-entry $2"
+}
 # joint runs of inpainting / interpolation start from <task>_joint.pt when one was kept, else <task>.pt
 ip_init() { for f in "$INIT_DIR/$1_joint.pt" "$INIT_DIR/$1.pt"; do [ -f "$f" ] && echo "--init $f" && return; done; }
 mkdir -p "$RUNS" "$OUT"
@@ -42,6 +46,7 @@ for t in ${SR_VARIANTS:+2 3 4}; do
   for v in $SR_VARIANTS; do
     flag=""
     [ "$v" = blind ] && flag=--blind
+    [ "$v" = drrn ] && flag="--backbone drrn-lr"
     (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" $(sr_init "$t" "sr-x$t-$v-joint") &&
       sr --scale "$t" --regime dlnet $flag --init "$RUNS/sr-x$t-$v-joint/checkpoint.pt" --budget "$D" --run "$RUNS/sr-x$t-$v-dlnet") >"$RUNS/sr-x$t-$v.out" 2>&1 &
   done

@@ -83,6 +83,23 @@ class DLNet(unittest.TestCase):
         lik = torch.stack([t[2] for t in trace])
         self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
 
+    def test_drrn_g_fuses_every_third_unit_and_the_steps_lower_l(self):
+        from sr_model import DRRN
+
+        torch.manual_seed(0)
+        net = DRRN(3, recursions=6, width=8, fuse_every=3, z_width=5).double()
+        y = torch.rand(2, 1, 9, 11, dtype=torch.float64)
+        u = torch.tensor([0.0, 2.0], dtype=torch.float64)
+        self.assertEqual(tuple(net.g(y, u).shape), (2, 5, 9, 11))
+        self.assertEqual(net.fuse.weight.shape[1], 16)  # units 3 and 6, 8 channels each
+        trace = []
+        with torch.enable_grad():
+            out = dlnet_sr(net, y, u, K=4, gamma=1e-2, trace=trace, create_graph=True)
+        lik = torch.stack([t[2] for t in trace])
+        self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
+        out.sum().backward()
+        self.assertGreater(float(net.unit_a.weight.grad.abs().sum()), 0)
+
     def test_training_gradient_flows_through_the_steps(self):
         torch.manual_seed(0)
         net = SRNet(2, depth=2, width=4).double()

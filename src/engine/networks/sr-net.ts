@@ -1,30 +1,30 @@
 /**
- * The LR-level super-resolution network (backbone "vdsr-lr") split as f = h ∘ g (DESIGN §4, §5),
- * mirroring training/sr_model.py:
- *   g: [y, u/3, bicubic flag] → depth × conv3×3 (ReLU between) → z (last hidden map, no activation)
+ * The LR-level super-resolution network (backbone "vdsr-lr" or "drrn-lr") split as f = h ∘ g
+ * (DESIGN §4, §5), mirroring training/sr_model.py:
+ *   g: [y, u/3, bicubic flag] → the backbone's layers (sr-g.ts) → z (last hidden map, no activation)
  *   h: ReLU(z) → conv3×3 to t² channels → pixel shuffle → + bicubic_up(y)
  * Tensors are NHWC, luma on the 0..1 scale. Pixel shuffle is reshape + transpose (DepthToSpace has
  * no gradient in tfjs).
  */
 import { tf } from '../backend.js';
-import type { LoadedWeights, SrBackbone } from '../model-file.js';
+import type { LoadedWeights } from '../model-file.js';
+import { gRadius, gTensorNames, runG, type SrGBackbone, type SrGTensors } from './sr-g.js';
 
 export class SrNet {
-  private readonly kernels: tf.Tensor4D[] = [];
-  private readonly biases: tf.Tensor1D[] = [];
+  private readonly gTensors: SrGTensors = { kernels: [], biases: [] };
   private readonly outKernel: tf.Tensor4D;
   private readonly outBias: tf.Tensor1D;
   readonly scale: number;
-  readonly backbone: SrBackbone;
+  readonly backbone: SrGBackbone;
 
   constructor(weights: LoadedWeights) {
-    this.backbone = weights.json.backbone as SrBackbone;
+    this.backbone = weights.json.backbone as SrGBackbone;
     this.scale = weights.json.scale!;
     const get = (name: string) => weights.tensors.get(name)!;
-    for (let i = 0; i < this.backbone.depth; i++) {
-      const k = get(`g.${i}.kernel`);
-      this.kernels.push(tf.tensor4d(k.data, k.shape as [number, number, number, number]));
-      this.biases.push(tf.tensor1d(get(`g.${i}.bias`).data));
+    for (const name of gTensorNames(this.backbone)) {
+      const k = get(`${name}.kernel`);
+      this.gTensors.kernels.push(tf.tensor4d(k.data, k.shape as [number, number, number, number]));
+      this.gTensors.biases.push(tf.tensor1d(get(`${name}.bias`).data));
     }
     const k = get('out.kernel');
     this.outKernel = tf.tensor4d(k.data, k.shape as [number, number, number, number]);
@@ -39,14 +39,7 @@ export class SrNet {
   }
 
   g(y: tf.Tensor4D, blur: number): tf.Tensor4D {
-    return tf.tidy(() => {
-      let a = this.inputs(y, blur);
-      const last = this.kernels.length - 1;
-      for (let i = 0; i < last; i++) {
-        a = tf.fused.conv2d({ x: a, filter: this.kernels[i], strides: 1, pad: 'same', bias: this.biases[i], activation: 'relu' });
-      }
-      return tf.fused.conv2d({ x: a, filter: this.kernels[last], strides: 1, pad: 'same', bias: this.biases[last] });
-    });
+    return tf.tidy(() => runG(this.backbone, this.gTensors, this.backbone.conditioned ? this.inputs(y, blur) : y.clone()));
   }
 
   /** h(z) = shuffle(conv(ReLU z)) + skip; differentiable in z. `skip` is bicubic_up(y), [1,tH,tW,1]. */
@@ -60,12 +53,12 @@ export class SrNet {
     });
   }
 
-  /** Receptive-field radius of g in LR pixels (one per 3×3 conv). */
+  /** Receptive-field radius of g in LR pixels. */
   get gRadius(): number {
-    return this.backbone.depth;
+    return gRadius(this.backbone);
   }
 
   dispose(): void {
-    for (const t of [...this.kernels, ...this.biases, this.outKernel, this.outBias]) t.dispose();
+    tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outBias]);
   }
 }

@@ -21,14 +21,19 @@
 import { readFloat32, tf } from '../backend.js';
 import { bicubicDownTaps, bicubicUpscaleImage, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
+import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
 export interface SrWeightsData {
-  depth: number;
-  width: number;
+  backbone: SrGBackbone;
+  /** g's receptive-field radius in LR pixels (the y context a z slab needs). */
+  radius: number;
+  /** Channels of z. */
+  C: number;
   scale: number;
   conditioned: boolean;
+  /** g's kernels and biases in gTensorNames order. */
   kernels: { shape: number[]; data: Float32Array }[];
   biases: Float32Array[];
   outKernel: { shape: number[]; data: Float32Array };
@@ -36,32 +41,25 @@ export interface SrWeightsData {
 }
 
 export function srWeightsData(weights: LoadedWeights): SrWeightsData {
-  const bb = weights.json.backbone as { depth: number; width: number; conditioned: boolean };
+  const backbone = weights.json.backbone as SrGBackbone;
   const get = (name: string) => weights.tensors.get(name)!;
-  const kernels = [];
-  const biases = [];
-  for (let i = 0; i < bb.depth; i++) {
-    kernels.push(get(`g.${i}.kernel`));
-    biases.push(get(`g.${i}.bias`).data);
-  }
+  const names = gTensorNames(backbone);
   return {
-    depth: bb.depth,
-    width: bb.width,
+    backbone,
+    radius: gRadius(backbone),
+    C: zChannels(backbone),
     scale: weights.json.scale!,
-    conditioned: bb.conditioned,
-    kernels,
-    biases,
+    conditioned: backbone.conditioned,
+    kernels: names.map((n) => get(`${n}.kernel`)),
+    biases: names.map((n) => get(`${n}.bias`).data),
     outKernel: get('out.kernel'),
     outBias: get('out.bias').data,
   };
 }
 
 /** FLOPs (2 per multiply-add) per LR pixel of g, and of one h forward conv. */
-export function srFlopsPerPixel(d: Pick<SrWeightsData, 'depth' | 'width' | 'scale' | 'conditioned'>): { g: number; h: number } {
-  const cin = d.conditioned ? 3 : 1;
-  const g = 2 * 9 * (cin * d.width + (d.depth - 1) * d.width * d.width);
-  const h = 2 * 9 * d.width * d.scale * d.scale;
-  return { g, h };
+export function srFlopsPerPixel(d: Pick<SrWeightsData, 'backbone' | 'C' | 'scale'>): { g: number; h: number } {
+  return { g: gFlopsPerPixel(d.backbone), h: 2 * 9 * d.C * d.scale * d.scale };
 }
 
 /** W's radius in LR pixels (its HR kernel reaches 7 HR pixels, at least 2 LR pixels for bicubic). */
@@ -308,8 +306,7 @@ export interface StepsTimes {
 
 export class SrCompute {
   readonly d: SrWeightsData;
-  private readonly kernels: tf.Tensor4D[];
-  private readonly biases: tf.Tensor1D[];
+  private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
   private readonly outBias: tf.Tensor1D;
@@ -318,8 +315,10 @@ export class SrCompute {
 
   constructor(d: SrWeightsData) {
     this.d = d;
-    this.kernels = d.kernels.map((k) => tf.tensor4d(k.data, k.shape as [number, number, number, number]));
-    this.biases = d.biases.map((b) => tf.tensor1d(b));
+    this.gTensors = {
+      kernels: d.kernels.map((k) => tf.tensor4d(k.data, k.shape as [number, number, number, number])),
+      biases: d.biases.map((b) => tf.tensor1d(b)),
+    };
     this.outKernel = tf.tensor4d(d.outKernel.data, d.outKernel.shape as [number, number, number, number]);
     // Adjoint of a stride-1 'same' 3×3 conv: conv with the kernel rotated 180° and in/out swapped.
     const [kh, kw, ci, co] = d.outKernel.shape;
@@ -356,25 +355,9 @@ export class SrCompute {
       a.dispose();
       a = x as tf.Tensor4D;
     }
-    const last = this.kernels.length - 1;
-    for (let i = 0; i <= last; i++) {
-      if (cancel?.aborted) {
-        a.dispose();
-        throw new CancelledError();
-      }
-      const next = tf.fused.conv2d({
-        x: a,
-        filter: this.kernels[i],
-        strides: 1,
-        pad: 'same',
-        bias: this.biases[i],
-        activation: i < last ? 'relu' : 'linear',
-      });
-      a.dispose();
-      a = next;
-    }
+    a = runG(this.d.backbone, this.gTensors, a, cancel);
     const z = readFloat32(a); // in place on the wasm heap: copied out before the next tf call
-    const C = this.d.width;
+    const C = this.d.C;
     const rowLen = crop.width * C;
     for (let r = 0; r < crop.height; r++) {
       const from = ((crop.y + r) * sw + crop.x) * C;
@@ -400,7 +383,7 @@ export class SrCompute {
     const { rh, rw, y, own, normalizer: N } = region;
     const { K, gamma, beta1, beta2 } = settings;
     const t = this.d.scale;
-    const C = this.d.width;
+    const C = this.d.C;
     const T2 = t * t;
     const P = rh * rw;
     const H = rh * t;
@@ -529,6 +512,6 @@ export class SrCompute {
   }
 
   dispose(): void {
-    tf.dispose([...this.kernels, ...this.biases, this.outKernel, this.outKernelT, this.outBias]);
+    tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }

@@ -8,7 +8,7 @@
  * - The image is cut into horizontal bands of owned rows [r0, r1) and each band into column chunks.
  * - z is kept in a row-band cache (rows [r0 − kM, r1 + kM) × full width × C, kM = the K-step margin
  *   (K−1)·2·(r_W+1) + 2). Moving to the next band keeps the rows it shares with the last one and
- *   computes only the new rows, chunk by chunk, each g slab with `depth` px of y context (the only
+ *   computes only the new rows, chunk by chunk, each g slab with g's radius of y context (the only
  *   recomputation left, the same for every K).
  * - The K steps (sr-compute.ts, hand-written adjoints) run per chunk on a crop of the cache that
  *   is the chunk grown by kM, and the owned part of x̂_K is written to the output plane.
@@ -40,11 +40,12 @@ export interface SrJobPlan {
 }
 
 export interface SrPlanOptions {
-  depth: number;
+  /** g's receptive-field radius in LR pixels (the depth of a plain conv stack). */
+  radius: number;
   C: number;
   scale: number;
   K: number;
-  /** Total context (old tiler's overlap); default srOverlap(depth, scale, K). Smaller breaks exactness. */
+  /** Total context (old tiler's overlap); default srOverlap(radius, scale, K). Smaller breaks exactness. */
   overlap?: number;
   /** Old tiler's tile size: own = tileSize − 2·overlap in both directions. */
   tileSize?: number;
@@ -63,9 +64,9 @@ function split(length: number, parts: number): number[] {
 }
 
 export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJobPlan {
-  const overlap = o.overlap ?? srOverlap(o.depth, o.scale, o.K);
-  const gContext = Math.min(o.depth, overlap);
-  const kMargin = Math.max(0, overlap - o.depth);
+  const overlap = o.overlap ?? srOverlap(o.radius, o.scale, o.K);
+  const gContext = Math.min(o.radius, overlap);
+  const kMargin = Math.max(0, overlap - o.radius);
   const own = o.tileSize !== undefined ? Math.max(16, o.tileSize - 2 * overlap) : undefined;
   const bandRows = own ?? o.bandRows ?? 256;
   // Step buffers hold t² HR floats per LR pixel beside the C floats of z: narrower chunks at larger t.
