@@ -46,6 +46,19 @@ def drrn_tensors(params):
     return out
 
 
+def idn_tensors(params, blocks):
+    names = [("g.f0", "fblock.0"), ("g.f1", "fblock.1")]
+    for i in range(blocks):
+        names += [(f"g.b{i}.{ours}", f"dblocks.{i}.{j}") for j, ours in enumerate(("c1", "c2", "c3", "c4", "c5", "c6", "compress"))]
+    names.append(("out", "out"))
+    out = []
+    for ours, theirs in names:
+        w = f32(params[f"{theirs}.weight"])
+        groups = 4 if ours.endswith((".c2", ".c5")) else 1
+        out += [(f"{ours}.kernel", w.permute(2, 3, 1, 0), "HWIO" if groups == 1 else f"HWIO/{groups}"), (f"{ours}.bias", f32(params[f"{theirs}.bias"]), "C")]
+    return out
+
+
 def fold_bn(params, bn, weight, bias, out_dim):
     scale = f32(params[f"{bn}.weight"]) / torch.sqrt(f32(params[f"{bn}.running_var"]) + 1e-5)
     shape = [1] * weight.dim()
@@ -128,7 +141,13 @@ def main():
     cfg = entry["config"]
     recipe, metrics = describe(entry, log)
     dlnet = {"K": cfg["K"], "gamma": cfg["gamma"], "beta1": 0.9, "beta2": 0.999} if cfg["K"] > 1 else None
-    if "scale" in cfg and cfg.get("backbone") == "drrn-lr":
+    if "scale" in cfg and cfg.get("backbone") == "idn-lr":
+        meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
+                "backbone": {"type": "idn-lr", "blocks": cfg["blocks"], "conditioned": not cfg["blind"]},
+                "dlnet": dlnet,
+                "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+        tensors = idn_tensors(entry["params"], cfg["blocks"])
+    elif "scale" in cfg and cfg.get("backbone") == "drrn-lr":
         meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
                 "backbone": {"type": "drrn-lr", "recursions": cfg["recursions"], "width": cfg["width"], "fuseEvery": cfg["fuse_every"],
                              "zWidth": cfg["z_width"], "conditioned": not cfg["blind"]},

@@ -154,6 +154,28 @@ def drrn_fixture():
             "cases": sr_cases(model_json, net.double())}
 
 
+def idn_fixture():
+    """A seeded IDN of two distillation blocks (×2), exported to tests/fixtures/models/idn-tiny, and its
+    parity cases: the engine's idn-lr backbone (grouped convs included) is checked before any such model ships."""
+    from export import idn_tensors, write_model
+    from sr_model import IDN
+
+    torch.manual_seed(13)
+    net = IDN(2, blocks=2)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    meta = {"name": "idn parity fixture (random weights)", "task": "sr", "scale": 2,
+            "backbone": {"type": "idn-lr", "blocks": 2, "conditioned": True},
+            "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
+            "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+    params = {k: v.detach().float() for k, v in net.state_dict().items()}
+    folder = write_model(os.path.join(FIXTURES, "models"), "idn-tiny", meta, idn_tensors(params, 2))
+    model_json = json.load(open(os.path.join(folder, "model.json")))
+    return {"model": "idn-tiny", "modelDir": "models/idn-tiny", "sha256": model_json["weights"]["sha256"],
+            "cases": sr_cases(model_json, net.double())}
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="an exported model folder")
@@ -161,10 +183,14 @@ def main():
     p.add_argument("--entry")
     p.add_argument("--fconv-tiny", action="store_true", help="(re)write the fconv-masked parity fixture and its tiny model")
     p.add_argument("--drrn-tiny", action="store_true", help="(re)write the drrn-lr parity fixture and its tiny model")
+    p.add_argument("--idn-tiny", action="store_true", help="(re)write the idn-lr parity fixture and its small model")
     args = p.parse_args()
     os.makedirs(FIXTURES, exist_ok=True)
     with open(os.path.join(FIXTURES, "degradations.json"), "w") as f:
         json.dump(degradations_fixture(), f)
+    if args.idn_tiny:
+        with open(os.path.join(FIXTURES, "parity-idn-tiny.json"), "w") as f:
+            json.dump(idn_fixture(), f)
     if args.drrn_tiny:
         with open(os.path.join(FIXTURES, "parity-drrn-tiny.json"), "w") as f:
             json.dump(drrn_fixture(), f)

@@ -1,5 +1,5 @@
-"""LR-level super-resolution networks split as f = h ∘ g (DESIGN.md §4, §5): VDSR-style (SRNet) and
-DRRN; and the DL-Net module.
+"""LR-level super-resolution networks split as f = h ∘ g (DESIGN.md §4, §5): VDSR-style (SRNet), DRRN
+and IDN; and the DL-Net module.
 
 Layout NCHW, luma on the 0..1 scale. The network works at low resolution:
   g: [y, (u/3 map, bicubic-flag map) if conditioned] -> conv3x3 + ReLU, (depth-2) x (conv3x3 + ReLU),
@@ -91,9 +91,52 @@ class DRRN(SRNet):
         return self.fuse(torch.cat(kept, 1))
 
 
+class IDN(SRNet):
+    """IDN (Hui et al. 2018) at low resolution, the same h as SRNet (DESIGN §5):
+      g: FBlock (two conv3x3 to 64, leaky ReLU 0.05), then `blocks` distillation blocks, each
+         an enhancement unit (conv3x3 64->48, grouped 48->32, 32->64; 16 of those 64 channels are
+         concatenated to the block input (80), the other 48 go through conv3x3 48->64, grouped
+         64->48, 48->80, and the two 80-channel maps are added) and a 1x1 compression to 64;
+         every conv followed by leaky ReLU 0.05 except the last compression, whose output is z.
+    """
+
+    def __init__(self, scale: int, blocks: int = 4, conditioned: bool = True):
+        nn.Module.__init__(self)
+        self.scale, self.conditioned, self.blocks = scale, conditioned, blocks
+        in_ch = 3 if conditioned else 1
+        self.fblock = nn.ModuleList([nn.Conv2d(in_ch, 64, 3, padding=1), nn.Conv2d(64, 64, 3, padding=1)])
+        self.dblocks = nn.ModuleList()
+        for _ in range(blocks):
+            self.dblocks.append(nn.ModuleList([
+                nn.Conv2d(64, 48, 3, padding=1), nn.Conv2d(48, 32, 3, padding=1, groups=4), nn.Conv2d(32, 64, 3, padding=1),
+                nn.Conv2d(48, 64, 3, padding=1), nn.Conv2d(64, 48, 3, padding=1, groups=4), nn.Conv2d(48, 80, 3, padding=1),
+                nn.Conv2d(80, 64, 1)]))
+        self.out = nn.Conv2d(64, scale * scale, 3, padding=1)
+        with torch.no_grad():
+            for conv in [*self.fblock, *(c for b in self.dblocks for c in b)]:
+                nn.init.kaiming_normal_(conv.weight, a=0.05, nonlinearity="leaky_relu")
+                conv.bias.zero_()
+            self.out.weight.mul_(0.1)
+            self.out.bias.zero_()
+
+    def g(self, y, u):
+        act = lambda x: F.leaky_relu(x, 0.05)  # noqa: E731
+        a = act(self.fblock[1](act(self.fblock[0](self.inputs(y, u)))))
+        for i, (c1, c2, c3, c4, c5, c6, compress) in enumerate(self.dblocks):
+            t = act(c3(act(c2(act(c1(a))))))
+            kept = torch.cat([a, t[:, :16]], 1)
+            t = act(c6(act(c5(act(c4(t[:, 16:]))))))
+            a = compress(kept + t)
+            if i < len(self.dblocks) - 1:
+                a = act(a)
+        return a
+
+
 def build_sr_net(config):
     """The SR network a training config names (checkpoints keep their config)."""
     conditioned = not config.get("blind", False)
+    if config.get("backbone") == "idn-lr":
+        return IDN(config["scale"], config.get("blocks", 4), conditioned=conditioned)
     if config.get("backbone", "vdsr-lr") == "drrn-lr":
         return DRRN(config["scale"], config["recursions"], config["width"], config.get("fuse_every", 3), config.get("z_width", 64),
                     conditioned=conditioned)

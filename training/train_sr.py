@@ -35,7 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--init", help="checkpoint to start from (dlnet fine-tunes from joint), or a pack file with --init-entry")
     p.add_argument("--init-entry", help="run name inside a pack file from training/gpu/pack.py (training/checkpoints/)")
     p.add_argument("--budget", type=float, required=True, help="training seconds in all, across resumes")
-    p.add_argument("--backbone", choices=("vdsr-lr", "drrn-lr"), default="vdsr-lr")
+    p.add_argument("--backbone", choices=("vdsr-lr", "drrn-lr", "idn-lr"), default="vdsr-lr")
+    p.add_argument("--blocks", type=int, default=4, help="idn-lr: distillation blocks")
     p.add_argument("--depth", type=int, default=16, help="vdsr-lr: conv layers in g")
     p.add_argument("--width", type=int, default=None, help="channels (default 64 for vdsr-lr, 128 for drrn-lr)")
     p.add_argument("--recursions", type=int, default=9, help="drrn-lr: residual units (B1U<n>)")
@@ -128,7 +129,7 @@ def main(argv=None):
     if args.init:  # the network is the one the init checkpoint holds
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         init_config = (init[args.init_entry] if args.init_entry else init).get("config", {})
-        for key in ("backbone", "depth", "width", "recursions", "fuse_every", "z_width"):
+        for key in ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"):
             if key in init_config:
                 setattr(args, key, init_config[key])
     if args.width is None:

@@ -42,6 +42,28 @@ export interface DrrnBackbone {
   conditioned: boolean;
 }
 
+/**
+ * IDN at low resolution (DESIGN §5): FBlock (two 3×3 convs to 64) and `blocks` distillation blocks
+ * (enhancement unit of six 3×3 convs, two of them grouped ×4, and a 1×1 compression to 64; leaky
+ * ReLU 0.05); z is the last compression's output; h as in vdsr-lr.
+ */
+export interface IdnBackbone {
+  type: 'idn-lr';
+  blocks: number;
+  conditioned: boolean;
+}
+
+/** The convs of one IDN distillation block: [name, in, out, kernel side, groups]. */
+export const IDN_BLOCK: readonly (readonly [string, number, number, number, number])[] = [
+  ['c1', 64, 48, 3, 1],
+  ['c2', 48, 32, 3, 4],
+  ['c3', 32, 64, 3, 1],
+  ['c4', 48, 64, 3, 1],
+  ['c5', 64, 48, 3, 4],
+  ['c6', 48, 80, 3, 1],
+  ['compress', 80, 64, 1, 1],
+];
+
 export interface ContextEncoderBackbone {
   type: 'context-encoder';
   size: number;
@@ -69,7 +91,7 @@ export interface ModelJson {
   name: string;
   task: 'sr' | 'inpaint' | 'interpolate';
   scale?: 2 | 3 | 4;
-  backbone: SrBackbone | DrrnBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
+  backbone: SrBackbone | DrrnBackbone | IdnBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
   dlnet: DLNetRecord | null;
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
@@ -134,6 +156,25 @@ export function expectedTensors(json: ModelJson): TensorEntry[] {
       { name: 'out.kernel', shape: [3, 3, b.zWidth, t * t], layout: 'HWIO' },
       { name: 'out.bias', shape: [t * t], layout: 'C' },
     ];
+  }
+  if (b.type === 'idn-lr') {
+    const t = json.scale ?? 0;
+    const list: TensorEntry[] = [];
+    const conv = (name: string, cin: number, cout: number, side: number, groups: number) => {
+      // Grouped convs keep one kernel [side, side, cin / groups, cout]: output channels split into `groups` runs.
+      list.push({
+        name: `${name}.kernel`,
+        shape: [side, side, cin / groups, cout],
+        layout: groups > 1 ? `HWIO/${groups}` : 'HWIO',
+      });
+      list.push({ name: `${name}.bias`, shape: [cout], layout: 'C' });
+    };
+    conv('g.f0', b.conditioned ? 3 : 1, 64, 3, 1);
+    conv('g.f1', 64, 64, 3, 1);
+    for (let i = 0; i < b.blocks; i++)
+      for (const [name, cin, cout, side, groups] of IDN_BLOCK) conv(`g.b${i}.${name}`, cin, cout, side, groups);
+    conv('out', 64, t * t, 3, 1);
+    return list;
   }
   if (b.type === 'fconv-masked') {
     const list: TensorEntry[] = [];

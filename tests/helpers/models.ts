@@ -8,10 +8,11 @@ import { expectedTensors, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson } f
 export interface SrModelSpec {
   id?: string;
   scale: 2 | 3 | 4;
-  /** vdsr-lr: conv layers; drrn-lr: residual units (fused every second one, z of 6 channels). */
+  /** vdsr-lr: conv layers; drrn-lr: residual units (fused every second one, z of 6 channels); idn-lr: blocks. */
   depth: number;
+  /** Channels (idn-lr: fixed by the design, ignored). */
   width: number;
-  backbone?: 'vdsr-lr' | 'drrn-lr';
+  backbone?: 'vdsr-lr' | 'drrn-lr' | 'idn-lr';
   conditioned?: boolean;
   K?: number;
   seed?: number;
@@ -80,7 +81,9 @@ export function writeSrModel(dir: string, spec: SrModelSpec): string {
               zWidth: 6,
               conditioned: spec.conditioned ?? true,
             }
-          : { type: 'vdsr-lr', depth: spec.depth, width: spec.width, conditioned: spec.conditioned ?? true },
+          : spec.backbone === 'idn-lr'
+            ? { type: 'idn-lr', blocks: spec.depth, conditioned: spec.conditioned ?? true }
+            : { type: 'vdsr-lr', depth: spec.depth, width: spec.width, conditioned: spec.conditioned ?? true },
       dlnet: K > 1 ? { K, gamma: 1e-3, beta1: 0.9, beta2: 0.999 } : null,
       color: { network: 'luma' },
     },

@@ -23,6 +23,7 @@ before(async () => {
   writeSrModel(dir, { scale: 2, depth: 3, width: 8, K: 3 });
   writeSrModel(dir, { scale: 3, depth: 2, width: 4, K: 5 });
   writeSrModel(dir, { id: 'drrn-x2', scale: 2, depth: 4, width: 8, backbone: 'drrn-lr', K: 3 });
+  writeSrModel(dir, { id: 'idn-x2', scale: 2, depth: 2, width: 64, backbone: 'idn-lr', K: 3 });
   setModelDirs([dir]);
 });
 
@@ -62,27 +63,29 @@ test('tiled super-resolution equals the untiled run (DL-Net steps included), and
   }
 });
 
-test('a DRRN model: tiled equals untiled at its own receptive radius, and two threads equal one', async () => {
-  const weights = await loadWeights(path.join(dir, 'drrn-x2'));
-  const image = photo(90, 70, 1);
-  const run = { scale: 2 as const, blur: 1.3, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
-  const whole = await superResolve(weights, image, run, { tileSize: 4096 });
-  const events: RestoreEvent[] = [];
-  // g's radius is 1 + 2·4 = 9 LR pixels (a plain stack of 3 would need 3).
-  const tiled = await superResolve(weights, image, run, {
-    tileSize: 2 * srOverlap(9, 2, 3) + 32,
-    onEvent: (e) => events.push(e),
+// g's receptive radius: DRRN 1 + 2·4 = 9 LR pixels, IDN 2 + 6·2 = 14 (a plain stack of 3 would need 3).
+for (const [id, radius] of [
+  ['drrn-x2', 9],
+  ['idn-x2', 14],
+] as const)
+  test(`${id}: tiled equals untiled at the backbone's own receptive radius, and two threads equal one`, async () => {
+    const weights = await loadWeights(path.join(dir, id));
+    const image = photo(90, 70, 1);
+    const run = { scale: 2 as const, blur: 1.3, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
+    const whole = await superResolve(weights, image, run, { tileSize: 4096 });
+    const events: RestoreEvent[] = [];
+    const tileSize = 2 * srOverlap(radius, 2, 3) + 32;
+    const tiled = await superResolve(weights, image, run, { tileSize, onEvent: (e) => events.push(e) });
+    assert.ok(events.filter((e) => e.type === 'tile').length > 1, 'the run was not tiled');
+    assert.ok(maxDiff(whole.data, tiled.data) < 1e-5, `tiled differs by ${maxDiff(whole.data, tiled.data)}`);
+    const short = await superResolve(weights, image, { ...run, overlap: 6 }, { tileSize: 44 });
+    assert.ok(maxDiff(whole.data, short.data) > 1e-4, "less context than g's radius should show seams");
+    const colour = photo(50, 40, 3);
+    const one = await restore(colour, { task: 'sr', scale: 2, blur: 0, modelId: id });
+    const two = await restore(colour, { task: 'sr', scale: 2, blur: 0, modelId: id }, { workers: 2 });
+    assert.ok(maxDiff(one.data, two.data) < 1e-5);
+    await unloadModels();
   });
-  assert.ok(events.filter((e) => e.type === 'tile').length > 1, 'the run was not tiled');
-  assert.ok(maxDiff(whole.data, tiled.data) < 1e-5, `tiled differs by ${maxDiff(whole.data, tiled.data)}`);
-  const short = await superResolve(weights, image, { ...run, overlap: 6 }, { tileSize: 44 });
-  assert.ok(maxDiff(whole.data, short.data) > 1e-4, "less context than g's radius should show seams");
-  const colour = photo(50, 40, 3);
-  const one = await restore(colour, { task: 'sr', scale: 2, blur: 0, modelId: 'drrn-x2' });
-  const two = await restore(colour, { task: 'sr', scale: 2, blur: 0, modelId: 'drrn-x2' }, { workers: 2 });
-  assert.ok(maxDiff(one.data, two.data) < 1e-5);
-  await unloadModels();
-});
 
 test('restore upscales colour with alpha: ×3 dimensions, iteration frames streamed, alpha kept', async () => {
   const image = photo(20, 14, 4);

@@ -1,7 +1,7 @@
 """Collect the runs of train_all.sh into at most 8 files under OUT (the device call's return limit).
 
 sr_x{t}.pt: {run name: {params, config, state}} for the SR runs of scale t; the conditioned (and
-DRRN) joint and DL-Net models keep float32 weights, the comparison models (reference, blind) float16.
+DRRN, IDN) joint and DL-Net models keep float32 weights, the comparison models (reference, blind) float16.
 {task}.pt: the DL-Net inpainting/interpolation model in float16 (22 MB in float32 is over the limit).
 logs.json: every run's log.jsonl and the tail of its console output.
 """
@@ -34,7 +34,7 @@ def main(runs, out):
             if not os.path.isdir(run) or (entry := load(run)) is None:
                 continue
             name = os.path.basename(run)
-            pack[name] = entry if name.endswith(("cond-joint", "cond-dlnet", "drrn-joint", "drrn-dlnet")) else half(entry)
+            pack[name] = entry if name.endswith(("cond-joint", "cond-dlnet", "drrn-joint", "drrn-dlnet", "idn-joint", "idn-dlnet")) else half(entry)
         if pack:
             torch.save(pack, os.path.join(out, f"sr_x{t}.pt.tmp"))
             os.replace(os.path.join(out, f"sr_x{t}.pt.tmp"), os.path.join(out, f"sr_x{t}.pt"))

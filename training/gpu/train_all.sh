@@ -8,7 +8,8 @@
 # at the deadline; checkpoints are written every minute, so a stopped run still packs.
 # Continuing: with INIT_DIR (default training/checkpoints) holding the packs of an earlier run, every
 # run starts from its earlier weights (reference from reference, joint from joint, and so on).
-# SR_VARIANTS="cond blind drrn" adds a told DRRN (B1U9, 128 channels) joint → DL-Net chain per scale.
+# SR_VARIANTS="cond blind drrn idn" adds told DRRN (B1U9, 128 channels) and IDN (4 blocks) joint → DL-Net
+# chains per scale.
 # Smoke test on a CPU: SR_ARGS="--depth 3 --width 8 --batch 4" IP_ARGS="--batch 4 --max-faces 50" DEVICE=cpu ...
 set -u
 DATA=$1
@@ -47,6 +48,7 @@ for t in ${SR_VARIANTS:+2 3 4}; do
     flag=""
     [ "$v" = blind ] && flag=--blind
     [ "$v" = drrn ] && flag="--backbone drrn-lr"
+    [ "$v" = idn ] && flag="--backbone idn-lr"
     (sr --scale "$t" --regime joint $flag --amp --budget "$J" --run "$RUNS/sr-x$t-$v-joint" $(sr_init "$t" "sr-x$t-$v-joint") &&
       sr --scale "$t" --regime dlnet $flag --init "$RUNS/sr-x$t-$v-joint/checkpoint.pt" --budget "$D" --run "$RUNS/sr-x$t-$v-dlnet") >"$RUNS/sr-x$t-$v.out" 2>&1 &
   done

@@ -100,6 +100,21 @@ class DLNet(unittest.TestCase):
         out.sum().backward()
         self.assertGreater(float(net.unit_a.weight.grad.abs().sum()), 0)
 
+    def test_idn_g_keeps_its_shape_and_the_steps_lower_l(self):
+        from sr_model import IDN
+
+        torch.manual_seed(0)
+        net = IDN(2, blocks=2).double()
+        self.assertEqual(net.dblocks[0][1].groups, 4)
+        y = torch.rand(1, 1, 9, 10, dtype=torch.float64)
+        u = torch.tensor([1.0], dtype=torch.float64)
+        self.assertEqual(tuple(net.g(y, u).shape), (1, 64, 9, 10))
+        trace = []
+        with torch.enable_grad():
+            dlnet_sr(net, y, u, K=4, gamma=1e-2, trace=trace)
+        lik = torch.stack([t[2] for t in trace])
+        self.assertTrue(bool((lik[1:] < lik[:-1]).all()), lik)
+
     def test_training_gradient_flows_through_the_steps(self):
         torch.manual_seed(0)
         net = SRNet(2, depth=2, width=4).double()
