@@ -45,6 +45,16 @@ def strategy_section(task):
     return ["", "## Photos of any size", "", f"From training/reports/{task}_strategies.md (PSNR in dB; generated, see there for the method):", ""] + table
 
 
+def sr_backbone(b):
+    if b["type"] == "drrn-lr":
+        return (f"Backbone `drrn-lr`: DRRN B1U{b['recursions']} ({b['width']} channels, units fused every {b['fuseEvery']} "
+                f"by a 1×1 conv to {b['zWidth']}) at low resolution")
+    if b["type"] == "idn-lr":
+        return f"Backbone `idn-lr`: IDN with {b['blocks']} distillation blocks at low resolution"
+    return (f"Backbone `vdsr-lr`: {b['depth']} conv layers × {b['width']} channels at low resolution "
+            "(reduced from VDSR's 20 layers for CPU inference, see training/README.md)")
+
+
 def stage_line(tr):
     shared = " (several runs shared one GPU)" if tr.get("device") == "cuda" else ""
     threads = f" ({tr['threads']} threads)" if tr.get("threads") else ""
@@ -60,9 +70,13 @@ def card(folder):
     if m["task"] == "sr":
         told = "told the degradation (u/3 and a bicubic flag as extra input channels)" if b["conditioned"] else "blind (paper-faithful: g is not told the degradation)"
         lines += [f"Super-resolution ×{m['scale']} of photos that may also be blurred (Gaussian width u ∈ [0, 3], or bicubic "
-                  f"downscaling at u = 0). Luma goes through the network, chroma is bicubic-upscaled. Backbone `vdsr-lr`: "
-                  f"{b['depth']} conv layers × {b['width']} channels at low resolution, pixel-shuffle ×{m['scale']} output, bicubic global skip; {told}. "
-                  "Reduced from VDSR's 20 layers for CPU inference (see training/README.md).", ""]
+                  f"downscaling at u = 0). Luma goes through the network, chroma is bicubic-upscaled. {sr_backbone(b)}, "
+                  f"pixel-shuffle ×{m['scale']} output, bicubic global skip; {told}.", ""]
+    elif b["type"] == "fconv-masked":
+        lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "
+                  f"with the fully convolutional network `fconv-masked` ({b['depth']} conv layers × {b['width']} channels refining "
+                  "the normalized convolution of the known pixels; training/README.md). Photos of any size: blended 64-px tiles "
+                  "(src/engine/restore-masked.ts).", ""]
     else:
         lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "
                   "with the 64×64 context-encoder autoencoder (DESIGN §5), mask fed as a fourth input channel. "
