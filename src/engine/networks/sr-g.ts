@@ -112,55 +112,61 @@ function runIdn(b: IdnBackbone, t: SrGTensors, a: tf.Tensor4D, check: () => void
   }
 }
 
-/**
- * z = g(a) for the network input `a` (y and, when conditioned, the degradation maps); `a` is
- * disposed. Maps are freed as soon as nothing needs them (a band slab holds two or three, not the
- * whole stack); `cancel` is polled before every layer.
- */
-export function runG(b: SrGBackbone, t: SrGTensors, a: tf.Tensor4D, cancel?: CancelCheck): tf.Tensor4D {
+/** The plain stack: each map disposed as soon as the next exists. Frees `a`. */
+function runVdsr(b: SrBackbone, t: SrGTensors, a: tf.Tensor4D, check: () => void): tf.Tensor4D {
+  let x = a;
+  try {
+    for (let i = 0; i < b.depth; i++) {
+      check();
+      const next = conv(x, t, i, i < b.depth - 1 ? 'relu' : 'linear');
+      x.dispose();
+      x = next;
+    }
+    return x;
+  } catch (error) {
+    x.dispose();
+    throw error;
+  }
+}
+
+/** DRRN: holds H0, the current H_u and the units kept for the fusion. Frees `a`. */
+function runDrrn(b: DrrnBackbone, t: SrGTensors, a: tf.Tensor4D, check: () => void): tf.Tensor4D {
   const live = new Set<tf.Tensor>([a]);
   const keep = <T extends tf.Tensor>(x: T): T => (live.add(x), x);
-  const free = (x: tf.Tensor) => {
-    live.delete(x);
-    x.dispose();
-  };
-  const check = () => {
-    if (cancel?.aborted) throw new CancelledError();
-  };
   try {
-    if (b.type === 'idn-lr') {
-      live.delete(a); // runIdn frees it
-      return runIdn(b, t, a, check);
-    }
-    if (b.type === 'vdsr-lr') {
-      let x = a;
-      for (let i = 0; i < b.depth; i++) {
-        check();
-        const next = keep(conv(x, t, i, i < b.depth - 1 ? 'relu' : 'linear'));
-        free(x);
-        x = next;
-      }
-      live.delete(x);
-      return x;
-    }
     check();
     const h0 = keep(conv(a, t, 0, 'linear'));
-    free(a);
     const fusedInputs: tf.Tensor4D[] = [];
     let h = h0;
     for (let u = 1; u <= b.recursions; u++) {
       check();
-      const inner = tf.tidy(() => conv(tf.leakyRelu(h, LEAK), t, 1, 'leakyrelu'));
-      const next = keep(tf.tidy(() => tf.add(h0, conv(inner, t, 2, 'linear')) as tf.Tensor4D));
-      inner.dispose();
-      if (h !== h0 && !fusedInputs.includes(h)) free(h);
+      const next = keep(
+        tf.tidy(() => tf.add(h0, conv(conv(tf.leakyRelu(h, LEAK), t, 1, 'leakyrelu'), t, 2, 'linear')) as tf.Tensor4D),
+      );
+      if (h !== h0 && !fusedInputs.includes(h)) {
+        live.delete(h);
+        h.dispose();
+      }
       h = next;
       if (u % b.fuseEvery === 0) fusedInputs.push(h);
     }
     check();
-    const z = tf.tidy(() => conv(tf.concat(fusedInputs, 3) as tf.Tensor4D, t, 3, 'linear'));
-    return z;
+    return tf.tidy(() => conv(tf.concat(fusedInputs, 3) as tf.Tensor4D, t, 3, 'linear'));
   } finally {
     for (const x of live) x.dispose();
   }
+}
+
+/**
+ * z = g(a) for the network input `a` (y and, when conditioned, the degradation maps); `a` is
+ * disposed. Maps are freed as soon as nothing needs them (a band slab holds a few, not the whole
+ * stack); `cancel` is polled before every layer or unit.
+ */
+export function runG(b: SrGBackbone, t: SrGTensors, a: tf.Tensor4D, cancel?: CancelCheck): tf.Tensor4D {
+  const check = () => {
+    if (cancel?.aborted) throw new CancelledError();
+  };
+  if (b.type === 'vdsr-lr') return runVdsr(b, t, a, check);
+  if (b.type === 'drrn-lr') return runDrrn(b, t, a, check);
+  return runIdn(b, t, a, check);
 }
