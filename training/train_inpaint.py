@@ -139,6 +139,7 @@ def main(argv=None):
     start = time.time() - state["elapsed"]
     last_val = last_ckpt = time.time()
     loss_sum, loss_n = 0.0, 0
+
     def progress():
         return state["step"] / args.steps if args.steps else state["elapsed"] / args.budget
 
