@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import sample_mask, square_hole, bernoulli  # noqa: E402
-from train_sr import git_commit, learning_rate  # noqa: E402
+from train_sr import adopt_init_config, git_commit, learning_rate  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "../../shared/data")
@@ -92,11 +92,8 @@ def main(argv=None):
     os.makedirs(args.run, exist_ok=True)
     ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
 
-    if args.init:  # the network is the one the init checkpoint holds
-        init_config = torch.load(args.init, map_location="cpu", weights_only=False).get("config", {})
-        for key in ("backbone", "depth", "width"):
-            if key in init_config:
-                setattr(args, key, init_config[key])
+    if args.init:
+        adopt_init_config(args, args.init, ("backbone", "depth", "width"))
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}

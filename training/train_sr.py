@@ -106,6 +106,15 @@ def evaluate(net, files, scale, K, gamma, device, blurs=VAL_BLURS):
     return result
 
 
+def adopt_init_config(args, path, keys, entry=None):
+    """The network a run starts from is the one its init checkpoint (or pack entry) holds: copy those keys of its config."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    config = (ck[entry] if entry else ck).get("config", {})
+    for key in keys:
+        if key in config:
+            setattr(args, key, config[key])
+
+
 def learning_rate(base, fraction):
     warm = min(1.0, fraction / 0.02)
     return base * warm * max(0.02, 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0))))
@@ -126,12 +135,8 @@ def main(argv=None):
     log_path = os.path.join(args.run, "log.jsonl")
     device = torch.device(args.device)
 
-    if args.init:  # the network is the one the init checkpoint holds
-        init = torch.load(args.init, map_location="cpu", weights_only=False)
-        init_config = (init[args.init_entry] if args.init_entry else init).get("config", {})
-        for key in ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"):
-            if key in init_config:
-                setattr(args, key, init_config[key])
+    if args.init:
+        adopt_init_config(args, args.init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"), args.init_entry)
     if args.width is None:
         args.width = 128 if args.backbone == "drrn-lr" else 64
     net = build_sr_net(vars(args)).to(device)

@@ -124,6 +124,10 @@ interface TaskFigure {
   fraction_of_ceiling: number | null;
 }
 
+function taskFigure(task: string, mp: number, seconds: number, gflops: number | null, ceiling: number): TaskFigure {
+  return { task, mp, seconds, mp_per_s: mp / seconds, gflops, fraction_of_ceiling: gflops === null ? null : gflops / ceiling };
+}
+
 function scatteredMask(width: number, height: number, rate: number, seed: number): Mask {
   const data = new Uint8Array(width * height);
   let s = seed >>> 0;
@@ -274,22 +278,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const big = await srRun(pool, bigMp, settings.K);
     const wall = performance.now() - wall0;
     const profile1 = pool.times();
-    tasks.push({
-      task: 'sr x2',
-      mp: small.mpOut,
-      seconds: small.seconds,
-      mp_per_s: small.mpOut / small.seconds,
-      gflops: small.gflops,
-      fraction_of_ceiling: small.gflops / ceiling,
-    });
-    tasks.push({
-      task: 'sr x2',
-      mp: big.mpOut,
-      seconds: big.seconds,
-      mp_per_s: big.mpOut / big.seconds,
-      gflops: big.gflops,
-      fraction_of_ceiling: big.gflops / ceiling,
-    });
+    tasks.push(taskFigure('sr x2', small.mpOut, small.seconds, small.gflops, ceiling));
+    tasks.push(taskFigure('sr x2', big.mpOut, big.seconds, big.gflops, ceiling));
     const k1 = await srRun(pool, bigMp, 1);
     // K = 5 / K = 1: best of two alternating runs each (the host is shared: a run can lose seconds).
     let k5Best = big.seconds;
@@ -322,14 +312,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       let t0 = performance.now();
       await restore(img, { task: 'inpaint', mask: inpaint }, { workers });
       let s = (performance.now() - t0) / 1000;
-      tasks.push({
-        task: 'inpaint',
-        mp: (width * height) / 1e6,
-        seconds: s,
-        mp_per_s: (width * height) / 1e6 / s,
-        gflops: null,
-        fraction_of_ceiling: null,
-      });
+      tasks.push(taskFigure('inpaint', (width * height) / 1e6, s, null, ceiling));
       if (mp > 2) continue; // interpolation of 12 MP takes minutes on one thread; its MP/s is size-independent (64-px tiles)
       t0 = performance.now();
       await restore(img, { task: 'interpolate', mask: scatteredMask(width, height, 0.45, 3) }, { workers });
@@ -337,14 +320,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const ce = contextEncoderFlops(true);
       const crops = Math.ceil(Math.max(1, width - 16) / 48) * Math.ceil(Math.max(1, height - 16) / 48);
       const gfl = (crops * (ce.g + 5 * ce.h)) / 1e9 / s;
-      tasks.push({
-        task: 'interpolate',
-        mp: (width * height) / 1e6,
-        seconds: s,
-        mp_per_s: (width * height) / 1e6 / s,
-        gflops: gfl,
-        fraction_of_ceiling: gfl / ceiling,
-      });
+      tasks.push(taskFigure('interpolate', (width * height) / 1e6, s, gfl, ceiling));
     }
 
     log(`peak memory of ×4 on a ${rssMp} MP output (child process)…`);

@@ -11,7 +11,7 @@ import type { LoadedWeights } from '../model-file.js';
 import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
 import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
 import { cancelFlag, raiseOnAbort } from './cancel-flag.js';
-import { spawnEngineWorker } from './spawn.js';
+import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
 
 class MaskedWorkerExecutor implements MaskedExecutor {
   #next = 0;
@@ -26,14 +26,7 @@ class MaskedWorkerExecutor implements MaskedExecutor {
       if (m.type === 'done') p.resolve(m.out);
       else p.reject(new Error(m.message));
     });
-    worker.on('error', (e) => {
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
-    });
-    worker.on('exit', () => {
-      for (const p of this.#pending.values()) p.reject(new Error('An inpainting worker thread stopped.'));
-      this.#pending.clear();
-    });
+    rejectPendingOnDeath(worker, this.#pending, 'An inpainting worker thread stopped.');
   }
 
   async fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean, signal?: AbortSignal): Promise<Float32Array> {

@@ -16,7 +16,7 @@ import type { RestoreOptions } from '../restore-types.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
 import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
-import { spawnEngineWorker } from './spawn.js';
+import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
   #next = 0;
@@ -41,14 +41,7 @@ class WorkerExecutor implements SrExecutor {
         p.resolve(m.result);
       } else p.reject(new Error(m.message));
     });
-    worker.on('error', (e) => {
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
-    });
-    worker.on('exit', () => {
-      for (const p of this.#pending.values()) p.reject(new Error('A super-resolution worker thread stopped.'));
-      this.#pending.clear();
-    });
+    rejectPendingOnDeath(worker, this.#pending, 'A super-resolution worker thread stopped.');
   }
 
   #call(message: ToSrWorker & { id: number }, onFrame?: FrameSink): Promise<StepResult | undefined> {

@@ -12,3 +12,20 @@ export function spawnEngineWorker(name: 'sr-worker' | 'masked-worker'): Worker {
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
   return new Worker(code, { eval: true });
 }
+
+/**
+ * Rejects every pending call of `worker` when it fails or exits (an out-of-memory or backend crash),
+ * so no caller waits for a reply that will never come.
+ */
+export function rejectPendingOnDeath(
+  worker: Worker,
+  pending: Map<number, { reject: (e: Error) => void }>,
+  stopped: string,
+): void {
+  const rejectAll = (error: Error) => {
+    for (const p of pending.values()) p.reject(error);
+    pending.clear();
+  };
+  worker.on('error', rejectAll);
+  worker.on('exit', () => rejectAll(new Error(stopped)));
+}
