@@ -117,7 +117,7 @@ def main():
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["params"].items()})
         backbone = cfg.get("backbone", "context-encoder")
         key = cfg["regime"] if backbone == "context-encoder" else f"{backbone}-{cfg['regime']}"
-        results[key] = {"K": cfg["K"], "steps": ck["state"]["step"], "table": evaluate(net, cfg["K"], cfg["gamma"], faces, masks, args.device)}
+        results[key] = {"K": cfg["K"], "steps": ck["state"]["step"] + cfg.get("init_steps_in_regime", 0), "table": evaluate(net, cfg["K"], cfg["gamma"], faces, masks, args.device)}
         print(path, json.dumps(results[key]), flush=True)
     with open(args.json, "w") as f:
         json.dump({"task": args.task, "test_images": len(faces), "draws": DRAWS, "results": results}, f, indent=1)

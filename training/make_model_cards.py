@@ -96,8 +96,7 @@ def card(folder):
               f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
               f"- trained: {stage_line(tr)}"]
     transport = tr.get("weights_transport")
-    earlier = tr.get("continued_from")
-    if earlier:
+    while earlier := tr.get("continued_from"):  # newest stage first, back to the joint model
         what = "fine-tuned from joint weights" if earlier.get("regime") == "joint" else f"continued from the earlier {earlier.get('regime')} weights"
         lines.append(f"- {what}: {stage_line(earlier)}"
                      + (f"; those weights travelled as {earlier['weights_transport']}" if earlier.get("weights_transport") else ""))

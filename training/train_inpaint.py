@@ -65,6 +65,14 @@ def validation_masks(task, n):
     return torch.from_numpy(np.stack(m))[:, None]
 
 
+def steps_in_regime(path, regime):
+    """Steps a checkpoint was trained in `regime`, counting the runs it continued: 0 for another regime."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    if ck["config"].get("regime") != regime:
+        return 0
+    return ck["state"]["step"] + ck["config"].get("init_steps_in_regime", 0)
+
+
 def run_net(net, y, mask, K, gamma, create_graph):
     if K == 1:
         return net(y, mask)
@@ -107,6 +115,8 @@ def main(argv=None):
         params = torch.load(args.init, map_location=device, weights_only=False)["params"]
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in params.items()})
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
+    if args.init:
+        config["init_steps_in_regime"] = steps_in_regime(args.init, args.regime)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
 

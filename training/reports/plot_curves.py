@@ -61,7 +61,8 @@ def main():
 
 def plot_cpu_continuations():
     """Runs on the 2-core machine (logs/cpu-*.jsonl): continuations of shipped weights (session 2) and
-    the interpolation joint and DL-Net stages retrained there (session 3)."""
+    the interpolation joint and DL-Net stages retrained there (session 3), the DL-Net's second stage
+    (session 4)."""
     runs = {os.path.basename(p)[:-6]: [json.loads(line) for line in open(p) if line.strip()]
             for p in sorted(glob.glob(os.path.join(HERE, "logs", "cpu-*.jsonl")))}
     if not runs:
@@ -71,6 +72,9 @@ def plot_cpu_continuations():
         x = [e["elapsed"] for e in entries]
         for key in entries[0]["val_psnr"]:
             ax.plot(x, [e["val_psnr"][key] for e in entries], marker="o", label=f"val {key}")
+        joint = runs.get("cpu-interpolate-joint")
+        if name in ("cpu-interpolate-dlnet", "cpu-interpolate-dlnet-stage2") and joint:  # both continue that joint
+            ax.axhline(joint[-1]["val_psnr"]["composite"], color="grey", linestyle="--", label="joint's final val composite")
         ax.set_title(name)
         ax.set_xlabel("CPU training seconds")
         ax.set_ylabel("PSNR (dB)")
