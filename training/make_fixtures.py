@@ -82,10 +82,10 @@ def sr_cases(model_json, net):
 
 
 def masked_parity(model_json, entry):
-    from inpaint_model import ContextEncoder, dlnet_masked
+    from inpaint_model import build_net, dlnet_masked
     from masks import bernoulli, square_hole
 
-    net = ContextEncoder().double()
+    net = build_net(entry.get("config", {})).double()
     net.load_state_dict({k: v.double() if v.is_floating_point() else v for k, v in entry["params"].items()})
     net.eval()
     rng = np.random.default_rng(5)

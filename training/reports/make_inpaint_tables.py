@@ -8,7 +8,10 @@ import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REGIMES = [("reference", "Reference (one level)"), ("joint", "Joint (K = 1)"), ("dlnet", "DL-Net (K = 5)")]
+REGIMES = [("reference", "Reference (one level)"), ("joint", "Joint (K = 1)"), ("dlnet", "DL-Net (K = 5)"),
+           ("fconv-joint", "Fully convolutional `fconv-masked`, joint (K = 1; beyond the paper)"),
+           ("fconv-dlnet", "Fully convolutional `fconv-masked`, DL-Net (K = 5; beyond the paper)")]
+GAINS = [("dlnet", "joint", "DL-Net − joint, PSNR"), ("fconv-dlnet", "fconv-joint", "fconv DL-Net − fconv joint, PSNR")]
 PAPER = {
     "inpaint": "paper (CelebA): DL-Net over joint +0.1 to +3.5 dB; reference trained at s = 32 centred",
     "interpolate": "paper (CelebA): DL-Net over joint +0.9 to +4 dB; reference trained at r = 75 %",
@@ -26,15 +29,14 @@ def table(data, kind):
         for s in settings:
             m = r["table"][s]
             cells.append(f"{m[kind + '_l1']:.4f} / {m[kind + '_l2']:.4f} / {m[kind + '_psnr']:.2f}")
-        steps = r.get("stages") or (f"+{r['steps']} fine-tune steps from joint" if key == "dlnet" else f"{r['steps']} steps")
+        steps = r.get("stages") or (f"+{r['steps']} fine-tune steps from joint" if key.endswith("dlnet") else f"{r['steps']} steps")
         rows.append(f"| {label} ({steps}) | {' | '.join(cells)} |")
-    gains = []
-    for s in settings:
-        d, j = data["results"]["dlnet"]["table"][s], data["results"]["joint"]["table"][s]
-        gains.append(f"{d[kind + '_psnr'] - j[kind + '_psnr']:+.2f}")
-    rows.append(f"| DL-Net − joint, PSNR | {' | '.join(gains)} |")
+    psnr = kind + "_psnr"
+    for better, base, label in GAINS:
+        if better in data["results"] and base in data["results"]:
+            d, j = data["results"][better]["table"], data["results"][base]["table"]
+            rows.append(f"| {label} | {' | '.join(f'{d[s][psnr] - j[s][psnr]:+.2f}' for s in settings)} |")
     if "reference" in data["results"]:
-        psnr = kind + "_psnr"
         ref = data["results"]["reference"]["table"]
         for key, label in (("joint", "Joint − reference, PSNR"), ("dlnet", "DL-Net − reference, PSNR")):
             t = data["results"][key]["table"]

@@ -67,8 +67,12 @@ def plot_cpu_continuations():
             for p in sorted(glob.glob(os.path.join(HERE, "logs", "cpu-*.jsonl")))}
     if not runs:
         return
-    fig, axes = plt.subplots(1, len(runs), figsize=(6 * len(runs), 4.5), squeeze=False)
-    for ax, (name, entries) in zip(axes[0], runs.items()):
+    cols = min(4, len(runs))
+    rows = -(-len(runs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 4.5 * rows), squeeze=False)
+    for ax in axes.flat[len(runs):]:
+        ax.set_visible(False)
+    for ax, (name, entries) in zip(axes.flat, runs.items()):
         x = [e["elapsed"] for e in entries]
         for key in entries[0]["val_psnr"]:
             ax.plot(x, [e["val_psnr"][key] for e in entries], marker="o", label=f"val {key}")
