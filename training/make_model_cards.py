@@ -89,7 +89,8 @@ def card(folder):
     else:
         note = "; GPU float32 weights before float16 transport" if tr.get("weights_transport") else ""
         lines += [f"500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7{note}):", ""]
-        lines += masked_metrics(m["task"], tr.get("regime", "dlnet"))
+        backbone, regime = tr.get("backbone", "context-encoder"), tr.get("regime", "dlnet")
+        lines += masked_metrics(m["task"], regime if backbone == "context-encoder" else f"{backbone}-{regime}")  # eval_inpaint.py's keys
         lines += strategy_section(m["task"])
     lines += ["", "## Training", ""]
     lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",

@@ -1,5 +1,6 @@
 /**
- * Inpainting and interpolation of photos of any size with the 64×64 context-encoder DL-Net model.
+ * Inpainting and interpolation of photos of any size with a DL-Net model that works on 64×64 crops
+ * (the context encoder, or the fully convolutional fconv-masked net, run on the same crops).
  *
  * Inpainting (crop around each hole): every connected hole gets a square crop with enough context
  * that the hole covers at most what the model was trained on (side ≤ 30 of 64 px), resized to
