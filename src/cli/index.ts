@@ -60,7 +60,16 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 /** Runs `dlnet` with `argv` (process.argv layout) and returns the exit code. Never throws. */
+/** `dlnet models | head`: a reader that stops early is not an error (and gets no stack trace). */
+function exitQuietlyOnClosedStdout(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+}
+
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
+  if (options.stdout === undefined && !process.stdout.listeners('error').includes(exitQuietlyOnClosedStdout)) {
+    process.stdout.on('error', exitQuietlyOnClosedStdout);
+  }
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130); // second Ctrl-C: stop now

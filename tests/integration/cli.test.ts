@@ -319,3 +319,17 @@ test('dlnet models lists the installed models, also as JSON', async () => {
   }
   assert.match(run([]).stdout, /sr-x3\s+super-resolution ×3\s+DL-Net shipped/);
 });
+
+test('a reader that closes the pipe early (dlnet models | head) ends the CLI quietly, without a stack trace', async () => {
+  const child = spawn(process.execPath, ['--import', tsx, cli, 'models'], {
+    cwd: dir,
+    env: { ...process.env, DLNET_DEBUG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy(); // closed before the CLI writes its first line: every write meets EPIPE
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '');
+  assert.equal(status, 0);
+});

@@ -16,10 +16,11 @@ export function registerModels(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
         return;
       }
+      const idWidth = Math.max(...models.map((m) => m.id.length)) + 1;
       for (const m of models) {
         const what = m.task === 'sr' ? `super-resolution ×${m.scale}` : m.task;
         ctx.stdout.write(
-          `${m.id.padEnd(22)} ${what.padEnd(20)} ${m.dlnet ? 'DL-Net' : 'plain '} ${m.shipped ? 'shipped' : 'comparison'}  ${m.dir}\n`,
+          `${m.id.padEnd(idWidth)} ${what.padEnd(20)} ${m.dlnet ? 'DL-Net' : 'plain '} ${m.shipped ? 'shipped   ' : 'comparison'}  ${m.dir}\n`,
         );
       }
     });
