@@ -9,7 +9,8 @@
 # Continuing: with INIT_DIR (default training/checkpoints) holding the packs of an earlier run, every
 # run starts from its earlier weights (reference from reference, joint from joint, and so on).
 # SR_VARIANTS="cond blind drrn idn" adds told DRRN (B1U9, 128 channels) and IDN (4 blocks) joint → DL-Net
-# chains per scale.
+# chains per scale. SR_REFERENCE=0 leaves out the bicubic-only reference runs (their models are already in
+# training/models), so the told chains get more of the card.
 # Smoke test on a CPU: SR_ARGS="--depth 3 --width 8 --batch 4" IP_ARGS="--batch 4 --max-faces 50" DEVICE=cpu ...
 set -u
 DATA=$1
@@ -43,7 +44,8 @@ SR_VARIANTS=${SR_VARIANTS:-cond blind}
 TASKS=${TASKS:-sr inpaint interpolate}
 case " $TASKS " in *" sr "*) ;; *) SR_VARIANTS="" ;; esac
 for t in ${SR_VARIANTS:+2 3 4}; do
-  sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" $(sr_init "$t" "sr-x$t-reference") >"$RUNS/sr-x$t-reference.out" 2>&1 &
+  [ "${SR_REFERENCE:-1}" = 1 ] &&
+    sr --scale "$t" --regime reference --amp --budget "$B" --run "$RUNS/sr-x$t-reference" $(sr_init "$t" "sr-x$t-reference") >"$RUNS/sr-x$t-reference.out" 2>&1 &
   for v in $SR_VARIANTS; do
     flag=""
     [ "$v" = blind ] && flag=--blind
