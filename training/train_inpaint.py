@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import sample_mask, square_hole, bernoulli  # noqa: E402
-from train_sr import adopt_init_config, git_commit, learning_rate  # noqa: E402
+from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "../../shared/data")
@@ -65,9 +65,8 @@ def validation_masks(task, n):
     return torch.from_numpy(np.stack(m))[:, None]
 
 
-def steps_in_regime(path, regime):
+def steps_in_regime(ck, regime):
     """Steps a checkpoint was trained in `regime`, counting the runs it continued: 0 for another regime."""
-    ck = torch.load(path, map_location="cpu", weights_only=False)
     if ck["config"].get("regime") != regime:
         return 0
     return ck["state"]["step"] + ck["config"].get("init_steps_in_regime", 0)
@@ -100,8 +99,9 @@ def main(argv=None):
     os.makedirs(args.run, exist_ok=True)
     ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
 
-    if args.init:
-        adopt_init_config(args, args.init, ("backbone", "depth", "width"))
+    init = load_init(args.init) if args.init else None
+    if init:
+        adopt_init_config(args, init, ("backbone", "depth", "width"))
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
@@ -111,12 +111,11 @@ def main(argv=None):
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         print(f"resumed at step {state['step']}", flush=True)
-    elif args.init:
-        params = torch.load(args.init, map_location=device, weights_only=False)["params"]
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in params.items()})
+    elif init:
+        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in init["params"].items()})
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
-    if args.init:
-        config["init_steps_in_regime"] = steps_in_regime(args.init, args.regime)
+    if init:
+        config["init_steps_in_regime"] = steps_in_regime(init, args.regime)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
 

@@ -106,10 +106,15 @@ def evaluate(net, files, scale, K, gamma, device, blurs=VAL_BLURS):
     return result
 
 
-def adopt_init_config(args, path, keys, entry=None):
-    """The network a run starts from is the one its init checkpoint (or pack entry) holds: copy those keys of its config."""
+def load_init(path, entry=None):
+    """The checkpoint (or pack entry) a run starts from, on the CPU."""
     ck = torch.load(path, map_location="cpu", weights_only=False)
-    config = (ck[entry] if entry else ck).get("config", {})
+    return ck[entry] if entry else ck
+
+
+def adopt_init_config(args, init, keys):
+    """The network a run starts from is the one its init checkpoint holds: copy those keys of its config."""
+    config = init.get("config", {})
     for key in keys:
         if key in config:
             setattr(args, key, config[key])
@@ -135,8 +140,9 @@ def main(argv=None):
     log_path = os.path.join(args.run, "log.jsonl")
     device = torch.device(args.device)
 
-    if args.init:
-        adopt_init_config(args, args.init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"), args.init_entry)
+    init = load_init(args.init, args.init_entry) if args.init else None
+    if init:
+        adopt_init_config(args, init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"))
     if args.width is None:
         args.width = 128 if args.backbone == "drrn-lr" else 64
     net = build_sr_net(vars(args)).to(device)
@@ -148,11 +154,8 @@ def main(argv=None):
         opt.load_state_dict(ck["optimizer"])
         state = ck["state"]
         print(f"resumed {ckpt_path} at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
-    elif args.init:
-        ck = torch.load(args.init, map_location=device, weights_only=False)
-        if args.init_entry:
-            ck = ck[args.init_entry]
-        net.load_state_dict({k: v.float() for k, v in ck["params"].items()})
+    elif init:
+        net.load_state_dict({k: v.float() for k, v in init["params"].items()})
         print(f"initialised from {args.init} {args.init_entry or ''}", flush=True)
     config = {k: v for k, v in vars(args).items()}
     config.update(K=K, base_lr=base_lr, git_commit=git_commit(), loss="l1", optimizer="adam")
