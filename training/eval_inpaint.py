@@ -18,6 +18,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
+from eval_keys import result_key  # noqa: E402
 from masks import bernoulli, square_hole  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -115,8 +116,7 @@ def main():
         cfg = ck["config"]
         net = build_net(cfg).to(args.device)
         net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["params"].items()})
-        backbone = cfg.get("backbone", "context-encoder")
-        key = cfg["regime"] if backbone == "context-encoder" else f"{backbone}-{cfg['regime']}"
+        key = result_key(cfg.get("backbone"), cfg["regime"])
         results[key] = {"K": cfg["K"], "steps": ck["state"]["step"] + cfg.get("init_steps_in_regime", 0), "table": evaluate(net, cfg["K"], cfg["gamma"], faces, masks, args.device)}
         print(path, json.dumps(results[key]), flush=True)
     with open(args.json, "w") as f:

@@ -6,6 +6,8 @@ import glob
 import json
 import os
 
+from eval_keys import result_key
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BLURS = ("0", "1.3", "2.6")
@@ -89,8 +91,7 @@ def card(folder):
     else:
         note = "; GPU float32 weights before float16 transport" if tr.get("weights_transport") else ""
         lines += [f"500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7{note}):", ""]
-        backbone, regime = tr.get("backbone", "context-encoder"), tr.get("regime", "dlnet")
-        lines += masked_metrics(m["task"], regime if backbone == "context-encoder" else f"{backbone}-{regime}")  # eval_inpaint.py's keys
+        lines += masked_metrics(m["task"], result_key(tr.get("backbone"), tr.get("regime", "dlnet")))
         lines += strategy_section(m["task"])
     lines += ["", "## Training", ""]
     lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",
