@@ -59,13 +59,13 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
-/** Runs `dlnet` with `argv` (process.argv layout) and returns the exit code. Never throws. */
 /** `dlnet models | head`: a reader that stops early is not an error (and gets no stack trace). */
 function exitQuietlyOnClosedStdout(error: NodeJS.ErrnoException): void {
   if (error.code !== 'EPIPE') throw error;
   process.exit(process.exitCode ?? 0);
 }
 
+/** Runs `dlnet` with `argv` (process.argv layout) and returns the exit code. Never throws. */
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<number> {
   if (options.stdout === undefined && !process.stdout.listeners('error').includes(exitQuietlyOnClosedStdout)) {
     process.stdout.on('error', exitQuietlyOnClosedStdout);

@@ -20,7 +20,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
       for (const m of models) {
         const what = m.task === 'sr' ? `super-resolution ×${m.scale}` : m.task;
         ctx.stdout.write(
-          `${m.id.padEnd(idWidth)} ${what.padEnd(20)} ${m.dlnet ? 'DL-Net' : 'plain '} ${m.shipped ? 'shipped   ' : 'comparison'}  ${m.dir}\n`,
+          `${m.id.padEnd(idWidth)} ${what.padEnd(20)} ${m.dlnet ? 'DL-Net' : 'plain '} ${(m.shipped ? 'shipped' : 'comparison').padEnd(10)}  ${m.dir}\n`,
         );
       }
     });
