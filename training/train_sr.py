@@ -47,6 +47,8 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--K", type=int, default=None)
     p.add_argument("--gamma", type=float, default=1e-3)
+    p.add_argument("--blur", type=float, default=None,
+                   help="train at this one blur width u only (a diagnostic specialist; default: the regime's mix)")
     p.add_argument("--data", nargs="+", default=[os.path.join(HERE, "../../shared/data/train/T91"), os.path.join(HERE, "../../shared/data/train/BSD400")])
     p.add_argument("--val", default=os.path.join(HERE, "../../shared/data/eval/Set5"))
     p.add_argument("--val-every", type=float, default=60.0, help="seconds between validations")
@@ -65,7 +67,9 @@ def git_commit():
         return "unknown"
 
 
-def sample_blurs(n, regime, gen):
+def sample_blurs(n, regime, gen, fixed=None):
+    if fixed is not None:
+        return torch.full((n,), fixed)
     if regime == "reference":
         return torch.zeros(n)
     u = 3.0 * (1.0 - torch.rand(n, generator=gen))  # (0, 3]
@@ -76,7 +80,7 @@ def sample_blurs(n, regime, gen):
 def make_batch(sampler, args, gen, device):
     t, m = args.scale, 4  # m LR pixels of margin so patch borders see real context
     hr = sampler.sample(args.batch, (args.patch + 2 * m) * t)
-    u = sample_blurs(args.batch, args.regime, gen).to(device)
+    u = sample_blurs(args.batch, args.regime, gen, args.blur).to(device)
     lr = quantize8(sr_degrade(hr, t, u))
     lr = lr[:, :, m : m + args.patch, m : m + args.patch]
     hr = hr[:, :, m * t : (m + args.patch) * t, m * t : (m + args.patch) * t]

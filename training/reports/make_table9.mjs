@@ -32,12 +32,8 @@ const ROWS = [
   { key: 'cond-dlnet', label: '**VDSR-LR DL-Net, told (t, u) (K = 5) — shipped**', flags: (t) => ['--model', `sr-x${t}`] },
 ];
 
-/** The paper's Set5 numbers quoted in DESIGN.md §3 and issue 3 (u-major: u=0 ×2 ×3 ×4, u=1.3 …). */
-const PAPER_SET5 = {
-  Bicubic: [33.66, 30.39, 28.42, 29.02, 26.57, 24.78, 26.13, 25.32, 24.33],
-  'VDSR (DL-Net), paper': [36.47, 33.28, 31.09, 36.25, 33.28, 31.17, 34.97, 32.89, 30.99],
-  'DRRN (DL-Net), paper': [37.32, 33.76, 31.34, 37.39, 33.83, 31.41, 36.76, 33.53, 31.41],
-};
+/** The paper's Set5 rows quoted in DESIGN.md §3 and issue 3 (u-major: u=0 ×2 ×3 ×4, u=1.3 …). */
+const PAPER_SET5 = JSON.parse(readFileSync(path.join(HERE, 'paper_set5.json'), 'utf8')).rows;
 
 const cache = existsSync(CACHE) ? JSON.parse(readFileSync(CACHE, 'utf8')) : {};
 const save = () => writeFileSync(CACHE, JSON.stringify(cache, null, 1) + '\n');
