@@ -171,6 +171,41 @@ class Data(unittest.TestCase):
             self.assertEqual(tuple(crops.shape), (3, 3, 64, 64))
 
 
+class SrBudget(unittest.TestCase):
+    """The arithmetic of reports/sr_budget.py and the one-u option it motivated."""
+
+    def setUp(self):
+        sys.path.insert(0, os.path.join(TRAINING, "reports"))
+        import sr_budget
+
+        self.budget = sr_budget
+
+    def test_loglinear_fit_recovers_a_line_in_log_samples_and_meets_the_floor(self):
+        samples = [1e4, 3e4, 1e5, 4e5]
+        a, b = self.budget.loglinear_fit(samples, [20 + 0.25 * math.log2(n) for n in samples])
+        self.assertAlmostEqual(a, 20, places=9)
+        self.assertAlmostEqual(b, 0.25, places=9)
+        self.assertAlmostEqual(self.budget.samples_for(20 + 0.25 * 20, a, b), 2**20, delta=1e-3)
+        self.assertIsNone(self.budget.samples_for(30, 25.0, -0.1))
+
+    def test_linear_bound_scales_the_measured_gain(self):
+        self.assertEqual(self.budget.linear_samples_to_close(1.0, 0.1, 1000), 10000)
+        self.assertEqual(self.budget.linear_samples_to_close(-0.2, 0.1, 1000), 0.0)
+        self.assertIsNone(self.budget.linear_samples_to_close(1.0, -0.01, 1000))
+
+    def test_samples_seen_are_rate_times_elapsed(self):
+        self.assertAlmostEqual(self.budget.samples_seen({"samples_per_s": 9.5, "elapsed": 600.0}), 5700.0)
+
+    def test_fixed_blur_overrides_the_regime_mix(self):
+        from train_sr import sample_blurs
+
+        gen = torch.Generator().manual_seed(0)
+        self.assertTrue(torch.equal(sample_blurs(5, "joint", gen, 2.6), torch.full((5,), 2.6)))
+        mix = sample_blurs(400, "joint", gen)
+        self.assertTrue(0.15 < (mix == 0).float().mean().item() < 0.35)
+        self.assertTrue(bool((mix <= 3).all()))
+
+
 class Pipeline(unittest.TestCase):
     def test_train_resume_export(self):
         with tempfile.TemporaryDirectory() as tmp:
