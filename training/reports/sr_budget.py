@@ -38,6 +38,10 @@ def shipped_cell(t, u):
     return table[f"Set5/cond-dlnet/x{t}"]["psnr"]["0" if u == "0.0" else u]
 
 
+def session_number(path):
+    return int(re.search(r"session(\d+)", path).group(1))
+
+
 def load_chains():
     """Per scale: the GPU curve of the told joint from scratch, and each CPU continuation of its final
     weights as (label, samples per second, [(total samples, {u: PSNR})])."""
@@ -48,13 +52,18 @@ def load_chains():
         base = samples_seen(start[-1])
         curves = [("GPU run 2 (H200, from scratch)", start[-1]["samples_per_s"],
                    [(samples_seen(e), e["val_psnr"]) for e in start])]
-        for path in sorted(glob.glob(os.path.join(HERE, "logs", f"cpu-x{t}-joint-*.jsonl"))):
+        for path in sorted(glob.glob(os.path.join(HERE, "logs", f"cpu-x{t}-joint-session*.jsonl")), key=session_number):
             entries = read_jsonl(path)
             label = "CPU " + re.sub(rf"^cpu-x{t}-joint-", "", os.path.basename(path)[:-6])
             curves.append((label, entries[-1]["samples_per_s"],
                            [(base, start[-1]["val_psnr"])] + [(base + samples_seen(e), e["val_psnr"]) for e in entries]))
         reference = [(samples_seen(e), e["val_psnr"]) for e in gpu[f"sr-x{t}-reference"]]
-        chains[t] = {"curves": curves, "reference": reference}
+        specialists = {}  # u -> continuations of the same weights trained at that one u (train_sr.py --blur)
+        for path in sorted(glob.glob(os.path.join(HERE, "logs", f"cpu-x{t}-specialist-u*.jsonl"))):
+            u = re.match(rf"cpu-x{t}-specialist-u([0-9.]+)-", os.path.basename(path)).group(1)
+            entries = read_jsonl(path)
+            specialists[u] = [(base, start[-1]["val_psnr"])] + [(base + samples_seen(e), e["val_psnr"]) for e in entries]
+        chains[t] = {"curves": curves, "reference": reference, "specialists": specialists}
     return chains
 
 
@@ -103,10 +112,10 @@ def cpu_sessions(samples, rate):
 
 
 def cpu_rate_now(chains):
-    """samples/s per core of the latest CPU continuations (the same 40×40 LR patches at every scale)."""
+    """samples/s per core of the newest session's CPU continuations (the same 40×40 LR patches at every scale)."""
     latest = [c[-1] for c in (chains[t]["curves"][1:] for t in SCALES) if c]
-    newest = max(label for label, _, _ in latest)
-    rates = [rate for label, rate, _ in latest if label == newest]
+    newest = max(session_number(label) for label, _, _ in latest)
+    rates = [rate for label, rate, _ in latest if session_number(label) == newest]
     return sum(rates) / len(rates)
 
 
@@ -114,21 +123,21 @@ def analyse(chains):
     machine_rate = cpu_rate_now(chains)
     rows = []
     for t in SCALES:
-        gpu_label, gpu_rate, gpu_points = chains[t]["curves"][0]
-        cpu = [c for c in chains[t]["curves"][1:]]
+        gpu_rate = chains[t]["curves"][0][1]
+        cpu = chains[t]["curves"][1:]
         for u in BLURS:
             floor, shipped = paper_cell(FLOOR_ROW, t, u), shipped_cell(t, u)
             gap = floor - shipped
             all_points = [(n, p[u]) for _, _, pts in chains[t]["curves"] for n, p in pts]
             a, b = loglinear_fit([n for n, _ in all_points], [p for _, p in all_points])
             need = samples_for(floor, a, b)
-            trained = gpu_points[-1][0]
+            trained = max(n for n, _ in all_points)
             more = None if need is None else max(0.0, need - trained)
             row = {"t": t, "u": u, "floor": floor, "shipped": shipped, "gap": gap, "slope": b, "need": need,
                    "gpu_hours": None if more is None else more / gpu_rate / 3600,
                    "cpu_sessions_loglinear": cpu_sessions(more, machine_rate)}
             if cpu:
-                label, cpu_rate, points = cpu[-1]
+                _, cpu_rate, points = cpu[-1]
                 start = points[0][1][u]
                 best_n, best = max(((n - points[0][0], p[u]) for n, p in points[1:]), key=lambda q: q[1])
                 linear = linear_samples_to_close(gap, best - start, best_n)
@@ -151,9 +160,15 @@ def plot(chains, path):
             ax = axes[r][c]
             for label, _, pts in chains[t]["curves"]:
                 ax.plot([n for n, _ in pts], [p[u] for _, p in pts], marker=".", label=label)
-            ref = chains[t]["reference"]
-            ax.plot([n for n, _ in ref], [p[u] for _, p in ref], color="grey", alpha=0.6, marker=".",
-                    label="reference, bicubic only (GPU run 2)")
+            if u in chains[t]["specialists"]:
+                sp = chains[t]["specialists"][u]
+                ax.plot([n for n, _ in sp], [p[u] for _, p in sp], marker="x", color="black",
+                        label=f"CPU, trained at u = {u} only (diagnostic)")
+                ax.legend(fontsize=7, loc="lower right")
+            if u == "0.0":  # elsewhere the bicubic-only reference sits near bicubic, far below the axis's interest
+                ref = chains[t]["reference"]
+                ax.plot([n for n, _ in ref], [p[u] for _, p in ref], color="grey", alpha=0.6, marker=".",
+                        label="reference, bicubic only (GPU run 2)")
             pts = [(n, p[u]) for _, _, cpts in chains[t]["curves"] for n, p in cpts]
             a, b = loglinear_fit([n for n, _ in pts], [p for _, p in pts])
             floor = paper_cell(FLOOR_ROW, t, u)
@@ -161,6 +176,7 @@ def plot(chains, path):
             xmax = min(end, 1e9) if end else 4 * max(n for n, _ in pts)
             xs = [min(n for n, _ in pts) * (xmax / min(n for n, _ in pts)) ** (i / 40) for i in range(41)]
             ax.plot(xs, [a + b * math.log2(x) for x in xs], ":", color="black", label="log-linear fit")
+            ax.text(0.02, 0.94, f"fit meets the floor at {fmt_count(end)} samples", transform=ax.transAxes, fontsize=8)
             ax.axhline(floor, color="red", linestyle="--", label="floor: VDSR (DL-Net), paper")
             ax.axhline(paper_cell(TARGET_ROW, t, u), color="purple", linestyle="--", label="target: DRRN (DL-Net), paper")
             ax.set_xscale("log")
@@ -169,7 +185,7 @@ def plot(chains, path):
             ax.set_ylabel("PSNR (dB)")
             ax.grid(alpha=0.3, which="both")
             if r == 0 and c == 0:
-                ax.legend(fontsize=7)
+                ax.legend(fontsize=7, loc="lower right")
     fig.suptitle("Super-resolution learning curves against samples, and the paper's floor")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -191,6 +207,14 @@ def report(chains, rows):
     for t in SCALES:
         for label, rate, pts in chains[t]["curves"]:
             lines.append(f"- ×{t}, {label}: {rate:,.1f} samples/s per run, {fmt_count(pts[-1][0] - (pts[0][0] if label.startswith('CPU') else 0))} samples")
+    for t in SCALES:
+        for u, pts in chains[t]["specialists"].items():
+            (n0, p0), (n1, p1) = pts[0], pts[-1]
+            best = max(p[u] for _, p in pts[1:])
+            others = ", ".join(f"u = {v}: {p1[v] - p0[v]:+.2f}" for v in BLURS if v != u)
+            lines.append(f"- ×{t}, the same start trained at u = {u} only (`train_sr.py --blur {u}`, a diagnostic): "
+                         f"Set5 u = {u} {p0[u]:.2f} → {p1[u]:.2f} (best {best:.2f}) in {fmt_count(n1 - n0)} samples; "
+                         f"meanwhile {others} dB")
     lines += [
         "",
         "Columns: *gap* = floor − shipped. *CPU gain* = best Set5 PSNR of the latest CPU continuation minus "
