@@ -57,7 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--amp", action="store_true", help="bfloat16 autocast for the network (GPU)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.blur is not None and not 0 <= args.blur <= 3:
+        p.error("--blur is a blur width u in [0, 3]")
+    return args
 
 
 def git_commit():
