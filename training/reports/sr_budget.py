@@ -28,13 +28,11 @@ def read_jsonl(path):
     return [json.loads(line) for line in open(path) if line.strip()]
 
 
-def paper_cell(row, t, u):
-    rows = json.load(open(os.path.join(HERE, "paper_set5.json")))["rows"]
+def paper_cell(rows, row, t, u):
     return rows[row][BLURS.index(u) * 3 + SCALES.index(t)]
 
 
-def shipped_cell(t, u):
-    table = json.load(open(os.path.join(HERE, "table9.json")))
+def shipped_cell(table, t, u):
     return table[f"Set5/cond-dlnet/x{t}"]["psnr"]["0" if u == "0.0" else u]
 
 
@@ -50,19 +48,22 @@ def load_chains():
     for t in SCALES:
         start = gpu[f"sr-x{t}-cond-joint"]
         base = samples_seen(start[-1])
+
+        def continuation(entries):
+            """A CPU run from the GPU chain's final weights, counted on from that chain's samples."""
+            return [(base, start[-1]["val_psnr"])] + [(base + samples_seen(e), e["val_psnr"]) for e in entries]
+
         curves = [("GPU run 2 (H200, from scratch)", start[-1]["samples_per_s"],
                    [(samples_seen(e), e["val_psnr"]) for e in start])]
         for path in sorted(glob.glob(os.path.join(HERE, "logs", f"cpu-x{t}-joint-session*.jsonl")), key=session_number):
             entries = read_jsonl(path)
             label = "CPU " + re.sub(rf"^cpu-x{t}-joint-", "", os.path.basename(path)[:-6])
-            curves.append((label, entries[-1]["samples_per_s"],
-                           [(base, start[-1]["val_psnr"])] + [(base + samples_seen(e), e["val_psnr"]) for e in entries]))
+            curves.append((label, entries[-1]["samples_per_s"], continuation(entries)))
         reference = [(samples_seen(e), e["val_psnr"]) for e in gpu[f"sr-x{t}-reference"]]
         specialists = {}  # u -> continuations of the same weights trained at that one u (train_sr.py --blur)
         for path in sorted(glob.glob(os.path.join(HERE, "logs", f"cpu-x{t}-specialist-u*.jsonl"))):
             u = re.match(rf"cpu-x{t}-specialist-u([0-9.]+)-", os.path.basename(path)).group(1)
-            entries = read_jsonl(path)
-            specialists[u] = [(base, start[-1]["val_psnr"])] + [(base + samples_seen(e), e["val_psnr"]) for e in entries]
+            specialists[u] = continuation(read_jsonl(path))
         chains[t] = {"curves": curves, "reference": reference, "specialists": specialists}
     return chains
 
@@ -119,21 +120,23 @@ def cpu_rate_now(chains):
     return sum(rates) / len(rates)
 
 
-def analyse(chains):
+def analyse(chains, paper_rows, table9):
+    """One row per (t, u): gap to the floor, the CPU continuation's gain, and the log-linear fit (a, b)."""
     machine_rate = cpu_rate_now(chains)
     rows = []
     for t in SCALES:
         gpu_rate = chains[t]["curves"][0][1]
         cpu = chains[t]["curves"][1:]
         for u in BLURS:
-            floor, shipped = paper_cell(FLOOR_ROW, t, u), shipped_cell(t, u)
+            floor, shipped = paper_cell(paper_rows, FLOOR_ROW, t, u), shipped_cell(table9, t, u)
             gap = floor - shipped
             all_points = [(n, p[u]) for _, _, pts in chains[t]["curves"] for n, p in pts]
             a, b = loglinear_fit([n for n, _ in all_points], [p for _, p in all_points])
             need = samples_for(floor, a, b)
             trained = max(n for n, _ in all_points)
             more = None if need is None else max(0.0, need - trained)
-            row = {"t": t, "u": u, "floor": floor, "shipped": shipped, "gap": gap, "slope": b, "need": need,
+            row = {"t": t, "u": u, "floor": floor, "target": paper_cell(paper_rows, TARGET_ROW, t, u),
+                   "shipped": shipped, "gap": gap, "intercept": a, "slope": b, "need": need,
                    "gpu_hours": None if more is None else more / gpu_rate / 3600,
                    "cpu_sessions_loglinear": cpu_sessions(more, machine_rate)}
             if cpu:
@@ -148,44 +151,41 @@ def analyse(chains):
     return rows
 
 
-def plot(chains, path):
+def plot(chains, rows, path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(3, 3, figsize=(15, 12))
-    for r, t in enumerate(SCALES):
-        for c, u in enumerate(BLURS):
-            ax = axes[r][c]
-            for label, _, pts in chains[t]["curves"]:
-                ax.plot([n for n, _ in pts], [p[u] for _, p in pts], marker=".", label=label)
-            if u in chains[t]["specialists"]:
-                sp = chains[t]["specialists"][u]
-                ax.plot([n for n, _ in sp], [p[u] for _, p in sp], marker="x", color="black",
-                        label=f"CPU, trained at u = {u} only (diagnostic)")
-                ax.legend(fontsize=7, loc="lower right")
-            if u == "0.0":  # elsewhere the bicubic-only reference sits near bicubic, far below the axis's interest
-                ref = chains[t]["reference"]
-                ax.plot([n for n, _ in ref], [p[u] for _, p in ref], color="grey", alpha=0.6, marker=".",
-                        label="reference, bicubic only (GPU run 2)")
-            pts = [(n, p[u]) for _, _, cpts in chains[t]["curves"] for n, p in cpts]
-            a, b = loglinear_fit([n for n, _ in pts], [p for _, p in pts])
-            floor = paper_cell(FLOOR_ROW, t, u)
-            end = samples_for(floor, a, b)
-            xmax = min(end, 1e9) if end else 4 * max(n for n, _ in pts)
-            xs = [min(n for n, _ in pts) * (xmax / min(n for n, _ in pts)) ** (i / 40) for i in range(41)]
-            ax.plot(xs, [a + b * math.log2(x) for x in xs], ":", color="black", label="log-linear fit")
-            ax.text(0.02, 0.94, f"fit meets the floor at {fmt_count(end)} samples", transform=ax.transAxes, fontsize=8)
-            ax.axhline(floor, color="red", linestyle="--", label="floor: VDSR (DL-Net), paper")
-            ax.axhline(paper_cell(TARGET_ROW, t, u), color="purple", linestyle="--", label="target: DRRN (DL-Net), paper")
-            ax.set_xscale("log")
-            ax.set_title(f"Set5 ×{t}, u = {u}: told joint")
-            ax.set_xlabel("training samples (40×40 LR patches)")
-            ax.set_ylabel("PSNR (dB)")
-            ax.grid(alpha=0.3, which="both")
-            if r == 0 and c == 0:
-                ax.legend(fontsize=7, loc="lower right")
+    for row in rows:
+        t, u = row["t"], row["u"]
+        r, c = SCALES.index(t), BLURS.index(u)
+        ax = axes[r][c]
+        for label, _, pts in chains[t]["curves"]:
+            ax.plot([n for n, _ in pts], [p[u] for _, p in pts], marker=".", label=label)
+        if u in chains[t]["specialists"]:
+            sp = chains[t]["specialists"][u]
+            ax.plot([n for n, _ in sp], [p[u] for _, p in sp], marker="x", color="black",
+                    label=f"CPU, trained at u = {u} only (diagnostic)")
+        if u == "0.0":  # elsewhere the bicubic-only reference sits near bicubic, far below the axis's interest
+            ref = chains[t]["reference"]
+            ax.plot([n for n, _ in ref], [p[u] for _, p in ref], color="grey", alpha=0.6, marker=".",
+                    label="reference, bicubic only (GPU run 2)")
+        ns = [n for _, _, cpts in chains[t]["curves"] for n, _ in cpts]
+        a, b, end = row["intercept"], row["slope"], row["need"]
+        xmax = min(end, 1e9) if end else 4 * max(ns)
+        xs = [min(ns) * (xmax / min(ns)) ** (i / 40) for i in range(41)]
+        ax.plot(xs, [a + b * math.log2(x) for x in xs], ":", color="black", label="log-linear fit")
+        ax.axhline(row["floor"], color="red", linestyle="--", label="floor: VDSR (DL-Net), paper")
+        ax.axhline(row["target"], color="purple", linestyle="--", label="target: DRRN (DL-Net), paper")
+        ax.set_xscale("log")
+        ax.set_title(f"Set5 ×{t}, u = {u}: told joint\nlog-linear fit meets the floor at {fmt_count(end)} samples", fontsize=10)
+        ax.set_xlabel("training samples (40×40 LR patches)")
+        ax.set_ylabel("PSNR (dB)")
+        ax.grid(alpha=0.3, which="both")
+        if (r, c) == (0, 0) or u in chains[t]["specialists"]:
+            ax.legend(fontsize=7, loc="lower right")
     fig.suptitle("Super-resolution learning curves against samples, and the paper's floor")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -207,6 +207,10 @@ def report(chains, rows):
     for t in SCALES:
         for label, rate, pts in chains[t]["curves"]:
             lines.append(f"- ×{t}, {label}: {rate:,.1f} samples/s per run, {fmt_count(pts[-1][0] - (pts[0][0] if label.startswith('CPU') else 0))} samples")
+    for t in SCALES:
+        for label, _, pts in chains[t]["curves"][1:]:
+            steps = ", ".join(f"u = {u}: {max(abs(b[1][u] - a[1][u]) for a, b in zip(pts, pts[1:])):.2f}" for u in BLURS)
+            lines.append(f"- ×{t}, {label}: largest change between successive validations (noise and learning): {steps} dB")
     for t in SCALES:
         for u, pts in chains[t]["specialists"].items():
             (n0, p0), (n1, p1) = pts[0], pts[-1]
@@ -242,11 +246,14 @@ def report(chains, rows):
 
 def main():
     chains = load_chains()
-    rows = analyse(chains)
+    paper_rows = json.load(open(os.path.join(HERE, "paper_set5.json")))["rows"]
+    table9 = json.load(open(os.path.join(HERE, "table9.json")))
+    rows = analyse(chains, paper_rows, table9)
+    text = report(chains, rows)
     with open(os.path.join(HERE, "sr_budget.md"), "w") as f:
-        f.write(report(chains, rows))
-    plot(chains, os.path.join(HERE, "sr_learning_curves.png"))
-    print(open(os.path.join(HERE, "sr_budget.md")).read())
+        f.write(text)
+    plot(chains, rows, os.path.join(HERE, "sr_learning_curves.png"))
+    print(text)
 
 
 if __name__ == "__main__":
