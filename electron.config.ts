@@ -37,7 +37,7 @@ const config: Configuration = {
     'dist/renderer/**',
     'dist/server/**',
     'dist/engine/**',
-    'dist/shared/**',
+    'dist/api/**',
     'package.json',
     '!**/*.map',
     '!training/**',

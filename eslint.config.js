@@ -20,12 +20,12 @@ export default tseslint.config(
     },
   },
   {
-    // The dependency rule of DESIGN §2: src/shared imports nothing else from src.
-    files: ['src/shared/**/*.ts'],
+    // The dependency rule of DESIGN §2: src/api imports nothing else from src.
+    files: ['src/api/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*', '!./*'], message: 'src/shared must not import from other parts of src (DESIGN §2).' }] },
+        { patterns: [{ group: ['../*', '!./*'], message: 'src/api must not import from other parts of src (DESIGN §2).' }] },
       ],
     },
   },

@@ -1,6 +1,6 @@
 /** Flags and set-up shared by the restoring subcommands (upscale, inpaint, interpolate, eval --model). */
 import type { Command } from 'commander';
-import { parseBackend, parseIterations, parseModelId, type BackendChoice } from '../shared/validate.js';
+import { parseBackend, parseIterations, parseModelId, type BackendChoice } from '../api/validate.js';
 import { defaultWorkers } from '../engine/parallel/cores.js';
 import { info, type CliContext } from './context.js';
 import { UsageError } from './errors.js';

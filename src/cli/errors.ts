@@ -5,7 +5,7 @@
  */
 import { CommanderError } from 'commander';
 import { UserError } from '../engine/image.js';
-import { ValidationError } from '../shared/validate.js';
+import { ValidationError } from '../api/validate.js';
 
 /** A wrong combination of flags (a usage error, exit code 2). */
 export class UsageError extends Error {

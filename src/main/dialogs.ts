@@ -1,6 +1,6 @@
 /** The native file dialogs behind the dialog.open / dialog.save / dialog.folder channels. */
 import { dialog, type BrowserWindow } from 'electron';
-import type { Channels } from '../shared/api.js';
+import type { Channels } from '../api/api.js';
 import type { Handler } from '../server/handlers/index.js';
 
 const IMAGE_FILTERS = [

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { getModelDirs } from '../engine/models.js';
 import { openImage } from '../server/handlers/open-image.js';
 import { createBackend, type Backend } from '../server/index.js';
-import { Channels, type MenuCommand } from '../shared/api.js';
+import { Channels, type MenuCommand } from '../api/api.js';
 import { dialogHandlers } from './dialogs.js';
 import { registerIpc, sendEvent } from './ipc.js';
 import { guardPaths, PathGrants } from './path-grants.js';

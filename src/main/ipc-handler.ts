@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from '../server/dispatcher.js';
 import type { Logger } from '../server/log.js';
-import type { ApiResponse, AppEvent, Channel } from '../shared/api.js';
+import type { ApiResponse, AppEvent, Channel } from '../api/api.js';
 import { isAppSender, type SenderEvent } from './security.js';
 
 export type IpcHandler = (event: SenderEvent, args: unknown) => Promise<ApiResponse<unknown>>;

@@ -1,10 +1,10 @@
 /**
- * The IPC adapter of the typed API: one ipcMain.handle per channel of src/shared. Each handler
+ * The IPC adapter of the typed API: one ipcMain.handle per channel of src/api. Each handler
  * (./ipc-handler.ts) refuses requests from any frame but the app's own top-level page, then
  * passes the raw argument to the dispatcher (which validates it); events go back to the sender.
  */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { ALL_CHANNELS, EVENT_CHANNEL, type AppEvent } from '../shared/api.js';
+import { ALL_CHANNELS, EVENT_CHANNEL, type AppEvent } from '../api/api.js';
 import type { Dispatcher } from '../server/dispatcher.js';
 import type { Logger } from '../server/log.js';
 import { createIpcHandler } from './ipc-handler.js';

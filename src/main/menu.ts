@@ -1,7 +1,7 @@
 /** Native menus: File (open, open recent, save, save as, mask, quit), View, Help. Commands go to the UI as events. */
 import { Menu, type MenuItemConstructorOptions } from 'electron';
 import path from 'node:path';
-import type { MenuCommand } from '../shared/api.js';
+import type { MenuCommand } from '../api/api.js';
 
 export interface MenuActions {
   recentFiles: string[];

@@ -14,7 +14,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Dispatcher } from '../server/dispatcher.js';
-import { Channels, validateRequest, type ApiError, type ApiResponse, type OpenedImage } from '../shared/api.js';
+import { Channels, validateRequest, type ApiError, type ApiResponse, type OpenedImage } from '../api/api.js';
 
 /** `..` resolved, and symbolic links of the longest existing ancestor followed. */
 export function canonical(file: string): string {

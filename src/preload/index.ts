@@ -1,11 +1,11 @@
 /**
- * The preload: exposes exactly the typed API (src/shared) as `window.dlnet`, nothing else.
+ * The preload: exposes exactly the typed API (src/api) as `window.dlnet`, nothing else.
  * Channels are checked against the shared list before anything reaches ipcRenderer, so a
  * compromised page cannot reach other channels. Bundled to one CommonJS file (sandboxed preloads
  * cannot load modules of their own).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNEL, isChannel, type ApiResponse, type AppEvent, type DlnetBridge } from '../shared/api.js';
+import { EVENT_CHANNEL, isChannel, type ApiResponse, type AppEvent, type DlnetBridge } from '../api/api.js';
 
 const bridge: DlnetBridge = {
   invoke(channel, args) {

@@ -3,7 +3,7 @@
  * shared validators, runs its handler, and turns every outcome into the one envelope
  * ({ok, result} or {ok: false, error: {code, message}}). Never throws; never sends a stack trace.
  */
-import { validateRequest, ValidationError, type ApiResponse, type AppEvent, type Channel } from '../shared/api.js';
+import { validateRequest, ValidationError, type ApiResponse, type AppEvent, type Channel } from '../api/api.js';
 import type { Handler, Handlers } from './handlers/index.js';
 import type { Workspace } from './workspace.js';
 

@@ -6,7 +6,7 @@
  * cancellation completes within a second. Events go to the job's own sink (its requester).
  */
 import { randomBytes } from 'node:crypto';
-import type { Frame, JobEvent, JobSettings, Residual } from '../shared/api.js';
+import type { Frame, JobEvent, JobSettings, Residual } from '../api/api.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';
 import { WorkerHost } from './worker-host.js';

@@ -6,7 +6,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../engine/image.js';
-import { FORMAT_EXTENSIONS, type OutputFormat } from '../shared/api.js';
+import { FORMAT_EXTENSIONS, type OutputFormat } from '../api/api.js';
 
 const EXTENSIONS: Readonly<Record<OutputFormat, readonly string[]>> = {
   png: ['.png'],

@@ -3,7 +3,7 @@
  * maps, and the colour map of the residual heat-map. Pure functions, shared by the worker (which
  * makes iteration previews) and the server thread (input previews).
  */
-import type { Frame } from '../shared/api.js';
+import type { Frame } from '../api/api.js';
 
 export interface FloatImage {
   readonly width: number;

@@ -3,7 +3,7 @@
  * as transferable Float32Array buffers; cancellation uses a SharedArrayBuffer flag that the worker
  * checks at every engine event, so it works even while the worker never yields to its event loop.
  */
-import type { Frame, Residual } from '../shared/api.js';
+import type { Frame, Residual } from '../api/api.js';
 import type { FloatImage } from './pixels.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm';

@@ -10,7 +10,7 @@ import type { Image } from '../engine/image.js';
 import { setModelDirs } from '../engine/models.js';
 import { restore } from '../engine/restore.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
-import type { Residual } from '../shared/api.js';
+import type { Residual } from '../api/api.js';
 import { heatFrame, residualMap, residualStats, shrinkMap, toFrame, type FloatImage } from './pixels.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
 

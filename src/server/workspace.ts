@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ImageMetadata } from '../engine/image-io.js';
 import { UserError } from '../engine/image.js';
-import type { BackendInfo, Frame } from '../shared/api.js';
+import type { BackendInfo, Frame } from '../api/api.js';
 import { JobQueue } from './jobs.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';

@@ -11,8 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_UPLOAD_BYTES, type AppEvent } from '../shared/api.js';
-import { decodeMessage, encodeMessage, type ServerMessage } from '../shared/wire.js';
+import { MAX_UPLOAD_BYTES, type AppEvent } from '../api/api.js';
+import { decodeMessage, encodeMessage, type ServerMessage } from '../api/wire.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './log.js';
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import type { BatchEvent } from '../../src/shared/api.js';
+import type { BatchEvent } from '../../src/api/api.js';
 import { writeSrModel } from '../helpers/models.js';
 import {
   launchBrowser,

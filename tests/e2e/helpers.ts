@@ -7,8 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { AppEvent } from '../../src/shared/api.js';
-import { decodeMessage, type ServerMessage } from '../../src/shared/wire.js';
+import type { AppEvent } from '../../src/api/api.js';
+import { decodeMessage, type ServerMessage } from '../../src/api/wire.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = path.join(ROOT, 'tests/e2e/screenshots');

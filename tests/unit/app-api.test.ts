@@ -1,4 +1,4 @@
-/** The typed API's validators and the WebSocket wire codec (src/shared). */
+/** The typed API's validators and the WebSocket wire codec (src/api). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -10,8 +10,8 @@ import {
   validateRequest,
   validators,
   ValidationError,
-} from '../../src/shared/api.js';
-import { decodeMessage, encodeMessage } from '../../src/shared/wire.js';
+} from '../../src/api/api.js';
+import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
 
 const refuses = (channel: unknown, args: unknown, pattern: RegExp) =>
   assert.throws(

@@ -1,5 +1,5 @@
 /**
- * The app's batch API (src/shared validators, src/server/handlers/batch*.ts): bad folders, an
+ * The app's batch API (src/api validators, src/server/handlers/batch*.ts): bad folders, an
  * output inside the input without a suffix and wrong types each get one clear sentence; a plan
  * is a dry run; a started batch forwards the engine's events with its id, ends with a summary,
  * and pauses, resumes and cancels.
@@ -21,7 +21,7 @@ import {
   type BatchEvent,
   type BatchPlanView,
   type BatchStarted,
-} from '../../src/shared/api.js';
+} from '../../src/api/api.js';
 import { writeSrModel } from '../helpers/models.js';
 
 let dir: string;

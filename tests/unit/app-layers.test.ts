@@ -29,21 +29,21 @@ function target(file: string, specifier: string): string {
 }
 
 const RULES: Record<string, (to: string) => boolean> = {
-  shared: (to) => to === 'shared',
-  renderer: (to) => ['renderer', 'shared', 'npm:svelte', 'npm:konva'].includes(to),
-  preload: (to) => ['shared', 'npm:electron'].includes(to),
+  api: (to) => to === 'api',
+  renderer: (to) => ['renderer', 'api', 'npm:svelte', 'npm:konva'].includes(to),
+  preload: (to) => ['api', 'npm:electron'].includes(to),
   server: (to) => !['main', 'renderer', 'preload', 'cli'].includes(to) && to !== 'npm:electron',
   main: (to) => !['renderer', 'preload', 'cli'].includes(to),
 };
 
-test('shared, renderer, preload, server and main import only what DESIGN §2 allows', () => {
+test('api, renderer, preload, server and main import only what DESIGN §2 allows', () => {
   const violations: string[] = [];
   for (const [folder, allowed] of Object.entries(RULES)) {
     for (const file of files(path.join(SRC, folder))) {
       for (const specifier of imports(file)) {
         const to = target(file, specifier);
         if (to.startsWith('npm:node') || specifier.startsWith('node:')) {
-          if (folder === 'renderer' || folder === 'shared' || folder === 'preload')
+          if (folder === 'renderer' || folder === 'api' || folder === 'preload')
             violations.push(`${path.relative(SRC, file)} imports ${specifier}`);
           continue;
         }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
-import { Channels, type ApiResponse, type AppEvent, type JobEvent, type OpenedImage } from '../../src/shared/api.js';
+import { Channels, type ApiResponse, type AppEvent, type JobEvent, type OpenedImage } from '../../src/api/api.js';
 import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
 let dir: string;

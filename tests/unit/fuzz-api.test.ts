@@ -23,8 +23,8 @@ import { WebSocket } from 'ws';
 import { createIpcHandler, type IpcHandler } from '../../src/main/ipc-handler.js';
 import { guardPaths, PathGrants } from '../../src/main/path-grants.js';
 import { createBackend, silentLogger, startWsServer, type Backend, type RunningServer } from '../../src/server/index.js';
-import { ALL_CHANNELS, Channels, type ApiResponse, type Channel } from '../../src/shared/api.js';
-import { decodeMessage, encodeMessage } from '../../src/shared/wire.js';
+import { ALL_CHANNELS, Channels, type ApiResponse, type Channel } from '../../src/api/api.js';
+import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
 import { seededRandom } from '../../src/engine/degradations.js';
 
 // ---------------------------------------------------------------------------------------------

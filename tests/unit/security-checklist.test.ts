@@ -31,7 +31,7 @@ import {
 import type { Dispatcher } from '../../src/server/dispatcher.js';
 import { silentLogger } from '../../src/server/log.js';
 import { securityHeaders } from '../../src/server/ws-server.js';
-import { ALL_CHANNELS, Channels } from '../../src/shared/api.js';
+import { ALL_CHANNELS, Channels } from '../../src/api/api.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');

@@ -13,8 +13,8 @@ import { deflateSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { readImage } from '../../src/engine/image-io.js';
 import { createBackend, silentLogger, startWsServer, type Backend } from '../../src/server/index.js';
-import { Channels, type ApiResponse, type OpenedImage } from '../../src/shared/api.js';
-import { decodeMessage, encodeMessage } from '../../src/shared/wire.js';
+import { Channels, type ApiResponse, type OpenedImage } from '../../src/api/api.js';
+import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

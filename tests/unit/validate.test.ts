@@ -13,7 +13,7 @@ import {
   parseSeed,
   parseShift,
   ValidationError,
-} from '../../src/shared/validate.js';
+} from '../../src/api/validate.js';
 
 function rejects(fn: () => unknown, message: string): void {
   assert.throws(fn, (error: unknown) => {

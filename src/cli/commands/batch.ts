@@ -17,7 +17,7 @@ import {
   parseQuality,
   parseScale,
   ValidationError,
-} from '../../shared/validate.js';
+} from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { debugEnabled, UsageError } from '../errors.js';
 import { createProgress, wantsBars, type Progress } from '../progress.js';

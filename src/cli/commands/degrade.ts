@@ -14,7 +14,7 @@ import {
   parseSeed,
   parseShift,
   parseTask,
-} from '../../shared/validate.js';
+} from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { OutputSet } from '../outputs.js';

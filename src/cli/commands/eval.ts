@@ -13,7 +13,7 @@ import { bicubicUpscaleImage, cropToMultiple, degradeSr } from '../../engine/deg
 import { UserError, type Image } from '../../engine/image.js';
 import { readImage } from '../../engine/image-io.js';
 import { mean, psnrLuma } from '../../engine/metrics.js';
-import { parseBlurs, parseScales, parseTask, type SrScale } from '../../shared/validate.js';
+import { parseBlurs, parseScales, parseTask, type SrScale } from '../../api/validate.js';
 import { addModelOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import type { CliContext } from '../context.js';
 import { chooseModel, loadRestoreApi, type RestoreApi } from '../engine-api.js';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { parseBackend, ValidationError, type BackendChoice } from '../../shared/validate.js';
+import { parseBackend, ValidationError, type BackendChoice } from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { parseWorkers } from '../common.js';
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readImage } from '../../engine/image-io.js';
-import { parseBlur, parseScale } from '../../shared/validate.js';
+import { parseBlur, parseScale } from '../../api/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
 import { chooseModel, loadRestoreApi, type RestoreApi } from '../engine-api.js';

@@ -11,8 +11,8 @@ import {
   type Channel,
   type DlnetBridge,
   type ResultOf,
-} from '../../shared/api.js';
-import { decodeMessage, encodeMessage, type ServerMessage } from '../../shared/wire.js';
+} from '../../api/api.js';
+import { decodeMessage, encodeMessage, type ServerMessage } from '../../api/wire.js';
 
 export interface Transport {
   invoke(channel: Channel, args: unknown): Promise<ApiResponse<unknown>>;

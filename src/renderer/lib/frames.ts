@@ -1,5 +1,5 @@
 /** Frames (RGBA bytes from the backend) as canvases for Konva and <img> thumbnails. */
-import type { Frame } from '../../shared/api.js';
+import type { Frame } from '../../api/api.js';
 
 export function frameCanvas(frame: { width: number; height: number; rgba: Uint8Array | Uint8ClampedArray }): HTMLCanvasElement {
   const canvas = document.createElement('canvas');

@@ -11,7 +11,7 @@ import {
   type AppInfo,
   type OpenedImage,
   type OutputFormat,
-} from '../../shared/api.js';
+} from '../../api/api.js';
 import { connect, type ApiClient } from '../lib/client.js';
 import { frameCanvas } from '../lib/frames.js';
 import { BatchState, isBatchEvent } from './batch.svelte.js';

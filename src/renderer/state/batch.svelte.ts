@@ -18,7 +18,7 @@ import {
   type BatchStartArgs,
   type BatchSummary,
   type SrScale,
-} from '../../shared/api.js';
+} from '../../api/api.js';
 import type { ApiClient } from '../lib/client.js';
 
 export type BatchStatus =

@@ -1,5 +1,5 @@
 /** The current restoration: status, each x̂_k as it arrives, L(z_k), the scrubber and the view mode. */
-import type { Frame, JobEvent } from '../../shared/api.js';
+import type { Frame, JobEvent } from '../../api/api.js';
 import { checksum, frameCanvas, thumbnailUrl } from '../lib/frames.js';
 
 export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';

@@ -1,5 +1,5 @@
 /** The task form: task, scale, blur and the DL-Net settings K and γ (DESIGN §4 defaults). */
-import { DEFAULT_GAMMA, DEFAULT_ITERATIONS, type JobSettings, type SrScale, type Task } from '../../shared/api.js';
+import { DEFAULT_GAMMA, DEFAULT_ITERATIONS, type JobSettings, type SrScale, type Task } from '../../api/api.js';
 
 export const TASK_LABELS: Record<Task, string> = { sr: 'Upscale', inpaint: 'Inpaint', interpolate: 'Interpolate' };
 

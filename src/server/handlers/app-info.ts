@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { listModels } from '../../engine/models.js';
-import type { AppInfo, Channels } from '../../shared/api.js';
+import type { AppInfo, Channels } from '../../api/api.js';
 import type { Handler } from './context.js';
 
 const require = createRequire(import.meta.url);

@@ -24,7 +24,7 @@ import {
   type BatchPlanView,
   type BatchSettings,
   type Channels,
-} from '../../shared/api.js';
+} from '../../api/api.js';
 import type { BatchRuns } from './batch-runs.js';
 import type { Handler } from './context.js';
 

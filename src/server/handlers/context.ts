@@ -1,5 +1,5 @@
 /** What every handler receives: the backend's workspace and the requester's event sink. */
-import type { AppEvent, ArgsOf, Channel, ResultOf } from '../../shared/api.js';
+import type { AppEvent, ArgsOf, Channel, ResultOf } from '../../api/api.js';
 import type { Workspace } from '../workspace.js';
 
 export interface HandlerContext {

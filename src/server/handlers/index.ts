@@ -1,6 +1,6 @@
 /** The handler table: one entry per channel (the dialogs are Electron's; the browser has none). */
 import { UserError } from '../../engine/image.js';
-import { Channels } from '../../shared/api.js';
+import { Channels } from '../../api/api.js';
 import { appInfo } from './app-info.js';
 import { batchHandlers } from './batch.js';
 import { BatchRuns } from './batch-runs.js';

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { writeImage } from '../../engine/image-io.js';
 import { UserError } from '../../engine/image.js';
 import { findModel } from '../../engine/models.js';
-import { MAX_PIXELS, type Channels } from '../../shared/api.js';
+import { MAX_PIXELS, type Channels } from '../../api/api.js';
 import { checkOutputPath } from '../paths.js';
 import type { WorkerRequest } from '../worker-protocol.js';
 import type { Handler } from './context.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readImage } from '../../engine/image-io.js';
-import type { Channels, OpenedImage } from '../../shared/api.js';
+import type { Channels, OpenedImage } from '../../api/api.js';
 import { checkInputPath, freshSibling } from '../paths.js';
 import { toFrame } from '../pixels.js';
 import type { Workspace } from '../workspace.js';

@@ -4,7 +4,7 @@
  */
 import { bicubicUpscaleImage, degradeSr } from '../../engine/degradations.js';
 import type { Image } from '../../engine/image.js';
-import type { Channels } from '../../shared/api.js';
+import type { Channels } from '../../api/api.js';
 import { toFrame } from '../pixels.js';
 import type { Handler } from './context.js';
 

@@ -1,6 +1,6 @@
 /**
  * Validators for user-supplied settings, shared by the CLI, the main process (IPC arguments) and
- * the renderer's forms. Pure functions; this file imports nothing (src/shared depends on nothing
+ * the renderer's forms. Pure functions; this file imports nothing (src/api depends on nothing
  * else in src). Each parser accepts the raw value (a command-line string or a number from a form)
  * and returns the typed value, or throws a ValidationError whose message is one sentence that
  * starts with `label` (the flag or field name the user sees, e.g. "--scale" or "Scale").

@@ -1,7 +1,7 @@
 /**
  * The one typed API between the UI (src/renderer) and the backend (src/server, used by Electron's
  * main process and by `dlnet serve`). Two transports carry it: Electron IPC (src/preload) and a
- * loopback WebSocket (src/server/ws-server.ts + src/shared/wire.ts). This file holds:
+ * loopback WebSocket (src/server/ws-server.ts + src/api/wire.ts). This file holds:
  *   - every channel name, in one `as const` object (a misspelt channel does not compile);
  *   - the request map (channel → argument and result types);
  *   - the event stream (job events carry their job id; errors are `{code, message}`);
