@@ -37,10 +37,11 @@ class PatchSampler:
 
     RESCALES = (1.0, 0.9, 0.8, 0.7, 0.6)
 
-    def __init__(self, folders, device, seed=0):
+    def __init__(self, files, device, seed=0):
+        """files: image paths (a folder name stands for every image in it)."""
         self.images = []
-        for folder in folders:
-            for path in list_images(folder):
+        for entry in files:
+            for path in list_images(entry) if os.path.isdir(entry) else [entry]:
                 y = load_luma(path).to(device)
                 for s in self.RESCALES:
                     if s == 1.0:

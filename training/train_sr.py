@@ -45,6 +45,16 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--patch", type=int, default=40, help="LR patch side")
     p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--schedule", choices=("constant", "cosine"), default="constant",
+                   help="constant: the base rate after a short warm-up, times --final-lr-factor over the last "
+                        "--final-fraction of the budget; cosine: the old decay to 2%% (starves short budgets)")
+    p.add_argument("--final-fraction", type=float, default=0.0, help="constant schedule: share of the budget at the lower rate")
+    p.add_argument("--final-lr-factor", type=float, default=0.2)
+    p.add_argument("--loss", choices=("mse", "l1"), default="mse")
+    p.add_argument("--blur-per", choices=("batch", "sample"), default="batch",
+                   help="batch: one u per batch, so W is a plain separable conv (fast); sample: one u per patch (grouped conv)")
+    p.add_argument("--heldout", type=int, default=10,
+                   help="BSD400 images split off for validation (the last N, sorted); Set5 is logged, never used to decide")
     p.add_argument("--K", type=int, default=None)
     p.add_argument("--gamma", type=float, default=1e-3)
     p.add_argument("--blur", type=float, default=None,
@@ -70,21 +80,28 @@ def git_commit():
         return "unknown"
 
 
-def sample_blurs(n, regime, gen, fixed=None):
+def sample_blurs(n, regime, gen, fixed=None, per="sample"):
+    """u per patch (or one u for the whole batch, repeated): 0 with probability 1/4, else U(0, 3]."""
     if fixed is not None:
         return torch.full((n,), fixed)
     if regime == "reference":
         return torch.zeros(n)
-    u = 3.0 * (1.0 - torch.rand(n, generator=gen))  # (0, 3]
-    bicubic = torch.rand(n, generator=gen) < 0.25
-    return torch.where(bicubic, torch.zeros(n), u)
+    draws = 1 if per == "batch" else n
+    u = 3.0 * (1.0 - torch.rand(draws, generator=gen))  # (0, 3]
+    bicubic = torch.rand(draws, generator=gen) < 0.25
+    return torch.where(bicubic, torch.zeros(draws), u).expand(n).clone()
+
+
+def blur_operand(u):
+    """What W is given: a float when every patch shares u (plain separable convs), else the per-patch tensor."""
+    return float(u[0]) if bool((u == u[0]).all()) else u
 
 
 def make_batch(sampler, args, gen, device):
     t, m = args.scale, 4  # m LR pixels of margin so patch borders see real context
     hr = sampler.sample(args.batch, (args.patch + 2 * m) * t)
-    u = sample_blurs(args.batch, args.regime, gen, args.blur).to(device)
-    lr = quantize8(sr_degrade(hr, t, u))
+    u = sample_blurs(args.batch, args.regime, gen, args.blur, args.blur_per).to(device)
+    lr = quantize8(sr_degrade(hr, t, blur_operand(u)))
     lr = lr[:, :, m : m + args.patch, m : m + args.patch]
     hr = hr[:, :, m * t : (m + args.patch) * t, m * t : (m + args.patch) * t]
     return lr, hr, u
@@ -94,17 +111,17 @@ def restore(net, lr, u, K, gamma, create_graph):
     if K == 1:
         return net(lr, u)
     with torch.enable_grad():
-        return dlnet_sr(net, lr, u, K=K, gamma=gamma, create_graph=create_graph)
+        return dlnet_sr(net, lr, blur_operand(u), K=K, gamma=gamma, create_graph=create_graph)
 
 
 def evaluate(net, files, scale, K, gamma, device, blurs=VAL_BLURS):
-    """Set5-style luma PSNR (DESIGN §7) for each blur width; the LR RGB image is rounded to 8 bits."""
+    """Luma PSNR (the evaluation protocol: t pixels shaved) for each blur width; the LR RGB image is rounded to 8 bits."""
     net.eval()
     result = {}
+    images = [crop_to_multiple(load_rgb(path), scale).to(device) for path in files]
     for u in blurs:
         scores = []
-        for path in files:
-            hr = crop_to_multiple(load_rgb(path), scale).to(device)
+        for hr in images:
             lr_y = rgb_to_y(quantize8(sr_degrade(hr, scale, u)))
             out = restore(net, lr_y, torch.tensor([u], device=device), K, gamma, False).detach()
             scores.append(psnr_y(out.clamp(0, 1), rgb_to_y(hr), scale))
@@ -127,9 +144,23 @@ def adopt_init_config(args, init, keys):
             setattr(args, key, config[key])
 
 
-def learning_rate(base, fraction):
+def learning_rate(base, fraction, schedule="cosine", final_fraction=0.0, final_factor=0.2):
     warm = min(1.0, fraction / 0.02)
+    if schedule == "constant":
+        return base * warm * (final_factor if fraction >= 1.0 - final_fraction else 1.0)
     return base * warm * max(0.02, 0.5 * (1 + math.cos(math.pi * min(fraction, 1.0))))
+
+
+def split_heldout(folders, count):
+    """Training files, and the last `count` (sorted) of the BSD400 folder split off for validation."""
+    train, heldout = [], []
+    for folder in folders:
+        files = list_images(folder)
+        if count and os.path.basename(os.path.normpath(folder)) == "BSD400":
+            files, held = files[:-count], files[-count:]
+            heldout += held
+        train += files
+    return train, heldout
 
 
 def main(argv=None):
@@ -141,7 +172,7 @@ def main(argv=None):
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     K = args.K or (5 if args.regime == "dlnet" else 1)
-    base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 3e-4)
+    base_lr = args.lr or (5e-4 if args.regime == "dlnet" else 1e-3)
     os.makedirs(args.run, exist_ok=True)
     ckpt_path = os.path.join(args.run, "checkpoint.pt")
     log_path = os.path.join(args.run, "log.jsonl")
@@ -152,7 +183,7 @@ def main(argv=None):
         adopt_init_config(args, init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"))
     if args.width is None:
         args.width = 128 if args.backbone == "drrn-lr" else 64
-    net = build_sr_net(vars(args)).to(device)
+    net = build_sr_net(vars(args)).to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr)
     state = {"step": 0, "elapsed": 0.0, "samples": 0}
     if os.path.exists(ckpt_path):
@@ -165,11 +196,12 @@ def main(argv=None):
         net.load_state_dict({k: v.float() for k, v in init["params"].items()})
         print(f"initialised from {args.init} {args.init_entry or ''}", flush=True)
     config = {k: v for k, v in vars(args).items()}
-    config.update(K=K, base_lr=base_lr, git_commit=git_commit(), loss="l1", optimizer="adam")
+    config.update(K=K, base_lr=base_lr, git_commit=git_commit(), optimizer="adam")
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
 
-    sampler = PatchSampler(args.data, device, seed=args.seed + state["step"])
+    train_files, heldout_files = split_heldout(args.data, args.heldout)
+    sampler = PatchSampler(train_files, device, seed=args.seed + state["step"])
     gen = torch.Generator().manual_seed(args.seed + 1 + state["step"])
     val_files = list_images(args.val)
 
@@ -189,11 +221,13 @@ def main(argv=None):
     while state["elapsed"] < args.budget:
         fraction = state["elapsed"] / args.budget
         for group in opt.param_groups:
-            group["lr"] = learning_rate(base_lr, fraction)
+            group["lr"] = learning_rate(base_lr, fraction, args.schedule, args.final_fraction, args.final_lr_factor)
         lr_y, hr_y, u = make_batch(sampler, args, gen, device)
+        lr_y = lr_y.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.amp):
             out = restore(net, lr_y, u, K, args.gamma, True)
-        loss = (out.float() - hr_y).abs().mean()
+        diff = out.float() - hr_y
+        loss = diff.pow(2).mean() if args.loss == "mse" else diff.abs().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -206,8 +240,10 @@ def main(argv=None):
         done = state["elapsed"] >= args.budget
         if now - last_val >= args.val_every or done:
             val = evaluate(net, val_files, args.scale, K, args.gamma, device)
+            held = evaluate(net, heldout_files, args.scale, K, args.gamma, device) if heldout_files else None
             log({"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
-                 "lr": opt.param_groups[0]["lr"], "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9), "val_psnr": val})
+                 "lr": opt.param_groups[0]["lr"], "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9),
+                 "val_psnr": val, "heldout_psnr": held})
             loss_sum, loss_n = 0.0, 0
             last_val = time.time()
             start += last_val - now  # validation time does not count against the training budget

@@ -206,6 +206,46 @@ class SrBudget(unittest.TestCase):
         self.assertTrue(bool((mix <= 3).all()))
 
 
+class SrRecipe(unittest.TestCase):
+    """The training recipe's knobs: one u per batch, the constant schedule, the held-out split."""
+
+    def test_one_blur_per_batch_is_shared_and_w_gets_a_float(self):
+        from train_sr import blur_operand, sample_blurs
+
+        gen = torch.Generator().manual_seed(3)
+        draws = [sample_blurs(8, "joint", gen, per="batch") for _ in range(200)]
+        self.assertTrue(all(bool((u == u[0]).all()) for u in draws))
+        firsts = torch.stack([u[0] for u in draws])
+        self.assertTrue(0.15 < (firsts == 0).float().mean().item() < 0.35)
+        self.assertIsInstance(blur_operand(draws[0]), float)
+        mixed = torch.tensor([0.0, 1.3])
+        self.assertIs(blur_operand(mixed), mixed)
+
+    def test_constant_schedule_warms_up_then_holds_then_drops_for_the_final_share(self):
+        from train_sr import learning_rate
+
+        self.assertAlmostEqual(learning_rate(1e-3, 0.01, "constant"), 5e-4)
+        self.assertEqual(learning_rate(1e-3, 0.5, "constant"), 1e-3)
+        self.assertEqual(learning_rate(1e-3, 0.99, "constant"), 1e-3)
+        self.assertAlmostEqual(learning_rate(1e-3, 0.9, "constant", 0.2, 0.1), 1e-4)
+        self.assertLess(learning_rate(1e-3, 0.9, "cosine"), 1e-4)
+
+    def test_heldout_split_takes_the_last_bsd400_images_only(self):
+        from train_sr import split_heldout
+
+        with tempfile.TemporaryDirectory() as tmp:
+            folders = [os.path.join(tmp, "T91"), os.path.join(tmp, "BSD400")]
+            for folder in folders:
+                os.makedirs(folder)
+                for i in range(5):
+                    Image.new("RGB", (8, 8)).save(os.path.join(folder, f"{i}.png"))
+            train, held = split_heldout(folders, 2)
+            self.assertEqual([os.path.basename(f) for f in held], ["3.png", "4.png"])
+            self.assertTrue(all("BSD400" in f for f in held))
+            self.assertEqual(len(train), 8)
+            self.assertFalse(set(train) & set(held))
+
+
 class Pipeline(unittest.TestCase):
     def test_train_resume_export(self):
         with tempfile.TemporaryDirectory() as tmp:
