@@ -18,7 +18,7 @@ function electronBinary() {
     return {
       reason: missing
         ? 'the electron package is not installed'
-        : 'the Electron binary was never downloaded (its install script did not run)',
+        : 'the Electron binary was not downloaded (`npm run electron:download` fetches it)',
     };
   }
   if (typeof binary !== 'string' || !existsSync(binary)) return { reason: `the Electron binary is missing (${binary})` };

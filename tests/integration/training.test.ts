@@ -24,7 +24,7 @@ test(
     if (missing) assert.fail(`The training tests need Debian's PyTorch: ${missing}; ${installHint(PACKAGES)}.`);
     const result = spawnSync(python, ['-m', 'unittest', 'discover', '-s', 'training/tests', '-v'], {
       encoding: 'utf8',
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1' },
       timeout: 300_000,
     });
     const output = `${result.stdout}${result.stderr}`;
