@@ -36,7 +36,7 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   await app.whenReady();
   const settings = new Settings();
-  const { log, file: logFile } = fileLogger(app.getPath('logs'));
+  const { log, file: logFile } = fileLogger();
   log.info(`DL-Net Studio ${app.getVersion()} starting; log file ${logFile}`);
   hardenSession(paths);
   registerAppProtocol(paths);
