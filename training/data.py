@@ -11,11 +11,14 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-EXCLUDED = {"302003.jpg"}  # BSD400's copy of Set5 "woman" (see shared/data/SOURCES.md)
+from paths import require_folder
+
+EXCLUDED = {"302003.jpg"}  # BSD400's copy of Set5 "woman" (the same photo, cropped and scaled differently)
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 def list_images(folder):
+    require_folder(folder)
     files = [f for f in sorted(glob.glob(os.path.join(folder, "*"))) if f.lower().endswith(IMAGE_EXT)]
     return [f for f in files if os.path.basename(f) not in EXCLUDED]
 

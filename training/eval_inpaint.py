@@ -20,6 +20,7 @@ from faces import face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from eval_keys import result_key  # noqa: E402
 from masks import bernoulli, square_hole  # noqa: E402
+from paths import data_path  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRAWS = 10
@@ -91,7 +92,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--task", choices=("inpaint", "interpolate"), required=True)
     p.add_argument("--models", nargs="+", required=True, help="checkpoint.pt files (their config says K)")
-    p.add_argument("--faces", default=os.path.join(HERE, "../../shared/data/train/faces"))
+    p.add_argument("--faces", default=data_path("train/faces"))
     p.add_argument("--masks", default=None)
     p.add_argument("--json", required=True)
     p.add_argument("--merge", action="store_true", help="keep the other regimes' results already in --json (same masks)")

@@ -13,12 +13,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+from paths import require_folder
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPLITS = os.path.join(HERE, "splits")
 
 
 def face_split(face_dir):
     """Returns (train, val, test) file-name lists; writes the split files the first time."""
+    require_folder(face_dir)
     test_path = os.path.join(SPLITS, "faces_test.txt")
     val_path = os.path.join(SPLITS, "faces_val.txt")
     names = sorted(os.path.basename(f) for f in glob.glob(os.path.join(face_dir, "*.jpg")))
@@ -64,7 +67,7 @@ class SceneCrops:
         exclude = held_out_scenes() if exclude is None else exclude
         self.images = []
         for folder in folders:
-            for path in sorted(glob.glob(os.path.join(folder, "*"))):
+            for path in sorted(glob.glob(os.path.join(require_folder(folder), "*"))):
                 name = os.path.basename(path)
                 if not path.lower().endswith((".jpg", ".png", ".bmp")) or name == "302003.jpg" or name in exclude:
                     continue

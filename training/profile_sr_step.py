@@ -14,6 +14,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import PatchSampler  # noqa: E402
+from paths import data_path  # noqa: E402
 from train_sr import HERE, blur_operand, make_batch, restore  # noqa: E402
 from sr_model import SRNet  # noqa: E402
 
@@ -42,7 +43,7 @@ def profile(args, channels_last, blur_per, K):
     class Settings:
         scale, batch, patch, regime, blur = args.scale, args.batch, args.patch, "joint", None
     Settings.blur_per = blur_per
-    sampler = PatchSampler([os.path.join(HERE, "../../shared/data/train/T91")], torch.device("cpu"))
+    sampler = PatchSampler([data_path("train/T91")], torch.device("cpu"))
     gen = torch.Generator().manual_seed(0)
     net = SRNet(args.scale, args.depth, args.width)
     if channels_last:

@@ -19,10 +19,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import sample_mask, square_hole, bernoulli  # noqa: E402
+from paths import data_path  # noqa: E402
 from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = os.path.join(HERE, "../../shared/data")
 GAMMA = {"inpaint": 1e-3, "interpolate": 1e-2}
 
 
@@ -41,8 +41,8 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--K", type=int, default=None)
-    p.add_argument("--faces", default=os.path.join(SHARED, "train/faces"))
-    p.add_argument("--scenes", nargs="+", default=[os.path.join(SHARED, "train/scenes"), os.path.join(SHARED, "train/BSD400")])
+    p.add_argument("--faces", default=data_path("train/faces"))
+    p.add_argument("--scenes", nargs="+", default=[data_path("train/scenes"), data_path("train/BSD400")])
     p.add_argument("--max-faces", type=int, default=0, help="use at most this many training faces (0 = all)")
     p.add_argument("--val-every", type=float, default=60.0)
     p.add_argument("--ckpt-every", type=float, default=60.0)

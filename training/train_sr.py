@@ -1,6 +1,6 @@
 """Train one super-resolution model (one scale, one regime), time-budgeted, checkpointed, resumable.
 
-Regimes (issue 3, the paper's three): reference = bicubic inputs only, K = 1; joint = all blur widths,
+Regimes (the paper's three): reference = bicubic inputs only, K = 1; joint = all blur widths,
 K = 1; dlnet = all blur widths, K = 5, fine-tuned from a joint checkpoint (--init).
 Degradations sampled for joint/dlnet: u = 0 with probability 1/4, else u ~ Uniform(0, 3].
 
@@ -19,6 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import PatchSampler, list_images, load_rgb  # noqa: E402
+from paths import data_path  # noqa: E402
 from degradations import crop_to_multiple, psnr_y, quantize8, rgb_to_y, sr_degrade  # noqa: E402
 from sr_model import build_sr_net, dlnet_sr  # noqa: E402
 
@@ -59,8 +60,8 @@ def parse_args(argv=None):
     p.add_argument("--gamma", type=float, default=1e-3)
     p.add_argument("--blur", type=float, default=None,
                    help="train at this one blur width u only (a diagnostic specialist; default: the regime's mix)")
-    p.add_argument("--data", nargs="+", default=[os.path.join(HERE, "../../shared/data/train/T91"), os.path.join(HERE, "../../shared/data/train/BSD400")])
-    p.add_argument("--val", default=os.path.join(HERE, "../../shared/data/eval/Set5"))
+    p.add_argument("--data", nargs="+", default=[data_path("train/T91"), data_path("train/BSD400")])
+    p.add_argument("--val", default=data_path("eval/Set5"))
     p.add_argument("--val-every", type=float, default=60.0, help="seconds between validations")
     p.add_argument("--ckpt-every", type=float, default=60.0)
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")

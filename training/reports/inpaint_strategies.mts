@@ -19,9 +19,10 @@ import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel } from '../../src/engine/models.js';
 import { ContextEncoderNet } from '../../src/engine/networks/context-encoder.js';
 import { restoreMasked } from '../../src/engine/restore-masked.js';
+import { dataPath, requireFolder } from './data-root.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENES = path.resolve(HERE, '../../../shared/data/train/scenes');
+const SCENES = requireFolder(dataPath('train', 'scenes'));
 const PHOTOS = Number(process.argv[process.argv.indexOf('--photos') + 1] || 10);
 const SIDES = [15, 40, 100, 200, 300];
 const STRATEGIES = [

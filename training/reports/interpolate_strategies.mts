@@ -17,9 +17,10 @@ import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel } from '../../src/engine/models.js';
 import { maskedNetwork } from '../../src/engine/networks/index.js';
 import { restoreMasked } from '../../src/engine/restore-masked.js';
+import { dataPath, requireFolder } from './data-root.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENES = path.resolve(HERE, '../../../shared/data/train/scenes');
+const SCENES = requireFolder(dataPath('train', 'scenes'));
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const PHOTOS = Number(arg('--photos') ?? 6);
 const MODELS = (arg('--models') ?? 'interpolate').split(',');

@@ -3,19 +3,21 @@
  * Builds training/reports/table9.md from `dlnet eval` runs (never typed by hand): Set5 and Set14 luma
  * PSNR for bicubic and every SR model regime, t ∈ {2,3,4} × u ∈ {0, 1.3, 2.6}, paper numbers beside.
  * Results are cached per (dataset, scale, method) in table9.json, so an interrupted run resumes.
- *   node training/reports/make_table9.mjs [--data ../shared/data/eval] [--sets Set5,Set14] [--jobs 2]
+ *   node training/reports/make_table9.mjs [--data <folder holding Set5, Set14>] [--sets Set5,Set14] [--jobs 2]
+ * --data defaults to eval/ under the data root (DLNET_DATA, or data/ at the repository root).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { dataPath, requireFolder } from './data-root.mjs';
 
 const run = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) => (v.startsWith('--') ? [...a, [v.slice(2), all[i + 1]]] : a), []));
-const DATA = path.resolve(args.data ?? path.join(ROOT, '../shared/data/eval'));
+const DATA = path.resolve(args.data ?? dataPath('eval'));
 const SETS = (args.sets ?? 'Set5,Set14').split(',');
 const JOBS = Number(args.jobs ?? 2);
 const SCALES = [2, 3, 4];
@@ -41,7 +43,10 @@ const save = () => writeFileSync(CACHE, JSON.stringify(cache, null, 1) + '\n');
 async function evaluate(set, row, t) {
   const id = `${set}/${row.key}/x${t}`;
   if (cache[id]) return;
-  const argv = ['bin/dlnet.js', 'eval', '--task', 'sr', '--data', path.join(DATA, set), '--scales', String(t), '--blurs', BLURS.join(','), ...row.flags(t), '--json'];
+  const folder = requireFolder(path.join(DATA, set));
+  // Recorded relative to the repository when the data root is inside it (data/eval/Set5).
+  const shown = path.relative(ROOT, folder).startsWith('..') ? folder : path.relative(ROOT, folder);
+  const argv = ['bin/dlnet.js', 'eval', '--task', 'sr', '--data', shown, '--scales', String(t), '--blurs', BLURS.join(','), ...row.flags(t), '--json'];
   try {
     const { stdout } = await run(process.execPath, argv, { cwd: ROOT, maxBuffer: 1 << 26 });
     const out = JSON.parse(stdout);

@@ -65,8 +65,8 @@ export function registerEval(program: Command, ctx: CliContext): void {
     .option('--progress', 'show progress bars even when stderr is not a terminal')
     .addHelpText(
       'after',
-      '\nExamples:\n  dlnet eval --task sr --method bicubic --data ../shared/data/eval/Set5\n' +
-        '  dlnet eval --task sr --model sr-x3 --scales 3 --data ../shared/data/eval/Set14 --json',
+      '\nExamples:\n  dlnet eval --task sr --method bicubic --data data/eval/Set5\n' +
+        '  dlnet eval --task sr --model sr-x3 --scales 3 --data data/eval/Set14 --json',
     )
     .action(async (raw: EvalFlags) => {
       await evaluate(ctx, raw);
