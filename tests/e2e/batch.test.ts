@@ -2,29 +2,27 @@
  * The Batch panel end to end, in Debian's Chromium against `dlnet serve` with the real batch engine
  * and a tiny generated ×2 model: typed folders (checked on the server), a dry run, a run over
  * 3 images and 1 corrupt file (per-file statuses, summary with the failure's reason, outputs ×2),
- * then pause, resume and cancel (within a second, no temporaries left). Screenshots go to
- * tests/e2e/screenshots/batch-*.png.
+ * then pause, resume and cancel (no temporaries left). Screenshots go to
+ * test-results/screenshots/batch-*.png (ignored by git).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { BatchEvent } from '../../src/api/api.js';
 import { writeSrModel } from '../helpers/models.js';
 import {
+  browserSuite,
   launchBrowser,
-  missingPrerequisite,
   record,
   screenshot,
   startServe,
   type RecordedEvent,
   type Served,
 } from './helpers.js';
-
-const skip = missingPrerequisite();
 
 async function writeImages(folder: string, n: number, width: number, height: number): Promise<void> {
   mkdirSync(folder, { recursive: true });
@@ -61,7 +59,7 @@ async function status(page: Page, value: string, timeout = 60_000): Promise<void
   await page.waitForSelector(`[data-testid="batch-status"][data-status="${value}"]`, { timeout });
 }
 
-describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, timeout: 240_000 }, () => {
+browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 }, () => {
   let dir: string;
   let served: Served;
   let browser: Browser;
@@ -98,7 +96,7 @@ describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, 
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'no-such-folder'));
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'error', 10_000);
+    await status(page, 'error', 30_000);
     assert.match(
       (await page.textContent('[data-testid="batch-error"]')) ?? '',
       /^The input folder .*no-such-folder does not exist\.$/,
@@ -106,14 +104,14 @@ describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, 
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'scans'));
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'scans', 'x2'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'error', 10_000);
+    await status(page, 'error', 30_000);
     assert.match((await page.textContent('[data-testid="batch-error"]')) ?? '', /inside the input folder; add a suffix/);
   });
 
   test('a dry run shows the plan and writes nothing', async () => {
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'planned', 10_000);
+    await status(page, 'planned', 30_000);
     assert.match((await page.textContent('[data-testid="batch-plan-summary"]')) ?? '', /Dry run: 4 images to upscale/);
     const rows = await page.$$eval('[data-testid="batch-row"]', (els) =>
       els.map((e) => `${e.getAttribute('data-rel')}:${e.getAttribute('data-status')}`),
@@ -146,7 +144,7 @@ describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, 
     await screenshot(page, 'batch-02-summary');
   });
 
-  test('pause holds new files back, resume continues, cancel stops within a second', async () => {
+  test('pause holds new files back, resume continues, cancel stops the batch', async () => {
     const out = path.join(dir, 'many-out');
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'many'));
     await page.fill('[data-testid="batch-output"]', out);
@@ -160,7 +158,7 @@ describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, 
     await page.click('[data-testid="batch-start"]');
     await until(() => (done() >= 1 ? true : undefined));
     await page.click('[data-testid="batch-pause"]');
-    await status(page, 'paused', 5_000);
+    await status(page, 'paused', 30_000);
     await screenshot(page, 'batch-03-paused');
     const doneAtPause = done();
     await until(
@@ -172,16 +170,23 @@ describe('the Batch panel in Chromium over dlnet serve', { skip: skip ?? false, 
       30_000,
     );
     const runningWhilePaused = running();
-    await new Promise((r) => setTimeout(r, 800));
-    assert.equal(running(), runningWhilePaused, 'no file starts while paused');
     await page.click('[data-testid="batch-resume"]');
-    await status(page, 'running', 5_000);
+    await status(page, 'running', 30_000);
+    await until(() => (mine().some((e) => e.event.type === 'batch.resumed') ? true : undefined), 30_000);
+    // No file started while paused, read from the event stream (in order, over one WebSocket): between
+    // 'batch.paused' and 'batch.resumed' the running file finished and no file turned 'running'. An
+    // engine that ignored the pause would start the next file as soon as that one finished, long
+    // before the Resume click, so no fixed sleep is needed to see it.
+    const stream = mine().map((e) => (e.event.type === 'batch.file' ? `file:${e.event.file.status}` : e.event.type));
+    const whilePaused = stream.slice(stream.indexOf('batch.paused'), stream.indexOf('batch.resumed'));
+    assert.ok(whilePaused.length > 0 && whilePaused.includes('file:done'), `paused, then a file finished: ${whilePaused.join(' ')}`);
+    assert.ok(!whilePaused.includes('file:running'), `no file starts while paused: ${whilePaused.join(' ')}`);
     await until(() => (running() > runningWhilePaused ? true : undefined), 30_000);
-    const t0 = performance.now();
+    // Cancel stops the batch: how fast (≤ 1 s) is `dlnet bench`'s cancel_ms, on a quiet machine;
+    // here the 30 s limits only catch a batch that never stops.
     await page.click('[data-testid="batch-cancel"]');
-    const finished = await until(() => mine().find((e) => e.event.type === 'batch.finished'), 5_000);
-    assert.ok(finished.at - t0 < 1000, `stopped ${(finished.at - t0).toFixed(0)} ms after Cancel`);
-    await status(page, 'finished', 5_000);
+    await until(() => mine().find((e) => e.event.type === 'batch.finished'), 30_000);
+    await status(page, 'finished', 30_000);
     assert.match((await page.textContent('[data-testid="batch-summary"]')) ?? '', /^\s*Cancelled in/);
     assert.ok(Number((await page.textContent('[data-testid="summary-cancelled"]'))?.split(' ')[0]) > 0);
     assert.deepEqual(

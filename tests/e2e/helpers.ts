@@ -2,23 +2,42 @@
  * End-to-end helpers: a `dlnet serve` child process on small generated models, Debian's Chromium
  * through playwright-core, and a recorder of the API's WebSocket events as the page receives them.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AppEvent } from '../../src/api/api.js';
 import { decodeMessage, type ServerMessage } from '../../src/api/wire.js';
+import { installHint, leftOut } from '../helpers/prerequisites.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SCREENSHOTS = path.join(ROOT, 'tests/e2e/screenshots');
+/** Screenshots of the main states: an ignored folder (a test run changes no tracked file). */
+export const SCREENSHOTS = path.join(ROOT, 'test-results/screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Why the e2e tests cannot run here, or null. */
+/** Why the e2e tests cannot run here (with the command that fixes it), or null. */
 export function missingPrerequisite(): string | null {
-  if (!existsSync(CHROMIUM)) return `Chromium is not installed at ${CHROMIUM} (apt-get install chromium).`;
-  if (!existsSync(path.join(ROOT, 'dist/renderer/index.html'))) return 'The renderer is not built (npm run build).';
+  if (!existsSync(CHROMIUM)) return `Chromium is not installed at ${CHROMIUM}: ${installHint(['chromium'])}.`;
+  if (!existsSync(path.join(ROOT, 'dist/renderer/index.html')))
+    return 'The renderer is not built (dist/renderer/index.html is missing): run `npm run build` (npm install and npm ci run it).';
   return null;
+}
+
+/**
+ * A browser suite: the tests of `body`; when Chromium or the built renderer is missing, one FAILING
+ * test that says how to install it instead; a reported skip only when DLNET_TEST_SKIP lists e2e.
+ */
+export function browserSuite(name: string, options: { timeout: number }, body: () => void): void {
+  const skip = leftOut('e2e');
+  const missing = skip ? null : missingPrerequisite();
+  if (missing !== null) {
+    test(name, () => assert.fail(missing));
+    return;
+  }
+  describe(name, { ...options, skip }, body);
 }
 
 export interface Served {
