@@ -20,12 +20,12 @@ export default tseslint.config(
     },
   },
   {
-    // The dependency rule of DESIGN §2: src/api imports nothing else from src.
+    // The dependency rule (docs/architecture.md §2): src/api imports nothing else from src.
     files: ['src/api/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../*', '!./*'], message: 'src/api must not import from other parts of src (DESIGN §2).' }] },
+        { patterns: [{ group: ['../*', '!./*'], message: 'src/api must not import from other parts of src (docs/architecture.md §2).' }] },
       ],
     },
   },
@@ -36,7 +36,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'src/engine must not depend on Electron (DESIGN §2).' }],
+          paths: [{ name: 'electron', message: 'src/engine must not depend on Electron (docs/architecture.md §2).' }],
           patterns: [
             {
               group: ['**/cli/*', '**/main/*', '**/renderer/*', '**/preload/*'],

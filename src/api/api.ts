@@ -6,7 +6,7 @@
  *   - the request map (channel → argument and result types);
  *   - the event stream (job events carry their job id; errors are `{code, message}`);
  *   - one validator per channel, used by the backend on every incoming argument.
- * It imports nothing from src except ./validate.js (DESIGN §2: shared depends on nothing else).
+ * It imports nothing from src except ./validate.js (docs/architecture.md §2: the contract depends on nothing else).
  */
 import {
   parseBlur,
@@ -69,7 +69,7 @@ export const MAX_PATH_LENGTH = 4096;
 export const MAX_NAME_LENGTH = 255;
 export const OUTPUT_FORMATS = ['png', 'jpeg', 'webp', 'tiff'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** DESIGN §4 defaults, for the UI's form. */
+/** The DL-Net defaults (docs/protocols.md §2), for the UI's form. */
 export const DEFAULT_ITERATIONS = 5;
 export const DEFAULT_GAMMA: Readonly<Record<Task, number>> = { sr: 1e-3, inpaint: 1e-3, interpolate: 1e-2 };
 

@@ -1,5 +1,5 @@
 /**
- * Compute backend selection (DESIGN §2): tfjs-node-gpu (CUDA), then tfjs-node (native CPU), then
+ * Compute backend selection (docs/architecture.md §5): tfjs-node-gpu (CUDA), then tfjs-node (native CPU), then
  * the WebAssembly backend, which is always installed. The pure-JS "cpu" backend is never chosen.
  *
  * One tf namespace. Every tfjs package used here resolves `@tensorflow/tfjs-core` to the same

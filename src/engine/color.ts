@@ -1,5 +1,5 @@
 /**
- * Luma/chroma handling (DESIGN §5, §7). Super-resolution networks see only luma; chroma is
+ * Luma/chroma handling (docs/protocols.md §3, §5.1). Super-resolution networks see only luma; chroma is
  * upsampled bicubically. The conversion is MATLAB's rgb2ycbcr / ycbcr2rgb for double input:
  * R, G, B and Y, Cb, Cr are all on the 0..1 scale (an 8-bit value / 255), so
  *   Y  = (16  +  65.481 R + 128.553 G +  24.966 B) / 255
@@ -145,11 +145,11 @@ export function quantize8(image: Image): Image {
 }
 
 /**
- * Evaluation luma on the 0..255 scale (DESIGN §7): the image is first rounded and clipped to
+ * Evaluation luma on the 0..255 scale (docs/protocols.md §5.1): the image is first rounded and clipped to
  * 8 bits, then Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 with R, G, B on 0..255, and Y
  * itself rounded to an integer, as MATLAB's rgb2ycbcr does for uint8 images (the evaluation
  * code behind the paper's tables). Measured on Set5 with bicubic ×2/×3/×4: rounded Y gives
- * 33.65 / 30.39 / 28.42 dB, unrounded Y 33.68 / 30.41 / 28.43; DESIGN §3's check expects
+ * 33.65 / 30.39 / 28.42 dB, unrounded Y 33.68 / 30.41 / 28.43; the bicubic check (docs/protocols.md §1.1) expects
  * 33.66 / 30.39 / 28.42 ± 0.02, which only the rounded Y meets. Grey images give their 8-bit
  * grey value. Alpha is ignored.
  */

@@ -1,6 +1,6 @@
 /**
- * The degradation operators W of DESIGN §3 as differentiable TensorFlow.js ops on NHWC tensors.
- * Only ops with correct gradients on every backend are used (see DESIGN §4): conv2d (strided for
+ * The degradation operators W (docs/protocols.md §1) as differentiable TensorFlow.js ops on NHWC tensors.
+ * Only ops with correct gradients on every backend are used (see docs/protocols.md §2): conv2d (strided for
  * ↓t), slice + concat for both borders, mul. Not mirrorPad: tfjs 4.22's MirrorPad gradient just
  * slices dy and drops the reflected contributions (the adjoint test in tests/unit catches it).
  * Channels are folded into the batch so one single-channel kernel serves every channel.

@@ -1,5 +1,5 @@
 /**
- * DESIGN §3 degradations on plain float arrays: used to synthesise degraded inputs, to upsample
+ * The degradations of docs/protocols.md §1 on plain float arrays: used to synthesise degraded inputs, to upsample
  * (the SR network's bicubic skip), and as the reference the tf operators (degradations-tf.ts) are
  * tested against. Everything is separable and linear; rounding to 8 bits happens only in degradeSr.
  */
@@ -186,7 +186,7 @@ export function checkSrParams(scale: number, blur: number): asserts scale is Sca
   if (!(blur >= 0 && blur <= 3)) throw new UserError(`The blur width must be between 0 and 3, not ${blur}.`);
 }
 
-/** DESIGN §3 super-resolution degradation: crop to a multiple of t, W, round and clip to 8 bits. */
+/** The super-resolution degradation (docs/protocols.md §1.1): crop to a multiple of t, W, round and clip to 8 bits. */
 export function degradeSr(image: Image, scale: Scale, blur: number): Image {
   checkSrParams(scale, blur);
   return quantizeTo8(srOperator(cropToMultiple(image, scale), scale, blur));
@@ -210,7 +210,7 @@ function fullMask(width: number, height: number): Mask {
 
 /**
  * One square hole of `side` px centred with a random shift of up to ±maxShift px per axis, kept
- * inside the image (DESIGN §3). 1 = observed, 0 = missing.
+ * inside the image (docs/protocols.md §1.2). 1 = observed, 0 = missing.
  */
 export function squareHoleMask(width: number, height: number, side: number, maxShift: number, seed: number): Mask {
   if (!(side >= 1) || side > Math.min(width, height)) {
@@ -225,7 +225,7 @@ export function squareHoleMask(width: number, height: number, side: number, maxS
   return mask;
 }
 
-/** Each pixel missing independently with probability `rate` (DESIGN §3, r in [0, 0.75]). */
+/** Each pixel missing independently with probability `rate` (docs/protocols.md §1.3, r in [0, 0.75]). */
 export function bernoulliMask(width: number, height: number, rate: number, seed: number): Mask {
   if (!(rate >= 0 && rate <= 0.75)) throw new UserError(`The missing fraction must be between 0 and 0.75, not ${rate}.`);
   const rand = seededRandom(seed);

@@ -1,5 +1,5 @@
 /**
- * The DL-Net module of DESIGN §4, generic over (g, h, W):
+ * The DL-Net module (docs/protocols.md §2), generic over (g, h, W):
  *
  *   z_1 = g(y);  for k = 1..K:  x̂_k = h(z_k);  stream (k, x̂_k, L(z_k));  Adam step on z
  *   L(z) = ½ · Σ_observed (W h(z) − y)² / normalizer

@@ -1,5 +1,5 @@
 /**
- * Image files ↔ the engine's Image (DESIGN §8), through sharp (libvips).
+ * Image files ↔ the engine's Image (docs/architecture.md §7), through sharp (libvips).
  *
  * Reading: EXIF orientation is applied (pixels come out upright); 8- and 16-bit depth is kept
  * (values / 255 or / 65535); grey stays 1 channel (2 with alpha); alpha is kept; pixels with an

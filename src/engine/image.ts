@@ -13,7 +13,7 @@ export function createImage(width: number, height: number, channels: Image['chan
   return { width, height, channels, data: new Float32Array(width * height * channels) };
 }
 
-/** A single-channel mask, 1 = observed (known) pixel, 0 = missing pixel (DESIGN §3). */
+/** A single-channel mask, 1 = observed (known) pixel, 0 = missing pixel (docs/protocols.md §1). */
 export interface Mask {
   readonly width: number;
   readonly height: number;

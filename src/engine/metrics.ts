@@ -1,5 +1,5 @@
 /**
- * Evaluation metrics (DESIGN §7). Plain typed-array code, no tf, so numbers do not depend on the
+ * Evaluation metrics (docs/protocols.md §5). Plain typed-array code, no tf, so numbers do not depend on the
  * compute backend.
  */
 import type { Image } from './image.js';
@@ -43,7 +43,7 @@ export function psnrPlane(
 }
 
 /**
- * Super-resolution PSNR (DESIGN §7): both images rounded and clipped to 8 bits, luma
+ * Super-resolution PSNR (docs/protocols.md §5.1): both images rounded and clipped to 8 bits, luma
  * Y = 16 + (65.481 R + 128.553 G + 24.966 B)/255 on 0..255 RGB (grey images: the grey value),
  * `border` pixels (the scale t) shaved from each side, peak 255.
  */
@@ -53,7 +53,7 @@ export function psnrLuma(reference: Image, test: Image, border = 0): number {
 }
 
 /**
- * Inpainting / interpolation PSNR (DESIGN §7): every colour channel (alpha excluded) of both
+ * Inpainting / interpolation PSNR (docs/protocols.md §5.2): every colour channel (alpha excluded) of both
  * images rounded and clipped to 8 bits, peak 255.
  */
 export function psnr8(reference: Image, test: Image, border = 0): number {

@@ -1,5 +1,5 @@
 /**
- * Model files (DESIGN §6): resources/models/<id>/model.json + one little-endian float32 weights
+ * Model files (docs/protocols.md §4): resources/models/<id>/model.json + one little-endian float32 weights
  * file. The loader checks the format version, the weights' byte count and sha256, and every
  * tensor's shape against what the backbone's hyper-parameters imply, and refuses a mismatch
  * with one sentence naming the model.
@@ -28,7 +28,7 @@ export interface SrBackbone {
 }
 
 /**
- * DRRN at low resolution (DESIGN §5, B1U<recursions>): an entry conv to `width` channels, one
+ * DRRN at low resolution (docs/protocols.md §3, B1U<recursions>): an entry conv to `width` channels, one
  * recursive block of `recursions` residual units sharing two 3×3 convs (pre-activation leaky ReLU
  * 0.05), every `fuseEvery`-th unit's output concatenated and fused by a 1×1 conv into z
  * (`zWidth` channels); h as in vdsr-lr.
@@ -43,7 +43,7 @@ export interface DrrnBackbone {
 }
 
 /**
- * IDN at low resolution (DESIGN §5): FBlock (two 3×3 convs to 64) and `blocks` distillation blocks
+ * IDN at low resolution (docs/protocols.md §3): FBlock (two 3×3 convs to 64) and `blocks` distillation blocks
  * (enhancement unit of six 3×3 convs, two of them grouped ×4, and a 1×1 compression to 64; leaky
  * ReLU 0.05); z is the last compression's output; h as in vdsr-lr.
  */

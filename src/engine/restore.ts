@@ -1,6 +1,6 @@
 /**
  * The engine's one entry point for restorations: picks the model, fills in DL-Net defaults
- * (DESIGN §4), and runs super-resolution, inpainting or interpolation.
+ * (docs/protocols.md §2), and runs super-resolution, inpainting or interpolation.
  */
 import type { Worker } from 'node:worker_threads';
 import { ensureBackend, lastBackendChoice } from './backend.js';

@@ -1,5 +1,5 @@
 /**
- * Generic overlapping tiler (DESIGN §8: large images never exhaust memory, and tiled results
+ * Generic overlapping tiler (docs/architecture.md §6: large images never exhaust memory, and tiled results
  * equal untiled ones).
  *
  * Each axis is partitioned into "owned" intervals; a tile is its owned interval grown by

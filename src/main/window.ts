@@ -1,5 +1,5 @@
 /**
- * The one window, hardened as DESIGN §8 says. Every option and rule comes from ./security.ts
+ * The one window, hardened as docs/architecture.md §7 says. Every option and rule comes from ./security.ts
  * (context isolation, a sandboxed renderer without Node, the preload as the only bridge, a strict
  * Content-Security-Policy, no navigation away from the app, no new windows, every permission
  * request denied) and the page is served by ./app-protocol.ts over app://; this file only applies

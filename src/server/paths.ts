@@ -1,7 +1,7 @@
 /**
  * Server-side checks of file paths from the UI (the shared validators already checked that each
  * is absolute text). Outputs: the folder exists, the name matches the format, the file does not
- * exist, and it is not an open input (DESIGN §8: never over an input, never overwrite).
+ * exist, and it is not an open input (docs/architecture.md §7: never over an input, never overwrite).
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -119,7 +119,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-'));
-    // The real shipped models (resources/models), as the issue asks once they exist.
+    // The real shipped models (resources/models).
     served = await startServe(dir, path.join(ROOT, 'resources/models'));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });

@@ -1,4 +1,4 @@
-/** DESIGN §2's dependency rule for the app's folders, checked on the import statements. */
+/** The dependency rule for the app's folders (docs/architecture.md §2), checked on the import statements. */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -36,7 +36,7 @@ const RULES: Record<string, (to: string) => boolean> = {
   main: (to) => !['renderer', 'preload', 'cli'].includes(to),
 };
 
-test('api, renderer, preload, server and main import only what DESIGN §2 allows', () => {
+test('api, renderer, preload, server and main import only what docs/architecture.md §2 allows', () => {
   const violations: string[] = [];
   for (const [folder, allowed] of Object.entries(RULES)) {
     for (const file of files(path.join(SRC, folder))) {

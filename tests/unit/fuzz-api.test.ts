@@ -1,5 +1,5 @@
 /**
- * Fuzzing of both transports of the typed API (issue 8), reproducible (seeded PRNG) and bounded:
+ * Fuzzing of both transports of the typed API, reproducible (seeded PRNG) and bounded:
  *   - IPC: the real main-side handler of every channel (src/main/ipc-handler.ts, sender check)
  *     in front of the real path guard (src/main/path-grants.ts) and the real backend dispatcher,
  *     driven with plain event objects (Electron itself cannot run here);

@@ -124,7 +124,7 @@ for (const [id, t] of [
       const out = await superResolve(weights, y, { scale: t, blur, settings }, { tileSize: 4096 });
       const diff = maxAbs(ref.map((v, i) => v - out.data[i]));
       // Adam normalises each entry's step, so rounding in a near-zero gradient entry can move it by
-      // up to 2γ; DESIGN §4 asks autodiff and explicit adjoints to agree within 1e-4.
+      // up to 2γ; docs/protocols.md §2 asks autodiff and explicit adjoints to agree within 1e-4.
       assert.ok(diff < 1e-4, `u=${blur}: band engine differs from autodiff by ${diff}`);
     }
     net.dispose();

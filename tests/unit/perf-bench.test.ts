@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { run } from '../../src/cli/index.js';
 
-test('dlnet bench --json prints one JSON object with every figure of issue 7 (tiny sizes)', async () => {
+test('dlnet bench --json prints one JSON object with every figure it has a target for (tiny sizes)', async () => {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

@@ -1,5 +1,5 @@
 /**
- * Electron's security checklist, checked on the real values (issue 8): the BrowserWindow options
+ * Electron's security checklist, checked on the real values: the BrowserWindow options
  * and the session rules come from src/main/security.ts (the module window.ts and index.ts apply),
  * the CSPs from where main, the renderer page and `dlnet serve` use them, the IPC sender check is
  * the real main-side handler, and the fuses, targets and resources come from electron.config.ts.

@@ -1,5 +1,5 @@
 /**
- * Decompression bombs and absurd sizes (issue 8, DESIGN §8): an image whose header claims more
+ * Decompression bombs and absurd sizes (docs/architecture.md §7): an image whose header claims more
  * than 100 megapixels is refused from its header, before any pixel is decoded — by the engine's
  * reader (src/engine/image-io.ts: sharp metadata, then limitInputPixels on decode), through the
  * backend's dispatcher (upload, open, mask) and over a real `dlnet serve` WebSocket.

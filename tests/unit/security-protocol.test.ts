@@ -1,5 +1,5 @@
 /**
- * Electron's checklist item "use a custom protocol instead of file://" (issue 8), on the real code:
+ * Electron's checklist item "use a custom protocol instead of file://", on the real code:
  * the app:// scheme's privileges (src/main/app-scheme.ts), the URL → file resolver, the protocol
  * handler itself (src/main/app-protocol.ts, called with fetch Requests as protocol.handle calls
  * it) against a fixture folder and the built renderer, the policy it serves (connect-src 'none'),

@@ -1,4 +1,4 @@
-/** `dlnet bench`: the performance figures of issue 7 in one run (table, or --json). */
+/** `dlnet bench`: the performance figures and their targets in one run (table, or --json). */
 import type { Command } from 'commander';
 import { formatBench, runBench } from '../../engine/bench/bench.js';
 import type { BackendPreference } from '../../engine/backend.js';

@@ -1,6 +1,6 @@
 /**
- * `dlnet degrade <in> --out <file> --task sr|inpaint|interpolate ...`: apply the exact DESIGN §3
- * degradations, to make test inputs and reproduce the paper's protocol.
+ * `dlnet degrade <in> --out <file> --task sr|inpaint|interpolate ...`: apply the exact
+ * degradations of docs/protocols.md §1, to make test inputs and reproduce the paper's protocol.
  */
 import type { Command } from 'commander';
 import { applyMask, bernoulliMask, degradeSr, squareHoleMask } from '../../engine/degradations.js';
@@ -120,7 +120,7 @@ async function degrade(ctx: CliContext, input: string, raw: DegradeFlags): Promi
   try {
     const read = await readImage(input);
     const { image, mask } = transform(read.image);
-    // sr outputs are 8-bit by definition (DESIGN §3); masking keeps the input's depth.
+    // sr outputs are 8-bit by definition (docs/protocols.md §1.1); masking keeps the input's depth.
     const bitDepth = task === 'sr' ? 8 : read.bitDepth;
     const written = await outputs.writeImage(raw.out, image, { bitDepth, metadata: read.metadata });
     if (raw.maskOut !== undefined && mask !== undefined) await outputs.writeMask(raw.maskOut, mask);

@@ -1,6 +1,6 @@
 /**
- * `dlnet eval --task sr --data <dir> (--method bicubic | --model <id>)`: the DESIGN §7
- * super-resolution protocol. For each image: crop the HR image to a multiple of t, degrade it
+ * `dlnet eval --task sr --data <dir> (--method bicubic | --model <id>)`: the
+ * super-resolution protocol of docs/protocols.md §5.1. For each image: crop the HR image to a multiple of t, degrade it
  * (degradeSr: bicubic for u = 0, Gaussian u + ↓t otherwise, rounded to 8 bits), restore it
  * (bicubic imresize ×t, or the model), and measure luma PSNR with t pixels shaved; average over
  * the images. Prints a table (rows t, columns u), or one JSON object with --json.
@@ -49,7 +49,7 @@ export interface SrEvalResult {
 export function registerEval(program: Command, ctx: CliContext): void {
   const command = program
     .command('eval')
-    .summary('measure super-resolution PSNR on a folder of images (DESIGN section 7)')
+    .summary('measure super-resolution PSNR on a folder of images (docs/protocols.md section 5.1)')
     .description(
       'Evaluate super-resolution on every PNG, JPEG and BMP image in --data: crop to a multiple of t, degrade ' +
         '(bicubic for u = 0, Gaussian blur u and subsampling otherwise, rounded to 8 bits), restore, and average ' +

@@ -3,7 +3,7 @@
  * or failed (with one sentence), and where its output goes. Planning reads the file system but
  * writes nothing, so a dry run is just a plan.
  *
- * Rules (DESIGN §8):
+ * Rules (docs/architecture.md §7):
  * - The output tree mirrors the input tree: <out>/<sub/folders>/<name><suffix>.<ext>.
  * - An output folder equal to or inside the input folder is refused unless a suffix is given;
  *   when it is inside, it is never walked as input, and when it is the same folder, files that are

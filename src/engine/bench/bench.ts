@@ -1,10 +1,10 @@
 /**
- * `dlnet bench` (issue 7): one run, every figure measured as a ratio within the run (the host is
- * shared and noisy), against the targets of the issue.
+ * `dlnet bench`: one run, every figure measured as a ratio within the run (the host is
+ * shared and noisy), against the performance targets in TARGETS.
  *
  * Sizes. "N MP photo" for super-resolution means the OUTPUT has N megapixels (a 12 MP ×2 job is a
  * 3 MP input). That is how a user sizes an upscale ("I want a 24 MP print"), and it is the reading
- * under which the issue's memory target is meaningful at all: a 24 MP INPUT at ×4 is a 384 MP
+ * under which the memory target is meaningful at all: a 24 MP INPUT at ×4 is a 384 MP
  * output, whose 8-bit RGB alone is 1.15 GB and whose float32 RGB is 4.6 GB, so no engine could
  * hold it in 1.5 GB. Inpainting / interpolation keep the size (input = output).
  */
@@ -99,7 +99,7 @@ export async function machineScaling(n: number, iterations: number): Promise<num
   return (n * one) / many;
 }
 
-/** Context-encoder FLOPs per 64×64 crop (DESIGN §5 architecture): g, and h (the output layer). */
+/** Context-encoder FLOPs per 64×64 crop (docs/protocols.md §3): g, and h (the output layer). */
 function contextEncoderFlops(feedMask: boolean): { g: number; h: number } {
   const cin = feedMask ? 4 : 3;
   const conv = (outPx: number, ci: number, co: number) => 2 * outPx * 16 * ci * co;

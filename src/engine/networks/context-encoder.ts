@@ -1,5 +1,5 @@
 /**
- * The context-encoder autoencoder (backbone "context-encoder", DESIGN §5) split as f = h ∘ g,
+ * The context-encoder autoencoder (backbone "context-encoder", docs/protocols.md §3) split as f = h ∘ g,
  * mirroring training/inpaint_model.py with batch norm folded into the convs at export:
  *   g: [y, M] → 4 × (conv 4×4 s2 + LeakyReLU 0.2) → channel-wise FC → 3 × convT 4×4 s2 (ReLU between) → z
  *   h: ReLU(z) → convT 4×4 s2 to 3 channels

@@ -1,5 +1,5 @@
 /**
- * g of the LR-level super-resolution backbones (DESIGN §5), shared by SrNet (the autodiff route the
+ * g of the LR-level super-resolution backbones (docs/protocols.md §3), shared by SrNet (the autodiff route the
  * parity tests use) and SrCompute (the band engine):
  *   vdsr-lr: [y, maps] → depth × conv3×3 (ReLU between) → z
  *   drrn-lr: [y, maps] → entry conv3×3 = H0; H_u = H0 + B(lrelu(A(lrelu(H_{u−1})))) for u = 1..U with A, B

@@ -1,6 +1,6 @@
 /**
  * The LR-level super-resolution network (backbone "vdsr-lr" or "drrn-lr") split as f = h ∘ g
- * (DESIGN §4, §5), mirroring training/sr_model.py:
+ * (docs/protocols.md §2, §3), mirroring training/sr_model.py:
  *   g: [y, u/3, bicubic flag] → the backbone's layers (sr-g.ts) → z (last hidden map, no activation)
  *   h: ReLU(z) → conv3×3 to t² channels → pixel shuffle → + bicubic_up(y)
  * Tensors are NHWC, luma on the 0..1 scale. Pixel shuffle is reshape + transpose (DepthToSpace has

@@ -1,5 +1,5 @@
 /**
- * Band-scheduled super-resolution of the LR luma plane (DESIGN §4, §8), exact to the untiled run.
+ * Band-scheduled super-resolution of the LR luma plane (docs/protocols.md §2; docs/architecture.md §6), exact to the untiled run.
  *
  * The old tiler gave every tile depth + (K−1)·2·(r_W+1) + 2 LR pixels of context, so g (≈ all the
  * FLOPs) was recomputed over the wide DL-Net border: 58 px each side for depth 16, ×2, K = 5, i.e.

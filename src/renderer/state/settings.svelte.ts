@@ -1,4 +1,4 @@
-/** The task form: task, scale, blur and the DL-Net settings K and γ (DESIGN §4 defaults). */
+/** The task form: task, scale, blur and the DL-Net settings K and γ (defaults: docs/protocols.md §2). */
 import { DEFAULT_GAMMA, DEFAULT_ITERATIONS, type JobSettings, type SrScale, type Task } from '../../api/api.js';
 
 export const TASK_LABELS: Record<Task, string> = { sr: 'Upscale', inpaint: 'Inpaint', interpolate: 'Interpolate' };
