@@ -23,6 +23,10 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'machine_scaling',
     'first_frame_ms_512',
     'peak_rss_mb_24mp_x4',
+    'cancel_ms_job',
+    'cancel_ms_batch',
+    'bomb_refusal_ms',
+    'bomb_refusal_rss_growth_mb',
     'backend',
   ])
     assert.ok(key in result, `missing ${key}`);
@@ -40,5 +44,8 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     );
   assert.ok(Array.isArray(result.tasks) && (result.tasks as unknown[]).length >= 3);
   assert.ok(Array.isArray(result.batch_images_per_s) && (result.batch_images_per_s as unknown[]).length === 2);
+  // At tiny sizes a job can end before its cancel lands; these are only present and never negative.
+  for (const key of ['cancel_ms_job', 'cancel_ms_batch', 'bomb_refusal_ms', 'bomb_refusal_rss_growth_mb'])
+    assert.ok(typeof result[key] === 'number' && (result[key] as number) >= 0, `${key} = ${String(result[key])}`);
   assert.equal(result.quick, true);
 });

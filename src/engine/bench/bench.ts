@@ -9,16 +9,19 @@
  * hold it in 1.5 GB. Inpainting / interpolation keep the size (input = output).
  */
 import { fork } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { deflateSync } from 'node:zlib';
 import { describeBackend, initBackend, type BackendPreference } from '../backend.js';
 import { benchmarkBatch } from '../batch/bench.js';
+import { planBatch } from '../batch/plan.js';
+import { startBatch } from '../batch/run.js';
 import { createImage, type Image, type Mask } from '../image.js';
-import { writeImage } from '../image-io.js';
+import { readImage, writeImage } from '../image-io.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
@@ -41,6 +44,12 @@ export const TARGETS = {
   sr_x2_12mp_fraction_of_ceiling: 0.6,
   peak_rss_mb_24mp_x4: 1536,
   first_frame_ms_512: 1000,
+  /** From cancel to the job's or the batch's end (the tests check only that it does stop). */
+  cancel_ms_job: 1000,
+  cancel_ms_batch: 1000,
+  /** Refusing a 121 MP decompression bomb from its header: time and growth of the resident set. */
+  bomb_refusal_ms: 1000,
+  bomb_refusal_rss_growth_mb: 100,
 } as const;
 
 /** A deterministic photo-like test image: smooth shading, edges, texture and mild noise. */
@@ -152,6 +161,63 @@ function here(): string {
   return fileURLToPath(import.meta.url);
 }
 
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  let c = 0xffffffff;
+  for (const b of body) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
+  return out;
+}
+
+/** A complete grey PNG of side × side zero pixels: about 1 KB per megapixel, a decompression bomb. */
+function bombPng(side: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit grey, no interlace
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(Buffer.alloc(side * (side + 1)), { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * Reading an 11000 × 11000 PNG bomb (121 MP, above the 100 MP limit): the slowest of three refusals
+ * and the largest growth of the resident set meanwhile (decoding would need 121 MB, 484 MB as floats).
+ */
+async function bombRefusal(dir: string): Promise<{ ms: number; rssGrowthMb: number }> {
+  const file = path.join(dir, 'bomb.png');
+  await writeFile(file, bombPng(11_000));
+  let ms = 0;
+  let growth = 0;
+  for (let i = 0; i < 3; i++) {
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const t0 = performance.now();
+    const error = await readImage(file).then(
+      () => null,
+      (e: unknown) => e as { code?: string },
+    );
+    ms = Math.max(ms, performance.now() - t0);
+    clearInterval(timer);
+    growth = Math.max(growth, (Math.max(peak, process.memoryUsage().rss) - rss0) / 2 ** 20);
+    if (error?.code !== 'too-large') throw new Error('the 121 MP bomb was not refused as too large');
+  }
+  return { ms, rssGrowthMb: growth };
+}
+
 /** Peak RSS of ×4 on a `mp` MP output, measured in a child process (its own address space). */
 export function peakRssChild(
   mp: number,
@@ -198,6 +264,12 @@ export interface BenchResult {
   first_frame_ms_512: number;
   /** The first full iterate x̂_1 of the same region (after the preview). */
   first_iteration_ms_512: number;
+  /** From abort to the end of a ×2 job of K = 50 on the pool, aborted at its first event, a frame (slowest of two). */
+  cancel_ms_job: number;
+  /** From cancel() to the end of a batch of K = 50 jobs, cancelled while its first files run. */
+  cancel_ms_batch: number;
+  bomb_refusal_ms: number;
+  bomb_refusal_rss_growth_mb: number;
   peak_rss_mb_24mp_x4: number;
   batch_images_per_s: { jobs: number; images_per_s: number; steady_images_per_s: number }[];
   profile_ms: { g: number; h: number; adjoint: number; js: number; other: number };
@@ -223,6 +295,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   };
 
   log(`backend: ${backend}`);
+  log('decompression bomb (121 MP PNG)…');
+  const bombDir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-bench-bomb-'));
+  const bomb = await bombRefusal(bombDir).finally(() => rm(bombDir, { recursive: true, force: true }));
   const x2 = await loadWeights((await findModel('sr', 2)).dir);
   const pool = await SrWorkerPool.start(x2, { workers, backend: backendPref });
   const pool1 = workers > 1 ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref }) : pool;
@@ -268,6 +343,31 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         firstFrame = Math.min(firstFrame, first);
         firstIteration = Math.min(firstIteration, iteration);
       }
+    }
+
+    log('cancelling a ×2 job of K = 50 at its first event…');
+    let cancelJob = 0;
+    for (let r = 0; r < 2; r++) {
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const job = pool.superResolve(
+        syntheticPhoto(tiny ? 32 : 256, tiny ? 32 : 256),
+        { scale: 2, blur: 0, settings: { ...settings, K: 50 } },
+        {
+          signal: controller.signal,
+          onEvent: () => {
+            if (abortedAt === 0) {
+              abortedAt = performance.now();
+              controller.abort();
+            }
+          },
+        },
+      );
+      await job.then(
+        () => {},
+        () => {},
+      );
+      if (abortedAt > 0) cancelJob = Math.max(cancelJob, performance.now() - abortedAt);
     }
 
     const machine1 = await machineScaling(workers, busy);
@@ -329,6 +429,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     log('batch, --jobs 1 and --jobs 2…');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-bench-batch-'));
     let batch: BenchResult['batch_images_per_s'] = [];
+    let cancelBatch = 0;
     try {
       const [bw, bh, n] = tiny ? [24, 16, 1] : quick ? [96, 72, 2] : [200, 150, 4];
       for (let i = 0; i < n; i++) await writeImage(path.join(dir, `img${i}.png`), syntheticPhoto(bw, bh, 3, i + 2));
@@ -339,8 +440,28 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         backend: backendPref,
       });
       batch = r.map((b) => ({ jobs: b.jobs, images_per_s: b.imagesPerSecond, steady_images_per_s: b.steadyImagesPerSecond }));
+      log('cancelling a batch of K = 50 jobs while its first files run…');
+      const plan = await planBatch({
+        inputDir: dir,
+        outputDir: `${dir}-cancel-out`,
+        request: { task: 'sr', scale: 2, blur: 0, iterations: 50 },
+      });
+      let cancelledAt = 0;
+      const run = startBatch(plan, {
+        jobs: Math.min(2, workers),
+        backend: backendPref,
+        onEvent: (event) => {
+          if (cancelledAt === 0 && event.type === 'file-progress') {
+            cancelledAt = performance.now();
+            run.cancel();
+          }
+        },
+      });
+      await run.done;
+      cancelBatch = cancelledAt > 0 ? performance.now() - cancelledAt : 0;
     } finally {
       await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}-cancel-out`, { recursive: true, force: true });
     }
 
     const result: BenchResult = {
@@ -357,6 +478,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       worker_scaling_vs_machine: workerScaling / machine,
       first_frame_ms_512: firstFrame,
       first_iteration_ms_512: firstIteration,
+      cancel_ms_job: cancelJob,
+      cancel_ms_batch: cancelBatch,
+      bomb_refusal_ms: bomb.ms,
+      bomb_refusal_rss_growth_mb: bomb.rssGrowthMb,
       peak_rss_mb_24mp_x4: rss.peakRssMb,
       batch_images_per_s: batch,
       profile_ms: profile,
@@ -395,6 +520,14 @@ function shortfalls(r: BenchResult): string[] {
     out.push(
       `first frame ${r.first_frame_ms_512.toFixed(0)} ms, ${(r.first_frame_ms_512 - TARGETS.first_frame_ms_512).toFixed(0)} ms over 1 s`,
     );
+  if (r.cancel_ms_job > TARGETS.cancel_ms_job)
+    out.push(`a cancelled job ended ${r.cancel_ms_job.toFixed(0)} ms after the abort, over 1 s`);
+  if (r.cancel_ms_batch > TARGETS.cancel_ms_batch)
+    out.push(`a cancelled batch ended ${r.cancel_ms_batch.toFixed(0)} ms after cancel(), over 1 s`);
+  if (r.bomb_refusal_ms > TARGETS.bomb_refusal_ms)
+    out.push(`the 121 MP bomb was refused in ${r.bomb_refusal_ms.toFixed(0)} ms, over 1 s`);
+  if (r.bomb_refusal_rss_growth_mb > TARGETS.bomb_refusal_rss_growth_mb)
+    out.push(`refusing the 121 MP bomb grew the resident set by ${r.bomb_refusal_rss_growth_mb.toFixed(0)} MB, over 100 MB`);
   return out;
 }
 
@@ -439,6 +572,18 @@ export function formatBench(r: BenchResult): string {
   lines.push(`  (preview: x̂_1 of the top rows; whole x̂_1 ${f(r.first_iteration_ms_512, 0)} ms)`);
   lines.push(
     `peak RSS ×4 on 24 MP output              ${f(r.peak_rss_mb_24mp_x4, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_24mp_x4 <= 1536)}`,
+  );
+  lines.push(
+    `cancel a ×2 job (K = 50) → its end       ${f(r.cancel_ms_job, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.cancel_ms_job <= 1000)}`,
+  );
+  lines.push(
+    `cancel a batch (K = 50) → its end        ${f(r.cancel_ms_batch, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.cancel_ms_batch <= 1000)}`,
+  );
+  lines.push(
+    `refuse a 121 MP PNG bomb                 ${f(r.bomb_refusal_ms, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.bomb_refusal_ms <= 1000)}`,
+  );
+  lines.push(
+    `  resident set growth meanwhile          ${f(r.bomb_refusal_rss_growth_mb, 0).padStart(6)} MB  ≤ 100 MB   ${ok(r.bomb_refusal_rss_growth_mb <= 100)}`,
   );
   lines.push(
     `batch images/s: ${r.batch_images_per_s.map((b) => `--jobs ${b.jobs}: ${f(b.images_per_s, 3)} (steady ${f(b.steady_images_per_s, 3)})`).join(', ')}`,
