@@ -1,5 +1,5 @@
 /**
- * Super-resolution of a whole photo (docs/protocols.md §2, §3, §5): luma through the DL-Net model on the band
+ * Super-resolution of a whole photo (DESIGN §4, §5, §7): luma through the DL-Net model on the band
  * engine of parallel/ (exact to the untiled run); chroma and alpha bicubic-upscaled. srProblem keeps
  * the plain autodiff formulation that the parity and adjoint tests check the engine against.
  */
@@ -11,11 +11,11 @@ import { type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, type Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
 import { type SrNet } from './networks/sr-net.js';
-import type { RestoreOptions } from './restore-types.js';
+import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
-import { LocalExecutor, planSrJob, runBands, type SrExecutor } from './parallel/sr-engine.js';
+import { LocalExecutor, planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
 
@@ -54,37 +54,69 @@ function withLuma(extras: LumaPlanes, luma: Float32Array): Image {
 }
 
 /**
+ * Colour rows of LR rows [a, b) inside the merge strip [s0, s1): chroma / alpha upscaled from the
+ * strip's LR rows with 3 rows of context (which equals the whole-plane upscale), `luma` the HR luma
+ * of rows [a, b). Every caller cuts the image into the same strips, so the rows of an iterate saved
+ * band by band equal the final result's.
+ */
+function colourPart(planes: LumaPlanes, t: number, s0: number, s1: number, a: number, b: number, luma: Float32Array): Image {
+  const W = planes.width * t;
+  const context = 3;
+  const i0 = Math.max(0, s0 - context);
+  const i1 = Math.min(planes.height, s1 + context);
+  const rows = (plane: Float32Array | undefined) => plane?.subarray(i0 * planes.width, i1 * planes.width);
+  const sub = {
+    width: planes.width,
+    height: i1 - i0,
+    y: new Float32Array(0),
+    cb: rows(planes.cb),
+    cr: rows(planes.cr),
+    alpha: rows(planes.alpha),
+  };
+  const up = upscaleExtras(sub, t);
+  const keep = (plane: Float32Array | undefined) => plane?.subarray((a - i0) * t * W, (b - i0) * t * W);
+  return withLuma(
+    { width: W, height: (b - a) * t, y: new Float32Array(0), cb: keep(up.cb), cr: keep(up.cr), alpha: keep(up.alpha) },
+    luma,
+  );
+}
+
+/** LR rows per strip of the colour merge (final result and band frames alike). */
+const MERGE_STRIP_ROWS = 64;
+
+/**
+ * Colour rows of LR rows [r0, r1) whose HR luma is `luma`, strip by strip as the final merge cuts
+ * them (so equal to the final result's rows for the same luma); `y` is the first output row.
+ */
+export function* colourRows(
+  planes: LumaPlanes,
+  t: number,
+  r0: number,
+  r1: number,
+  luma: Float32Array,
+  stripRows = MERGE_STRIP_ROWS,
+): Generator<{ y: number; image: Image }> {
+  const W = planes.width * t;
+  for (let s0 = Math.floor(r0 / stripRows) * stripRows; s0 < r1; s0 += stripRows) {
+    const s1 = Math.min(planes.height, s0 + stripRows);
+    const a = Math.max(r0, s0);
+    const b = Math.min(r1, s1);
+    yield { y: a * t, image: colourPart(planes, t, s0, s1, a, b, luma.subarray((a - r0) * t * W, (b - r0) * t * W)) };
+  }
+}
+
+/**
  * The final colour image: HR luma with chroma / alpha bicubic-upscaled `stripRows` LR rows at a time
  * (each strip upscaled with 3 rows of LR context, so it equals the whole-plane upscale), so that
  * full-size chroma planes never exist beside the output (≈ 200 MB on a 24 MP ×4 result).
  */
-export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, t: number, stripRows = 64): Image {
+export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, t: number, stripRows = MERGE_STRIP_ROWS): Image {
   const W = planes.width * t;
   const grey = planes.cb === undefined;
   const channels = ((grey ? 1 : 3) + (planes.alpha ? 1 : 0)) as Image['channels'];
   const image = createImage(W, planes.height * t, channels);
-  const context = 3;
-  for (let s0 = 0; s0 < planes.height; s0 += stripRows) {
-    const s1 = Math.min(planes.height, s0 + stripRows);
-    const i0 = Math.max(0, s0 - context);
-    const i1 = Math.min(planes.height, s1 + context);
-    const rows = (plane: Float32Array | undefined) => plane?.subarray(i0 * planes.width, i1 * planes.width);
-    const sub = {
-      width: planes.width,
-      height: i1 - i0,
-      y: new Float32Array(0),
-      cb: rows(planes.cb),
-      cr: rows(planes.cr),
-      alpha: rows(planes.alpha),
-    };
-    const up = upscaleExtras(sub, t);
-    const keep = (plane: Float32Array | undefined) => plane?.subarray((s0 - i0) * t * W, (s1 - i0) * t * W);
-    const strip = withLuma(
-      { width: W, height: (s1 - s0) * t, y: new Float32Array(0), cb: keep(up.cb), cr: keep(up.cr), alpha: keep(up.alpha) },
-      luma.subarray(s0 * t * W, s1 * t * W),
-    );
-    image.data.set(strip.data, s0 * t * W * channels);
-  }
+  for (const { y, image: strip } of colourRows(planes, t, 0, planes.height, luma, stripRows))
+    image.data.set(strip.data, y * W * channels);
   return image;
 }
 
@@ -139,7 +171,12 @@ export interface SrRun {
  * per LR pixel in a row-band cache, hand-written DL-Net adjoints), exact to the untiled run.
  * SrWorkerPool (parallel/pool.ts) runs the same plan on worker threads.
  */
-export async function superResolve(weights: LoadedWeights, image: Image, run: SrRun, options: RestoreOptions): Promise<Image> {
+export async function superResolve(
+  weights: LoadedWeights,
+  image: Image,
+  run: SrRun,
+  options: RestoreOptions & { bandRows?: number; chunkWidth?: number },
+): Promise<Image> {
   const compute = localCompute(weights);
   return superResolveWith(
     compute.d,
@@ -202,24 +239,55 @@ export async function superResolveWith(
     cancel: cancelFlag(Buf),
   };
   const job = { plan, blur, settings, normalizer: planes.width * planes.height };
-  // Streamed iteration frames (single-band jobs) need whole chroma / alpha planes during the run.
-  const streams = options.onEvent !== undefined && plan.bands.length === 1;
-  const extras = streams ? upscaleExtras(planes, t) : undefined;
+  const onEvent = options.onEvent;
+  // Preview frames (single-band jobs) need whole chroma / alpha planes during the run.
+  const extras = onEvent !== undefined && plan.bands.length === 1 ? upscaleExtras(planes, t) : undefined;
+  // L(z_k) and the LR rows seen so far, per k, over the bands that have streamed x̂_k.
+  const sums = new Float64Array(settings.K);
+  const rowsSeen = new Float64Array(settings.K);
   await runBands(job, bufs, executors(), {
     signal: options.signal,
-    onEvent: options.onEvent,
-    onIteration: streams
-      ? (k, K, luma, likelihood) =>
-          options.onEvent!({ type: 'iteration', k, K, image: withLuma(extras!, clamp01(Float32Array.from(luma))), likelihood })
+    onEvent,
+    firstRow: options.focus === undefined ? 0 : Math.floor(Math.min(1, Math.max(0, options.focus)) * planes.height),
+    onBand: onEvent
+      ? (frame) => {
+          sums[frame.k - 1] += frame.likelihood;
+          rowsSeen[frame.k - 1] += frame.r1 - frame.r0;
+          onEvent({
+            type: 'band',
+            k: frame.k,
+            K: frame.K,
+            band: srBand(planes, t, frame),
+            likelihood: sums[frame.k - 1],
+            coverage: rowsSeen[frame.k - 1] / planes.height,
+          });
+        }
       : undefined,
-    onPreview: streams
+    onPreview: extras
       ? (luma, rows) => {
           const plane = bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: planes.y }, t).data;
           plane.set(luma.subarray(0, rows * t * planes.width * t));
-          options.onEvent!({ type: 'preview', image: withLuma(extras!, clamp01(plane)), rows: rows * t });
+          onEvent!({ type: 'preview', image: withLuma(extras, clamp01(plane)), rows: rows * t });
         }
       : undefined,
   });
   bufs.z = new Float32Array(0);
   return mergeWithUpscaledChroma(planes, clamp01(bufs.out), t);
+}
+
+/** The engine's band frame as a RestoreEvent's SrBand (luma clipped in place: the frame is the band's own). */
+function srBand(planes: LumaPlanes, t: number, frame: BandFrame): SrBand {
+  const luma = clamp01(frame.luma);
+  return {
+    width: planes.width * t,
+    height: planes.height * t,
+    scale: t,
+    y0: frame.r0 * t,
+    y1: frame.r1 * t,
+    luma,
+    residual: frame.residual,
+    likelihood: frame.likelihood,
+    planes,
+    colourStrips: () => colourRows(planes, t, frame.r0, frame.r1, luma),
+  };
 }

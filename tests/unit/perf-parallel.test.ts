@@ -54,7 +54,7 @@ test('two workers with many bands and chunks give the single-thread untiled resu
     const small = photo(40, 30);
     const frames: number[] = [];
     const run = { scale: 2 as const, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
-    const out = await pool.superResolve(small, run, { onEvent: (e) => e.type === 'iteration' && frames.push(e.k) });
+    const out = await pool.superResolve(small, run, { onEvent: (e) => e.type === 'band' && frames.push(e.k) });
     assert.deepEqual(frames, [1, 2, 3]);
     const ref = await superResolve(weights, small, run, {});
     assert.ok(maxDiff(ref.data, out.data) < 1e-5);

@@ -7,11 +7,14 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { mergeWithUpscaledChroma, srOverlap, superResolve } from '../../src/engine/restore-sr.js';
+import { mergeWithUpscaledChroma, srOverlap, srProblem, superResolve } from '../../src/engine/restore-sr.js';
+import { runDLNet } from '../../src/engine/dlnet.js';
+import { SrNet } from '../../src/engine/networks/sr-net.js';
+import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { splitLuma } from '../../src/engine/color.js';
 import { bicubicUpscaleImage } from '../../src/engine/degradations.js';
 import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
-import type { RestoreEvent } from '../../src/engine/restore-types.js';
+import type { RestoreEvent, SrBand } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
 import { maxDiff } from '../helpers/arrays.js';
 
@@ -95,9 +98,10 @@ test('restore upscales colour with alpha: ×3 dimensions, iteration frames strea
     { task: 'sr', scale: 3, blur: 1.3 },
     {
       onEvent: (e) => {
-        if (e.type === 'iteration') {
-          assert.equal(e.image.width, 60);
-          assert.equal(e.image.channels, 4);
+        if (e.type === 'band') {
+          assert.equal(e.band.width, 60);
+          assert.deepEqual([e.band.y0, e.band.y1, e.coverage], [0, 42, 1]);
+          for (const strip of e.band.colourStrips()) assert.equal(strip.image.channels, 4);
           frames.push({ k: e.k, likelihood: e.likelihood });
         }
       },
@@ -136,7 +140,7 @@ test('restore on two worker threads gives the single-thread result', async () =>
   const two = await restore(
     image,
     { task: 'sr', scale: 2, blur: 1.3 },
-    { workers: 2, onEvent: (e) => e.type === 'iteration' && frames.push(e.k) },
+    { workers: 2, onEvent: (e) => e.type === 'band' && frames.push(e.k) },
   );
   assert.deepEqual(frames, [1, 2, 3]);
   assert.ok(maxDiff(one.data, two.data) < 1e-5, `workers differ by ${maxDiff(one.data, two.data)}`);
@@ -175,10 +179,10 @@ test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, th
     );
     assert.deepEqual(
       events.map((e) => e.type),
-      ['preview', 'iteration', 'iteration', 'iteration'],
+      ['preview', 'band', 'band', 'band'],
     );
     const preview = events[0] as Extract<RestoreEvent, { type: 'preview' }>;
-    const first = events[1] as Extract<RestoreEvent, { type: 'iteration' }>;
+    const first = { image: wholeColour((events[1] as Extract<RestoreEvent, { type: 'band' }>).band) };
     assert.equal(preview.rows, 2 * 16); // max(16, 70 / 5) LR rows
     assert.equal(preview.image.width, 60);
     const rowLen = 60 * 3;
@@ -193,6 +197,15 @@ test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, th
   }
   await unloadModels();
 });
+
+/** The colour image of a band that covers the whole output. */
+function wholeColour(band: SrBand): Image {
+  const strips = [...band.colourStrips()];
+  const channels = strips[0].image.channels;
+  const out = createImage(band.width, band.y1 - band.y0, channels);
+  for (const { y, image } of strips) out.data.set(image.data, (y - band.y0) * band.width * channels);
+  return out;
+}
 
 /** Bicubic upscaling of a colour image as the engine does it (luma and chroma each bicubic). */
 function restoreBicubic(image: Image, t: number): Float32Array {
@@ -219,4 +232,102 @@ test('a pool whose thread died is retired: the next restoration starts a fresh p
   assert.ok(!fresh.includes(dead) && !fresh.includes(other), 'both threads are new');
   assert.ok(maxDiff(first.data, second.data) < 1e-6);
   await unloadModels();
+});
+
+/** x̂_k (luma), W x̂_k − y, L(z_k) and its coverage per k, assembled from a run's band events. */
+function assembleBands(events: RestoreEvent[], width: number, height: number, t: number) {
+  const frames = new Map<
+    number,
+    { luma: Float32Array; residual: Float32Array; likelihood: number; coverage: number; order: number[] }
+  >();
+  for (const e of events) {
+    if (e.type !== 'band') continue;
+    let f = frames.get(e.k);
+    if (!f) {
+      f = {
+        luma: new Float32Array(width * t * height * t),
+        residual: new Float32Array(width * height),
+        likelihood: 0,
+        coverage: 0,
+        order: [],
+      };
+      frames.set(e.k, f);
+    }
+    assert.ok(e.coverage > f.coverage && e.coverage <= 1, 'coverage grows with every band');
+    f.luma.set(e.band.luma, e.band.y0 * width * t);
+    f.residual.set(e.band.residual, (e.band.y0 / t) * width);
+    f.likelihood = e.likelihood;
+    f.coverage = e.coverage;
+    f.order.push(e.band.y0 / t);
+  }
+  return frames;
+}
+
+test('band-wise frames: a photo cut into several bands streams every x̂_k, its residual and L(z_k) equal to the untiled run and to the autodiff DL-Net', async () => {
+  const weights = await loadWeights(path.join(dir, 'sr-x2'));
+  const net = new SrNet(weights);
+  const image = photo(90, 70, 3);
+  const planes = splitLuma(image);
+  const settings = { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
+  const pool = await SrWorkerPool.start(weights, { workers: 2, backend: 'wasm' });
+  try {
+    for (const blur of [0, 1.3]) {
+      const run = { scale: 2 as const, blur, settings };
+      const untiledEvents: RestoreEvent[] = [];
+      const whole = await superResolve(weights, image, run, { onEvent: (e) => untiledEvents.push(e) });
+      const untiled = assembleBands(untiledEvents, 90, 70, 2);
+      assert.deepEqual([...untiled.keys()], [1, 2, 3]);
+      for (const f of untiled.values()) assert.deepEqual([f.order, f.coverage], [[0], 1], 'the untiled run is one band');
+      // The paper's module (tf autodiff through srProblem) on the untiled luma: x̂_k and L(z_k).
+      const problem = srProblem(net, { width: 90, height: 70, channels: 1, data: planes.y }, 2, blur, 90 * 70);
+      for await (const step of runDLNet(problem, settings)) {
+        const ref = (step.image.dataSync() as Float32Array).map((v) => Math.min(1, Math.max(0, v)));
+        step.image.dispose();
+        const f = untiled.get(step.k)!;
+        assert.ok(maxDiff(ref, f.luma) < 1e-4, `u=${blur}, k=${step.k}: x̂_k differs from autodiff by ${maxDiff(ref, f.luma)}`);
+        assert.ok(Math.abs(f.likelihood - step.likelihood) <= 1e-4 * step.likelihood, `u=${blur}, k=${step.k}: L`);
+      }
+      problem.dispose();
+
+      for (const [name, runBanded] of [
+        ['this thread', (o: Parameters<typeof superResolve>[3]) => superResolve(weights, image, run, o)],
+        ['two workers', (o: Parameters<typeof superResolve>[3]) => pool.superResolve(image, run, o)],
+      ] as const) {
+        const events: RestoreEvent[] = [];
+        const out = await runBanded({ bandRows: 16, chunkWidth: 24, focus: 0.5, onEvent: (e) => events.push(e) });
+        assert.ok(maxDiff(whole.data, out.data) < 1e-5, `${name}: banded result differs`);
+        const banded = assembleBands(events, 90, 70, 2);
+        for (let k = 1; k <= 3; k++) {
+          const [a, b] = [banded.get(k)!, untiled.get(k)!];
+          assert.equal(a.order.length, 5, `${name}: 70 rows in bands of 16 (as split): ${a.order}`);
+          assert.equal(a.order[0], 28, `${name}: the band holding the middle row (35) comes first`);
+          assert.deepEqual(
+            [...a.order].sort((x, y) => x - y),
+            [0, 14, 28, 42, 56],
+          );
+          assert.equal(a.coverage, 1);
+          assert.ok(maxDiff(a.luma, b.luma) < 1e-5, `${name}, u=${blur}, k=${k}: x̂_k differs by ${maxDiff(a.luma, b.luma)}`);
+          assert.ok(maxDiff(a.residual, b.residual) < 1e-5, `${name}, u=${blur}, k=${k}: residual`);
+          assert.ok(
+            Math.abs(a.likelihood - b.likelihood) <= 1e-5 * b.likelihood,
+            `${name}, u=${blur}, k=${k}: L ${a.likelihood} vs ${b.likelihood}`,
+          );
+        }
+        // Every k of a band arrives before the next band starts, and the colour rows of x̂_K's
+        // bands are the final result's exactly (the CLI saves them band by band).
+        const bands = events.filter((e) => e.type === 'band');
+        assert.deepEqual(
+          bands.slice(0, 3).map((e) => e.k),
+          [1, 2, 3],
+        );
+        const last = createImage(180, 140, 3);
+        for (const e of bands)
+          if (e.k === 3) for (const { y, image: rows } of e.band.colourStrips()) last.data.set(rows.data, y * 180 * 3);
+        assert.deepEqual(last.data, out.data, `${name}: x̂_K in colour equals the result`);
+      }
+    }
+  } finally {
+    await pool.close();
+    net.dispose();
+  }
 });

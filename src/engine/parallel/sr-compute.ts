@@ -4,7 +4,7 @@
  *
  * - `g`: z = g(y) on a slab of LR luma (every conv disposed as soon as the next exists, so a slab
  *   holds two activations, not `depth`).
- * - `steps`: the K DL-Net steps (docs/protocols.md §2) on a region of z, with the adjoints of h and W written
+ * - `steps`: the K DL-Net steps of DESIGN §4 on a region of z, with the adjoints of h and W written
  *   by hand instead of tf.valueAndGrad. Measured on wasm (256² LR tile, depth 16 × 64, ×2): an
  *   autodiff step cost ≈ 460 ms, 17 % of g, although h's two convs are < 1 % of g's FLOPs; the
  *   bookkeeping of the slice/concat borders, transposes and the taped graph was the cost. Here a
@@ -369,13 +369,15 @@ export class SrCompute {
 
   /**
    * The K DL-Net steps on one region (z already = g(y) there). Returns x̂_K over the region (HR,
-   * rh·t × rw·t) and L(z_k) for each k; `onFrame` sees every x̂_k (valid only during the call).
+   * rh·t × rw·t) and L(z_k) for each k; `onFrame` sees every x̂_k and the residual W x̂_k − y over
+   * the region's LR pixels (rh × rw; valid on the rows of step k, which include the owned rows), both
+   * valid only during the call.
    */
   steps(
     region: StepsRegion,
     blur: number,
     settings: DLNetSettings,
-    onFrame?: (k: number, xhat: Float32Array, likelihood: number) => void,
+    onFrame?: (k: number, xhat: Float32Array, likelihood: number, residual: Float32Array) => void,
     signal?: CancelCheck,
     /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
     onGradient?: (k: number, grad: Float32Array) => void,
@@ -457,7 +459,7 @@ export class SrCompute {
       const likelihood = (0.5 * sum) / N;
       likelihoods.push(likelihood);
       times.js += performance.now() - tj;
-      onFrame?.(k, xhat, likelihood);
+      onFrame?.(k, xhat, likelihood, res);
       if (k === K) break;
       tj = performance.now();
       applyWT(res.subarray(r0 * rw, r1 * rw), rows * t, Wd, rowTaps(rows * t), colTaps, 1 / N, tmp, hr(dx));
@@ -487,7 +489,7 @@ export class SrCompute {
         for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - off];
         onGradient(k, dense);
       }
-      // Adam (docs/protocols.md §2) with ReLU′ folded in, and ReLU of the new z for the next h.
+      // Adam (DESIGN §4) with ReLU′ folded in, and ReLU of the new z for the next h.
       const b1 = 1 - beta1;
       const b2 = 1 - beta2;
       const c1 = 1 / (1 - beta1 ** k);

@@ -116,7 +116,7 @@ export interface StepTask {
   rh: number;
   own: { x: number; y: number; width: number; height: number };
   cacheTop: number;
-  /** Post every x̂_k of the owned part (small single-band jobs stream iterations). */
+  /** Post every x̂_k of the owned part and its residual (jobs that stream iterations). */
   frames: boolean;
 }
 
@@ -131,8 +131,11 @@ export interface StepResult {
   likelihoods: number[];
 }
 
-/** x̂_k of a step task's owned part (own.width·t × own.height·t), streamed as soon as it exists. */
-export type FrameSink = (k: number, frame: Float32Array, likelihood: number) => void;
+/**
+ * x̂_k of a step task's owned part (own.width·t × own.height·t) and the residual W x̂_k − y on its
+ * owned LR pixels (own.width × own.height), streamed as soon as they exist.
+ */
+export type FrameSink = (k: number, frame: Float32Array, likelihood: number, residual: Float32Array) => void;
 
 /** Runs tasks somewhere (this thread, or a worker). */
 export interface SrExecutor {
@@ -167,6 +170,16 @@ export function cropOwned(plan: SrJobPlan, task: StepTask, xhat: Float32Array): 
   return out;
 }
 
+/** Crops the owned part of an LR region map (the residual of a step region, rh × rw). */
+export function cropOwnedLr(task: StepTask, map: Float32Array): Float32Array {
+  const ox = task.own.x - task.rx;
+  const oy = task.own.y - task.ry;
+  const w = task.own.width;
+  const out = new Float32Array(w * task.own.height);
+  for (let r = 0; r < task.own.height; r++) out.set(map.subarray((oy + r) * task.rw + ox, (oy + r) * task.rw + ox + w), r * w);
+  return out;
+}
+
 /** Gathers the y slab of a g task (with context) and where its result goes. */
 export function gSlab(job: JobConst, bufs: SrJobBuffers, task: GTask) {
   const { width, height, gContext: c, C } = job.plan;
@@ -194,11 +207,31 @@ export function stepRegion(job: JobConst, bufs: SrJobBuffers, task: StepTask): S
   return { rh: task.rh, rw: task.rw, z: bufs.z, zOffset, zStride: width * C, y, own, normalizer: job.normalizer };
 }
 
+/** x̂_k on one band's owned rows, once every chunk of the band has it (RunBandsOptions.onBand). */
+export interface BandFrame {
+  k: number;
+  K: number;
+  /** Owned LR rows [r0, r1) of the band (full width). */
+  r0: number;
+  r1: number;
+  /** HR luma of x̂_k on those rows: (r1 − r0)·t × width·t, not clipped. */
+  luma: Float32Array;
+  /** W x̂_k − y on the band's LR pixels, (r1 − r0) × width: what L(z_k) measures. */
+  residual: Float32Array;
+  /** The band's share of L(z_k): ½ Σ over its pixels of the squared residual / the image's pixel count. */
+  likelihood: number;
+}
+
 export interface RunBandsOptions {
   signal?: AbortSignal;
   onEvent?: (event: RestoreEvent) => void;
-  /** Called with x̂_k of the whole image for single-band jobs (the caller merges colour). */
-  onIteration?: (k: number, K: number, luma: Float32Array, likelihood: number) => void;
+  /**
+   * Streams the iterations: called for every band and every k as soon as all chunks of the band have
+   * x̂_k (band by band, every k of a band before the next band starts). The caller merges colour.
+   */
+  onBand?: (frame: BandFrame) => void;
+  /** LR row whose band runs first (then the bands below it, then those above, nearest first); default 0. */
+  firstRow?: number;
   /**
    * Single-band jobs of at least 64 LR rows: called once, early, with the HR luma whose top `rows`
    * LR rows are x̂_1 and the rest the bicubic upscale (preview-first streaming: g of the whole
@@ -253,16 +286,31 @@ export async function runBands(
   }
 }
 
+/**
+ * The order bands run in: the band holding `firstRow`, then the bands below it, then those above it
+ * (nearest first), so the part of the image a viewer looks at fills in first.
+ */
+export function bandOrder(plan: SrJobPlan, firstRow = 0): number[] {
+  const n = plan.bands.length;
+  const found = plan.bands.findIndex((b) => firstRow < b.r1);
+  const f = found < 0 ? n - 1 : found;
+  return [...Array.from({ length: n - f }, (_, i) => f + i), ...Array.from({ length: f }, (_, i) => f - 1 - i)];
+}
+
 async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[], options: RunBandsOptions): Promise<void> {
   const { plan } = job;
   const { width, height, kMargin, C } = plan;
   const t = plan.scale;
   const single = plan.bands.length === 1;
-  const wantFrames = single && options.onIteration !== undefined;
+  const wantFrames = options.onBand !== undefined;
   const total = plan.bands.length * plan.chunks.length;
+  const rowLen = width * C;
   let done = 0;
   let cacheTop = 0;
   let have = 0; // cache rows [cacheTop, cacheTop + have) are valid
+  // When the first band is not the top one, the rows of z it shares with the band above are kept
+  // aside until that band runs (after the bands below): no row of z is computed twice.
+  let stash: { top: number; rows: number; z: Float32Array } | null = null;
   const runAll = async <T>(tasks: (() => (ex: SrExecutor) => Promise<T>)[]): Promise<T[]> => {
     const results: T[] = new Array(tasks.length);
     let next = 0;
@@ -277,39 +325,50 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     );
     return results;
   };
-  for (const band of plan.bands) {
+  const gTasks = (y0: number, y1: number, top: number) =>
+    plan.chunks.map(
+      (c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }),
+    );
+  const order = bandOrder(plan, options.firstRow);
+  for (const bi of order) {
+    const band = plan.bands[bi];
     options.signal?.throwIfAborted();
     const zTop = Math.max(0, band.r0 - kMargin);
     const zBot = Math.min(height, band.r1 + kMargin);
-    const drop = zTop - cacheTop;
-    if (drop > 0) {
-      const keep = Math.max(0, have - drop);
-      if (keep > 0) bufs.z.copyWithin(0, drop * width * C, (drop + keep) * width * C);
-      cacheTop = zTop;
-      have = keep;
+    // Rows of z this band needs that the cache (or the stash) already holds: moved to their place
+    // under the new cacheTop = zTop; only the rest is computed.
+    let v0 = Math.max(zTop, cacheTop);
+    let v1 = Math.min(zBot, cacheTop + have);
+    if (v1 > v0) {
+      if (cacheTop !== zTop) bufs.z.copyWithin((v0 - zTop) * rowLen, (v0 - cacheTop) * rowLen, (v1 - cacheTop) * rowLen);
+    } else if (stash !== null && Math.min(zBot, stash.top + stash.rows) > Math.max(zTop, stash.top)) {
+      v0 = Math.max(zTop, stash.top);
+      v1 = Math.min(zBot, stash.top + stash.rows);
+      bufs.z.set(stash.z.subarray((v0 - stash.top) * rowLen, (v1 - stash.top) * rowLen), (v0 - zTop) * rowLen);
+      stash = null;
+    } else {
+      v0 = v1 = zTop;
     }
-    const strip = single && options.onPreview && have === 0 ? previewStrip(height) : null;
+    cacheTop = zTop;
+    const strip = single && options.onPreview && v1 === v0 ? previewStrip(height) : null;
     if (strip) {
-      await runAll(
-        plan.chunks.map(
-          (c) => () => (ex: SrExecutor) =>
-            ex.g(job, bufs, { kind: 'g', y0: 0, y1: strip.zRows, x0: c.c0, x1: c.c1, cacheTop: 0 }),
-        ),
-      );
-      have = strip.zRows;
+      await runAll(gTasks(0, strip.zRows, 0));
+      v0 = 0;
+      v1 = strip.zRows;
       const first = { ...job, settings: { ...job.settings, K: 1 } };
       await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
       options.onPreview!(bufs.out, strip.rows);
     }
-    const from = cacheTop + have;
-    if (from < zBot) {
-      const top = cacheTop;
-      await runAll(
-        plan.chunks.map(
-          (c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0: from, y1: zBot, x0: c.c0, x1: c.c1, cacheTop: top }),
-        ),
-      );
-      have = zBot - cacheTop;
+    const missing = [
+      ...(v0 > zTop ? gTasks(zTop, v0, zTop) : []),
+      ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : []),
+    ];
+    if (missing.length > 0) await runAll(missing);
+    have = zBot - zTop;
+    if (bi === order[0] && bi > 0) {
+      const top = zTop;
+      const rows = Math.min(zBot, band.r0 + kMargin) - top;
+      stash = { top, rows, z: bufs.z.slice(0, rows * rowLen) };
     }
     const top = cacheTop;
     const stepTasks: StepTask[] = plan.chunks.map((c) => {
@@ -327,20 +386,31 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       };
     });
     const K = job.settings.K;
-    const pending = wantFrames
-      ? Array.from({ length: K }, () => ({ n: 0, L: 0, plane: new Float32Array(width * t * height * t) }))
-      : [];
+    const bandRows = band.r1 - band.r0;
+    // x̂_k of this band, filled chunk by chunk, handed on (and let go) when every chunk has it.
+    const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
     const sink = (task: StepTask): FrameSink | undefined =>
       wantFrames
-        ? (k, f, L) => {
-            const slot = pending[k - 1];
+        ? (k, f, L, res) => {
+            const slot = (pending[k - 1] ??= {
+              n: 0,
+              L: 0,
+              luma: new Float32Array(bandRows * t * width * t),
+              residual: new Float32Array(bandRows * width),
+            });
             const w = task.own.width * t;
+            const y0 = (task.own.y - band.r0) * t;
             for (let r = 0; r < task.own.height * t; r++)
-              slot.plane.set(f.subarray(r * w, (r + 1) * w), (task.own.y * t + r) * width * t + task.own.x * t);
+              slot.luma.set(f.subarray(r * w, (r + 1) * w), (y0 + r) * width * t + task.own.x * t);
+            for (let r = 0; r < task.own.height; r++)
+              slot.residual.set(
+                res.subarray(r * task.own.width, (r + 1) * task.own.width),
+                (task.own.y - band.r0 + r) * width + task.own.x,
+              );
             slot.L += L;
             if (++slot.n === stepTasks.length) {
-              options.onIteration!(k, K, slot.plane, slot.L);
-              slot.plane = new Float32Array(0);
+              pending[k - 1] = undefined;
+              options.onBand!({ k, K, r0: band.r0, r1: band.r1, luma: slot.luma, residual: slot.residual, likelihood: slot.L });
             }
           }
         : undefined;
@@ -373,7 +443,7 @@ export class LocalExecutor implements SrExecutor {
       region,
       job.blur,
       job.settings,
-      task.frames && onFrame ? (k, x, L) => onFrame(k, cropOwned(job.plan, task, x), L) : undefined,
+      task.frames && onFrame ? (k, x, L, res) => onFrame(k, cropOwned(job.plan, task, x), L, cropOwnedLr(task, res)) : undefined,
       flagCheck(bufs.cancel),
     );
     writeOwned(bufs, job.plan, task, xhat);
