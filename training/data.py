@@ -1,7 +1,7 @@
 """Training and validation images for super-resolution.
 
 Images are read as RGB uint8 (HWC), converted to luma Y = 16 + (65.481 R + 128.553 G + 24.966 B)/255
-on the 0..1 scale (DESIGN §7), and kept as float32 tensors (1 x H x W) on the training device.
+on the 0..1 scale (docs/protocols.md §5.1), and kept as float32 tensors (1 x H x W) on the training device.
 """
 import glob
 import os

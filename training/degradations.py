@@ -1,4 +1,4 @@
-"""Degradation operators of DESIGN.md §3, in PyTorch, usable as the differentiable W.
+"""Degradation operators of docs/protocols.md §1, in PyTorch, usable as the differentiable W.
 
 Layout: NCHW float tensors. Values on the 0..1 scale (8-bit value / 255).
 Every operator here is linear; `quantize8` is applied only when synthesising inputs.
@@ -152,7 +152,7 @@ def quantize8(x):
 
 
 def rgb_to_y(rgb):
-    """DESIGN §7 luma on 0..1 input, result on 0..1 (Y/255). rgb: N3HW."""
+    """Luma of docs/protocols.md §5.1 on 0..1 input, result on 0..1 (Y/255). rgb: N3HW."""
     r, g, b = rgb[:, 0:1], rgb[:, 1:2], rgb[:, 2:3]
     return (16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0
 

@@ -1,4 +1,4 @@
-"""DESIGN §7 evaluation for inpainting / interpolation on held-out 64x64 faces.
+"""The evaluation of docs/protocols.md §5.2 for inpainting / interpolation on held-out 64x64 faces.
 
 Each test image gets 10 seeded degradations per setting; the masks are drawn once (make_masks),
 saved in an .npz (bit-packed) and reused for every model compared. Metrics: l1 and l2 on the

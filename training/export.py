@@ -1,4 +1,4 @@
-"""Export a trained model to resources/models/<id>/ (DESIGN §6): model.json + weights.bin + README.md.
+"""Export a trained model to resources/models/<id>/ (docs/protocols.md §4): model.json + weights.bin + README.md.
 
     python3 training/export.py --pack artifacts/gpu-run-1/sr_x3.pt --entry sr-x3-cond-dlnet --id sr-x3 \
         --name "Super-resolution ×3 (DL-Net)" --dest resources/models
@@ -145,20 +145,20 @@ def main():
         meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
                 "backbone": {"type": "idn-lr", "blocks": cfg["blocks"], "conditioned": not cfg["blind"]},
                 "dlnet": dlnet,
-                "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+                "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
         tensors = idn_tensors(entry["params"], cfg["blocks"])
     elif "scale" in cfg and cfg.get("backbone") == "drrn-lr":
         meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
                 "backbone": {"type": "drrn-lr", "recursions": cfg["recursions"], "width": cfg["width"], "fuseEvery": cfg["fuse_every"],
                              "zWidth": cfg["z_width"], "conditioned": not cfg["blind"]},
                 "dlnet": dlnet,
-                "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+                "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
         tensors = drrn_tensors(entry["params"])
     elif "scale" in cfg:
         meta = {"name": args.name, "task": "sr", "scale": cfg["scale"],
                 "backbone": {"type": "vdsr-lr", "depth": cfg["depth"], "width": cfg["width"], "conditioned": not cfg["blind"]},
                 "dlnet": dlnet,
-                "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+                "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
         tensors = sr_tensors(entry["params"], meta["backbone"])
     elif cfg.get("backbone") == "fconv":
         meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "fconv-masked", "depth": cfg["depth"], "width": cfg["width"]},

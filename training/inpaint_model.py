@@ -1,8 +1,8 @@
-"""Context-encoder autoencoder of DESIGN §5 split as f = h ∘ g, with the DL-Net module (§4), and a
+"""Context-encoder autoencoder (docs/protocols.md §3) split as f = h ∘ g, with the DL-Net module (§2), and a
 fully convolutional variant for interpolating photos of any size (FConvMasked).
 
 Layout NCHW; images on the [-1, 1] scale; missing pixels are 0 in the input. The mask M
-(1 = observed) is fed as a fourth input channel (DESIGN §5, "feed M").
+(1 = observed) is fed as a fourth input channel (docs/protocols.md §3).
   g: 4x[conv 4x4 s2 + BN + LeakyReLU 0.2] (64, 128, 256, 512) -> channel-wise FC on the 4x4x512 code
      -> 3x[convT 4x4 s2 + BN] (256, 128, 64) with ReLU between; z = the 32x32x64 map after the last BN
   h: ReLU(z) -> convT 4x4 s2 to 3 channels (no output activation)

@@ -146,7 +146,7 @@ def drrn_fixture():
     meta = {"name": "drrn parity fixture (random weights)", "task": "sr", "scale": 3,
             "backbone": {"type": "drrn-lr", "recursions": 4, "width": 8, "fuseEvery": 2, "zWidth": 6, "conditioned": True},
             "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
-            "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+            "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
     params = {k: v.detach().float() for k, v in net.state_dict().items()}
     folder = write_model(os.path.join(FIXTURES, "models"), "drrn-tiny", meta, drrn_tensors(params))
     model_json = json.load(open(os.path.join(folder, "model.json")))
@@ -168,7 +168,7 @@ def idn_fixture():
     meta = {"name": "idn parity fixture (random weights)", "task": "sr", "scale": 2,
             "backbone": {"type": "idn-lr", "blocks": 2, "conditioned": True},
             "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
-            "color": {"network": "luma (Y of DESIGN §7, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
+            "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255)", "chroma": "bicubic", "range": "0..1"}}
     params = {k: v.detach().float() for k, v in net.state_dict().items()}
     folder = write_model(os.path.join(FIXTURES, "models"), "idn-tiny", meta, idn_tensors(params, 2))
     model_json = json.load(open(os.path.join(folder, "model.json")))

@@ -81,16 +81,16 @@ def card(folder):
                   "(src/engine/restore-masked.ts).", ""]
     else:
         lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "
-                  "with the 64×64 context-encoder autoencoder (DESIGN §5), mask fed as a fourth input channel. "
+                  "with the 64×64 context-encoder autoencoder (docs/protocols.md §3), mask fed as a fourth input channel. "
                   "Photos of any size: see src/engine/restore-masked.ts (crops around holes / blended 64-px tiles).", ""]
     d = m.get("dlnet")
     lines += ["DL-Net: " + (f"K = {d['K']}, γ = {d['gamma']}, β1 = {d['beta1']}, β2 = {d['beta2']}" if d else "none (plain network, K = 1)"), ""]
     lines += ["## Measured", ""]
     if m["task"] == "sr":
-        lines += ["Luma PSNR (dB), DESIGN §7 (`dlnet eval`):", ""] + sr_metrics(m["id"], m["scale"])
+        lines += ["Luma PSNR (dB), docs/protocols.md §5.1 (`dlnet eval`):", ""] + sr_metrics(m["id"], m["scale"])
     else:
         note = "; GPU float32 weights before float16 transport" if tr.get("weights_transport") else ""
-        lines += [f"500 held-out 64×64 faces, 10 seeded masks each (DESIGN §7{note}):", ""]
+        lines += [f"500 held-out 64×64 faces, 10 seeded masks each (docs/protocols.md §5.2{note}):", ""]
         lines += masked_metrics(m["task"], result_key(tr.get("backbone"), tr.get("regime", "dlnet")))
         lines += strategy_section(m["task"])
     lines += ["", "## Training", ""]

@@ -1,7 +1,7 @@
-"""Masks of DESIGN §3 for inpainting and interpolation. 1 = observed pixel, 0 = missing.
+"""Masks of docs/protocols.md §1.2 and §1.3 for inpainting and interpolation. 1 = observed pixel, 0 = missing.
 
 Sampling uses numpy's PCG64 generator; the TypeScript engine has its own seeded generator, so
-evaluation degradations are drawn once here, saved, and reused by every model compared (§7).
+evaluation degradations are drawn once here, saved, and reused by every model compared (docs/protocols.md §5.2).
 """
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""LR-level super-resolution networks split as f = h ∘ g (DESIGN.md §4, §5): VDSR-style (SRNet), DRRN
+"""LR-level super-resolution networks split as f = h ∘ g (docs/protocols.md §2, §3): VDSR-style (SRNet), DRRN
 and IDN; and the DL-Net module.
 
 Layout NCHW, luma on the 0..1 scale. The network works at low resolution:
@@ -54,7 +54,7 @@ class SRNet(nn.Module):
 
 
 class DRRN(SRNet):
-    """DRRN at low resolution (DESIGN §5, B1U<recursions>), the same h as SRNet:
+    """DRRN at low resolution (docs/protocols.md §3, B1U<recursions>), the same h as SRNet:
       g: entry conv3x3 -> H0; H_u = H0 + B(lrelu(A(lrelu(H_{u-1})))) for u = 1..U, A and B shared
          (leaky ReLU 0.05); z = conv1x1 of [H_f, H_2f, ...] (f = fuse_every) to z_width channels
     """
@@ -92,7 +92,7 @@ class DRRN(SRNet):
 
 
 class IDN(SRNet):
-    """IDN (Hui et al. 2018) at low resolution, the same h as SRNet (DESIGN §5):
+    """IDN (Hui et al. 2018) at low resolution, the same h as SRNet (docs/protocols.md §3):
       g: FBlock (two conv3x3 to 64, leaky ReLU 0.05), then `blocks` distillation blocks, each
          an enhancement unit (conv3x3 64->48, grouped 48->32, 32->64; 16 of those 64 channels are
          concatenated to the block input (80), the other 48 go through conv3x3 48->64, grouped
@@ -150,7 +150,7 @@ def likelihood_per_image(xhat, y, scale, u):
 
 
 def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_graph=False, trace=None):
-    """DESIGN §4. Returns x̂_K. With create_graph, gradients flow through all K steps (training).
+    """The DL-Net module (docs/protocols.md §2). Returns x̂_K. With create_graph, gradients flow through all K steps (training).
 
     trace, if a list, receives (k, x̂_k, L(z_k) per image) for k = 1..K.
     u: float or per-sample tensor [N].

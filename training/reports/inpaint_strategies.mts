@@ -1,5 +1,5 @@
 /**
- * Measures how to inpaint holes in real photos with the 64×64 model (issue 4): the crop-around-the-
+ * Measures how to inpaint holes in real photos with the 64×64 model: the crop-around-the-
  * hole strategy at several context ratios (the hole's share of its crop side), against filling with
  * the mean colour of the hole's border ring. Held-out photos: train/scenes files 41–80 in sorted
  * order (GPU training used only the first 40). One square hole per run, sizes 15–300 px, seeded

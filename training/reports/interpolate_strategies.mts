@@ -1,5 +1,5 @@
 /**
- * Interpolation of real photos with scattered missing pixels (issue 4): the shipped 64×64 model over
+ * Interpolation of real photos with scattered missing pixels: the shipped 64×64 model over
  * blended 64-px tiles, with and without seam correction, against membrane (harmonic) interpolation of
  * the known pixels. Held-out photos: train/scenes files 41–80 (sorted), shrunk to 512 px wide;
  * Bernoulli masks r = 25 / 50 / 75 %. PSNR over the missing pixels (8-bit RGB). Peak RSS is read

@@ -1,4 +1,4 @@
-"""Writes training/reports/inpainting_tables.md from the §7 evaluation JSONs (eval_inpaint.py output).
+"""Writes training/reports/inpainting_tables.md from the evaluation JSONs of docs/protocols.md §5.2 (eval_inpaint.py output).
 
 Layout after the paper's Tables 2–3: per setting, l1 / l2 ([−1, 1] scale) and PSNR (8-bit, peak 255)
 for the reference, joint and DL-Net models, raw network output and composite M ⊙ y + (1 − M) ⊙ x̂.

@@ -60,9 +60,9 @@ def main():
 
 
 def plot_cpu_continuations():
-    """Runs on the 2-core machine (logs/cpu-*.jsonl): continuations of shipped weights (session 2) and
-    the interpolation joint and DL-Net stages retrained there (session 3), the DL-Net's second stage
-    (session 4)."""
+    """Runs on the 2-core machine (logs/cpu-*.jsonl): continuations of shipped weights (the first CPU round) and
+    the interpolation joint and DL-Net stages retrained there (the second), the DL-Net's second stage
+    (the third)."""
     runs = {os.path.basename(p)[:-6]: [json.loads(line) for line in open(p) if line.strip()]
             for p in sorted(glob.glob(os.path.join(HERE, "logs", "cpu-*.jsonl")))}
     if not runs:
