@@ -1,5 +1,5 @@
 /**
- * Super-resolution of a whole photo (DESIGN §4, §5, §7): luma through the DL-Net model on the band
+ * Super-resolution of a whole photo (docs/protocols.md §2, §3, §5): luma through the DL-Net model on the band
  * engine of parallel/ (exact to the untiled run); chroma and alpha bicubic-upscaled. srProblem keeps
  * the plain autodiff formulation that the parity and adjoint tests check the engine against.
  */

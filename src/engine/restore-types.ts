@@ -34,7 +34,7 @@ export type RestoreEvent =
       band: SrBand;
       /**
        * L(z_k) over the bands of x̂_k seen so far: the sum of their squared residuals, halved, over the
-       * image's LR pixel count (DESIGN §4's mean, exact once `coverage` is 1).
+       * image's LR pixel count (the mean of docs/protocols.md §2, exact once `coverage` is 1).
        */
       likelihood: number;
       /** Fraction of the image's LR pixels those bands hold; 1 when x̂_k is whole. */

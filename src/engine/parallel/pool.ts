@@ -1,5 +1,5 @@
 /**
- * A pool of SR worker threads for ONE image at a time (DESIGN §2: the wasm backend is
+ * A pool of SR worker threads for ONE image at a time (docs/architecture.md §4: the wasm backend is
  * single-threaded in Node, so parallelism is one tfjs per worker). Each worker holds its own
  * backend and model; the band engine (sr-engine.ts) deals g and step tasks out to them, and they
  * read and write the job's SharedArrayBuffers in place (no copies of y, z or the output; streamed

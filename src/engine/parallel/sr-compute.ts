@@ -4,7 +4,7 @@
  *
  * - `g`: z = g(y) on a slab of LR luma (every conv disposed as soon as the next exists, so a slab
  *   holds two activations, not `depth`).
- * - `steps`: the K DL-Net steps of DESIGN §4 on a region of z, with the adjoints of h and W written
+ * - `steps`: the K DL-Net steps (docs/protocols.md §2) on a region of z, with the adjoints of h and W written
  *   by hand instead of tf.valueAndGrad. Measured on wasm (256² LR tile, depth 16 × 64, ×2): an
  *   autodiff step cost ≈ 460 ms, 17 % of g, although h's two convs are < 1 % of g's FLOPs; the
  *   bookkeeping of the slice/concat borders, transposes and the taped graph was the cost. Here a
@@ -489,7 +489,7 @@ export class SrCompute {
         for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - off];
         onGradient(k, dense);
       }
-      // Adam (DESIGN §4) with ReLU′ folded in, and ReLU of the new z for the next h.
+      // Adam (docs/protocols.md §2) with ReLU′ folded in, and ReLU of the new z for the next h.
       const b1 = 1 - beta1;
       const b2 = 1 - beta2;
       const c1 = 1 / (1 - beta1 ** k);
