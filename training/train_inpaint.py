@@ -7,10 +7,8 @@ Data: half faces (train split), half scene crops (train/scenes + train/BSD400).
     python3 training/train_inpaint.py --task inpaint --regime joint --budget 600 --run training/runs/inpaint-joint
 """
 import argparse
-import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -21,6 +19,7 @@ from inpaint_model import build_net, dlnet_masked  # noqa: E402
 from masks import sample_mask, square_hole, bernoulli  # noqa: E402
 from paths import data_path  # noqa: E402
 from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
+from trainer import Trainer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GAMMA = {"inpaint": 1e-3, "interpolate": 1e-2}
@@ -96,28 +95,19 @@ def main(argv=None):
     K = args.K or (5 if args.regime == "dlnet" else 1)
     gamma = GAMMA[args.task]
     base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 2e-4)
-    os.makedirs(args.run, exist_ok=True)
-    ckpt_path, log_path = os.path.join(args.run, "checkpoint.pt"), os.path.join(args.run, "log.jsonl")
-
     init = load_init(args.init) if args.init else None
     if init:
         adopt_init_config(args, init, ("backbone", "depth", "width"))
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
-    state = {"step": 0, "elapsed": 0.0, "samples": 0}
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        net.load_state_dict(ck["params"])
-        opt.load_state_dict(ck["optimizer"])
-        state = ck["state"]
-        print(f"resumed at step {state['step']}", flush=True)
-    elif init:
-        net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in init["params"].items()})
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
     if init:
         config["init_steps_in_regime"] = steps_in_regime(init, args.regime)
-    with open(os.path.join(args.run, "config.json"), "w") as f:
-        json.dump(config, f, indent=1)
+    trainer = Trainer(args.run, net, opt, config, budget=args.budget, steps=args.steps, val_every=args.val_every,
+                      ckpt_every=args.ckpt_every, device=device)
+    if init:
+        trainer.start_from(init["params"], args.init)
+    trainer.write_config()
 
     train_names, val_names, _ = face_split(args.faces)
     if args.max_faces:
@@ -126,32 +116,16 @@ def main(argv=None):
     val_faces = load_faces(args.faces, val_names).to(device)
     val_masks = validation_masks(args.task, len(val_faces)).to(device)
     scenes = SceneCrops(args.scenes, device)
-    gen = torch.Generator().manual_seed(args.seed + state["step"])
-    rng = np.random.default_rng(args.seed + state["step"])
-
-    def save():
-        tmp = ckpt_path + ".tmp"
-        torch.save({"params": net.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": config}, tmp)
-        os.replace(tmp, ckpt_path)
+    gen = torch.Generator().manual_seed(args.seed + trainer.state["step"])
+    rng = np.random.default_rng(args.seed + trainer.state["step"])
 
     def validate():
-        net.eval()
         y = val_faces * val_masks
         out = run_net(net, y, val_masks, K, gamma, False).detach()
         comp = val_masks * val_faces + (1 - val_masks) * out
-        net.train()
-        return {"raw": psnr_batch(out, val_faces), "composite": psnr_batch(comp, val_faces)}
+        return {"val_psnr": {"raw": psnr_batch(out, val_faces), "composite": psnr_batch(comp, val_faces)}}
 
-    start = time.time() - state["elapsed"]
-    last_val = last_ckpt = time.time()
-    loss_sum, loss_n = 0.0, 0
-
-    def progress():
-        return state["step"] / args.steps if args.steps else state["elapsed"] / args.budget
-
-    while progress() < 1:
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(base_lr, progress())
+    def train_step():
         half = args.batch // 2
         idx = torch.randint(0, len(faces), (half,), generator=gen).to(device)
         face_batch = faces[idx]
@@ -160,31 +134,9 @@ def main(argv=None):
         x = torch.cat([face_batch, scenes.sample(args.batch - half, gen).to(device)])
         mask = masks_for(args.task, args.regime, args.batch, rng, device)
         out = run_net(net, x * mask, mask, K, gamma, True)
-        loss = (out - x).pow(2).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        state["step"] += 1
-        state["samples"] += args.batch
-        loss_sum += loss.item()
-        loss_n += 1
-        now = time.time()
-        state["elapsed"] = now - start
-        done = progress() >= 1
-        if now - last_val >= args.val_every or done:
-            entry = {"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
-                     "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9), "val_psnr": validate()}
-            with open(log_path, "a") as f:
-                f.write(json.dumps(entry) + "\n")
-            print(json.dumps(entry), flush=True)
-            loss_sum, loss_n = 0.0, 0
-            last_val = time.time()
-            start += last_val - now
-        if time.time() - last_ckpt >= args.ckpt_every or done:
-            save()
-            last_ckpt = time.time()
-    save()
+        return (out - x).pow(2).mean()
 
+    trainer.run(train_step, validate, lambda progress: learning_rate(base_lr, progress), args.batch)
 
 if __name__ == "__main__":
     main()

@@ -8,12 +8,10 @@ Degradations sampled for joint/dlnet: u = 0 with probability 1/4, else u ~ Unifo
 Run it again with the same --run to resume from the last checkpoint until the budget is spent.
 """
 import argparse
-import json
 import math
 import os
 import subprocess
 import sys
-import time
 
 import torch
 
@@ -22,6 +20,7 @@ from data import PatchSampler, list_images, load_rgb  # noqa: E402
 from paths import data_path  # noqa: E402
 from degradations import crop_to_multiple, psnr_y, quantize8, rgb_to_y, sr_degrade  # noqa: E402
 from sr_model import build_sr_net, dlnet_sr  # noqa: E402
+from trainer import Trainer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VAL_BLURS = (0.0, 1.3, 2.6)
@@ -174,9 +173,6 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
     K = args.K or (5 if args.regime == "dlnet" else 1)
     base_lr = args.lr or (5e-4 if args.regime == "dlnet" else 1e-3)
-    os.makedirs(args.run, exist_ok=True)
-    ckpt_path = os.path.join(args.run, "checkpoint.pt")
-    log_path = os.path.join(args.run, "log.jsonl")
     device = torch.device(args.device)
 
     init = load_init(args.init, args.init_entry) if args.init else None
@@ -186,73 +182,35 @@ def main(argv=None):
         args.width = 128 if args.backbone == "drrn-lr" else 64
     net = build_sr_net(vars(args)).to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr)
-    state = {"step": 0, "elapsed": 0.0, "samples": 0}
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        net.load_state_dict(ck["params"])
-        opt.load_state_dict(ck["optimizer"])
-        state = ck["state"]
-        print(f"resumed {ckpt_path} at step {state['step']}, {state['elapsed']:.0f}s", flush=True)
-    elif init:
-        net.load_state_dict({k: v.float() for k, v in init["params"].items()})
-        print(f"initialised from {args.init} {args.init_entry or ''}", flush=True)
-    config = {k: v for k, v in vars(args).items()}
-    config.update(K=K, base_lr=base_lr, git_commit=git_commit(), optimizer="adam")
-    with open(os.path.join(args.run, "config.json"), "w") as f:
-        json.dump(config, f, indent=1)
+    config = dict(vars(args), K=K, base_lr=base_lr, git_commit=git_commit(), optimizer="adam")
+    trainer = Trainer(args.run, net, opt, config, budget=args.budget, val_every=args.val_every, ckpt_every=args.ckpt_every,
+                      device=device)
+    if init:
+        trainer.start_from(init["params"], f"{args.init} {args.init_entry or ''}")
+    trainer.write_config()
 
     train_files, heldout_files = split_heldout(args.data, args.heldout)
-    sampler = PatchSampler(train_files, device, seed=args.seed + state["step"])
-    gen = torch.Generator().manual_seed(args.seed + 1 + state["step"])
+    step = trainer.state["step"]
+    sampler = PatchSampler(train_files, device, seed=args.seed + step)
+    gen = torch.Generator().manual_seed(args.seed + 1 + step)
     val_files = list_images(args.val)
 
-    def save():
-        tmp = ckpt_path + ".tmp"
-        torch.save({"params": net.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": config}, tmp)
-        os.replace(tmp, ckpt_path)
-
-    def log(entry):
-        with open(log_path, "a") as f:
-            f.write(json.dumps(entry) + "\n")
-        print(json.dumps(entry), flush=True)
-
-    start = time.time() - state["elapsed"]
-    last_val = last_ckpt = time.time()
-    loss_sum, loss_n = 0.0, 0
-    while state["elapsed"] < args.budget:
-        fraction = state["elapsed"] / args.budget
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(base_lr, fraction, args.schedule, args.final_fraction, args.final_lr_factor)
+    def train_step():
         lr_y, hr_y, u = make_batch(sampler, args, gen, device)
         lr_y = lr_y.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.amp):
             out = restore(net, lr_y, u, K, args.gamma, True)
         diff = out.float() - hr_y
-        loss = diff.pow(2).mean() if args.loss == "mse" else diff.abs().mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        state["step"] += 1
-        state["samples"] += args.batch
-        loss_sum += loss.item()
-        loss_n += 1
-        now = time.time()
-        state["elapsed"] = now - start
-        done = state["elapsed"] >= args.budget
-        if now - last_val >= args.val_every or done:
-            val = evaluate(net, val_files, args.scale, K, args.gamma, device)
-            held = evaluate(net, heldout_files, args.scale, K, args.gamma, device) if heldout_files else None
-            log({"step": state["step"], "elapsed": round(state["elapsed"], 1), "loss": loss_sum / max(loss_n, 1),
-                 "lr": opt.param_groups[0]["lr"], "samples_per_s": state["samples"] / max(state["elapsed"], 1e-9),
-                 "val_psnr": val, "heldout_psnr": held})
-            loss_sum, loss_n = 0.0, 0
-            last_val = time.time()
-            start += last_val - now  # validation time does not count against the training budget
-        if time.time() - last_ckpt >= args.ckpt_every or done:
-            save()
-            last_ckpt = time.time()
-    save()
+        return diff.pow(2).mean() if args.loss == "mse" else diff.abs().mean()
 
+    def validate():
+        held = evaluate(net, heldout_files, args.scale, K, args.gamma, device) if heldout_files else None
+        return {"val_psnr": evaluate(net, val_files, args.scale, K, args.gamma, device), "heldout_psnr": held}
+
+    def rate(progress):
+        return learning_rate(base_lr, progress, args.schedule, args.final_fraction, args.final_lr_factor)
+
+    trainer.run(train_step, validate, rate, args.batch)
 
 if __name__ == "__main__":
     main()
