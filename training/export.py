@@ -20,6 +20,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from train_sr import git_commit  # noqa: E402
+from export_onnx import write_onnx  # noqa: E402
 
 FORMAT = {"format": "dlnet-studio-model", "formatVersion": 1}
 
@@ -173,7 +174,9 @@ def main():
     elif args.init_checkpoint:
         recipe["continued_from"] = describe(torch.load(args.init_checkpoint, map_location="cpu", weights_only=False))[0]
     meta["training"], meta["metrics"] = recipe, metrics
-    print(write_model(args.dest, args.id, meta, tensors))
+    folder = write_model(args.dest, args.id, meta, tensors)
+    write_onnx(folder)  # ONNX parts of g from the same tensors, for the engine's onnxruntime backend
+    print(folder)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 /**
  * Compute backend selection (docs/architecture.md §5): tfjs-node-gpu (CUDA), then tfjs-node (native CPU), then
- * the WebAssembly backend, which is always installed. The pure-JS "cpu" backend is never chosen.
+ * onnxruntime-node's CPU provider for the networks' g with tfjs-wasm for everything else
+ * (backends/onnx-runtime.ts), then the WebAssembly backend alone, which is always
+ * installed. The pure-JS "cpu" backend is never chosen.
  *
  * One tf namespace. Every tfjs package used here resolves `@tensorflow/tfjs-core` to the same
  * file: tfjs-core has no "exports" map, so both our ESM `import` and the CommonJS `require` of
@@ -24,14 +26,17 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { UserError } from './image.js';
+import { loadOrt, ortThreads, ORT_PACKAGE } from './backends/onnx-runtime.js';
 
 const require = createRequire(import.meta.url);
 require('@tensorflow/tfjs'); // side effect: registers every gradient of tfjs-core 4.22 (see above)
 
 export { tf };
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm';
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm';
+export type BackendPreference = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'onnxruntime' | 'wasm';
+/** Every backend preference, in the order the CLI and the app list them. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm'];
 
 export interface SkippedBackend {
   /** The npm package (or backend) that was not used. */
@@ -168,14 +173,51 @@ export async function selectBackend(
       );
     }
   } else {
-    skipped.push({ name: 'tensorflow', reason: 'The native TensorFlow backends were not tried because wasm was requested.' });
+    skipped.push({
+      name: 'tensorflow',
+      reason: `The native TensorFlow backends were not tried because ${preference} was requested.`,
+    });
+  }
+  if (preference === 'auto' || preference === 'onnxruntime') {
+    const ort = await tryOrt(loader, installed);
+    if (typeof ort !== 'string') {
+      const wasm = await useWasm(loader);
+      const threads = ortThreads();
+      return {
+        name: 'onnxruntime',
+        skipped,
+        details: `onnxruntime-node ${ort.version} CPU, ${threads} thread${threads === 1 ? '' : 's'} per session; other ops on ${wasm}`,
+      };
+    }
+    skipped.push({ name: ORT_PACKAGE, reason: ort });
+  } else {
+    skipped.push({ name: ORT_PACKAGE, reason: 'onnxruntime was not tried because wasm was requested.' });
   }
   const details = await useWasm(loader);
   return { name: 'wasm', skipped, details };
 }
 
+/** Loads onnxruntime-node and runs its probe graph; a string says in one sentence why it cannot be used. */
+async function tryOrt(
+  loader: ModuleLoader,
+  installed: (specifier: string) => boolean,
+): Promise<{ version: string } | string> {
+  if (!installed(ORT_PACKAGE)) return `${ORT_PACKAGE} is not installed.`;
+  try {
+    return await loadOrt(loader);
+  } catch (error) {
+    return `${ORT_PACKAGE} is installed but could not be loaded (${firstLine(error)}).`;
+  }
+}
+
 const initialised = new Map<BackendPreference, Promise<BackendReport>>();
 let lastPreference: BackendPreference | undefined;
+let activeReport: BackendReport | undefined;
+
+/** The backend the last initBackend in this thread settled on (undefined before any). */
+export function activeBackend(): BackendName | undefined {
+  return activeReport?.name;
+}
 
 /**
  * Initialises the compute backend once per preference and returns what was chosen and why the
@@ -191,7 +233,8 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
     pending.catch(() => initialised.delete(preference));
   }
   const report = await pending;
-  const active = report.name === 'wasm' ? 'wasm' : 'tensorflow';
+  const active = report.name === 'wasm' || report.name === 'onnxruntime' ? 'wasm' : 'tensorflow';
+  activeReport = report;
   if (tf.getBackend() !== active) await tf.setBackend(active);
   return report;
 }

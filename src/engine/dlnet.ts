@@ -20,8 +20,8 @@ export interface DLNetSettings {
 export const DLNET_DEFAULTS = { K: 5, beta1: 0.9, beta2: 0.999 } as const;
 
 export interface DLNetProblem {
-  /** z_1 = g(y). Called once; the module owns (and disposes) the result. */
-  g(): tf.Tensor;
+  /** z_1 = g(y). Called once; the module owns (and disposes) the result. Async where g runs on onnxruntime. */
+  g(): tf.Tensor | Promise<tf.Tensor>;
   /** x̂ = h(z). */
   h(z: tf.Tensor): tf.Tensor;
   /** The degradation operator W. */
@@ -80,7 +80,7 @@ export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, 
   const { K, gamma, beta1, beta2 } = settings;
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`K must be an integer ≥ 1, not ${K}.`);
   const normalizer = countObserved(problem);
-  let z = problem.g();
+  let z = await problem.g();
   let m: tf.Tensor | null = null;
   let v: tf.Tensor | null = null;
   try {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from './image.js';
+import type { OnnxPartEntry } from './networks/onnx-g.js';
 
 export const MODEL_FORMAT = 'dlnet-studio-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -96,6 +97,8 @@ export interface ModelJson {
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
   tensors: TensorEntry[];
+  /** ONNX files of g (training/export_onnx.py) for the onnxruntime backend; optional, additive. */
+  onnx?: OnnxPartEntry[];
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
 }

@@ -15,7 +15,8 @@ import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
-import { LocalExecutor, planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
+import { cachedSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
+import { planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
 
@@ -178,12 +179,13 @@ export async function superResolve(
   options: RestoreOptions & { bandRows?: number; chunkWidth?: number },
 ): Promise<Image> {
   const compute = localCompute(weights);
+  const executor = await cachedSrExecutor(compute); // g on onnxruntime where that backend is active
   return superResolveWith(
     compute.d,
     image,
     run,
     options,
-    () => [new LocalExecutor(compute)],
+    () => [executor],
     () => ArrayBuffer,
   );
 }
@@ -201,7 +203,9 @@ function localCompute(weights: LoadedWeights): SrCompute {
 
 /** Frees the tensors of the in-process compute kept for `weights` (models being unloaded). */
 export function releaseCompute(weights: LoadedWeights): void {
-  computes.get(weights)?.dispose();
+  const c = computes.get(weights);
+  if (c) void releaseSrExecutor(c);
+  c?.dispose();
   computes.delete(weights);
 }
 

@@ -4,7 +4,8 @@ import { UserError } from '../../src/engine/image.js';
 import { describeBackend, initBackend, readFloat32, selectBackend, tf } from '../../src/engine/backend.js';
 
 const realImport = (specifier: string): Promise<unknown> => import(specifier);
-const notInstalled = (specifier: string): boolean => !specifier.startsWith('@tensorflow/tfjs-node');
+const notInstalled = (specifier: string): boolean =>
+  !specifier.startsWith('@tensorflow/tfjs-node') && specifier !== 'onnxruntime-node';
 
 test('falls back to wasm and says why each native backend was skipped', async () => {
   const report = await selectBackend('auto', realImport, notInstalled);
@@ -12,6 +13,7 @@ test('falls back to wasm and says why each native backend was skipped', async ()
   assert.deepEqual(report.skipped, [
     { name: '@tensorflow/tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed.' },
     { name: '@tensorflow/tfjs-node', reason: '@tensorflow/tfjs-node is not installed.' },
+    { name: 'onnxruntime-node', reason: 'onnxruntime-node is not installed.' },
   ]);
   assert.equal(tf.getBackend(), 'wasm');
   assert.match(describeBackend(report), /^wasm \(WebAssembly/);
@@ -24,11 +26,48 @@ test('an installed native package that fails to load is reported with its error'
     return realImport(specifier);
   };
   const report = await selectBackend('auto', broken, () => true);
-  assert.equal(report.name, 'wasm');
+  assert.equal(report.name, 'onnxruntime'); // the next in the chain
   assert.equal(
     report.skipped[0].reason,
     '@tensorflow/tfjs-node-gpu is installed but could not be loaded (libtensorflow.so.2: cannot open shared object file).',
   );
+});
+
+test('onnxruntime comes after the tfjs-node backends, runs its probe graph and keeps wasm for the other ops', async () => {
+  const onlyOrt = (specifier: string): boolean => !specifier.startsWith('@tensorflow/tfjs-node');
+  const report = await selectBackend('auto', realImport, onlyOrt);
+  assert.equal(report.name, 'onnxruntime', 'onnxruntime-node is an optionalDependency: npm install brings it');
+  assert.deepEqual(
+    report.skipped.map((s) => s.name),
+    ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
+  );
+  assert.match(describeBackend(report), /^onnxruntime \(onnxruntime-node 1\.\d+\.\d+ CPU, \d+ threads? per session; other ops on WebAssembly/);
+  assert.equal(tf.getBackend(), 'wasm');
+  const explicit = await selectBackend('onnxruntime', realImport, () => true);
+  assert.equal(explicit.name, 'onnxruntime');
+  assert.match(explicit.skipped[0].reason, /not tried because onnxruntime was requested/);
+});
+
+test('a broken or missing onnxruntime-node falls back to wasm with one sentence, never a crash', async () => {
+  const broken = async (specifier: string): Promise<unknown> => {
+    if (specifier === 'onnxruntime-node') throw new Error('libonnxruntime.so.1: cannot open shared object file\nstack');
+    return realImport(specifier);
+  };
+  const noTfjsNode = (specifier: string): boolean => !specifier.startsWith('@tensorflow/tfjs-node');
+  const report = await selectBackend('onnxruntime', broken, noTfjsNode);
+  assert.equal(report.name, 'wasm');
+  assert.deepEqual(report.skipped[1], {
+    name: 'onnxruntime-node',
+    reason: 'onnxruntime-node is installed but could not be loaded (libonnxruntime.so.1: cannot open shared object file).',
+  });
+  // A package that loads but is not onnxruntime (or computes nonsense) is refused the same way.
+  const bogus = async (specifier: string): Promise<unknown> => (specifier === 'onnxruntime-node' ? {} : realImport(specifier));
+  const again = await selectBackend('auto', bogus, noTfjsNode);
+  assert.equal(again.name, 'wasm');
+  assert.equal(again.skipped[2].reason, 'onnxruntime-node is installed but could not be loaded (it has no InferenceSession).');
+  const missing = await selectBackend('onnxruntime', realImport, notInstalled);
+  assert.equal(missing.name, 'wasm');
+  assert.equal(missing.skipped[1].reason, 'onnxruntime-node is not installed.');
 });
 
 test("'tensorflow' without a native backend is a UserError; 'wasm' skips native", async () => {

@@ -1,6 +1,9 @@
+import { activeBackend } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
 import { ContextEncoderNet } from './context-encoder.js';
 import { FConvMaskedNet } from './fconv-masked.js';
+import { FConvMaskedOnnx } from './fconv-masked-onnx.js';
+import { onnxSource } from './onnx-g.js';
 import type { MaskedNetwork } from './masked-network.js';
 
 export type { MaskedNetwork } from './masked-network.js';
@@ -10,8 +13,11 @@ export function maskedNetwork(weights: LoadedWeights): MaskedNetwork | undefined
   switch (weights.json.backbone.type) {
     case 'context-encoder':
       return new ContextEncoderNet(weights);
-    case 'fconv-masked':
-      return new FConvMaskedNet(weights);
+    case 'fconv-masked': {
+      // g through onnxruntime where that backend is active and the model ships its ONNX file
+      const source = activeBackend() === 'onnxruntime' ? onnxSource(weights) : undefined;
+      return source ? new FConvMaskedOnnx(weights, source) : new FConvMaskedNet(weights);
+    }
     default:
       return undefined;
   }

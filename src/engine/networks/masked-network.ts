@@ -6,7 +6,8 @@
 import type { tf } from '../backend.js';
 
 export interface BoundMaskedNetwork {
-  g(): tf.Tensor4D;
+  /** Async where g runs on onnxruntime (fconv-masked-onnx.ts). */
+  g(): tf.Tensor4D | Promise<tf.Tensor4D>;
   h(z: tf.Tensor4D): tf.Tensor4D;
   /** Frees what g and h close over. */
   release(): void;

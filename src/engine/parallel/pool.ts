@@ -7,6 +7,7 @@
  *
  * Under tsx (tests, development) workers run the .ts source through tsx's loader; built, the .js.
  */
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
 import type { Image } from '../image.js';
@@ -51,7 +52,7 @@ class WorkerExecutor implements SrExecutor {
     });
   }
 
-  async ceiling(size: number, channels: number, layers: number, repeats: number): Promise<number> {
+  async ceiling(size: number, channels: number, layers: number, repeats: number, native = false): Promise<number> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromSrWorker) => {
@@ -62,7 +63,7 @@ class WorkerExecutor implements SrExecutor {
         }
       };
       this.worker.on('message', onMessage);
-      this.worker.postMessage({ type: 'ceiling', id, size, channels, layers, repeats } satisfies ToSrWorker);
+      this.worker.postMessage({ type: 'ceiling', id, size, channels, layers, repeats, native } satisfies ToSrWorker);
     });
   }
 
@@ -78,6 +79,8 @@ class WorkerExecutor implements SrExecutor {
 export interface SrPoolOptions {
   workers: number;
   backend?: BackendPreference;
+  /** onnxruntime: intra-op threads per worker session (default cores / workers). */
+  onnxThreads?: number;
 }
 
 export class SrWorkerPool {
@@ -108,7 +111,13 @@ export class SrWorkerPool {
               };
               w.on('message', onMessage);
               w.once('error', reject);
-              w.postMessage({ type: 'init', backend: options.backend ?? 'auto', weights: data } satisfies ToSrWorker);
+              w.postMessage({
+                type: 'init',
+                backend: options.backend ?? 'auto',
+                weights: data,
+                // onnxruntime: the cores shared out among the workers (each runs g in its own session)
+                onnxThreads: options.onnxThreads ?? Math.max(1, Math.floor(availableParallelism() / workers.length)),
+              } satisfies ToSrWorker);
             }),
         ),
       );
@@ -127,9 +136,9 @@ export class SrWorkerPool {
     return this.executors.length;
   }
 
-  /** Conv ceiling (GFLOP/s) of each worker, all running at once (bench). */
-  ceiling(size = 192, channels = 64, layers = 8, repeats = 3): Promise<number[]> {
-    return Promise.all(this.executors.map((e) => e.ceiling(size, channels, layers, repeats)));
+  /** Conv ceiling (GFLOP/s) of each worker, all running at once (bench); native: through onnxruntime. */
+  ceiling(size = 192, channels = 64, layers = 8, repeats = 3, native = false): Promise<number[]> {
+    return Promise.all(this.executors.map((e) => e.ceiling(size, channels, layers, repeats, native)));
   }
 
   /** Summed phase times (ms) over the workers since they started. */

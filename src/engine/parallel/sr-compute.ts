@@ -23,6 +23,7 @@ import { bicubicDownTaps, bicubicUpscaleImage, clampIndex, gaussianTaps, mirrorI
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
+import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
 export interface SrWeightsData {
@@ -38,6 +39,8 @@ export interface SrWeightsData {
   biases: Float32Array[];
   outKernel: { shape: number[]; data: Float32Array };
   outBias: Float32Array;
+  /** The model's ONNX parts of g, for the onnxruntime backend (backends/onnx-sr.ts). */
+  onnx?: OnnxSource;
 }
 
 export function srWeightsData(weights: LoadedWeights): SrWeightsData {
@@ -54,6 +57,7 @@ export function srWeightsData(weights: LoadedWeights): SrWeightsData {
     biases: names.map((n) => get(`${n}.bias`).data),
     outKernel: get('out.kernel'),
     outBias: get('out.bias').data,
+    onnx: onnxSource(weights),
   };
 }
 

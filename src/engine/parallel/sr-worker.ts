@@ -5,14 +5,18 @@
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf, type BackendPreference } from '../backend.js';
 import { SrCompute, type SrWeightsData } from './sr-compute.js';
-import { LocalExecutor, type GTask, type JobConst, type SrJobBuffers, type StepTask } from './sr-engine.js';
+import type { GTask, JobConst, SrExecutor, SrJobBuffers, StepTask } from './sr-engine.js';
+import { ortConvGflops, setOrtThreads } from '../backends/onnx-runtime.js';
+import { srExecutor } from '../backends/onnx-sr.js';
 
 export type ToSrWorker =
-  | { type: 'init'; backend: BackendPreference; weights: SrWeightsData }
+  /** onnxThreads: intra-op threads of this worker's onnxruntime sessions (the pool: cores / workers). */
+  | { type: 'init'; backend: BackendPreference; weights: SrWeightsData; onnxThreads?: number }
   | { type: 'g'; id: number; job: JobConst; bufs: SrJobBuffers; task: GTask }
   | { type: 'steps'; id: number; job: JobConst; bufs: SrJobBuffers; task: StepTask }
   /** Bench: GFLOP/s of a plain stack of fused 3×3 conv + ReLU (C → C channels) on a size² map. */
-  | { type: 'ceiling'; id: number; size: number; channels: number; layers: number; repeats: number };
+  /** native: the same stack through onnxruntime (NCHW) instead of tfjs. */
+  | { type: 'ceiling'; id: number; size: number; channels: number; layers: number; repeats: number; native?: boolean };
 
 export type FromSrWorker =
   | { type: 'ready'; backend: string; details?: string }
@@ -23,7 +27,7 @@ export type FromSrWorker =
 const port = parentPort;
 if (port === null) throw new Error('parallel/sr-worker.ts must run in a worker thread.');
 
-let executor: LocalExecutor | null = null;
+let executor: SrExecutor | null = null;
 let compute: SrCompute | null = null;
 
 port.on('message', (message: ToSrWorker) => {
@@ -33,9 +37,10 @@ port.on('message', (message: ToSrWorker) => {
 async function handle(message: ToSrWorker): Promise<void> {
   if (message.type === 'init') {
     try {
+      setOrtThreads(message.onnxThreads);
       const report = await initBackend(message.backend);
       compute = new SrCompute(message.weights);
-      executor = new LocalExecutor(compute);
+      executor = await srExecutor(compute); // g through onnxruntime where that backend is active
       port!.postMessage({ type: 'ready', backend: report.name, details: report.details } satisfies FromSrWorker);
     } catch (error) {
       port!.postMessage({
@@ -48,7 +53,10 @@ async function handle(message: ToSrWorker): Promise<void> {
   }
   try {
     if (message.type === 'ceiling') {
-      const gflops = convCeiling(message.size, message.channels, message.layers, message.repeats);
+      const { size, channels, layers, repeats } = message;
+      const gflops = message.native
+        ? await ortConvGflops(size, channels, layers, repeats)
+        : convCeiling(size, channels, layers, repeats);
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times, gflops } satisfies FromSrWorker);
     } else if (message.type === 'g') {
       await executor!.g(message.job, message.bufs, message.task);

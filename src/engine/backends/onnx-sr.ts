@@ -1,0 +1,111 @@
+/**
+ * The band engine's executor on the onnxruntime backend: g tasks run through onnxruntime (OnnxG,
+ * the model's ONNX parts), the DL-Net step tasks exactly as LocalExecutor runs them (hand-written
+ * adjoints, h's two small convs on tfjs-wasm). Used in-process (restore-sr.ts superResolve) and in
+ * each SR worker thread (parallel/sr-worker.ts).
+ */
+import { activeBackend } from '../backend.js';
+import { OnnxG } from '../networks/onnx-g.js';
+import { flagCheck } from '../parallel/cancel-flag.js';
+import type { SrCompute } from '../parallel/sr-compute.js';
+import {
+  gSlab,
+  LocalExecutor,
+  type FrameSink,
+  type GTask,
+  type JobConst,
+  type SrExecutor,
+  type SrJobBuffers,
+  type StepResult,
+  type StepTask,
+} from '../parallel/sr-engine.js';
+
+export class OnnxSrExecutor implements SrExecutor {
+  private readonly local: LocalExecutor;
+
+  constructor(
+    private readonly compute: SrCompute,
+    readonly net: OnnxG,
+  ) {
+    this.local = new LocalExecutor(compute);
+  }
+
+  async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
+    const t0 = performance.now();
+    const s = gSlab(job, bufs, task);
+    const d = this.compute.d;
+    const n = s.sh * s.sw;
+    let a = s.y;
+    if (d.conditioned) {
+      // [y, u/3, bicubic flag] per pixel (NHWC), as SrCompute.g concatenates them.
+      a = new Float32Array(n * 3);
+      const u = job.blur / 3;
+      const flag = job.blur === 0 ? 1 : 0;
+      for (let p = 0; p < n; p++) {
+        a[3 * p] = s.y[p];
+        a[3 * p + 1] = u;
+        a[3 * p + 2] = flag;
+      }
+    }
+    const z = await this.net.run(a, [1, s.sh, s.sw, d.conditioned ? 3 : 1], flagCheck(bufs.cancel));
+    const C = d.C;
+    const rowLen = s.crop.width * C;
+    for (let r = 0; r < s.crop.height; r++) {
+      const from = ((s.crop.y + r) * s.sw + s.crop.x) * C;
+      bufs.z.set(z.subarray(from, from + rowLen), s.dstOffset + r * s.dstStride);
+    }
+    this.compute.times.g += performance.now() - t0;
+  }
+
+  steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
+    return this.local.steps(job, bufs, task, onFrame);
+  }
+}
+
+/** A sentence for logs when the onnxruntime backend is active but g stays on tfjs (no ONNX, a bad file). */
+export let lastOnnxFallback: string | undefined;
+
+/**
+ * The executor for `compute` on the backend this thread runs: OnnxSrExecutor when it is
+ * onnxruntime and the model ships ONNX parts of g that open; otherwise (or when they fail to open,
+ * which is reported in lastOnnxFallback) the tfjs LocalExecutor.
+ */
+export async function srExecutor(compute: SrCompute, threads?: number): Promise<SrExecutor> {
+  if (activeBackend() !== 'onnxruntime') return new LocalExecutor(compute);
+  const source = compute.d.onnx;
+  if (!source) {
+    lastOnnxFallback = `The model lists no ONNX files, so its g runs on tfjs-wasm.`;
+    return new LocalExecutor(compute);
+  }
+  try {
+    return new OnnxSrExecutor(compute, await OnnxG.open(source, threads));
+  } catch (error) {
+    lastOnnxFallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
+    return new LocalExecutor(compute);
+  }
+}
+
+const opened = new WeakMap<SrCompute, Map<string, Promise<SrExecutor>>>();
+
+/** srExecutor kept per compute and backend (the in-process path of restore-sr.ts keeps one compute per model). */
+export function cachedSrExecutor(compute: SrCompute): Promise<SrExecutor> {
+  let byBackend = opened.get(compute);
+  if (!byBackend) opened.set(compute, (byBackend = new Map()));
+  const key = activeBackend() ?? 'none';
+  let e = byBackend.get(key);
+  if (!e) {
+    e = srExecutor(compute);
+    byBackend.set(key, e);
+  }
+  return e;
+}
+
+/** Releases the onnxruntime sessions kept for `compute` (models being unloaded). */
+export async function releaseSrExecutor(compute: SrCompute): Promise<void> {
+  const kept = [...(opened.get(compute)?.values() ?? [])];
+  opened.delete(compute);
+  for (const p of kept) {
+    const e = await p.catch(() => undefined);
+    if (e instanceof OnnxSrExecutor) await e.net.release();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The fully convolutional interpolation network with g on onnxruntime: the first guess b
+ * and h stay on tfjs (h is differentiated by the DL-Net steps), z = g([y, M, b]) comes from the
+ * model's ONNX file (OnnxG). Where the file cannot be opened, g runs on tfjs as in FConvMaskedNet.
+ */
+import { tf } from '../backend.js';
+import type { LoadedWeights } from '../model-file.js';
+import { FConvMaskedNet } from './fconv-masked.js';
+import type { BoundMaskedNetwork } from './masked-network.js';
+import { OnnxG, type OnnxSource } from './onnx-g.js';
+
+type K4 = tf.Tensor4D;
+
+export class FConvMaskedOnnx extends FConvMaskedNet {
+  private readonly net: Promise<OnnxG | null>;
+  /** Why g runs on tfjs after all (the ONNX files failed to open), or undefined. */
+  fallback?: string;
+
+  constructor(weights: LoadedWeights, source: OnnxSource) {
+    super(weights);
+    this.net = OnnxG.open(source).catch((error: unknown) => {
+      this.fallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
+      return null;
+    });
+  }
+
+  override bind(y: K4, mask: K4): BoundMaskedNetwork {
+    const base = this.firstGuess(y, mask);
+    return {
+      g: async () => {
+        const net = await this.net;
+        if (!net) return this.g(y, mask, base);
+        const a = tf.concat([y, mask, base], 3) as K4;
+        const [n, h, w, c] = a.shape;
+        const data = (await a.data()) as Float32Array;
+        a.dispose();
+        const z = await net.run(data, [n, h, w, c]);
+        return tf.tensor4d(z, [n, h, w, z.length / (n * h * w)]);
+      },
+      h: (z) => this.h(z, base),
+      release: () => base.dispose(),
+    };
+  }
+
+  override dispose(): void {
+    super.dispose();
+    void this.net.then((net) => net?.release());
+  }
+}
