@@ -205,18 +205,26 @@ describe('jobs run in the worker thread', () => {
     );
   });
 
-  test('a queued job cancels at once, a running one within a second', async () => {
+  test('a queued job cancels at once, a running one stops as cancelled', async () => {
     const sr = { task: 'sr', scale: 2, blur: 0.5, iterations: 50, gamma: 1e-3 };
     const first = await ok<{ jobId: string }>(Channels.jobStart, { imageId: image.imageId, settings: sr });
     const second = await ok<{ jobId: string }>(Channels.jobStart, { imageId: image.imageId, settings: sr });
     await ok(Channels.jobCancel, { jobId: second.jobId });
-    assert.equal((await waitFor(second.jobId, ['job.cancelled'], 100)).type, 'job.cancelled');
+    // At once: the queued job's 'job.cancelled' is out before the cancel request returns.
+    const ofSecond = events.filter((e) => 'jobId' in e && e.jobId === second.jobId).map((e) => e.type);
+    assert.ok(ofSecond.includes('job.cancelled'), `events of the queued job: ${ofSecond.join(' ')}`);
     await waitFor(first.jobId, ['job.iteration']);
-    const t0 = performance.now();
     await ok(Channels.jobCancel, { jobId: first.jobId });
+    // How fast a running job stops (≤ 1 s) is `dlnet bench`'s cancel_ms_job, on a quiet machine;
+    // here waitFor's 30 s only catches a job that never ends.
     const end = await waitFor(first.jobId, ['job.cancelled', 'job.done', 'job.error']);
     assert.equal(end.type, 'job.cancelled');
-    assert.ok(performance.now() - t0 < 1000, `cancelled in ${(performance.now() - t0).toFixed(0)} ms`);
+    const iterationsOfFirst = events.filter((e) => 'jobId' in e && e.jobId === first.jobId && e.type === 'job.iteration');
+    assert.ok(iterationsOfFirst.length < 50, `stopped short of its 50 iterations (${iterationsOfFirst.length})`);
+    assert.ok(
+      !events.some((e) => 'jobId' in e && e.jobId === second.jobId && e.type === 'job.iteration'),
+      'the cancelled queued job never ran',
+    );
     await refused(
       Channels.jobSave,
       { jobId: first.jobId, path: path.join(dir, 'c.png'), format: 'png' },
