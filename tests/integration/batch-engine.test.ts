@@ -116,28 +116,26 @@ test('events, pause / resume, and a file that disappears during the batch', asyn
   );
 });
 
-test('cancel() during a run: resolves as cancelled within a second and leaves no temporaries', async () => {
+test('cancel() during a run: resolves as cancelled and leaves no temporaries', async () => {
   const input = path.join(dir, 'cancel-in');
   const out = path.join(dir, 'cancel-out');
   await images(input, ['x.png', 'y.png'], 500);
   const plan = await planBatch({ inputDir: input, outputDir: out, request: sr });
-  let cancelledAt = 0;
+  // Cancelled while both files are being computed (at the first progress of a file). How fast it
+  // stops (≤ 1 s) is `dlnet bench`'s cancel_ms_batch, on a quiet machine.
+  let cancelled = false;
   const run = startBatch(plan, {
     jobs: 2,
     backend: 'wasm',
     onEvent: (event) => {
-      if (event.type === 'backend') {
-        setTimeout(() => {
-          cancelledAt = performance.now();
-          run.cancel();
-        }, 200);
+      if (!cancelled && event.type === 'file-progress') {
+        cancelled = true;
+        run.cancel();
       }
     },
   });
   const result = await run.done;
-  const took = performance.now() - cancelledAt;
-  assert.ok(cancelledAt > 0);
-  assert.ok(took < 1000, `stopped ${Math.round(took)} ms after cancel()`);
+  assert.ok(cancelled, 'the run was cancelled while a file was being computed');
   assert.equal(result.summary.wasCancelled, true);
   assert.deepEqual(
     result.files.map((f) => f.status),

@@ -391,7 +391,7 @@ test('kill -9 mid-batch leaves only complete outputs; the same command with --sk
   for (const [f, hash] of survivors) assert.equal(await sha(path.join(out, f)), hash, `${f} was not rewritten`);
 });
 
-test('Ctrl-C stops within a second, exits 130 and leaves no temporaries or partial outputs', async () => {
+test('Ctrl-C stops the batch, exits 130 and leaves no temporaries or partial outputs', async () => {
   const input = path.join(dir, 'big');
   const out = path.join(dir, 'big-out');
   await mkdir(input, { recursive: true });
@@ -401,20 +401,23 @@ test('Ctrl-C stops within a second, exits 130 and leaves no temporaries or parti
       .toFile(path.join(input, `big${i}.png`));
   }
   const child = start(['batch', 'big', '--out', 'big-out', '--scale', '2', '--jobs', '2']);
-  let signalled = 0;
+  // Ctrl-C as soon as the workers are up and computing. How fast the batch stops (≤ 1 s) is
+  // `dlnet bench`'s cancel_ms_batch, on a quiet machine; here a 30 s watchdog only catches a batch
+  // that ignores Ctrl-C (it is then killed, and the exit status is not 130).
+  let signalled = false;
+  let watchdog: NodeJS.Timeout | undefined;
   const r = await collect(child, (stderr) => {
-    if (signalled === 0 && /^backend: /m.test(stderr)) {
-      signalled = -1;
-      setTimeout(() => {
-        signalled = performance.now();
-        child.kill('SIGINT');
-      }, 300);
+    if (!signalled && /^backend: /m.test(stderr)) {
+      signalled = true;
+      child.kill('SIGINT');
+      watchdog = setTimeout(() => child.kill('SIGKILL'), 30_000);
     }
   });
-  const stoppedAfter = performance.now() - signalled;
-  assert.ok(signalled > 0, `the batch started (stderr: ${r.stderr})`);
+  clearTimeout(watchdog);
+  assert.ok(signalled, `the batch started (stderr: ${r.stderr})`);
   assert.equal(r.status, 130, r.stderr);
-  assert.ok(stoppedAfter < 1000, `stopped ${Math.round(stoppedAfter)} ms after Ctrl-C`);
+  const outputs = await listAll(out);
+  assert.ok(outputs.length < 3, `stopped before the end (outputs: ${outputs.join(', ')})`);
   assert.match(r.stderr, /^dlnet: Cancelled; no output was written for the unfinished work\.$/m);
   assert.ok(!/^\s+at /m.test(r.stderr));
   for (const f of await listAll(out)) {
