@@ -486,10 +486,13 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
     });
   }
 
-  /** Sends raw bytes; resolves with the close code the server answered with (or 'open' if it did not close). */
+  /**
+   * Sends raw bytes; resolves with the close code the server answered with, or 'open' if it did not
+   * close within 30 s (a watchdog for a busy host, not a speed claim: every case here expects a close).
+   */
   function sendRaw(ws: WebSocket, data: Uint8Array | string, binary = true): Promise<number | 'open'> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('open'), 2000);
+      const timer = setTimeout(() => resolve('open'), 30_000);
       ws.once('close', (code) => {
         clearTimeout(timer);
         resolve(code);
@@ -630,7 +633,7 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
         const socket = connect(server.port, '127.0.0.1');
         socket.on('error', () => undefined);
         let upgraded = false;
-        const timer = setTimeout(() => (socket.destroy(), resolve(false)), 3000);
+        const timer = setTimeout(() => (socket.destroy(), resolve(false)), 30_000); // a watchdog: each case expects a close
         socket.on('data', (data) => {
           if (!upgraded && data.toString('latin1').startsWith('HTTP/1.1 101')) {
             upgraded = true;
