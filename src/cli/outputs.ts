@@ -7,7 +7,16 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, type Image, type Mask } from '../engine/image.js';
-import { formatFromPath, writeImage, writeMask, type WriteImageOptions, type WriteImageResult } from '../engine/image-io.js';
+import {
+  formatFromPath,
+  writeImage,
+  writeMask,
+  writeSamples,
+  type Samples,
+  type SamplesShape,
+  type WriteImageOptions,
+  type WriteImageResult,
+} from '../engine/image-io.js';
 import { UsageError } from './errors.js';
 
 /** `<dir>/<name><suffix>` where name is the input's base name without extension. */
@@ -72,6 +81,18 @@ export class OutputSet {
 
   async writeImage(file: string, image: Image, options: WriteImageOptions = {}): Promise<WriteImageResult> {
     const result = await writeImage(file, image, { ...options, overwrite: false });
+    this.written.push(file);
+    return result;
+  }
+
+  /** writeImage from samples made on demand (image-io's writeSamples). */
+  async writeSamples(
+    file: string,
+    samplesFor: (depth: 8 | 16) => Samples | Promise<Samples>,
+    shape: SamplesShape,
+    options: WriteImageOptions = {},
+  ): Promise<WriteImageResult> {
+    const result = await writeSamples(file, samplesFor, shape, { ...options, overwrite: false });
     this.written.push(file);
     return result;
   }

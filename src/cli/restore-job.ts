@@ -8,6 +8,13 @@ import { performance } from 'node:perf_hooks';
 import type { Image, Mask } from '../engine/image.js';
 import { readImage, type ImageMetadata } from '../engine/image-io.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
+import {
+  IterationStore,
+  iterationSamples,
+  plainIterationStrips,
+  srIterationStrips,
+  type IterationStrips,
+} from '../engine/iteration-store.js';
 import { info, type CliContext } from './context.js';
 import { startBackend, type RestoreFlags } from './common.js';
 import { chooseModel, loadRestoreApi, type RestoreApi } from './engine-api.js';
@@ -46,14 +53,25 @@ export async function runRestoreJob(
 ): Promise<void> {
   const name = path.basename(job.input);
   const progress = createProgress(ctx.stderr, { label: name, force: options.forceProgress });
-  const iterations: { k: number; image: Image }[] = [];
+  // x̂_1..x̂_K go to temporary files as they stream (super-resolution: band by band), and are
+  // written as PNGs at the end, one at a time: never K images in memory.
+  let store: IterationStore | undefined;
+  let strips: IterationStrips | undefined;
+  const keep = (K: number, width: number, height: number, channels: number, from: (s: IterationStore) => IterationStrips) => {
+    if (store) return store;
+    store = new IterationStore({ K, width, height, channels });
+    strips = from(store);
+    return store;
+  };
   const started = performance.now();
   let K = 0;
   let tiles = 0;
   let tilesDone = 0;
+  let fraction = 0;
   const onEvent = (event: RestoreEvent): void => {
     switch (event.type) {
       case 'progress':
+        fraction = event.fraction;
         progress.update(event.fraction, event.message);
         break;
       case 'tile':
@@ -68,8 +86,24 @@ export async function runRestoreJob(
           tiles > 1 ? (tilesDone + event.k / event.K) / tiles : event.k / event.K,
           `${where}iteration ${event.k}/${event.K}, likelihood ${event.likelihood.toExponential(3)}`,
         );
-        // x̂_k is only a whole image when the run is not tiled (the engine streams each tile's x̂_k otherwise).
-        if (job.iterationsDir !== undefined) iterations.push({ k: event.k, image: event.image });
+        if (job.iterationsDir !== undefined) {
+          const { width, height, channels } = event.image;
+          keep(event.K, width, height, channels, plainIterationStrips).write(event.k, 0, event.image.data);
+        }
+        break;
+      }
+      case 'band': {
+        K = event.K;
+        const { band } = event;
+        const whole = event.coverage >= 1 ? '' : ` (${Math.round(event.coverage * 100)} % of the image)`;
+        progress.update(fraction, `iteration ${event.k}/${event.K}${whole}, likelihood ${event.likelihood.toExponential(3)}`);
+        if (job.iterationsDir !== undefined) {
+          keep(event.K, band.width, band.height, 1, (s) => srIterationStrips(s, band.planes, band.scale)).write(
+            event.k,
+            band.y0,
+            band.luma,
+          );
+        }
         break;
       }
     }
@@ -78,15 +112,21 @@ export async function runRestoreJob(
     const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
     ctx.signal.throwIfAborted();
     const written = await outputs.writeImage(job.output, result, { bitDepth: job.bitDepth, metadata: job.metadata });
-    if (job.iterationsDir !== undefined && iterations.length === 0) {
-      info(ctx, `dlnet: warning: ${name} was restored in tiles, so there are no whole-image intermediate estimates to save.`);
-    }
-    if (job.iterationsDir !== undefined) {
+    if (job.iterationsDir !== undefined && store !== undefined && strips !== undefined) {
       const fileName = job.iterationName ?? ((k: number) => `${path.basename(job.input, path.extname(job.input))}.k${k}.png`);
-      for (const { k, image } of iterations) {
+      // Same size, channels and depth as the result, so x̂_K's file equals the output's pixels.
+      const shape = { width: result.width, height: result.height, channels: result.channels };
+      for (let k = 1; k <= store.K; k++) {
+        ctx.signal.throwIfAborted();
+        if (!store.complete(k)) throw new Error(`x̂_${k} was not streamed whole (${store.rows(k)} of ${store.height} rows).`);
         const file = path.join(job.iterationsDir, fileName(k));
         outputs.check(file, '--save-iterations');
-        await outputs.writeImage(file, image, { format: 'png', bitDepth: 8 });
+        progress.update(1, `writing x̂_${k}`);
+        const from = strips;
+        await outputs.writeSamples(file, (depth) => iterationSamples(from, k, shape, depth), shape, {
+          format: 'png',
+          bitDepth: job.bitDepth,
+        });
       }
     }
     progress.update(1, 'done');
@@ -98,6 +138,8 @@ export async function runRestoreJob(
     progress.stop();
     await outputs.rollback();
     throw error;
+  } finally {
+    store?.dispose();
   }
 }
 

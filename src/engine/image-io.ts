@@ -274,15 +274,29 @@ export function formatFromPath(file: string): OutputFormat | undefined {
 /** Largest side each output format can store. */
 const MAX_SIDE: Record<OutputFormat, number> = { png: 2 ** 31 - 1, jpeg: 65_535, webp: 16_383, tiff: 2 ** 31 - 1 };
 
-function encodeSamples(image: Image, depth: 8 | 16): Uint8Array | Uint16Array {
-  const src = image.data;
+/** Samples of the output file: every value rounded and clipped to `depth` bits. */
+export type Samples = Uint8Array | Uint16Array;
+
+/** Rounds and clips 0..1 values to `depth`-bit samples, written into `out` from index `offset`. */
+export function encodeSamplesInto(src: Float32Array, depth: 8 | 16, out: Samples, offset = 0): void {
   const max = depth === 8 ? 255 : 65535;
-  const out = depth === 8 ? new Uint8Array(src.length) : new Uint16Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const q = Math.round(src[i] * max);
-    out[i] = q > 0 ? (q < max ? q : max) : 0; // NaN → 0
+    out[offset + i] = q > 0 ? (q < max ? q : max) : 0; // NaN → 0
   }
+}
+
+function encodeSamples(image: Image, depth: 8 | 16): Samples {
+  const out = depth === 8 ? new Uint8Array(image.data.length) : new Uint16Array(image.data.length);
+  encodeSamplesInto(image.data, depth, out);
   return out;
+}
+
+/** The shape of raw samples: width × height × channels, row-major, interleaved. */
+export interface SamplesShape {
+  width: number;
+  height: number;
+  channels: Image['channels'];
 }
 
 /** The 4-letter colour space of an ICC profile header ('RGB ', 'GRAY', 'CMYK', ...). */
@@ -291,18 +305,19 @@ function iccColourSpace(icc: Buffer): string {
 }
 
 async function encode(
-  image: Image,
+  samples: Samples,
+  shape: SamplesShape,
   format: OutputFormat,
   depth: 8 | 16,
   quality: number,
   metadata: ImageMetadata | undefined,
   warnings: string[],
 ): Promise<Buffer> {
-  const { width, height, channels } = image;
+  const { width, height, channels } = shape;
   const grey = channels <= 2;
   const space = grey ? (depth === 16 ? 'grey16' : 'b-w') : depth === 16 ? 'rgb16' : 'srgb';
   const raw = { width, height, channels };
-  let pipeline = sharp(encodeSamples(image, depth), { raw, limitInputPixels: false });
+  let pipeline = sharp(samples, { raw, limitInputPixels: false });
 
   const exif = metadata?.exif ? resetExifOrientation(metadata.exif) : undefined;
   if (metadata?.exif && exif === undefined) warnings.push('The EXIF block of the input is malformed and was not copied.');
@@ -358,7 +373,7 @@ async function encode(
       if (iccDir !== undefined && /icc|profile|lcms/i.test(error instanceof Error ? error.message : '')) {
         // A profile lcms cannot apply: write the image without it rather than fail.
         warnings.push('The ICC profile of the input could not be applied and was not copied.');
-        return encode(image, format, depth, quality, { ...metadata, icc: undefined }, warnings);
+        return encode(samples, shape, format, depth, quality, { ...metadata, icc: undefined }, warnings);
       }
       throw error;
     }
@@ -432,14 +447,29 @@ export async function writeFileAtomic(file: string, data: Uint8Array, overwrite 
  * `overwrite`), a size the format cannot store, or a folder that cannot be written.
  */
 export async function writeImage(file: string, image: Image, options: WriteImageOptions = {}): Promise<WriteImageResult> {
+  if (image.data.length !== image.width * image.height * image.channels || image.width < 1 || image.height < 1) {
+    throw new Error(`writeImage: the image data does not match ${image.width}×${image.height}×${image.channels}.`);
+  }
+  return writeSamples(file, (depth) => encodeSamples(image, depth), image, options);
+}
+
+/**
+ * writeImage for an image that is already samples (8 or 16 bits, as `depth` asks for the output's
+ * depth): `samplesFor(depth)` is called once. Lets a caller build a large image row by row without
+ * a float copy of it (saved iterations).
+ */
+export async function writeSamples(
+  file: string,
+  samplesFor: (depth: 8 | 16) => Samples | Promise<Samples>,
+  shape: SamplesShape,
+  options: WriteImageOptions = {},
+): Promise<WriteImageResult> {
   const name = displayName(file);
   const format = options.format ?? formatFromPath(file);
   if (format === undefined) {
     throw new UserError(`Cannot tell the output format from the name ${name}; use .png, .jpg, .webp or .tif.`, 'bad-output');
   }
-  if (image.data.length !== image.width * image.height * image.channels || image.width < 1 || image.height < 1) {
-    throw new Error(`writeImage: the image data does not match ${image.width}×${image.height}×${image.channels}.`);
-  }
+  const image = shape;
   if (Math.max(image.width, image.height) > MAX_SIDE[format]) {
     throw new UserError(
       `${format.toUpperCase()} cannot store a ${image.width} × ${image.height} image (at most ${MAX_SIDE[format]} pixels a side); use PNG or TIFF.`,
@@ -454,7 +484,11 @@ export async function writeImage(file: string, image: Image, options: WriteImage
   const warnings: string[] = [];
   if (options.bitDepth === 16 && bitDepth === 8)
     warnings.push(`${format.toUpperCase()} stores 8 bits per channel, so the 16-bit data was reduced.`);
-  const data = await encode(image, format, bitDepth, quality, options.metadata, warnings);
+  const samples = await samplesFor(bitDepth);
+  if (samples.length !== shape.width * shape.height * shape.channels || shape.width < 1 || shape.height < 1) {
+    throw new Error(`writeSamples: the samples do not match ${shape.width}×${shape.height}×${shape.channels}.`);
+  }
+  const data = await encode(samples, shape, format, bitDepth, quality, options.metadata, warnings);
   await writeFileAtomic(file, data, options.overwrite === true);
   return { path: file, format, bitDepth, warnings };
 }

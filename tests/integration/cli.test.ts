@@ -288,11 +288,17 @@ test('Ctrl-C during a tiled upscale exits 130 and leaves no output', async () =>
   await sharp(rgb, { raw: { width: 900, height: 900, channels: 3 } })
     .png()
     .toFile(path.join(work, 'big.png'));
-  const child = spawn(process.execPath, ['--import', tsx, cli, 'upscale', 'big.png', '--scale', '2'], {
-    cwd: work,
-    env: { ...process.env, DLNET_DEBUG: '', DLNET_MODELS_DIR: path.join(work, 'models') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const temp = path.join(dir, 'cancel-tmp');
+  await mkdir(temp);
+  const child = spawn(
+    process.execPath,
+    ['--import', tsx, cli, 'upscale', 'big.png', '--scale', '2', '--save-iterations', 'its'],
+    {
+      cwd: work,
+      env: { ...process.env, DLNET_DEBUG: '', DLNET_MODELS_DIR: path.join(work, 'models'), TMPDIR: temp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -303,6 +309,52 @@ test('Ctrl-C during a tiled upscale exits 130 and leaves no output', async () =>
   assert.match(stderr, /^dlnet: Cancelled; no output was written for the unfinished work\.$/m);
   assert.ok(!/^\s+at /m.test(stderr));
   assert.deepEqual((await readdir(work)).sort(), ['big.png', 'models']); // no output, no temporary file
+  const ours = async (folder: string) => (await readdir(folder)).filter((f) => f.startsWith('dlnet-')); // tsx caches there too
+  assert.deepEqual(await ours(temp), [], 'the streamed iterations were removed');
+  await rm(work, { recursive: true });
+  await rm(temp, { recursive: true });
+});
+
+test('upscale --save-iterations on a photo of several bands writes x̂_1..x̂_K at full size; x̂_K equals the output', async () => {
+  const work = path.join(dir, 'iterations');
+  await mkdir(work);
+  const temp = path.join(work, 'tmp');
+  await mkdir(temp);
+  writeSrModel(path.join(work, 'models'), { scale: 2, depth: 2, width: 4, K: 3 });
+  // 600 LR rows: three bands of the engine (256 rows each at most); colour with alpha.
+  const [w, h] = [160, 600];
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 4;
+      rgba[o] = Math.round(128 + 100 * Math.sin(x * 0.21 + y * 0.05));
+      rgba[o + 1] = Math.round(128 + 90 * Math.cos(y * 0.13 - x * 0.07));
+      rgba[o + 2] = (x * 3 + y * 5) % 256;
+      rgba[o + 3] = 200 + ((x + y) % 56);
+    }
+  await sharp(rgba, { raw: { width: w, height: h, channels: 4 } })
+    .png()
+    .toFile(path.join(work, 'tall.png'));
+  const env = { DLNET_MODELS_DIR: path.join(work, 'models'), TMPDIR: temp };
+  const r = await dlnet(['upscale', 'tall.png', '--scale', '2', '--save-iterations', 'its', '--backend', 'wasm'], work, env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual((await readdir(path.join(work, 'its'))).sort(), ['tall.x2.k1.png', 'tall.x2.k2.png', 'tall.x2.k3.png']);
+  const pixels = async (file: string) => {
+    const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+    return { data, size: [info.width, info.height, info.channels] };
+  };
+  const output = await pixels(path.join(work, 'tall.x2.png'));
+  assert.deepEqual(output.size, [320, 1200, 4]);
+  const frames = [];
+  for (const k of [1, 2, 3]) frames.push(await pixels(path.join(work, 'its', `tall.x2.k${k}.png`)));
+  for (const f of frames) assert.deepEqual(f.size, output.size);
+  assert.ok(frames[2].data.equals(output.data), 'x̂_K equals the output pixel for pixel');
+  assert.ok(!frames[0].data.equals(output.data), 'x̂_1 is an earlier estimate');
+  assert.deepEqual(
+    (await readdir(temp)).filter((f) => f.startsWith('dlnet-')),
+    [],
+    'no temporary files left',
+  );
   await rm(work, { recursive: true });
 });
 
