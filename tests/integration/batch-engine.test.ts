@@ -68,11 +68,13 @@ test('events, pause / resume, and a file that disappears during the batch', asyn
         run.pause();
       }
       if (rel === 'a.png' && status === 'done') {
-        setTimeout(() => {
+        // The engine starts the next file in the same turn as it reports one done; by the next
+        // macrotask b.png would be running if the pause were ignored (no fixed sleep needed).
+        setImmediate(() => {
           bStatusWhilePaused = run.files()[1].status;
           assert.equal(run.paused, true);
           run.resume();
-        }, 300);
+        });
       }
     },
   });
