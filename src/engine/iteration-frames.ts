@@ -1,0 +1,324 @@
+/**
+ * Display-resolution iterates for an app: each x̂_k of a restoration as an 8-bit RGBA frame whose
+ * longer side is at most `maxSide` (≤ 2560), and its residual |W x̂_k − y| shrunk the same way, built
+ * band by band as super-resolution streams them (RestoreEvent 'band'), in any band order. What an
+ * app keeps for its scrubber and residual view is then K small frames, whatever the photo's size;
+ * full-resolution iterates go to disk (iteration-store.ts).
+ *
+ * Frames use toFrame's boxes (display pixel o covers source pixels [⌊o·N/n⌋, ⌊(o+1)·N/n⌋) on each
+ * axis), so a box that straddles two bands is averaged over the rows seen so far and completed when
+ * the other band arrives (its patch is sent again). Colour: the box mean of x̂_k's luma, with the
+ * chroma and alpha of the input averaged over the same boxes once per job (area-weighted LR
+ * pixels, close to the bicubic upscale's box mean), converted to RGB per display pixel: cheap
+ * enough to run for every k of every band (≈ 30 ms per 12 MP band set) where the exact colour of a
+ * full-size band costs seconds.
+ */
+import { yCbCrToRgb, type LumaPlanes } from './color.js';
+import type { SrBand } from './restore-types.js';
+
+/** The size of a frame shrunk so its longer side is at most maxSide (never enlarged). */
+export function displaySize(width: number, height: number, maxSide: number): { width: number; height: number } {
+  const f = Math.min(1, maxSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * f)), height: Math.max(1, Math.round(height * f)) };
+}
+
+/** Frames an app keeps per run: about 8 full-size ones; more iterations get smaller frames. */
+export function frameSide(maxSide: number, K: number): number {
+  return K <= 8 ? maxSide : Math.max(512, Math.floor(maxSide * Math.sqrt(8 / K)));
+}
+
+/** Start of each box along an axis of n source pixels shrunk to m (m + 1 entries, the last = n). */
+function boxStarts(n: number, m: number): Int32Array {
+  const b = new Int32Array(m + 1);
+  for (let o = 0; o <= m; o++) b[o] = Math.floor((o * n) / m);
+  return b;
+}
+
+/** Display index of each source pixel along an axis. */
+function boxOf(starts: Int32Array): Int32Array {
+  const m = starts.length - 1;
+  const map = new Int32Array(starts[m]);
+  for (let o = 0; o < m; o++) map.fill(o, starts[o], starts[o + 1]);
+  return map;
+}
+
+/**
+ * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
+ * arrive in any order. A display row whose box straddles bands keeps its partial sums until complete.
+ */
+export class BandShrinker {
+  readonly width: number;
+  readonly height: number;
+  readonly #W: number;
+  readonly #rows: Int32Array;
+  readonly #rowOf: Int32Array;
+  readonly #colOf: Int32Array;
+  readonly #colCount: Float64Array;
+  readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
+
+  constructor(W: number, H: number, w: number, h: number) {
+    this.#W = W;
+    this.width = w;
+    this.height = h;
+    this.#rows = boxStarts(H, h);
+    this.#rowOf = boxOf(this.#rows);
+    const cols = boxStarts(W, w);
+    this.#colOf = boxOf(cols);
+    this.#colCount = new Float64Array(w);
+    for (let o = 0; o < w; o++) this.#colCount[o] = cols[o + 1] - cols[o];
+  }
+
+  /**
+   * Adds source rows [y0, y0 + n) (`rows`: n × W values, `map` applied to each); returns display rows
+   * [y, y + height) they touch, each the box mean over the source rows seen so far, and whether each
+   * is complete.
+   */
+  add(
+    y0: number,
+    rows: Float32Array,
+    map?: (v: number) => number,
+  ): { y: number; height: number; values: Float32Array; complete: boolean[] } {
+    const W = this.#W;
+    const w = this.width;
+    const n = rows.length / W;
+    const o0 = this.#rowOf[y0];
+    const o1 = this.#rowOf[y0 + n - 1];
+    const values = new Float32Array((o1 - o0 + 1) * w);
+    const complete: boolean[] = [];
+    const colOf = this.#colOf;
+    for (let o = o0; o <= o1; o++) {
+      const acc = this.#partial.get(o) ?? { sum: new Float64Array(w), seen: 0 };
+      const a = Math.max(y0, this.#rows[o]);
+      const b = Math.min(y0 + n, this.#rows[o + 1]);
+      const sum = acc.sum;
+      for (let y = a; y < b; y++) {
+        const from = (y - y0) * W;
+        if (map) for (let x = 0; x < W; x++) sum[colOf[x]] += map(rows[from + x]);
+        else for (let x = 0; x < W; x++) sum[colOf[x]] += rows[from + x];
+      }
+      acc.seen += b - a;
+      const done = acc.seen >= this.#rows[o + 1] - this.#rows[o];
+      if (done) this.#partial.delete(o);
+      else this.#partial.set(o, acc);
+      complete.push(done);
+      const out = (o - o0) * w;
+      for (let x = 0; x < w; x++) values[out + x] = sum[x] / (this.#colCount[x] * acc.seen);
+    }
+    return { y: o0, height: o1 - o0 + 1, values, complete };
+  }
+}
+
+/** Area-weighted mean of an LR plane over the display boxes of its ×t upscale (w × h). */
+function shrinkUpscaled(plane: Float32Array, lw: number, lh: number, t: number, w: number, h: number): Float32Array {
+  const axis = (n: number, m: number) => {
+    const starts = boxStarts(n * t, m);
+    return Array.from({ length: m }, (_, o) => {
+      const taps: [number, number][] = [];
+      for (let j = Math.floor(starts[o] / t); j * t < starts[o + 1]; j++)
+        taps.push([j, Math.min(starts[o + 1], (j + 1) * t) - Math.max(starts[o], j * t)]);
+      return { taps, size: starts[o + 1] - starts[o] };
+    });
+  };
+  const rows = axis(lh, h);
+  const cols = axis(lw, w);
+  const out = new Float32Array(w * h);
+  for (let oy = 0; oy < h; oy++)
+    for (let ox = 0; ox < w; ox++) {
+      let s = 0;
+      for (const [i, wy] of rows[oy].taps) for (const [j, wx] of cols[ox].taps) s += wy * wx * plane[i * lw + j];
+      out[oy * w + ox] = s / (rows[oy].size * cols[ox].size);
+    }
+  return out;
+}
+
+/** Display rows [y, y + height) of x̂_k, full frame width, RGBA. */
+export interface FramePatch {
+  y: number;
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/** Display rows [y, y + height) of |W x̂_k − y| (box means of its LR pixels). */
+export interface ResidualPatch {
+  y: number;
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/** What one band of one x̂_k adds to an app's view of the run. */
+export interface FrameUpdate {
+  k: number;
+  K: number;
+  /** L(z_k) and the fraction of the image it covers (RestoreEvent 'band'); 1 for whole frames. */
+  likelihood: number;
+  coverage: number;
+  /** Size of the whole display frame and of the whole residual map. */
+  frameSize: { width: number; height: number };
+  residualSize: { width: number; height: number };
+  frame: FramePatch;
+  residual: ResidualPatch;
+  /** Σ |W x̂_k − y| over the band's observed LR pixels and their count (for the exact mean). */
+  absSum: number;
+  pixels: number;
+}
+
+const to8 = (v: number): number => (v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255));
+
+/** Turns a super-resolution run's band events into display frames and residual maps, patch by patch. */
+export class SrFrameStream {
+  readonly frameSize: { width: number; height: number };
+  readonly residualSize: { width: number; height: number };
+  readonly #luma: BandShrinker[] = [];
+  readonly #residual: BandShrinker[] = [];
+  readonly #cb?: Float32Array;
+  readonly #cr?: Float32Array;
+  readonly #alpha?: Float32Array;
+  readonly #planes: LumaPlanes;
+  readonly #t: number;
+
+  constructor(planes: LumaPlanes, t: number, maxSide: number) {
+    this.#planes = planes;
+    this.#t = t;
+    const W = planes.width * t;
+    const H = planes.height * t;
+    this.frameSize = displaySize(W, H, maxSide);
+    this.residualSize = displaySize(planes.width, planes.height, maxSide);
+    const { width: w, height: h } = this.frameSize;
+    const shrink = (p: Float32Array | undefined) => p && shrinkUpscaled(p, planes.width, planes.height, t, w, h);
+    this.#cb = shrink(planes.cb);
+    this.#cr = shrink(planes.cr);
+    this.#alpha = shrink(planes.alpha);
+  }
+
+  /** The display patches of one band of x̂_k. */
+  add(event: { k: number; K: number; band: SrBand; likelihood: number; coverage: number }): FrameUpdate {
+    const { k, K, band } = event;
+    const t = this.#t;
+    const { width: w, height: h } = this.frameSize;
+    this.#luma[k - 1] ??= new BandShrinker(band.width, band.height, w, h);
+    this.#residual[k - 1] ??= new BandShrinker(
+      this.#planes.width,
+      this.#planes.height,
+      this.residualSize.width,
+      this.residualSize.height,
+    );
+    const y = this.#luma[k - 1].add(band.y0, band.luma);
+    const rgba = new Uint8Array(y.values.length * 4);
+    const cb = this.#cb;
+    const cr = this.#cr;
+    const alpha = this.#alpha;
+    for (let i = 0; i < y.values.length; i++) {
+      const p = y.y * w + i;
+      const o = i * 4;
+      if (cb && cr) {
+        const [r, g, b] = yCbCrToRgb(y.values[i], cb[p], cr[p]);
+        rgba[o] = to8(r);
+        rgba[o + 1] = to8(g);
+        rgba[o + 2] = to8(b);
+      } else rgba[o] = rgba[o + 1] = rgba[o + 2] = to8(y.values[i]);
+      rgba[o + 3] = alpha ? to8(alpha[p]) : 255;
+    }
+    let absSum = 0;
+    for (const v of band.residual) absSum += Math.abs(v);
+    const r = this.#residual[k - 1].add(band.y0 / t, band.residual, Math.abs);
+    return {
+      k,
+      K,
+      likelihood: event.likelihood,
+      coverage: event.coverage,
+      frameSize: this.frameSize,
+      residualSize: this.residualSize,
+      frame: { y: y.y, width: w, height: y.height, rgba },
+      residual: { y: r.y, width: this.residualSize.width, height: r.height, data: r.values },
+      absSum,
+      pixels: band.residual.length,
+    };
+  }
+}
+
+/**
+ * The frames of a run as an app keeps them: per k, the display frame and residual map assembled
+ * from patches, which display rows of each they hold, and the residual's exact mean.
+ */
+export class FrameStore {
+  readonly #frames = new Map<
+    number,
+    {
+      rgba: Uint8Array;
+      residual: Float32Array;
+      rows: Uint8Array;
+      absSum: number;
+      pixels: number;
+      likelihood: number;
+      coverage: number;
+    }
+  >();
+  frameSize = { width: 0, height: 0 };
+  residualSize = { width: 0, height: 0 };
+  K = 0;
+
+  apply(u: FrameUpdate): void {
+    this.K = u.K;
+    this.frameSize = u.frameSize;
+    this.residualSize = u.residualSize;
+    let f = this.#frames.get(u.k);
+    if (!f) {
+      f = {
+        rgba: new Uint8Array(u.frameSize.width * u.frameSize.height * 4),
+        residual: new Float32Array(u.residualSize.width * u.residualSize.height),
+        rows: new Uint8Array(u.residualSize.height),
+        absSum: 0,
+        pixels: 0,
+        likelihood: 0,
+        coverage: 0,
+      };
+      this.#frames.set(u.k, f);
+    }
+    f.rgba.set(u.frame.rgba, u.frame.y * u.frameSize.width * 4);
+    f.residual.set(u.residual.data, u.residual.y * u.residualSize.width);
+    f.rows.fill(1, u.residual.y, u.residual.y + u.residual.height);
+    f.absSum += u.absSum;
+    f.pixels += u.pixels;
+    f.likelihood = u.likelihood;
+    f.coverage = u.coverage;
+  }
+
+  has(k: number): boolean {
+    return this.#frames.has(k);
+  }
+
+  /** x̂_k's display frame (rows not streamed yet are transparent). */
+  frame(k: number): { width: number; height: number; rgba: Uint8Array } | undefined {
+    const f = this.#frames.get(k);
+    return f && { ...this.frameSize, rgba: f.rgba };
+  }
+
+  /** x̂_k's residual map, which of its rows hold values, and the exact mean over the pixels seen. */
+  residual(
+    k: number,
+  ): { width: number; height: number; data: Float32Array; rows: Uint8Array; mean: number; coverage: number } | undefined {
+    const f = this.#frames.get(k);
+    return (
+      f && {
+        ...this.residualSize,
+        data: f.residual,
+        rows: f.rows,
+        mean: f.pixels ? f.absSum / f.pixels : 0,
+        coverage: f.coverage,
+      }
+    );
+  }
+
+  /** Bytes held (frames and residual maps). */
+  get bytes(): number {
+    let n = 0;
+    for (const f of this.#frames.values()) n += f.rgba.byteLength + f.residual.byteLength + f.rows.byteLength;
+    return n;
+  }
+
+  clear(): void {
+    this.#frames.clear();
+  }
+}
