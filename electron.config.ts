@@ -48,8 +48,17 @@ const config: Configuration = {
   extraResources: [
     { from: 'resources/models', to: 'models', filter: ['**/*', '!**/*.pt', '!**/*.pth', '!**/*.ckpt', '!**/*.npz'] },
   ],
-  // The engine's wasm files and sharp's native addon must be real files, not inside app.asar.
-  asarUnpack: ['node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', 'node_modules/sharp/**', 'node_modules/@img/**'],
+  // The engine's wasm files and the native addons (sharp; onnxruntime-node's binding and its
+  // libonnxruntime, which dlopen needs as real files) must be real files, not inside app.asar. The
+  // onnxruntime-node N-API addon needs no rebuild for Electron. Its package carries every platform's
+  // libraries (~290 MB); ${platform} in a pattern is the build host's, not the target's, so trimming
+  // the others is left to per-platform builds.
+  asarUnpack: [
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
+    'node_modules/sharp/**',
+    'node_modules/@img/**',
+    'node_modules/onnxruntime-node/bin/**',
+  ],
   electronLanguages: ['en-US'],
   electronFuses: FUSES,
   linux: {

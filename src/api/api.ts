@@ -94,7 +94,7 @@ export interface ModelSummary {
 }
 
 export interface BackendInfo {
-  /** 'wasm', 'tensorflow', 'tensorflow-gpu', or 'starting' before the worker reported. */
+  /** 'wasm', 'onnxruntime', 'tensorflow', 'tensorflow-gpu', or 'starting' before the worker reported. */
   name: string;
   details?: string;
   skipped: { name: string; reason: string }[];

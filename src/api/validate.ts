@@ -18,7 +18,7 @@ export class ValidationError extends Error {
 }
 
 export type SrScale = 2 | 3 | 4;
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm';
+export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
 export type Task = 'sr' | 'inpaint' | 'interpolate';
 
 export const SR_SCALES: readonly SrScale[] = [2, 3, 4];
@@ -26,7 +26,7 @@ export const BLUR_RANGE = { min: 0, max: 3 } as const;
 export const MISSING_RATE_RANGE = { min: 0, max: 0.75 } as const;
 /** Same bound as the engine's (src/engine/restore.ts MAX_ITERATIONS); keep them equal. */
 export const MAX_ITERATIONS = 50;
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm'];
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm'];
 export const TASKS: readonly Task[] = ['sr', 'inpaint', 'interpolate'];
 
 /** How a rejected value is quoted back: numbers as typed, other text in quotes; at most 60 characters. */
@@ -118,10 +118,10 @@ export function parseQuality(value: unknown, label = 'quality'): number {
   return integerIn(value, label, 1, 100, 'a whole number from 1 to 100');
 }
 
-/** Compute backend: auto, tensorflow or wasm. */
+/** Compute backend: auto, tensorflow, onnxruntime or wasm. */
 export function parseBackend(value: unknown, label = 'backend'): BackendChoice {
   if (typeof value === 'string' && (BACKENDS as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new ValidationError(`${label} must be auto, tensorflow or wasm, not ${shown(value)}.`, label);
+  throw new ValidationError(`${label} must be auto, tensorflow, onnxruntime or wasm, not ${shown(value)}.`, label);
 }
 
 /** Restoration task: sr, inpaint or interpolate. */

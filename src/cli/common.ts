@@ -28,7 +28,7 @@ export function addModelOptions(command: Command): Command {
   return command
     .option('--model <id>', 'model id under resources/models (default: the installed model for the task)')
     .option('--iterations <K>', "DL-Net iterations K, a whole number >= 1 (default: the model's; 1 = the plain network)")
-    .option('--backend <name>', 'compute backend: auto, tensorflow or wasm', 'auto');
+    .option('--backend <name>', 'compute backend: auto, tensorflow, onnxruntime or wasm', 'auto');
 }
 
 export function addRestoreOptions(command: Command): Command {

@@ -27,7 +27,7 @@ export class Settings {
         },
       },
       maximized: { type: 'boolean' },
-      backend: { enum: ['auto', 'tensorflow', 'wasm'] },
+      backend: { enum: ['auto', 'tensorflow', 'onnxruntime', 'wasm'] },
     },
     clearInvalidConfig: true,
   });

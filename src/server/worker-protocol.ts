@@ -6,7 +6,7 @@
 import type { Frame, Residual } from '../api/api.js';
 import type { FloatImage } from './pixels.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm';
+export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
 
 export type WorkerRequest =
   | { task: 'sr'; scale: 2 | 3 | 4; blur: number; iterations: number; gamma: number; modelId?: string }

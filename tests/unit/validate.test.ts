@@ -74,7 +74,7 @@ test('hole, shift, seed, backend, model id', () => {
   assert.equal(parseSeed('4294967295'), 4294967295);
   rejects(() => parseSeed('-1', '--seed'), '--seed must be a whole number from 0 to 4294967295, not -1.');
   assert.equal(parseBackend('wasm'), 'wasm');
-  rejects(() => parseBackend('cpu', '--backend'), '--backend must be auto, tensorflow or wasm, not "cpu".');
+  rejects(() => parseBackend('cpu', '--backend'), '--backend must be auto, tensorflow, onnxruntime or wasm, not "cpu".');
   assert.equal(parseModelId('sr-x3'), 'sr-x3');
   rejects(
     () => parseModelId('../x', '--model'),

@@ -108,7 +108,7 @@ export function registerBatch(program: Command, ctx: CliContext): void {
     .option('--report <file.json>', 'write a JSON report: every file with its status, reason and timings, and a summary')
     .option('--model <id>', 'model id under resources/models (default: the installed model for the scale)')
     .option('--iterations <K>', "DL-Net iterations K, a whole number >= 1 (default: the model's)")
-    .option('--backend <name>', 'compute backend of each worker: auto, tensorflow or wasm', 'auto')
+    .option('--backend <name>', 'compute backend of each worker: auto, tensorflow, onnxruntime or wasm', 'auto')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .addHelpText(
       'after',

@@ -25,7 +25,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--quick', 'smaller photos (labelled as such): a fast smoke run')
     .option('--tiny', 'smoke-test sizes (every figure present, none meaningful)')
     .option('--workers <n>', 'worker threads for one image (default: min(2, cores))')
-    .option('--backend <name>', 'auto, tensorflow or wasm', 'auto')
+    .option('--backend <name>', 'auto, tensorflow, onnxruntime or wasm', 'auto')
     .action(async (flags: BenchFlags) => {
       const result = await runBench({
         quick: flags.quick ?? false,

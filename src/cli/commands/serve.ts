@@ -37,7 +37,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     )
     .option('--port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--open', 'open the address in the default browser')
-    .option('--backend <name>', 'compute backend: auto, tensorflow or wasm', 'auto')
+    .option('--backend <name>', 'compute backend: auto, tensorflow, onnxruntime or wasm', 'auto')
     .option('--workers <n>', 'worker threads for each restoration (default: one per CPU core)')
     .addHelpText('after', '\nExample:\n  dlnet serve --port 8123 --open')
     .action(async (raw: ServeFlags) => {
