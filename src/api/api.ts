@@ -343,6 +343,11 @@ export interface MaskSaveArgs {
 export interface JobStartArgs {
   imageId: string;
   settings: JobSettings;
+  /**
+   * Super-resolution: the part to restore first, as a fraction of the image's height (the middle of
+   * the view); iterates then fill in from there. Default 0 (top).
+   */
+  focus?: number;
 }
 export interface JobRef {
   jobId: string;
@@ -409,7 +414,24 @@ export type JobEvent =
   | { type: 'job.progress'; jobId: string; fraction: number; message?: string }
   /** Super-resolution: x̂_1 of the top `rows` output rows, bicubic below; sent before the first iteration. */
   | { type: 'job.preview'; jobId: string; rows: number; frame: Frame }
-  | { type: 'job.iteration'; jobId: string; k: number; K: number; likelihood: number; frame: Frame }
+  /**
+   * Part of x̂_k: rows [y, y + frame.height) of its display frame (width × height; frame.width = width).
+   * Super-resolution sends each x̂_k band by band; `likelihood` is L(z_k) over the bands seen so far
+   * and `coverage` the fraction of the image they hold (1 when x̂_k is whole). Inpainting and
+   * interpolation send whole frames (y = 0, coverage 1).
+   */
+  | {
+      type: 'job.iteration';
+      jobId: string;
+      k: number;
+      K: number;
+      likelihood: number;
+      coverage: number;
+      y: number;
+      width: number;
+      height: number;
+      frame: Frame;
+    }
   | { type: 'job.done'; jobId: string; K: number; likelihoods: number[]; seconds: number; frame: Frame }
   | { type: 'job.error'; jobId: string; code: string; message: string }
   | { type: 'job.cancelled'; jobId: string };
@@ -534,6 +556,11 @@ function gamma(value: unknown, label = 'Step size γ'): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) {
     fail(`${label} must be a number between 0 and 1, not ${describe(value)}.`, label);
   }
+  return value;
+}
+
+function parseFocus(value: unknown, label: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(`${label} must be a fraction from 0 to 1.`, label);
   return value;
 }
 
@@ -686,8 +713,12 @@ export const validators: Validators = {
     return { path: parsePath(r.path, 'Mask path'), mask: parseFillMask(r.mask) };
   },
   [Channels.jobStart]: (raw) => {
-    const r = object(raw, 'Arguments', ['imageId', 'settings']);
-    return { imageId: id(r.imageId, 'Image id'), settings: parseJobSettings(r.settings) };
+    const r = object(raw, 'Arguments', ['imageId', 'settings'], ['focus']);
+    return {
+      imageId: id(r.imageId, 'Image id'),
+      settings: parseJobSettings(r.settings),
+      ...(r.focus !== undefined ? { focus: number(r.focus, parseFocus, 'Focus') } : {}),
+    };
   },
   [Channels.jobCancel]: (raw) => ({ jobId: id(object(raw, 'Arguments', ['jobId']).jobId, 'Job id') }),
   [Channels.jobResidual]: (raw) => {

@@ -18,6 +18,8 @@ const READ_ROWS = 256;
 
 export interface IterationStoreOptions {
   K: number;
+  /** Reopen the files of a store another thread wrote and released (StoredIterations.dir). */
+  dir?: string;
   /** Size and channels of what is stored (SR: the output's size, 1 channel of luma). */
   width: number;
   height: number;
@@ -41,15 +43,23 @@ export class IterationStore {
     this.width = options.width;
     this.height = options.height;
     this.channels = options.channels;
-    this.dir = mkdtempSync(path.join(options.parent ?? os.tmpdir(), 'dlnet-iterations-'));
+    this.dir = options.dir ?? mkdtempSync(path.join(options.parent ?? os.tmpdir(), 'dlnet-iterations-'));
     this.#fds = [];
     try {
-      for (let k = 1; k <= this.K; k++) this.#fds.push(openSync(path.join(this.dir, `x${k}.f32`), 'w+', 0o600));
+      for (let k = 1; k <= this.K; k++)
+        this.#fds.push(openSync(path.join(this.dir, `x${k}.f32`), options.dir === undefined ? 'w+' : 'r', 0o600));
     } catch (error) {
       this.dispose();
       throw error;
     }
-    this.#rows = new Array<number>(this.K).fill(0);
+    this.#rows = new Array<number>(this.K).fill(options.dir === undefined ? 0 : this.height);
+  }
+
+  /** What another thread needs to reopen the files (for reading); this object lets go of them. */
+  release(): StoredIterations {
+    if (!this.#closed) for (const fd of this.#fds) closeSync(fd);
+    this.#closed = true;
+    return { dir: this.dir, K: this.K, width: this.width, height: this.height, channels: this.channels };
   }
 
   /** Stores rows [y0, y0 + n) of x̂_k (n × width × channels floats). */
@@ -101,6 +111,15 @@ export class IterationStore {
     for (const fd of this.#fds) closeSync(fd);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A released store: its folder and shape (IterationStore.release, reopened with { dir }). */
+export interface StoredIterations {
+  dir: string;
+  K: number;
+  width: number;
+  height: number;
+  channels: number;
 }
 
 /** A stored iterate as an image, strip by strip (`y`: its first output row). */

@@ -6,7 +6,12 @@
  * cancellation completes within a second. Events go to the job's own sink (its requester).
  */
 import { randomBytes } from 'node:crypto';
-import type { Frame, JobEvent, JobSettings, Residual } from '../api/api.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Frame, JobEvent, JobSettings } from '../api/api.js';
+import { FrameStore } from '../engine/iteration-frames.js';
+import type { StoredIterations } from '../engine/iteration-store.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';
 import { WorkerHost } from './worker-host.js';
@@ -26,9 +31,15 @@ export interface Job {
   state: JobState;
   readonly controller: AbortController;
   readonly emit: (event: JobEvent) => void;
-  /** x̂_k at full resolution and its residual heat-map, by k. */
-  readonly iterations: Map<number, { image: FloatImage; residual: Residual }>;
+  /** x̂_k and its residual at display size, as streamed (bounded by the frame size, not the photo). */
+  readonly frames: FrameStore;
+  /** L(z_k) over what has streamed of x̂_k, and the fraction of the image that is. */
   readonly likelihoods: number[];
+  readonly coverage: number[];
+  /** x̂_1..x̂_{K−1} at full size on disk (done jobs), removed with the job. */
+  stored?: StoredIterations;
+  /** Super-resolution: the fraction of the height to restore first. */
+  readonly focus?: number;
   result?: FloatImage;
   resultFrame?: Frame;
   K: number;
@@ -50,9 +61,12 @@ export class JobQueue {
   readonly #host: WorkerHost;
   readonly #options: JobQueueOptions;
   readonly #finished: string[] = [];
+  /** Where workers put full-size iterates: one folder for this queue, removed by dispose(). */
+  readonly #tempDir: string;
 
   constructor(options: JobQueueOptions) {
     this.#options = options;
+    this.#tempDir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-jobs-'));
     this.#host = new WorkerHost({
       backend: options.backend,
       modelDirs: options.modelDirs,
@@ -78,6 +92,7 @@ export class JobQueue {
     settings: JobSettings,
     request: WorkerRequest,
     emit: (event: JobEvent) => void,
+    focus?: number,
   ): Job {
     const job: Job = {
       id: `job-${randomBytes(6).toString('hex')}`,
@@ -87,8 +102,10 @@ export class JobQueue {
       state: 'queued',
       controller: new AbortController(),
       emit,
-      iterations: new Map(),
+      frames: new FrameStore(),
       likelihoods: [],
+      coverage: [],
+      ...(focus !== undefined ? { focus } : {}),
       K: settings.iterations,
       startedAt: 0,
     };
@@ -133,6 +150,8 @@ export class JobQueue {
       this.#finish(job, 'cancelled');
     }
     await this.#host.stop();
+    for (const job of this.#jobs.values()) discard(job);
+    rmSync(this.#tempDir, { recursive: true, force: true });
   }
 
   #next(): void {
@@ -152,25 +171,21 @@ export class JobQueue {
         const data = Float32Array.from(job.input.data);
         const image = { width: job.input.width, height: job.input.height, channels: job.input.channels, data };
         const transfer: ArrayBuffer[] = [data.buffer];
+        const common = {
+          type: 'run',
+          jobId: job.id,
+          image,
+          cancel,
+          previewMaxSide: this.#options.previewMaxSide,
+          tempDir: this.#tempDir,
+          ...(job.focus !== undefined ? { focus: job.focus } : {}),
+        } as const;
         if (request.task !== 'sr') {
           const mask = { ...request.mask, data: Uint8Array.from(request.mask.data) };
           transfer.push(mask.data.buffer);
-          this.#host.post(
-            {
-              type: 'run',
-              jobId: job.id,
-              image,
-              request: { ...request, mask },
-              cancel,
-              previewMaxSide: this.#options.previewMaxSide,
-            },
-            transfer,
-          );
+          this.#host.post({ ...common, request: { ...request, mask } }, transfer);
         } else {
-          this.#host.post(
-            { type: 'run', jobId: job.id, image, request, cancel, previewMaxSide: this.#options.previewMaxSide },
-            transfer,
-          );
+          this.#host.post({ ...common, request }, transfer);
         }
       })
       .catch((error: unknown) => {
@@ -197,22 +212,30 @@ export class JobQueue {
       case 'preview':
         job.emit({ type: 'job.preview', jobId: job.id, rows: message.rows, frame: message.frame });
         return;
-      case 'iteration':
-        job.K = message.K;
-        job.likelihoods[message.k - 1] = message.likelihood;
-        job.iterations.set(message.k, { image: message.image, residual: message.residual });
+      case 'iteration': {
+        const u = message.update;
+        job.K = u.K;
+        job.likelihoods[u.k - 1] = u.likelihood;
+        job.coverage[u.k - 1] = u.coverage;
+        job.frames.apply(u);
         job.emit({
           type: 'job.iteration',
           jobId: job.id,
-          k: message.k,
-          K: message.K,
-          likelihood: message.likelihood,
-          frame: message.frame,
+          k: u.k,
+          K: u.K,
+          likelihood: u.likelihood,
+          coverage: u.coverage,
+          y: u.frame.y,
+          width: u.frameSize.width,
+          height: u.frameSize.height,
+          frame: { width: u.frame.width, height: u.frame.height, rgba: u.frame.rgba },
         });
         return;
+      }
       case 'done':
         job.result = message.image;
         job.resultFrame = message.frame;
+        if (message.stored) job.stored = message.stored;
         this.#settle(job, 'done');
         return;
       case 'cancelled':
@@ -269,10 +292,10 @@ export class JobQueue {
         frame: job.resultFrame!,
       });
     } else if (state === 'cancelled') {
-      job.iterations.clear();
+      discard(job);
       job.emit({ type: 'job.cancelled', jobId: job.id });
     } else if (state === 'failed') {
-      job.iterations.clear();
+      discard(job);
       job.emit({
         type: 'job.error',
         jobId: job.id,
@@ -281,6 +304,18 @@ export class JobQueue {
       });
     }
     this.#finished.push(job.id);
-    while (this.#finished.length > KEEP_FINISHED) this.#jobs.delete(this.#finished.shift()!);
+    while (this.#finished.length > KEEP_FINISHED) {
+      const id = this.#finished.shift()!;
+      const old = this.#jobs.get(id);
+      if (old) discard(old);
+      this.#jobs.delete(id);
+    }
   }
+}
+
+/** Lets go of a job's frames and removes its iterates on disk. */
+function discard(job: Job): void {
+  job.frames.clear();
+  if (job.stored) rmSync(job.stored.dir, { recursive: true, force: true });
+  job.stored = undefined;
 }

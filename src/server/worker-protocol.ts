@@ -3,7 +3,9 @@
  * as transferable Float32Array buffers; cancellation uses a SharedArrayBuffer flag that the worker
  * checks at every engine event, so it works even while the worker never yields to its event loop.
  */
-import type { Frame, Residual } from '../api/api.js';
+import type { Frame } from '../api/api.js';
+import type { FrameUpdate } from '../engine/iteration-frames.js';
+import type { StoredIterations } from '../engine/iteration-store.js';
 import type { FloatImage } from './pixels.js';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
@@ -28,23 +30,27 @@ export interface BackendReportMessage {
 export type ToWorker =
   /** restoreWorkers: threads for each restoration (a pool inside this worker). */
   | { type: 'init'; backend: BackendChoice; modelDirs: string[]; restoreWorkers: number }
-  | { type: 'run'; jobId: string; image: FloatImage; request: WorkerRequest; cancel: SharedArrayBuffer; previewMaxSide: number };
+  | {
+      type: 'run';
+      jobId: string;
+      image: FloatImage;
+      request: WorkerRequest;
+      cancel: SharedArrayBuffer;
+      previewMaxSide: number;
+      /** Super-resolution: the fraction of the height to restore first (the middle of the view). */
+      focus?: number;
+      /** Folder for the job's full-size iterates on disk (removed with the server). */
+      tempDir: string;
+    };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendReportMessage }
   | { type: 'init-failed'; message: string }
   | { type: 'progress'; jobId: string; fraction: number; message?: string }
   | { type: 'preview'; jobId: string; rows: number; frame: Frame }
-  | {
-      type: 'iteration';
-      jobId: string;
-      k: number;
-      K: number;
-      likelihood: number;
-      frame: Frame;
-      image: FloatImage;
-      residual: Residual;
-    }
-  | { type: 'done'; jobId: string; image: FloatImage; frame: Frame }
+  /** Part of x̂_k at display size (a band of it for super-resolution), with its residual. */
+  | { type: 'iteration'; jobId: string; update: FrameUpdate }
+  /** stored: x̂_1..x̂_{K−1} at full size on disk, now the server's to read and remove. */
+  | { type: 'done'; jobId: string; image: FloatImage; frame: Frame; stored?: StoredIterations }
   | { type: 'failed'; jobId: string; code: string; message: string; stack?: string }
   | { type: 'cancelled'; jobId: string };

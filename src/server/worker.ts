@@ -1,17 +1,19 @@
 /**
  * A restoration worker thread: one tfjs instance, one job at a time. It loads the engine, runs
- * `restore`, and posts each x̂_k (full resolution, plus an RGBA preview and the residual heat-map
- * of W x̂_k against the input, both computed here so the server thread never does pixel work).
+ * `restore`, and posts each x̂_k as display-size patches (super-resolution: band by band, in the
+ * order the engine streams them) with its residual |W x̂_k − y|, all computed here so the server
+ * thread never does pixel work; x̂_1..x̂_{K−1} at full size go to files on disk for saving, x̂_K is
+ * the result. Nothing here holds K full-size images.
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend } from '../engine/backend.js';
-import { srOperator } from '../engine/degradations.js';
 import type { Image } from '../engine/image.js';
+import { frameSide, SrFrameStream, type FrameUpdate } from '../engine/iteration-frames.js';
+import { IterationStore } from '../engine/iteration-store.js';
 import { setModelDirs } from '../engine/models.js';
 import { restore } from '../engine/restore.js';
 import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
-import type { Residual } from '../api/api.js';
-import { heatFrame, residualMap, residualStats, shrinkMap, toFrame, type FloatImage } from './pixels.js';
+import { residualMap, shrinkMap, toFrame, type FloatImage } from './pixels.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort;
@@ -26,23 +28,37 @@ function owned(image: FloatImage): FloatImage {
   return { width: image.width, height: image.height, channels: image.channels, data: Float32Array.from(image.data) };
 }
 
-function residualOf(xhat: FloatImage, input: FloatImage, request: WorkerRequest, maxSide: number): Residual {
-  let map: Float32Array;
-  let observed: Uint8Array | undefined;
-  let width = input.width;
-  let height = input.height;
-  if (request.task === 'sr') {
-    const W = srOperator(xhat as Image, request.scale, request.blur);
-    width = Math.min(W.width, input.width);
-    height = Math.min(W.height, input.height);
-    map = residualMap(W, input);
-    if (W.width !== input.width || W.height !== input.height) map = new Float32Array(width * height); // cropped input: skip
-  } else {
-    observed = request.mask.data;
-    map = residualMap(xhat, input, observed);
-  }
-  const stats = residualStats(map, observed);
-  return { frame: heatFrame(shrinkMap(map, width, height, maxSide), stats.max), mean: stats.mean, max: stats.max };
+/** Inpainting / interpolation: a whole x̂_k as a display update, with |x̂_k − y| on the observed pixels. */
+function wholeUpdate(
+  event: Extract<RestoreEvent, { type: 'iteration' }>,
+  input: FloatImage,
+  observed: Uint8Array,
+  maxSide: number,
+): FrameUpdate {
+  const frame = toFrame(event.image, maxSide);
+  const map = residualMap(event.raw ?? event.image, input, observed);
+  let absSum = 0;
+  let pixels = 0;
+  for (let p = 0; p < map.length; p++)
+    if (observed[p] !== 0) {
+      absSum += map[p];
+      pixels++;
+    }
+  const shrunk = shrinkMap(map, input.width, input.height, maxSide);
+  const frameSize = { width: frame.width, height: frame.height };
+  const residualSize = { width: shrunk.width, height: shrunk.height };
+  return {
+    k: event.k,
+    K: event.K,
+    likelihood: event.likelihood,
+    coverage: 1,
+    frameSize,
+    residualSize,
+    frame: { y: 0, ...frameSize, rgba: frame.rgba },
+    residual: { y: 0, ...residualSize, data: shrunk.data === map ? Float32Array.from(map) : shrunk.data },
+    absSum,
+    pixels,
+  };
 }
 
 function toEngineRequest(request: WorkerRequest): RestoreRequest {
@@ -59,10 +75,12 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const { jobId, image, request, previewMaxSide } = message;
   const flag = new Int32Array(message.cancel);
   const controller = new AbortController();
-  const expected =
-    request.task === 'sr'
-      ? { w: image.width * request.scale, h: image.height * request.scale }
-      : { w: image.width, h: image.height };
+  const frameMax = frameSide(previewMaxSide, request.iterations);
+  // x̂_1..x̂_{K−1} at full size go to disk as they stream (x̂_K is the result), for saving any k later.
+  let store: IterationStore | undefined;
+  let sr: SrFrameStream | undefined;
+  const postUpdate = (update: FrameUpdate) =>
+    post({ type: 'iteration', jobId, update }, [update.frame.rgba.buffer as ArrayBuffer, update.residual.data.buffer as ArrayBuffer]);
   const onEvent = (event: RestoreEvent): void => {
     if (Atomics.load(flag, 0) !== 0) {
       controller.abort();
@@ -70,32 +88,50 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
     if (event.type === 'progress') post({ type: 'progress', jobId, fraction: event.fraction, message: event.message });
     else if (event.type === 'tile')
-      post({ type: 'progress', jobId, fraction: event.tile / event.tiles, message: `tile ${event.tile} of ${event.tiles}` });
+      post({ type: 'progress', jobId, fraction: event.tile / event.tiles, message: `part ${event.tile} of ${event.tiles}` });
     else if (event.type === 'preview') {
       const frame = toFrame(event.image, previewMaxSide);
       post({ type: 'preview', jobId, rows: event.rows, frame }, [frame.rgba.buffer as ArrayBuffer]);
-    } else if (event.type === 'iteration' && event.image.width === expected.w && event.image.height === expected.h) {
-      const full = owned(event.image);
-      const frame = toFrame(full, previewMaxSide);
-      const residual = residualOf(event.raw ?? full, image, request, previewMaxSide);
-      post({ type: 'iteration', jobId, k: event.k, K: event.K, likelihood: event.likelihood, frame, image: full, residual }, [
-        full.data.buffer as ArrayBuffer,
-        frame.rgba.buffer as ArrayBuffer,
-        residual.frame.rgba.buffer as ArrayBuffer,
-      ]);
+    } else if (event.type === 'band') {
+      const { band } = event;
+      sr ??= new SrFrameStream(band.planes, band.scale, frameMax);
+      postUpdate(sr.add(event));
+      if (event.k < event.K) {
+        store ??= new IterationStore({ K: event.K - 1, width: band.width, height: band.height, channels: 1, parent: message.tempDir });
+        store.write(event.k, band.y0, band.luma);
+      }
+    } else if (event.type === 'iteration' && request.task !== 'sr') {
+      if (event.image.width !== image.width || event.image.height !== image.height) return;
+      postUpdate(wholeUpdate(event, image, request.mask.data, frameMax));
+      if (event.k < event.K) {
+        const { width, height, channels } = event.image;
+        store ??= new IterationStore({ K: event.K - 1, width, height, channels, parent: message.tempDir });
+        store.write(event.k, 0, event.image.data);
+      }
     }
   };
   try {
     const result = owned(
-      await restore(image as Image, toEngineRequest(request), { signal: controller.signal, onEvent, workers: restoreWorkers }),
+      await restore(image as Image, toEngineRequest(request), {
+        signal: controller.signal,
+        onEvent,
+        workers: restoreWorkers,
+        ...(message.focus !== undefined ? { focus: message.focus } : {}),
+      }),
     );
     if (Atomics.load(flag, 0) !== 0) {
+      store?.dispose();
       post({ type: 'cancelled', jobId });
       return;
     }
     const frame = toFrame(result, previewMaxSide);
-    post({ type: 'done', jobId, image: result, frame }, [result.data.buffer as ArrayBuffer, frame.rgba.buffer as ArrayBuffer]);
+    const stored = store?.release();
+    post({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}) }, [
+      result.data.buffer as ArrayBuffer,
+      frame.rgba.buffer as ArrayBuffer,
+    ]);
   } catch (error) {
+    store?.dispose();
     if (controller.signal.aborted || (error instanceof Error && error.name === 'CancelledError')) {
       post({ type: 'cancelled', jobId });
       return;

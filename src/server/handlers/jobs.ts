@@ -1,7 +1,10 @@
 /** job.start, job.cancel, job.residual and job.save. */
 import { stat } from 'node:fs/promises';
-import { writeImage } from '../../engine/image-io.js';
-import { UserError } from '../../engine/image.js';
+import { splitLuma } from '../../engine/color.js';
+import { writeImage, writeSamples } from '../../engine/image-io.js';
+import { UserError, type Image } from '../../engine/image.js';
+import { IterationStore, iterationSamples, plainIterationStrips, srIterationStrips } from '../../engine/iteration-store.js';
+import { heatFrame, residualStats } from '../pixels.js';
 import { findModel } from '../../engine/models.js';
 import { MAX_PIXELS, type Channels } from '../../api/api.js';
 import { checkOutputPath } from '../paths.js';
@@ -9,7 +12,7 @@ import type { WorkerRequest } from '../worker-protocol.js';
 import type { Handler } from './context.js';
 import { toObserved } from './mask.js';
 
-export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, settings }, { workspace, emit }) => {
+export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, settings, focus }, { workspace, emit }) => {
   const open = workspace.image(imageId);
   const { image } = open;
   let request: WorkerRequest;
@@ -55,7 +58,7 @@ export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, set
       modelId: settings.modelId,
     };
   }
-  const job = workspace.jobs.submit(imageId, image, settings, request, emit);
+  const job = workspace.jobs.submit(imageId, image, settings, request, emit, settings.task === 'sr' ? focus : undefined);
   workspace.log.info(`job ${job.id}: ${settings.task} on ${open.name}, K = ${settings.iterations}, γ = ${settings.gamma}`);
   return { jobId: job.id, width, height };
 };
@@ -72,25 +75,45 @@ function finishedJob(workspace: Parameters<Handler<typeof Channels.jobCancel>>[1
 }
 
 export const residual: Handler<typeof Channels.jobResidual> = async ({ jobId, k }, { workspace }) => {
-  const entry = finishedJob(workspace, jobId).iterations.get(k);
-  if (!entry) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
-  return entry.residual;
+  const map = finishedJob(workspace, jobId).frames.residual(k);
+  if (!map) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
+  // Rows of x̂_k not streamed yet stay transparent; the colour scale comes from the rows that are.
+  const max = residualStats(map.data.filter((v, i) => v > 0 && map.rows[Math.floor(i / map.width)] === 1)).max;
+  const frame = heatFrame(map, max);
+  for (let y = 0; y < map.height; y++)
+    if (map.rows[y] !== 1) frame.rgba.fill(0, y * map.width * 4, (y + 1) * map.width * 4);
+  return { frame, mean: map.mean, max };
 };
 
 export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, path: file, format, quality }, { workspace }) => {
   const job = finishedJob(workspace, jobId);
   if (job.state !== 'done' || !job.result)
     throw new UserError('The restoration has not finished; there is nothing to save yet.', 'not-ready');
-  const image = k === undefined || k === job.K ? job.result : job.iterations.get(k)?.image;
-  if (!image) throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
+  const last = k === undefined || k === job.K;
+  const stored = job.stored;
+  if (!last && (stored === undefined || k! > stored.K))
+    throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
   checkOutputPath(file, format, workspace.inputPaths());
   const input = workspace.image(job.imageId);
-  const written = await writeImage(file, image as Parameters<typeof writeImage>[1], {
-    format,
-    ...(quality !== undefined ? { quality } : {}),
-    bitDepth: input.bitDepth,
-    metadata: input.metadata,
-  });
+  const options = { format, ...(quality !== undefined ? { quality } : {}), bitDepth: input.bitDepth, metadata: input.metadata };
+  let written;
+  if (last) {
+    written = await writeImage(file, job.result as Parameters<typeof writeImage>[1], options);
+  } else {
+    // x̂_k from its full-size rows on disk, strip by strip (super-resolution: coloured as the result is).
+    const store = new IterationStore({ ...stored!, dir: stored!.dir });
+    try {
+      const { result } = job;
+      const shape = { width: result.width, height: result.height, channels: result.channels };
+      const strips =
+        job.settings.task === 'sr'
+          ? srIterationStrips(store, splitLuma(job.input as Image), job.settings.scale)
+          : plainIterationStrips(store);
+      written = await writeSamples(file, (depth) => iterationSamples(strips, k!, shape, depth), shape, options);
+    } finally {
+      store.release(); // the files stay for later saves; the job removes them
+    }
+  }
   const { size } = await stat(file);
   workspace.log.info(`saved ${file} (${size} bytes)`);
   return { path: written.path, bytes: size, format, warnings: written.warnings };
