@@ -27,16 +27,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { UserError } from './image.js';
 import { loadOrt, ortThreads, ORT_PACKAGE } from './backends/onnx-runtime.js';
+import { BACKENDS, type BackendChoice } from '../base/backend.js';
 
 const require = createRequire(import.meta.url);
 require('@tensorflow/tfjs'); // side effect: registers every gradient of tfjs-core 4.22 (see above)
 
 export { tf };
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
+export type BackendPreference = BackendChoice;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'onnxruntime' | 'wasm';
 /** Every backend preference, in the order the CLI and the app list them. */
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm'];
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = BACKENDS;
 
 export interface SkippedBackend {
   /** The npm package (or backend) that was not used. */
@@ -186,7 +187,7 @@ export async function selectBackend(
       return {
         name: 'onnxruntime',
         skipped,
-        details: `onnxruntime-node ${ort.version} CPU, ${threads} thread${threads === 1 ? '' : 's'} per session; other ops on ${wasm}`,
+        details: `onnxruntime-node ${ort.version} CPU, ${threads} thread${threads === 1 ? '' : 's'} per session (a worker pool shares the cores out); other ops on ${wasm}`,
       };
     }
     skipped.push({ name: ORT_PACKAGE, reason: ort });
@@ -198,10 +199,7 @@ export async function selectBackend(
 }
 
 /** Loads onnxruntime-node and runs its probe graph; a string says in one sentence why it cannot be used. */
-async function tryOrt(
-  loader: ModuleLoader,
-  installed: (specifier: string) => boolean,
-): Promise<{ version: string } | string> {
+async function tryOrt(loader: ModuleLoader, installed: (specifier: string) => boolean): Promise<{ version: string } | string> {
   if (!installed(ORT_PACKAGE)) return `${ORT_PACKAGE} is not installed.`;
   try {
     return await loadOrt(loader);

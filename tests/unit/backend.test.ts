@@ -41,7 +41,10 @@ test('onnxruntime comes after the tfjs-node backends, runs its probe graph and k
     report.skipped.map((s) => s.name),
     ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'],
   );
-  assert.match(describeBackend(report), /^onnxruntime \(onnxruntime-node 1\.\d+\.\d+ CPU, \d+ threads? per session; other ops on WebAssembly/);
+  assert.match(
+    describeBackend(report),
+    /^onnxruntime \(onnxruntime-node 1\.\d+\.\d+ CPU, \d+ threads? per session \(a worker pool shares the cores out\); other ops on WebAssembly/,
+  );
   assert.equal(tf.getBackend(), 'wasm');
   const explicit = await selectBackend('onnxruntime', realImport, () => true);
   assert.equal(explicit.name, 'onnxruntime');

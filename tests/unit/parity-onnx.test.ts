@@ -69,7 +69,10 @@ for (const { file, json: fixture } of fixtures) {
       worst = Math.max(worst, diff);
       worstL = Math.max(worstL, Math.abs(L - want.likelihood) / Math.max(1e-3, want.likelihood));
       assert.ok(diff < 1e-4, `${file} k=${k}: max |Δx̂| = ${diff}`);
-      assert.ok(Math.abs(L - want.likelihood) < 1e-4 * Math.max(1e-3, want.likelihood) + 1e-8, `k=${k}: L ${L} vs ${want.likelihood}`);
+      assert.ok(
+        Math.abs(L - want.likelihood) < 1e-4 * Math.max(1e-3, want.likelihood) + 1e-8,
+        `k=${k}: L ${L} vs ${want.likelihood}`,
+      );
     };
     if (weights.json.task === 'sr') {
       const settings = dlnetSettings(weights, { task: 'sr', scale: 2, blur: 0 });
@@ -107,7 +110,10 @@ for (const { file, json: fixture } of fixtures) {
         const mask: Mask = { width: w, height: h, data: Uint8Array.from(decode(c.mask.data)) };
         const batch = makeBatch(rgb, mask, [{ x: 0, y: 0, size: w }]);
         const problem = maskedProblem(net, batch);
-        const settings = dlnetSettings(weights, { task: weights.json.task, mask: { width: 1, height: 1, data: new Uint8Array(1) } });
+        const settings = dlnetSettings(weights, {
+          task: weights.json.task,
+          mask: { width: 1, height: 1, data: new Uint8Array(1) },
+        });
         let k = 0;
         for await (const step of runDLNet(problem, settings)) {
           assert.deepEqual(step.image.shape, c.steps[k].shape);
@@ -121,6 +127,8 @@ for (const { file, json: fixture } of fixtures) {
       if (net instanceof FConvMaskedOnnx) assert.equal(net.fallback, undefined);
       net.dispose();
     }
-    t.diagnostic(`${file}: max |Δx̂| ${worst.toExponential(2)}, max relative |ΔL| ${worstL.toExponential(2)} (${describeBackend(await initBackend('onnxruntime'))})`);
+    t.diagnostic(
+      `${file}: max |Δx̂| ${worst.toExponential(2)}, max relative |ΔL| ${worstL.toExponential(2)} (${describeBackend(await initBackend('onnxruntime'))})`,
+    );
   });
 }

@@ -28,8 +28,23 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'bomb_refusal_ms',
     'bomb_refusal_rss_growth_mb',
     'backend',
+    'native_conv_gflops',
+    'sr_x2_12mp_seconds_onnxruntime',
+    'sr_x2_12mp_seconds_wasm',
+    'speedup_onnxruntime_over_wasm',
   ])
     assert.ok(key in result, `missing ${key}`);
+  // onnxruntime-node is an optionalDependency that npm install brings: its figures are measured beside wasm.
+  for (const key of [
+    'native_conv_gflops',
+    'sr_x2_12mp_seconds_onnxruntime',
+    'sr_x2_12mp_seconds_wasm',
+    'speedup_onnxruntime_over_wasm',
+  ])
+    assert.ok(
+      typeof result[key] === 'number' && (result[key] as number) > 0,
+      `${key} = ${String(result[key])}${result.onnxruntime_note ? ` (${String(result.onnxruntime_note)})` : ''}`,
+    );
   for (const key of [
     'conv_ceiling_gflops',
     'dlnet_overhead_k5_over_k1',

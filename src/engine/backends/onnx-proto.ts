@@ -79,7 +79,9 @@ function valueInfo(w: Writer, field: number, name: string, dims: Dim[]): void {
 function initializer(w: Writer, name: string, dims: number[], data: Float32Array): void {
   w.message(5, (t) => {
     for (const d of dims) t.int(1, d);
-    t.int(2, FLOAT).string(8, name).bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    t.int(2, FLOAT)
+      .string(8, name)
+      .bytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   });
 }
 

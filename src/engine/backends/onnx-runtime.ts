@@ -80,7 +80,11 @@ export async function loadOrt(loader: (specifier: string) => Promise<unknown>): 
   const mod = (await loader(ORT_PACKAGE)) as Partial<OrtModule> & { default?: OrtModule };
   const ort = (mod?.InferenceSession ? mod : mod?.default) as OrtModule | undefined;
   if (!ort?.InferenceSession || !ort.Tensor) throw new Error('it has no InferenceSession');
-  const session = await createSession(ort, convStackModel(1, 1, () => new Float32Array(9).fill(1)), 1);
+  const session = await createSession(
+    ort,
+    convStackModel(1, 1, () => new Float32Array(9).fill(1)),
+    1,
+  );
   try {
     const out = await session.run({ x: new ort.Tensor('float32', new Float32Array(9).fill(1), [1, 1, 3, 3]) });
     const y = out.y?.data as Float32Array | undefined;
@@ -108,7 +112,13 @@ function filled(n: number, amplitude: number, seed: number): Float32Array {
  * conv + ReLU (C → C channels) on a size² map, in one session with `threads` intra-op threads. The
  * bench's `native_conv_gflops`, the ceiling the onnxruntime figures are measured against.
  */
-export async function ortConvGflops(size: number, channels: number, layers: number, repeats: number, threads = ortThreads()): Promise<number> {
+export async function ortConvGflops(
+  size: number,
+  channels: number,
+  layers: number,
+  repeats: number,
+  threads = ortThreads(),
+): Promise<number> {
   const ort = ortModule();
   if (!ort) throw new Error('onnxruntime-node is not loaded in this thread.');
   const amp = Math.sqrt(6 / (9 * channels));

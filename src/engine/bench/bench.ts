@@ -25,6 +25,7 @@ import { readImage, writeImage } from '../image-io.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
+import { comparisonPools, nativeCeiling } from './onnx-compare.js';
 import { srFlopsPerPixel } from '../parallel/sr-compute.js';
 import { restore, unloadModels } from '../restore.js';
 
@@ -42,6 +43,7 @@ export const TARGETS = {
   dlnet_overhead_k5_over_k1: 1.15,
   scaling_vs_machine: 0.9,
   sr_x2_12mp_fraction_of_ceiling: 0.6,
+  speedup_onnxruntime_over_wasm: 3,
   peak_rss_mb_24mp_x4: 1536,
   first_frame_ms_512: 1000,
   /** From cancel to the job's or the batch's end (the tests check only that it does stop). */
@@ -255,6 +257,17 @@ export interface BenchResult {
   workers: number;
   conv_ceiling_gflops: number;
   conv_ceiling_gflops_per_worker: number[];
+  /** onnxruntime's own 3×3 conv probe (all workers at once), null where onnxruntime is unavailable. */
+  native_conv_gflops: number | null;
+  native_conv_gflops_per_worker: number[];
+  /** The ×2 12 MP job (same pool size) on each backend, and wasm time / onnxruntime time. */
+  sr_x2_12mp_seconds_onnxruntime: number | null;
+  sr_x2_12mp_seconds_wasm: number;
+  speedup_onnxruntime_over_wasm: number | null;
+  /** What the fractions of ceiling divide by: native_conv_gflops on onnxruntime, else conv_ceiling_gflops. */
+  ceiling_basis: 'native_conv_gflops' | 'conv_ceiling_gflops';
+  /** Why the onnxruntime figures are null, when they are. */
+  onnxruntime_note?: string;
   tasks: TaskFigure[];
   sr_x2_12mp_fraction_of_ceiling: number;
   dlnet_overhead_k5_over_k1: number;
@@ -301,10 +314,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const x2 = await loadWeights((await findModel('sr', 2)).dir);
   const pool = await SrWorkerPool.start(x2, { workers, backend: backendPref });
   const pool1 = workers > 1 ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref }) : pool;
+  let closeComparison = async () => {};
   try {
     log('conv ceiling…');
     const perWorker = await pool.ceiling(tiny ? 32 : quick ? 128 : 192, 64, tiny ? 2 : 8, tiny ? 1 : quick ? 2 : 3);
-    const ceiling = perWorker.reduce((a, b) => a + b, 0);
+    const tfCeiling = perWorker.reduce((a, b) => a + b, 0);
+    const cmp = await comparisonPools(x2, workers, pool, report.name);
+    closeComparison = cmp.close;
+    const nativePerWorker = cmp.ort
+      ? await nativeCeiling(cmp.ort, tiny ? 32 : quick ? 128 : 192, tiny ? 2 : 8, tiny ? 1 : quick ? 2 : 3)
+      : [];
+    const native = cmp.ort ? nativePerWorker.reduce((a, b) => a + b, 0) : null;
+    // On onnxruntime g runs at onnxruntime's conv rate: the fractions are measured against that.
+    const onnxBasis = report.name === 'onnxruntime' && native !== null;
+    const ceiling = onnxBasis ? native : tfCeiling;
     const settings = { K: x2.json.dlnet?.K ?? 5, gamma: x2.json.dlnet?.gamma ?? 1e-3, beta1: 0.9, beta2: 0.999 };
     const flops = srFlopsPerPixel(pool.weights);
 
@@ -380,6 +403,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const profile1 = pool.times();
     tasks.push(taskFigure('sr x2', small.mpOut, small.seconds, small.gflops, ceiling));
     tasks.push(taskFigure('sr x2', big.mpOut, big.seconds, big.gflops, ceiling));
+    log(`the same ${bigMp} MP job on ${cmp.ort === pool ? 'wasm' : 'onnxruntime and on wasm'}…`);
+    const ortBig = cmp.ort === pool ? big : cmp.ort ? await srRun(cmp.ort, bigMp, settings.K) : null;
+    const wasmBig = cmp.wasm === pool ? big : await srRun(cmp.wasm, bigMp, settings.K);
     const k1 = await srRun(pool, bigMp, 1);
     // K = 5 / K = 1: best of two alternating runs each (the host is shared: a run can lose seconds).
     let k5Best = big.seconds;
@@ -468,8 +494,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       backend,
       quick,
       workers,
-      conv_ceiling_gflops: ceiling,
+      conv_ceiling_gflops: tfCeiling,
       conv_ceiling_gflops_per_worker: perWorker,
+      native_conv_gflops: native,
+      native_conv_gflops_per_worker: nativePerWorker,
+      sr_x2_12mp_seconds_onnxruntime: ortBig?.seconds ?? null,
+      sr_x2_12mp_seconds_wasm: wasmBig.seconds,
+      speedup_onnxruntime_over_wasm: ortBig ? wasmBig.seconds / ortBig.seconds : null,
+      ceiling_basis: onnxBasis ? 'native_conv_gflops' : 'conv_ceiling_gflops',
+      ...(cmp.note ? { onnxruntime_note: cmp.note } : {}),
       tasks,
       sr_x2_12mp_fraction_of_ceiling: big.gflops / ceiling,
       dlnet_overhead_k5_over_k1: k5Best / k1Best,
@@ -491,6 +524,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     result.shortfalls = shortfalls(result);
     return result;
   } finally {
+    await closeComparison();
     await pool.close();
     if (pool1 !== pool) await pool1.close();
     await unloadModels(); // the inpainting / interpolation worker threads
@@ -511,6 +545,10 @@ function shortfalls(r: BenchResult): string[] {
   if (r.sr_x2_12mp_fraction_of_ceiling < TARGETS.sr_x2_12mp_fraction_of_ceiling)
     out.push(
       `×2 end-to-end is ${pct(r.sr_x2_12mp_fraction_of_ceiling)} of the conv ceiling, ${pct(TARGETS.sr_x2_12mp_fraction_of_ceiling - r.sr_x2_12mp_fraction_of_ceiling)} short of 60 %`,
+    );
+  if (r.speedup_onnxruntime_over_wasm !== null && r.speedup_onnxruntime_over_wasm < TARGETS.speedup_onnxruntime_over_wasm)
+    out.push(
+      `onnxruntime is ${r.speedup_onnxruntime_over_wasm.toFixed(2)}× wasm on the ×2 12 MP job, short of ${TARGETS.speedup_onnxruntime_over_wasm}×`,
     );
   if (r.peak_rss_mb_24mp_x4 > TARGETS.peak_rss_mb_24mp_x4)
     out.push(
@@ -543,6 +581,14 @@ export function formatBench(r: BenchResult): string {
   lines.push(
     `conv ceiling (fused 3×3 conv + ReLU, 64 ch, all workers at once): ${f(r.conv_ceiling_gflops, 1)} GFLOP/s (${r.conv_ceiling_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`,
   );
+  lines.push(
+    r.native_conv_gflops === null
+      ? `onnxruntime conv probe: — (${r.onnxruntime_note ?? 'not available'})`
+      : `onnxruntime conv probe (the same stack, all workers at once): ${f(r.native_conv_gflops, 1)} GFLOP/s (${r.native_conv_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`,
+  );
+  lines.push(
+    `fractions of ceiling below are of ${r.ceiling_basis === 'native_conv_gflops' ? 'the onnxruntime probe' : 'the conv ceiling'}`,
+  );
   lines.push('');
   lines.push('task            MP      s      MP/s   GFLOP/s  of ceiling');
   for (const t of r.tasks)
@@ -556,6 +602,12 @@ export function formatBench(r: BenchResult): string {
   lines.push('figure                                   measured     target    ');
   lines.push(
     `×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`,
+  );
+  lines.push(
+    `×2 12 MP, onnxruntime / wasm speed-up    ${r.speedup_onnxruntime_over_wasm === null ? '     —' : f(r.speedup_onnxruntime_over_wasm, 2).padStart(6)} ×   ≥ 3 ×      ${r.speedup_onnxruntime_over_wasm === null ? '—' : ok(r.speedup_onnxruntime_over_wasm >= 3)}`,
+  );
+  lines.push(
+    `  (onnxruntime ${r.sr_x2_12mp_seconds_onnxruntime === null ? '—' : `${f(r.sr_x2_12mp_seconds_onnxruntime, 1)} s`}, wasm ${f(r.sr_x2_12mp_seconds_wasm, 1)} s, same pool size)`,
   );
   lines.push(
     `DL-Net overhead K=5 / K=1 (SR ×2 12 MP)  ${f(r.dlnet_overhead_k5_over_k1, 3).padStart(8)}   ≤ 1.15     ${ok(r.dlnet_overhead_k5_over_k1 <= 1.15)}`,

@@ -4,6 +4,7 @@
  * crops; restoreMasked deals the batches out and blends the results in batch order, so the result
  * equals the one-thread run.
  */
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
 import type { DLNetSettings } from '../dlnet.js';
@@ -66,7 +67,13 @@ export class MaskedWorkerPool {
               };
               w.on('message', onMessage);
               w.once('error', reject);
-              w.postMessage({ type: 'init', backend: options.backend ?? 'auto', weights } satisfies ToMaskedWorker);
+              w.postMessage({
+                type: 'init',
+                backend: options.backend ?? 'auto',
+                weights,
+                // onnxruntime: the cores shared out among the workers (each runs g in its own session)
+                onnxThreads: Math.max(1, Math.floor(availableParallelism() / workers.length)),
+              } satisfies ToMaskedWorker);
             }),
         ),
       );

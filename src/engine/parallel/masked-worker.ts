@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackend, type BackendPreference } from '../backend.js';
+import { setOrtThreads } from '../backends/onnx-runtime.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
 import { maskedNetwork, type MaskedNetwork } from '../networks/index.js';
@@ -11,7 +12,8 @@ import { fillBatch, type BatchInput } from '../restore-masked.js';
 import { flagCheck } from './cancel-flag.js';
 
 export type ToMaskedWorker =
-  | { type: 'init'; backend: BackendPreference; weights: LoadedWeights }
+  /** onnxThreads: intra-op threads of this worker's onnxruntime sessions (the pool: cores / workers). */
+  | { type: 'init'; backend: BackendPreference; weights: LoadedWeights; onnxThreads?: number }
   | { type: 'fill'; id: number; input: BatchInput; settings: DLNetSettings; seamCorrection: boolean; cancel: Int32Array };
 
 export type FromMaskedWorker =
@@ -29,8 +31,9 @@ async function handle(message: ToMaskedWorker): Promise<void> {
   const id = message.type === 'fill' ? message.id : -1;
   try {
     if (message.type === 'init') {
+      setOrtThreads(message.onnxThreads);
       const report = await initBackend(message.backend);
-      net = maskedNetwork(message.weights);
+      net = maskedNetwork(message.weights); // fconv-masked: g through onnxruntime where that backend is active
       port!.postMessage({ type: 'ready', backend: report.name } satisfies FromMaskedWorker);
       return;
     }
