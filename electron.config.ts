@@ -38,6 +38,7 @@ const config: Configuration = {
     'dist/server/**',
     'dist/engine/**',
     'dist/api/**',
+    'dist/base/**',
     'package.json',
     '!**/*.map',
     '!training/**',

@@ -19,32 +19,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    // The dependency rule (docs/architecture.md §2): src/api imports nothing else from src.
-    files: ['src/api/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['../*', '!./*'], message: 'src/api must not import from other parts of src (docs/architecture.md §2).' }] },
-      ],
-    },
-  },
-  {
-    // The engine knows nothing about the CLI, Electron, windows or the renderer.
-    files: ['src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'src/engine must not depend on Electron (docs/architecture.md §2).' }],
-          patterns: [
-            {
-              group: ['**/cli/*', '**/main/*', '**/renderer/*', '**/preload/*'],
-              message: 'src/engine must not import cli, main, preload or renderer.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The dependency rule between the src/ layers (and no cycles) is .dependency-cruiser.cjs, run by `npm run lint`
+  // and by the test suite.
 );

@@ -6,7 +6,7 @@
  *   - the request map (channel → argument and result types);
  *   - the event stream (job events carry their job id; errors are `{code, message}`);
  *   - one validator per channel, used by the backend on every incoming argument.
- * It imports nothing from src except ./validate.js (docs/architecture.md §2: the contract depends on nothing else).
+ * It imports nothing from src except ./validate.js and the limits of src/base (docs/architecture.md §2).
  */
 import {
   parseBlur,
@@ -19,8 +19,9 @@ import {
   type SrScale,
   type Task,
 } from './validate.js';
+import { MAX_BATCH_JOBS, MAX_PIXELS, MAX_SUFFIX_LENGTH } from '../base/limits.js';
 
-export { ValidationError };
+export { MAX_BATCH_JOBS, MAX_PIXELS, MAX_SUFFIX_LENGTH, ValidationError };
 export type { SrScale, Task };
 
 /** Every request channel. Values are the wire names; all start with CHANNEL_PREFIX. */
@@ -61,8 +62,6 @@ export function isChannel(value: unknown): value is Channel {
 
 /** Largest uploaded file (image or mask bytes). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
-/** Largest image, in pixels, the app accepts (same as the engine's image reader). */
-export const MAX_PIXELS = 100_000_000;
 /** Longest side of the previews sent to the UI (frames, input, residuals). */
 export const PREVIEW_MAX_SIDE = 2048;
 export const MAX_PATH_LENGTH = 4096;
@@ -175,8 +174,6 @@ export interface DegradationPreview {
 export const BATCH_FORMATS = ['keep', 'png', 'jpeg', 'webp', 'tiff'] as const;
 /** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
-export const MAX_BATCH_JOBS = 256;
-export const MAX_SUFFIX_LENGTH = 64;
 /** Most planned files a batch.plan result lists (the counts always cover every file). */
 export const MAX_PLAN_FILES = 20_000;
 

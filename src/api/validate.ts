@@ -1,10 +1,11 @@
 /**
  * Validators for user-supplied settings, shared by the CLI, the main process (IPC arguments) and
- * the renderer's forms. Pure functions; this file imports nothing (src/api depends on nothing
- * else in src). Each parser accepts the raw value (a command-line string or a number from a form)
+ * the renderer's forms. Pure functions; this file imports only the limits of src/base. Each parser accepts the raw value (a command-line string or a number from a form)
  * and returns the typed value, or throws a ValidationError whose message is one sentence that
  * starts with `label` (the flag or field name the user sees, e.g. "--scale" or "Scale").
  */
+import { BACKENDS, type BackendChoice } from '../base/backend.js';
+import { BLUR_RANGE, MAX_ITERATIONS, MISSING_RATE_RANGE, SR_SCALES, type SrScale } from '../base/limits.js';
 
 export class ValidationError extends Error {
   constructor(
@@ -17,16 +18,9 @@ export class ValidationError extends Error {
   }
 }
 
-export type SrScale = 2 | 3 | 4;
-export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
+export { BACKENDS, BLUR_RANGE, MAX_ITERATIONS, MISSING_RATE_RANGE, SR_SCALES, type BackendChoice, type SrScale };
 export type Task = 'sr' | 'inpaint' | 'interpolate';
 
-export const SR_SCALES: readonly SrScale[] = [2, 3, 4];
-export const BLUR_RANGE = { min: 0, max: 3 } as const;
-export const MISSING_RATE_RANGE = { min: 0, max: 0.75 } as const;
-/** Same bound as the engine's (src/engine/restore.ts MAX_ITERATIONS); keep them equal. */
-export const MAX_ITERATIONS = 50;
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'onnxruntime', 'wasm'];
 export const TASKS: readonly Task[] = ['sr', 'inpaint', 'interpolate'];
 
 /** How a rejected value is quoted back: numbers as typed, other text in quotes; at most 60 characters. */

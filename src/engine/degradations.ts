@@ -3,6 +3,7 @@
  * (the SR network's bicubic skip), and as the reference the tf operators (degradations-tf.ts) are
  * tested against. Everything is separable and linear; rounding to 8 bits happens only in degradeSr.
  */
+import { BLUR_RANGE, isBlurWidth, MISSING_RATE_RANGE } from '../base/limits.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
 
 export type Scale = 2 | 3 | 4;
@@ -183,7 +184,7 @@ export function quantizeTo8(image: Image): Image {
 
 export function checkSrParams(scale: number, blur: number): asserts scale is Scale {
   if (scale !== 2 && scale !== 3 && scale !== 4) throw new UserError(`The scale must be 2, 3 or 4, not ${scale}.`);
-  if (!(blur >= 0 && blur <= 3)) throw new UserError(`The blur width must be between 0 and 3, not ${blur}.`);
+  if (!isBlurWidth(blur)) throw new UserError(`The blur width must be between ${BLUR_RANGE.min} and ${BLUR_RANGE.max}, not ${blur}.`);
 }
 
 /** The super-resolution degradation (docs/protocols.md §1.1): crop to a multiple of t, W, round and clip to 8 bits. */
@@ -227,7 +228,9 @@ export function squareHoleMask(width: number, height: number, side: number, maxS
 
 /** Each pixel missing independently with probability `rate` (docs/protocols.md §1.3, r in [0, 0.75]). */
 export function bernoulliMask(width: number, height: number, rate: number, seed: number): Mask {
-  if (!(rate >= 0 && rate <= 0.75)) throw new UserError(`The missing fraction must be between 0 and 0.75, not ${rate}.`);
+  if (!(rate >= MISSING_RATE_RANGE.min && rate <= MISSING_RATE_RANGE.max)) {
+    throw new UserError(`The missing fraction must be between ${MISSING_RATE_RANGE.min} and ${MISSING_RATE_RANGE.max}, not ${rate}.`);
+  }
   const rand = seededRandom(seed);
   const mask = fullMask(width, height);
   for (let i = 0; i < mask.data.length; i++) mask.data[i] = rand() < rate ? 0 : 1;

@@ -20,6 +20,7 @@ import { link, mkdtemp, open, readFile, rename, rm, stat, unlink, writeFile } fr
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { DEFAULT_QUALITY, MAX_PIXELS } from '../base/limits.js';
 import { BmpError, decodeBmp, isBmp, readBmpHeader } from './bmp.js';
 import { exifOrientation, insertPngExif, resetExifOrientation } from './exif.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
@@ -29,8 +30,6 @@ export type InputFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'heif' | 'b
 /** Formats writeImage produces. */
 export type OutputFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
 
-/** Default refusal threshold: 100 megapixels. */
-export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 export interface ImageMetadata {
   /** The embedded ICC profile; the returned pixels were converted from it to sRGB. */
@@ -179,7 +178,7 @@ function toImage(data: Buffer, width: number, height: number, channels: number, 
  */
 export async function readImage(file: string, options: ReadImageOptions = {}): Promise<ReadImageResult> {
   const name = displayName(file);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = options.maxPixels ?? MAX_PIXELS;
   await checkInputFile(file);
   const head = await readHead(file, 512);
 
@@ -476,7 +475,7 @@ export async function writeSamples(
       'too-large',
     );
   }
-  const quality = options.quality ?? 92;
+  const quality = options.quality ?? DEFAULT_QUALITY;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
     throw new UserError(`The quality must be an integer from 1 to 100, not ${quality}.`, 'bad-option');
   }

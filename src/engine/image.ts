@@ -20,13 +20,4 @@ export interface Mask {
   readonly data: Uint8Array;
 }
 
-/** A user-facing error: its message is one clear sentence, shown without a stack trace. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly code: string = 'bad-input',
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
+export { UserError } from '../base/errors.js';

@@ -3,6 +3,7 @@
  * (docs/protocols.md §2), and runs super-resolution, inpainting or interpolation.
  */
 import type { Worker } from 'node:worker_threads';
+import { MAX_ITERATIONS } from '../base/limits.js';
 import { ensureBackend, lastBackendChoice } from './backend.js';
 import type { Scale } from './degradations.js';
 import { DLNET_DEFAULTS, type DLNetSettings } from './dlnet.js';
@@ -20,7 +21,7 @@ export { listModels, findModel, type ModelInfo };
 export type { RestoreRequest, RestoreEvent, RestoreOptions } from './restore-types.js';
 
 export const DEFAULT_GAMMA = { sr: 1e-3, inpaint: 1e-3, interpolate: 1e-2 } as const;
-export const MAX_ITERATIONS = 50;
+export { MAX_ITERATIONS };
 
 interface Loaded {
   weights: LoadedWeights;

@@ -1,6 +1,6 @@
 /** Persisted settings (electron-store, in the user's config folder): recent files, window bounds, backend. */
 import Store from 'electron-store';
-import type { BackendChoice } from '../server/worker-protocol.js';
+import { BACKENDS, type BackendChoice } from '../base/backend.js';
 
 export interface SettingsData {
   recentFiles: string[];
@@ -27,7 +27,7 @@ export class Settings {
         },
       },
       maximized: { type: 'boolean' },
-      backend: { enum: ['auto', 'tensorflow', 'onnxruntime', 'wasm'] },
+      backend: { enum: [...BACKENDS] },
     },
     clearInvalidConfig: true,
   });

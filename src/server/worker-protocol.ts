@@ -7,8 +7,9 @@ import type { Frame } from '../api/api.js';
 import type { FrameUpdate } from '../engine/iteration-frames.js';
 import type { StoredIterations } from '../engine/iteration-store.js';
 import type { FloatImage } from './pixels.js';
+import type { BackendChoice } from '../base/backend.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'onnxruntime' | 'wasm';
+export type { BackendChoice };
 
 export type WorkerRequest =
   | { task: 'sr'; scale: 2 | 3 | 4; blur: number; iterations: number; gamma: number; modelId?: string }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { DEFAULT_QUALITY } from '../../base/limits.js';
 import { UserError } from '../../engine/image.js';
 import type * as BatchEngine from '../../engine/batch/index.js';
 import type { BatchEvent, BatchFormat, BatchPlan, BatchResult, FileRecord } from '../../engine/batch/index.js';
@@ -100,7 +101,7 @@ export function registerBatch(program: Command, ctx: CliContext): void {
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
     .option('--recursive', 'include subfolders (the output keeps the folder structure)')
     .option('--format <f>', 'output format: keep, png, jpeg, webp or tiff (keep: PNG for BMP, GIF and AVIF inputs)', 'keep')
-    .option('--quality <q>', 'JPEG / WebP quality, 1 to 100 (default 92)')
+    .option('--quality <q>', `JPEG / WebP quality, 1 to 100 (default ${DEFAULT_QUALITY})`)
     .option('--suffix <s>', 'appended to each output name before the extension, e.g. .x2', '')
     .option('--jobs <n>', 'worker threads (default: one per core, bounded by memory)')
     .option('--dry-run', 'print what would be done (on stdout) and write nothing')

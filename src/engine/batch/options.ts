@@ -1,12 +1,12 @@
 /** Defaults and validation of BatchOptions in one place; the caller's object is never changed. */
 import path from 'node:path';
+import { BLUR_RANGE, isBlurWidth, MAX_SUFFIX_LENGTH, SR_SCALES } from '../../base/limits.js';
 import { UserError } from '../image.js';
 import { BATCH_FORMATS, type BatchOptions, type BatchRequest, type ResolvedBatchOptions } from './types.js';
 
 export const BATCH_DEFAULTS = { recursive: false, format: 'keep', suffix: '', skipExisting: false } as const;
 
-/** Longest suffix accepted (bytes are added to every output name). */
-export const MAX_SUFFIX_LENGTH = 64;
+export { MAX_SUFFIX_LENGTH };
 
 function bad(message: string): UserError {
   return new UserError(message, 'bad-option');
@@ -26,11 +26,11 @@ export function checkSuffix(suffix: string): void {
 
 function checkRequest(request: BatchRequest): BatchRequest {
   if (request.task !== 'sr') throw bad(`Batch processing supports super-resolution only, not ${String(request.task)}.`);
-  if (request.scale !== 2 && request.scale !== 3 && request.scale !== 4) {
+  if (!(SR_SCALES as readonly number[]).includes(request.scale)) {
     throw bad(`The scale must be 2, 3 or 4, not ${String(request.scale)}.`);
   }
-  if (!(Number.isFinite(request.blur) && request.blur >= 0 && request.blur <= 3)) {
-    throw bad(`The blur width must be a number from 0 to 3, not ${String(request.blur)}.`);
+  if (!isBlurWidth(request.blur)) {
+    throw bad(`The blur width must be a number from ${BLUR_RANGE.min} to ${BLUR_RANGE.max}, not ${String(request.blur)}.`);
   }
   if (request.iterations !== undefined && !(Number.isInteger(request.iterations) && request.iterations >= 1)) {
     throw bad(`The number of iterations must be a whole number of at least 1, not ${String(request.iterations)}.`);

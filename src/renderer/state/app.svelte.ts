@@ -3,6 +3,7 @@
  * toolbar, menus and shortcuts trigger. Components read fields and call methods; nothing else
  * talks to the backend.
  */
+import { DEFAULT_QUALITY } from '../../base/limits.js';
 import {
   ApiRequestError,
   Channels,
@@ -231,7 +232,7 @@ export class AppState {
       purpose === 'mask'
         ? base.replace(/\.restored(-\d+)?\.[a-z]+$/i, '.mask.png').replace(/(\.[a-z]+)$/i, (m) => (m === '.png' ? m : '.png'))
         : base;
-    this.saveDialog = { purpose, path, format: 'png', quality: 92 };
+    this.saveDialog = { purpose, path, format: 'png', quality: DEFAULT_QUALITY };
   }
 
   async browseSavePath(): Promise<void> {

@@ -3,6 +3,7 @@
  * updated from batch.* events), overall progress and the summary. Its methods are the only place
  * the panel talks to the backend.
  */
+import { DEFAULT_QUALITY } from '../../base/limits.js';
 import {
   ApiRequestError,
   Channels,
@@ -44,7 +45,7 @@ export class BatchState {
   blur = $state(0);
   recursive = $state(false);
   format: BatchFormat = $state('keep');
-  quality = $state(92);
+  quality = $state(DEFAULT_QUALITY);
   suffix = $state('');
   jobs = $state('');
   skipExisting = $state(false);
