@@ -3,7 +3,8 @@
  * forwards its messages, restarts it after a crash or a forced stop. Under tsx (tests, dev) the
  * worker runs from its .ts source with tsx's loader; built, from dist/server/worker.js.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../engine/parallel/spawn.js';
 import type { Logger } from './log.js';
 import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -20,13 +21,7 @@ export interface WorkerHostOptions {
 }
 
 function spawnWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
-  // Running from source under tsx: register tsx's loader inside the worker, then load worker.ts.
-  const source = new URL('./worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true });
+  return spawnModuleWorker(import.meta.url, 'worker');
 }
 
 export class WorkerHost {

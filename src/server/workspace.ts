@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ImageMetadata } from '../engine/image-io.js';
 import { UserError } from '../engine/image.js';
 import type { BackendInfo, Frame } from '../api/api.js';
+import { ImageDecoder } from './decoder.js';
 import { JobQueue } from './jobs.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';
@@ -40,6 +41,8 @@ export interface WorkspaceOptions {
 export class Workspace {
   readonly #images = new Map<string, OpenImage>();
   readonly jobs: JobQueue;
+  /** Opens images off this thread. */
+  readonly decoder = new ImageDecoder();
   readonly options: WorkspaceOptions;
   #backend: BackendInfo = { name: 'starting', skipped: [] };
 
@@ -96,6 +99,6 @@ export class Workspace {
 
   async dispose(): Promise<void> {
     this.#images.clear();
-    await this.jobs.dispose();
+    await Promise.all([this.jobs.dispose(), this.decoder.close()]);
   }
 }

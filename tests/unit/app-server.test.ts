@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
@@ -238,5 +239,37 @@ describe('jobs run in the worker thread', () => {
     });
     assert.equal(next.width, W * 2);
     assert.equal((await waitFor(next.jobId, ['job.done', 'job.error'])).type, 'job.done');
+  });
+});
+
+describe('opening a large photo', () => {
+  test('a 24 MP photo decodes off the server thread: other requests are answered meanwhile', async () => {
+    const big = path.join(dir, 'big.jpg');
+    await sharp({ create: { width: 6000, height: 4000, channels: 3, background: { r: 90, g: 140, b: 200 } } })
+      .jpeg()
+      .toFile(big);
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const started = performance.now();
+    const opening = call(Channels.imageOpen, { path: big });
+    let answered = 0;
+    let done = false;
+    void opening.then(() => (done = true));
+    while (!done) {
+      const r = await call(Channels.appInfo, {});
+      assert.ok(r.ok);
+      answered++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const openMs = performance.now() - started;
+    delay.disable();
+    const opened = await opening;
+    assert.ok(opened.ok && (opened.result as OpenedImage).width === 6000, 'the photo opened');
+    const stallMs = delay.max / 1e6;
+    // The decode (seconds of float conversion and box filtering) must not run on this thread: the longest
+    // stall of its event loop is a small part of the whole open, and app.info kept being answered.
+    assert.ok(answered >= 3, `app.info answered ${answered} times during a ${openMs.toFixed(0)} ms open`);
+    assert.ok(stallMs < openMs / 4, `event loop stalled ${stallMs.toFixed(0)} ms during a ${openMs.toFixed(0)} ms open`);
+    await ok(Channels.imageClose, { imageId: (opened as { result: OpenedImage }).result.imageId });
   });
 });

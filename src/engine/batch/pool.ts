@@ -9,7 +9,8 @@
  * dist/engine/batch/worker.js. The workers' own stdout / stderr (TensorFlow.js prints warnings
  * there) go to `output` when given, and are dropped otherwise.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../parallel/spawn.js';
 import type { BackendPreference } from '../backend.js';
 import { UserError } from '../image.js';
 import type { FileJob, FileOutcome } from './process-file.js';
@@ -42,14 +43,7 @@ interface Slot {
 const MAX_CONSECUTIVE_CRASHES = 3;
 
 function spawnWorker(): Worker {
-  const here = import.meta.url;
-  const options = { stdout: true, stderr: true } as const;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), options);
-  const source = new URL('./worker.ts', here).href;
-  // Resolved here: eval'd worker code would resolve 'tsx' from the working directory, not from this package.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true, ...options });
+  return spawnModuleWorker(import.meta.url, 'worker', { stdout: true, stderr: true });
 }
 
 export class BatchWorkerPool {

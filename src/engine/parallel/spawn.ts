@@ -1,16 +1,21 @@
 /**
- * Starts an engine worker thread from this folder: the built .js next to this file, or under tsx
+ * Starts worker threads the same way everywhere: the built .js module beside the caller, or under tsx
  * (tests, dev) the .ts source with tsx's loader registered inside the worker.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-export function spawnEngineWorker(name: 'sr-worker' | 'masked-worker'): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, here));
-  const source = new URL(`./${name}.ts`, here).href;
+/** A worker running module `name` from the folder of `callerUrl` (the caller's import.meta.url). */
+export function spawnModuleWorker(callerUrl: string, name: string, options: WorkerOptions = {}): Worker {
+  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, callerUrl), options);
+  const source = new URL(`./${name}.ts`, callerUrl).href;
+  // Resolved here: eval'd worker code would resolve 'tsx' from the working directory, not from this package.
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, ...options });
+}
+
+export function spawnEngineWorker(name: 'sr-worker' | 'masked-worker'): Worker {
+  return spawnModuleWorker(import.meta.url, name);
 }
 
 /**

@@ -2,22 +2,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readImage } from '../../engine/image-io.js';
 import type { Channels, OpenedImage } from '../../api/api.js';
 import { checkInputPath, freshSibling } from '../paths.js';
-import { toFrame } from '../pixels.js';
 import type { Workspace } from '../workspace.js';
 import type { Handler } from './context.js';
 
 async function open(workspace: Workspace, file: string, name: string, keepPath: boolean): Promise<OpenedImage> {
-  const { image, bitDepth, format, metadata } = await readImage(file);
-  const preview = toFrame(image, workspace.options.previewMaxSide);
+  const decoded = await workspace.decoder.decode(file, workspace.options.previewMaxSide);
+  const { image, bitDepth, format, metadata, preview, hasTransparency } = decoded;
   const entry = workspace.addImage({ name, ...(keepPath ? { path: file } : {}), image, bitDepth, format, metadata, preview });
-  let hasTransparency = false;
-  if (image.channels === 2 || image.channels === 4) {
-    for (let p = image.channels - 1; p < image.data.length && !hasTransparency; p += image.channels)
-      hasTransparency = image.data[p] === 0;
-  }
   const base = path.basename(name, path.extname(name));
   const dir = keepPath ? path.dirname(file) : workspace.options.workspaceDir;
   workspace.log.info(`opened ${name} (${image.width}×${image.height}×${image.channels}, ${bitDepth}-bit ${format})`);
