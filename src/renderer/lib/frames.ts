@@ -21,6 +21,22 @@ export function checksum(frame: Frame): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Draws rows [y, y + patch.height) of a frame into `canvas` (full width). */
+export function drawPatch(canvas: HTMLCanvasElement, patch: Frame, y: number): void {
+  const data = new Uint8ClampedArray(patch.rgba.buffer as ArrayBuffer, patch.rgba.byteOffset, patch.rgba.byteLength);
+  canvas.getContext('2d')!.putImageData(new ImageData(data, patch.width, patch.height), 0, y);
+}
+
+/** checksum() of what a canvas holds. */
+export function canvasChecksum(canvas: HTMLCanvasElement): string {
+  const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+  return checksum({
+    width: canvas.width,
+    height: canvas.height,
+    rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  });
+}
+
 export function thumbnailUrl(canvas: HTMLCanvasElement, side = 96): string {
   const f = Math.min(1, side / Math.max(canvas.width, canvas.height));
   const t = document.createElement('canvas');

@@ -194,10 +194,12 @@ export class AppState {
       return;
     }
     const settings = this.settings.toJob({ width: image.width, height: image.height, fill: Uint8Array.from(this.mask.raster) });
-    this.job.begin(image.width, settings.iterations);
+    this.job.begin(image.width, settings.iterations, this.inputCanvas);
     this.error = null;
     try {
-      const started = await this.client.call(Channels.jobStart, { imageId: image.imageId, settings });
+      // An upscale fills in from the band under the middle of the view.
+      const focus = settings.task === 'sr' ? { focus: this.view.middleRow } : {};
+      const started = await this.client.call(Channels.jobStart, { imageId: image.imageId, settings, ...focus });
       this.job.started(started.jobId, started.width, started.height);
     } catch (error) {
       this.job.failed(message(error));

@@ -1,13 +1,20 @@
-/** The current restoration: status, each x̂_k as it arrives, L(z_k), the scrubber and the view mode. */
+/**
+ * The current restoration: status, each x̂_k as it arrives (an upscale's band by band, drawn over
+ * the input until its rows come), L(z_k) and how much of the image it covers, the scrubber and the
+ * view mode.
+ */
 import type { Frame, JobEvent } from '../../api/api.js';
-import { checksum, frameCanvas, thumbnailUrl } from '../lib/frames.js';
+import { canvasChecksum, checksum, drawPatch, frameCanvas, thumbnailUrl } from '../lib/frames.js';
 
 export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
 export type ViewMode = 'result' | 'residual' | 'compare';
 
 export interface IterationFrame {
   k: number;
+  /** L(z_k) over the part of x̂_k received so far. */
   likelihood: number;
+  /** Fraction of the image that part covers (1: x̂_k is whole). */
+  coverage: number;
   canvas: HTMLCanvasElement;
   thumb: string;
   checksum: string;
@@ -33,6 +40,8 @@ export class JobState {
   #startedAt = 0;
   cancelRequestedAt = 0;
   #inputWidth = 1;
+  /** What an x̂_k shows where its rows have not arrived yet (the input, scaled). */
+  #underlay: HTMLCanvasElement | null = null;
 
   get running(): boolean {
     return this.status === 'starting' || this.status === 'queued' || this.status === 'running';
@@ -46,8 +55,13 @@ export class JobState {
     return this.frames.map((f) => f.likelihood);
   }
 
-  begin(inputWidth: number, K: number): void {
+  get coverages(): number[] {
+    return this.frames.map((f) => f.coverage);
+  }
+
+  begin(inputWidth: number, K: number, underlay: HTMLCanvasElement | null = null): void {
     this.#inputWidth = inputWidth;
+    this.#underlay = underlay;
     this.jobId = null;
     this.status = 'starting';
     this.K = K;
@@ -86,10 +100,42 @@ export class JobState {
     return {
       k,
       likelihood,
+      coverage: 1,
       canvas,
       thumb: thumbnailUrl(canvas),
       checksum: checksum(frame),
       density: frame.width / this.#inputWidth,
+    };
+  }
+
+  /** x̂_k with one more part drawn in (a new frame object, so the views update). */
+  #patched(event: Extract<JobEvent, { type: 'job.iteration' }>): IterationFrame {
+    const old = this.frames.find((f) => f.k === event.k);
+    let canvas = old?.canvas;
+    if (!canvas || canvas.width !== event.width || canvas.height !== event.height) {
+      canvas = document.createElement('canvas');
+      canvas.width = event.width;
+      canvas.height = event.height;
+      if (this.#underlay && event.coverage < 1) {
+        const ctx = canvas.getContext('2d')!;
+        ctx.imageSmoothingQuality = 'high';
+        ctx.drawImage(this.#underlay, 0, 0, event.width, event.height);
+      }
+    }
+    drawPatch(canvas, event.frame, event.y);
+    const whole = event.coverage >= 1;
+    return {
+      k: event.k,
+      likelihood: event.likelihood,
+      coverage: event.coverage,
+      canvas,
+      thumb: thumbnailUrl(canvas),
+      checksum: !whole
+        ? ''
+        : event.y === 0 && event.frame.height === event.height
+          ? checksum(event.frame)
+          : canvasChecksum(canvas),
+      density: event.width / this.#inputWidth,
     };
   }
 
@@ -116,13 +162,14 @@ export class JobState {
         break;
       case 'job.iteration': {
         this.K = event.K;
-        const follow = this.selectedK === this.frames.length;
-        this.frames = [...this.frames.filter((f) => f.k !== event.k), this.#frame(event.k, event.likelihood, event.frame)].sort(
-          (a, b) => a.k - b.k,
-        );
-        if (follow) this.selectedK = event.k;
-        this.progress = Math.max(this.progress, event.k / event.K);
-        this.message = `Iteration ${event.k} of ${event.K}`;
+        // The view follows the newest iterate (x̂_K filling in band by band) unless the user chose another.
+        const newest = this.frames.at(-1)?.k ?? 0;
+        const follow = this.selectedK === newest;
+        this.frames = [...this.frames.filter((f) => f.k !== event.k), this.#patched(event)].sort((a, b) => a.k - b.k);
+        if (follow) this.selectedK = Math.max(newest, event.k);
+        if (event.coverage >= 1) this.progress = Math.max(this.progress, event.k / event.K);
+        const part = event.coverage < 1 ? `, ${Math.round(event.coverage * 100)} % of the image` : '';
+        this.message = `Iteration ${event.k} of ${event.K}${part}`;
         break;
       }
       case 'job.done':

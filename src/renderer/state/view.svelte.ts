@@ -11,6 +11,12 @@ export class ViewState {
     return Math.round(this.current.zoom * this.world.density * 100);
   }
 
+  /** The image row at the middle of the viewport, as a fraction of the image's height (0..1). */
+  get middleRow(): number {
+    const y = (this.viewport.height / 2 - this.current.panY) / this.current.zoom;
+    return Math.min(1, Math.max(0, y / this.world.height));
+  }
+
   setWorld(width: number, height: number, density = 1): void {
     this.world = { width, height, density };
   }
