@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { getModelDirs, setModelDirs } from '../../src/engine/models.js';
 import { benchmarkBatch, planBatch, startBatch, type BatchEvent, type BatchProgress } from '../../src/engine/batch/index.js';
+import { buildBatchReport } from '../../src/engine/batch/report.js';
 import { writeSrModel } from '../helpers/models.js';
 
 let dir = '';
@@ -92,6 +93,11 @@ test('events, pause / resume, and a file that disappears during the batch', asyn
   assert.equal(result.files[2].reason, 'c.png disappeared before it could be read (moved or deleted during the batch).');
   assert.deepEqual(result.files[0].outputSize, { width: 48, height: 48 });
   assert.ok(result.files[0].timings!.restoreMs > 0);
+  // The report's per-iteration likelihood: L(z_k) of the whole image for k = 1..K (K = 2 here).
+  const L = result.files[0].likelihoods!;
+  assert.equal(L.length, 2);
+  assert.ok(L.every((v) => Number.isFinite(v) && v > 0), `${L}`);
+  assert.equal(buildBatchReport(plan, result, new Date()).files[0].likelihoods, L);
   assert.deepEqual(
     [result.summary.done, result.summary.failed, result.summary.skipped, result.summary.wasCancelled, result.summary.jobs],
     [2, 1, 0, false, 1],

@@ -38,6 +38,8 @@ export type FileOutcome =
       readonly size: { width: number; height: number };
       readonly outputSize: { width: number; height: number };
       readonly warnings: string[];
+      /** L(z_k) of the whole image for k = 1..K (DL-Net models; the report lists them). */
+      readonly likelihoods?: number[];
     }
   | { readonly status: 'skipped'; readonly reason: string; readonly code: string }
   | { readonly status: 'failed'; readonly reason: string; readonly code: string; readonly timings?: FileTimings }
@@ -126,6 +128,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
         Math.ceil(height / ((job.tileSize ?? DEFAULT_SR_TILE) * 0.75));
     let tilesDone = 0;
     const restoreShare = 1 - READ_SHARE - WRITE_SHARE;
+    const likelihoods: number[] = [];
     const onEvent = (event: RestoreEvent): void => {
       if (signal?.aborted) return;
       let f: number | undefined;
@@ -137,6 +140,8 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
         f = event.fraction;
       } else if (event.type === 'iteration') {
         f = (tilesDone + event.k / event.K) / Math.max(tiles, tilesDone + 1);
+      } else if (event.type === 'band') {
+        likelihoods[event.k - 1] = event.likelihood; // whole once the last band of x̂_k is in
       }
       if (f !== undefined) progress(READ_SHARE + restoreShare * Math.min(1, f));
     };
@@ -177,6 +182,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       size: { width, height },
       outputSize,
       warnings: written.warnings,
+      ...(likelihoods.length > 0 ? { likelihoods } : {}),
     };
   } catch (error) {
     await removeTempsFor(job.output).catch(() => {});

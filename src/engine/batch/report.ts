@@ -22,6 +22,8 @@ export interface BatchReportFile {
   readonly size?: { readonly width: number; readonly height: number };
   readonly outputSize?: { readonly width: number; readonly height: number };
   readonly warnings?: readonly string[];
+  /** L(z_k) of the whole image for k = 1..K (the DL-Net's likelihood per iteration). */
+  readonly likelihoods?: readonly number[];
 }
 
 export interface BatchReport {
@@ -99,6 +101,7 @@ export function buildBatchReport(
       ...(f.size ? { size: f.size } : {}),
       ...(f.outputSize ? { outputSize: f.outputSize } : {}),
       ...(f.warnings ? { warnings: f.warnings } : {}),
+      ...(f.likelihoods ? { likelihoods: f.likelihoods } : {}),
     })),
   };
 }

@@ -330,6 +330,7 @@ class Runner implements BatchRun {
           size: outcome.size,
           outputSize: outcome.outputSize,
           ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
+          ...(outcome.likelihoods ? { likelihoods: outcome.likelihoods } : {}),
         });
         break;
       case 'skipped':

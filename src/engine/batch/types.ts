@@ -114,6 +114,8 @@ export interface FileRecord {
   readonly outputSize?: { readonly width: number; readonly height: number };
   /** Things the user may want to know about the output (e.g. alpha flattened for JPEG), one sentence each. */
   readonly warnings?: readonly string[];
+  /** L(z_k) of the whole image, k = 1..K, when the model is a DL-Net. */
+  readonly likelihoods?: readonly number[];
 }
 
 export interface BatchProgress {
