@@ -96,7 +96,10 @@ test('events, pause / resume, and a file that disappears during the batch', asyn
   // The report's per-iteration likelihood: L(z_k) of the whole image for k = 1..K (K = 2 here).
   const L = result.files[0].likelihoods!;
   assert.equal(L.length, 2);
-  assert.ok(L.every((v) => Number.isFinite(v) && v > 0), `${L}`);
+  assert.ok(
+    L.every((v) => Number.isFinite(v) && v > 0),
+    `${L}`,
+  );
   assert.equal(buildBatchReport(plan, result, new Date()).files[0].likelihoods, L);
   assert.deepEqual(
     [result.summary.done, result.summary.failed, result.summary.skipped, result.summary.wasCancelled, result.summary.jobs],
