@@ -15,7 +15,7 @@ import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
-import { cachedSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
+import { cachedSrExecutor, onnxChunkWidth, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
 import { planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
 
 export const DEFAULT_SR_TILE = 384;
@@ -184,7 +184,10 @@ export async function superResolve(
     compute.d,
     image,
     run,
-    options,
+    {
+      ...options,
+      chunkWidth: options.chunkWidth ?? (executor instanceof OnnxSrExecutor ? onnxChunkWidth(run.scale) : undefined),
+    },
     () => [executor],
     () => ArrayBuffer,
   );

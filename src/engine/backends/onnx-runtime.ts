@@ -69,6 +69,8 @@ export function createSession(ort: OrtModule, model: string | Uint8Array, thread
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    enableCpuMemArena: process.env.DLNET_ORT_ARENA === '1',
+    enableMemPattern: process.env.DLNET_ORT_PATTERN !== '0',
   });
 }
 

@@ -62,6 +62,15 @@ export class OnnxSrExecutor implements SrExecutor {
   }
 }
 
+/**
+ * Chunk width (LR columns) of band-engine jobs on onnxruntime: half the default 2048/scale, so one g
+ * part of the largest slab (≈ 330 × 540 LR px, a quarter of g) takes ≈ 0.6 s at ~85 GFLOP/s on one
+ * core — the longest a cancel waits — for ≈ 3 % more g (its 16-px context) than full chunks.
+ */
+export function onnxChunkWidth(scale: number): number {
+  return Math.round(1024 / scale);
+}
+
 /** A sentence for logs when the onnxruntime backend is active but g stays on tfjs (no ONNX, a bad file). */
 export let lastOnnxFallback: string | undefined;
 

@@ -44,6 +44,11 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
 
   override dispose(): void {
     super.dispose();
-    void this.net.then((net) => net?.release());
+    void this.close();
+  }
+
+  /** Releases the onnxruntime sessions (a worker thread does this before it is terminated). */
+  async close(): Promise<void> {
+    await (await this.net)?.release();
   }
 }

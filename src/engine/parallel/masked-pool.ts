@@ -12,6 +12,7 @@ import type { LoadedWeights } from '../model-file.js';
 import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
 import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
 import { cancelFlag, raiseOnAbort } from './cancel-flag.js';
+import { closeWorker } from './close.js';
 import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
 
 class MaskedWorkerExecutor implements MaskedExecutor {
@@ -84,7 +85,8 @@ export class MaskedWorkerPool {
     }
   }
 
+  /** Lets each worker finish its batch and release onnxruntime's sessions, then stops it (close.ts). */
   async close(): Promise<void> {
-    await Promise.all(this.executors.map((e) => e.worker.terminate()));
+    await Promise.all(this.executors.map((e) => closeWorker(e.worker)));
   }
 }

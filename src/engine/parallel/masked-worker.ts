@@ -10,6 +10,8 @@ import type { LoadedWeights } from '../model-file.js';
 import { maskedNetwork, type MaskedNetwork } from '../networks/index.js';
 import { fillBatch, type BatchInput } from '../restore-masked.js';
 import { flagCheck } from './cancel-flag.js';
+import { serveUntilClosed } from './close.js';
+import { FConvMaskedOnnx } from '../networks/fconv-masked-onnx.js';
 
 export type ToMaskedWorker =
   /** onnxThreads: intra-op threads of this worker's onnxruntime sessions (the pool: cores / workers). */
@@ -25,7 +27,11 @@ const port = parentPort;
 if (port === null) throw new Error('parallel/masked-worker.ts must run in a worker thread.');
 let net: MaskedNetwork | undefined;
 
-port.on('message', (message: ToMaskedWorker) => void handle(message));
+// `close` (pool.close): finish the batch in hand, then release the onnxruntime sessions (close.ts).
+serveUntilClosed<ToMaskedWorker>(port, handle, async () => {
+  if (net instanceof FConvMaskedOnnx) await net.close();
+  net = undefined;
+});
 
 async function handle(message: ToMaskedWorker): Promise<void> {
   const id = message.type === 'fill' ? message.id : -1;

@@ -17,6 +17,8 @@ import type { RestoreOptions } from '../restore-types.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
 import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
+import { closeWorker } from './close.js';
+import { onnxChunkWidth } from '../backends/onnx-sr.js';
 import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
@@ -158,13 +160,19 @@ export class SrWorkerPool {
       this.weights,
       image,
       run,
-      { ...options, parallel: this.size },
+      {
+        ...options,
+        parallel: this.size,
+        // onnxruntime: narrower chunks, so one g part (the grain a cancel waits for) stays well under 1 s
+        chunkWidth: options.chunkWidth ?? (this.backend.startsWith('onnxruntime') ? onnxChunkWidth(run.scale) : undefined),
+      },
       () => this.executors,
       () => SharedArrayBuffer,
     );
   }
 
+  /** Lets each worker finish its task and release onnxruntime's sessions, then stops it (close.ts). */
   async close(): Promise<void> {
-    await Promise.all(this.executors.map((e) => e.worker.terminate()));
+    await Promise.all(this.executors.map((e) => closeWorker(e.worker)));
   }
 }

@@ -7,7 +7,8 @@ import { initBackend, tf, type BackendPreference } from '../backend.js';
 import { SrCompute, type SrWeightsData } from './sr-compute.js';
 import type { GTask, JobConst, SrExecutor, SrJobBuffers, StepTask } from './sr-engine.js';
 import { ortConvGflops, setOrtThreads } from '../backends/onnx-runtime.js';
-import { srExecutor } from '../backends/onnx-sr.js';
+import { OnnxSrExecutor, srExecutor } from '../backends/onnx-sr.js';
+import { serveUntilClosed } from './close.js';
 
 export type ToSrWorker =
   /** onnxThreads: intra-op threads of this worker's onnxruntime sessions (the pool: cores / workers). */
@@ -30,8 +31,10 @@ if (port === null) throw new Error('parallel/sr-worker.ts must run in a worker t
 let executor: SrExecutor | null = null;
 let compute: SrCompute | null = null;
 
-port.on('message', (message: ToSrWorker) => {
-  void handle(message);
+// `close` (pool.close): finish the task in hand, then release the onnxruntime sessions (close.ts).
+serveUntilClosed<ToSrWorker>(port, handle, async () => {
+  if (executor instanceof OnnxSrExecutor) await executor.net.release();
+  executor = null;
 });
 
 async function handle(message: ToSrWorker): Promise<void> {
