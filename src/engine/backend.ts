@@ -277,3 +277,17 @@ export function readFloat32(t: tf.Tensor): Float32Array {
 export function describeBackend(report: BackendReport): string {
   return report.details === undefined ? report.name : `${report.name} (${report.details})`;
 }
+
+export type BackendInitReply =
+  | { type: 'ready'; backend: { name: string; details?: string; skipped: BackendReport['skipped'] } }
+  | { type: 'init-failed'; message: string };
+
+/** A worker's answer to its `init` message: the backend it started, or one sentence why none did. */
+export async function initBackendReply(preference: BackendPreference): Promise<BackendInitReply> {
+  try {
+    const report = await initBackend(preference);
+    return { type: 'ready', backend: { name: report.name, details: report.details, skipped: report.skipped } };
+  } catch (error) {
+    return { type: 'init-failed', message: error instanceof Error ? error.message : String(error) };
+  }
+}

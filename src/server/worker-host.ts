@@ -4,7 +4,7 @@
  * worker runs from its .ts source with tsx's loader; built, from dist/server/worker.js.
  */
 import type { Worker } from 'node:worker_threads';
-import { spawnModuleWorker } from '../engine/parallel/spawn.js';
+import { initWorker, spawnModuleWorker } from '../engine/parallel/spawn.js';
 import type { Logger } from './log.js';
 import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -40,16 +40,16 @@ export class WorkerHost {
     const worker = spawnWorker();
     this.#worker = worker;
     this.#stopping = false;
-    this.#ready = new Promise<BackendReportMessage>((resolve, reject) => {
-      const onFirst = (message: FromWorker) => {
-        if (message.type === 'ready') resolve(message.backend);
-        else if (message.type === 'init-failed') reject(new Error(message.message));
-        else return;
-        worker.off('message', onFirst);
-      };
-      worker.on('message', onFirst);
-      worker.once('exit', () => reject(new Error('The compute worker stopped while starting.')));
-    });
+    const init: ToWorker = {
+      type: 'init',
+      backend: this.#options.backend,
+      modelDirs: this.#options.modelDirs,
+      restoreWorkers: this.#options.restoreWorkers,
+    };
+    this.#ready = Promise.race([
+      initWorker<Extract<FromWorker, { type: 'ready' }>>(worker, init).then((ready) => ready.backend),
+      new Promise<never>((_, reject) => worker.once('exit', () => reject(new Error('The compute worker stopped while starting.')))),
+    ]);
     this.#ready.catch(() => {});
     worker.on('message', (message: FromWorker) => this.#options.onMessage(message));
     worker.on('error', (error) => this.#options.log.error(`worker error: ${error.message}`, error));
@@ -58,12 +58,6 @@ export class WorkerHost {
       this.#worker = null;
       this.#ready = null;
       if (!this.#stopping) this.#options.onCrash(`exit code ${code}`);
-    });
-    this.post({
-      type: 'init',
-      backend: this.#options.backend,
-      modelDirs: this.#options.modelDirs,
-      restoreWorkers: this.#options.restoreWorkers,
     });
     return this.#ready;
   }

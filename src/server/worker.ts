@@ -6,7 +6,7 @@
  * the result. Nothing here holds K full-size images.
  */
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from '../engine/backend.js';
+import { initBackendReply } from '../engine/backend.js';
 import type { Image } from '../engine/image.js';
 import { frameSide, SrFrameStream, type FrameUpdate } from '../engine/iteration-frames.js';
 import { IterationStore } from '../engine/iteration-store.js';
@@ -148,14 +148,7 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'init') {
     setModelDirs(message.modelDirs);
     restoreWorkers = message.restoreWorkers;
-    queue = queue.then(async () => {
-      try {
-        const report = await initBackend(message.backend);
-        post({ type: 'ready', backend: { name: report.name, details: report.details, skipped: report.skipped } });
-      } catch (error) {
-        post({ type: 'init-failed', message: error instanceof Error ? error.message : String(error) });
-      }
-    });
+    queue = queue.then(async () => post(await initBackendReply(message.backend)));
   } else if (message.type === 'run') {
     queue = queue.then(() => run(message));
   }

@@ -3,7 +3,7 @@
  * one at a time, posting throttled progress and one outcome per file.
  */
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from '../backend.js';
+import { initBackendReply } from '../backend.js';
 import { setModelDirs } from '../models.js';
 import { processFile } from './process-file.js';
 import type { FromBatchWorker, ToBatchWorker } from './protocol.js';
@@ -49,14 +49,7 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToBatchWorker) => {
   if (message.type === 'init') {
     setModelDirs(message.modelDirs);
-    queue = queue.then(async () => {
-      try {
-        const report = await initBackend(message.backend);
-        post({ type: 'ready', backend: { name: report.name, details: report.details, skipped: report.skipped } });
-      } catch (error) {
-        post({ type: 'init-failed', message: error instanceof Error ? error.message : String(error) });
-      }
-    });
+    queue = queue.then(async () => post(await initBackendReply(message.backend)));
   } else if (message.type === 'run') {
     queue = queue.then(() => run(message));
   }

@@ -13,7 +13,7 @@ import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
 import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
 import { cancelFlag, raiseOnAbort } from './cancel-flag.js';
 import { closeWorker } from './close.js';
-import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
+import { rejectPendingOnDeath, spawnEngineWorker, startWorkers } from './spawn.js';
 
 class MaskedWorkerExecutor implements MaskedExecutor {
   #next = 0;
@@ -54,35 +54,19 @@ export class MaskedWorkerPool {
     weights: LoadedWeights,
     options: { workers: number; backend?: BackendPreference },
   ): Promise<MaskedWorkerPool> {
-    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnEngineWorker('masked-worker'));
-    try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              const onMessage = (m: FromMaskedWorker) => {
-                if (m.type === 'ready') resolve();
-                else if (m.type === 'error') reject(new Error(m.message));
-                else return;
-                w.off('message', onMessage);
-              };
-              w.on('message', onMessage);
-              w.once('error', reject);
-              w.postMessage({
-                type: 'init',
-                backend: options.backend ?? 'auto',
-                weights,
-                // onnxruntime: the cores shared out among the workers (each runs g in its own session)
-                onnxThreads: Math.max(1, Math.floor(availableParallelism() / workers.length)),
-              } satisfies ToMaskedWorker);
-            }),
-        ),
-      );
-      return new MaskedWorkerPool(workers.map((w) => new MaskedWorkerExecutor(w)));
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
+    const { workers } = await startWorkers<FromMaskedWorker>(
+      options.workers,
+      () => spawnEngineWorker('masked-worker'),
+      (count) =>
+        ({
+          type: 'init',
+          backend: options.backend ?? 'auto',
+          weights,
+          // onnxruntime: the cores shared out among the workers (each runs g in its own session)
+          onnxThreads: Math.max(1, Math.floor(availableParallelism() / count)),
+        }) satisfies ToMaskedWorker,
+    );
+    return new MaskedWorkerPool(workers.map((w) => new MaskedWorkerExecutor(w)));
   }
 
   /** Lets each worker finish its batch and release onnxruntime's sessions, then stops it (close.ts). */

@@ -19,7 +19,7 @@ import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, 
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
 import { closeWorker } from './close.js';
 import { onnxChunkWidth } from '../backends/onnx-sr.js';
-import { rejectPendingOnDeath, spawnEngineWorker } from './spawn.js';
+import { rejectPendingOnDeath, spawnEngineWorker, startWorkers } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
   #next = 0;
@@ -99,39 +99,24 @@ export class SrWorkerPool {
   /** Starts `workers` threads, each with its own backend and a copy of the model. */
   static async start(weights: LoadedWeights, options: SrPoolOptions): Promise<SrWorkerPool> {
     const data = srWeightsData(weights);
-    const workers = Array.from({ length: Math.max(1, options.workers) }, () => spawnEngineWorker('sr-worker'));
-    try {
-      const reports = await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<string>((resolve, reject) => {
-              const onMessage = (m: FromSrWorker) => {
-                if (m.type === 'ready') resolve(m.details ? `${m.backend} (${m.details})` : m.backend);
-                else if (m.type === 'error') reject(new Error(m.message));
-                else return;
-                w.off('message', onMessage);
-              };
-              w.on('message', onMessage);
-              w.once('error', reject);
-              w.postMessage({
-                type: 'init',
-                backend: options.backend ?? 'auto',
-                weights: data,
-                // onnxruntime: the cores shared out among the workers (each runs g in its own session)
-                onnxThreads: options.onnxThreads ?? Math.max(1, Math.floor(availableParallelism() / workers.length)),
-              } satisfies ToSrWorker);
-            }),
-        ),
-      );
-      return new SrWorkerPool(
-        workers.map((w) => new WorkerExecutor(w)),
-        data,
-        reports[0],
-      );
-    } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
-      throw error;
-    }
+    const { workers, ready } = await startWorkers<Extract<FromSrWorker, { type: 'ready' }>>(
+      options.workers,
+      () => spawnEngineWorker('sr-worker'),
+      (count) =>
+        ({
+          type: 'init',
+          backend: options.backend ?? 'auto',
+          weights: data,
+          // onnxruntime: the cores shared out among the workers (each runs g in its own session)
+          onnxThreads: options.onnxThreads ?? Math.max(1, Math.floor(availableParallelism() / count)),
+        }) satisfies ToSrWorker,
+    );
+    const first = ready[0];
+    return new SrWorkerPool(
+      workers.map((w) => new WorkerExecutor(w)),
+      data,
+      first.details ? `${first.backend} (${first.details})` : first.backend,
+    );
   }
 
   get size(): number {

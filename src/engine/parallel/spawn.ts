@@ -34,3 +34,39 @@ export function rejectPendingOnDeath(
   worker.on('error', rejectAll);
   worker.on('exit', () => rejectAll(new Error(stopped)));
 }
+
+type WorkerReply = { readonly type: string; readonly message?: string };
+
+/**
+ * The ready handshake every engine pool does: posts `init` to the worker and resolves with its first
+ * 'ready' message, or rejects on an 'error' / 'init-failed' reply or a crash while starting.
+ */
+export function initWorker<Ready extends WorkerReply>(worker: Worker, init: unknown): Promise<Ready> {
+  return new Promise<Ready>((resolve, reject) => {
+    const onMessage = (m: WorkerReply) => {
+      if (m.type === 'ready') resolve(m as Ready);
+      else if (m.type === 'error' || m.type === 'init-failed') reject(new Error(m.message));
+      else return;
+      worker.off('message', onMessage);
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.postMessage(init);
+  });
+}
+
+/** Spawns `count` workers and completes the handshake with each; if one fails, all are stopped. */
+export async function startWorkers<Ready extends WorkerReply>(
+  count: number,
+  spawn: () => Worker,
+  init: (workers: number) => unknown,
+): Promise<{ workers: Worker[]; ready: Ready[] }> {
+  const workers = Array.from({ length: Math.max(1, count) }, spawn);
+  try {
+    const ready = await Promise.all(workers.map((w) => initWorker<Ready>(w, init(workers.length))));
+    return { workers, ready };
+  } catch (error) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw error;
+  }
+}
