@@ -6,16 +6,20 @@
  * the result. Nothing here holds K full-size images.
  */
 import { parentPort } from 'node:worker_threads';
-import { initBackendReply } from '../engine/backend.js';
-import type { Image } from '../engine/image.js';
-import { frameSide, SrFrameStream, type FrameUpdate } from '../engine/iteration-frames.js';
-import { IterationStore } from '../engine/iteration-store.js';
-import { setModelDirs } from '../engine/models.js';
-import { restore } from '../engine/restore.js';
-import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
+import {
+  frameSide,
+  type FrameUpdate,
+  type Image,
+  IterationSink,
+  loadCompute,
+  type RestoreEvent,
+  type RestoreRequest,
+  setModelDirs,
+} from '../engine/index.js';
 import { residualMap, shrinkMap, toFrame, type FloatImage } from './pixels.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
 
+const { initBackendReply, restore } = await loadCompute();
 const port = parentPort;
 if (port === null) throw new Error('worker.ts must run in a worker thread.');
 
@@ -76,11 +80,14 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
   const flag = new Int32Array(message.cancel);
   const controller = new AbortController();
   const frameMax = frameSide(previewMaxSide, request.iterations);
-  // x̂_1..x̂_{K−1} at full size go to disk as they stream (x̂_K is the result), for saving any k later.
-  let store: IterationStore | undefined;
-  let sr: SrFrameStream | undefined;
+  // Display frames for the UI; x̂_1..x̂_{K−1} at full size to disk as they stream (x̂_K is the
+  // result), for saving any k later.
+  const sink = new IterationSink({ maxSide: previewMaxSide, tempDir: message.tempDir });
   const postUpdate = (update: FrameUpdate) =>
-    post({ type: 'iteration', jobId, update }, [update.frame.rgba.buffer as ArrayBuffer, update.residual.data.buffer as ArrayBuffer]);
+    post({ type: 'iteration', jobId, update }, [
+      update.frame.rgba.buffer as ArrayBuffer,
+      update.residual.data.buffer as ArrayBuffer,
+    ]);
   const onEvent = (event: RestoreEvent): void => {
     if (Atomics.load(flag, 0) !== 0) {
       controller.abort();
@@ -93,21 +100,12 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       const frame = toFrame(event.image, previewMaxSide);
       post({ type: 'preview', jobId, rows: event.rows, frame }, [frame.rgba.buffer as ArrayBuffer]);
     } else if (event.type === 'band') {
-      const { band } = event;
-      sr ??= new SrFrameStream(band.planes, band.scale, frameMax);
-      postUpdate(sr.add(event));
-      if (event.k < event.K) {
-        store ??= new IterationStore({ K: event.K - 1, width: band.width, height: band.height, channels: 1, parent: message.tempDir });
-        store.write(event.k, band.y0, band.luma);
-      }
+      postUpdate(sink.add(event)!);
     } else if (event.type === 'iteration' && request.task !== 'sr') {
       if (event.image.width !== image.width || event.image.height !== image.height) return;
       postUpdate(wholeUpdate(event, image, request.mask.data, frameMax));
-      if (event.k < event.K) {
-        const { width, height, channels } = event.image;
-        store ??= new IterationStore({ K: event.K - 1, width, height, channels, parent: message.tempDir });
-        store.write(event.k, 0, event.image.data);
-      }
+      const { width, height, channels } = event.image;
+      if (event.k < event.K) sink.store(event.K, width, height, channels).write(event.k, 0, event.image.data);
     }
   };
   try {
@@ -120,18 +118,18 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       }),
     );
     if (Atomics.load(flag, 0) !== 0) {
-      store?.dispose();
+      sink.dispose();
       post({ type: 'cancelled', jobId });
       return;
     }
     const frame = toFrame(result, previewMaxSide);
-    const stored = store?.release();
+    const stored = sink.release();
     post({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}) }, [
       result.data.buffer as ArrayBuffer,
       frame.rgba.buffer as ArrayBuffer,
     ]);
   } catch (error) {
-    store?.dispose();
+    sink.dispose();
     if (controller.signal.aborted || (error instanceof Error && error.name === 'CancelledError')) {
       post({ type: 'cancelled', jobId });
       return;

@@ -19,10 +19,12 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'conv_ceiling_gflops',
     'sr_x2_12mp_fraction_of_ceiling',
     'dlnet_overhead_k5_over_k1',
+    'k5_over_k1_with_frames',
     'worker_scaling',
     'machine_scaling',
     'first_frame_ms_512',
     'peak_rss_mb_24mp_x4',
+    'peak_rss_mb_x4_24mp_with_frames',
     'cancel_ms_job',
     'cancel_ms_batch',
     'bomb_refusal_ms',
@@ -48,10 +50,13 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
   for (const key of [
     'conv_ceiling_gflops',
     'dlnet_overhead_k5_over_k1',
+    'k5_over_k1_with_frames',
     'worker_scaling',
     'machine_scaling',
     'first_frame_ms_512',
+    'first_iteration_ms_512',
     'peak_rss_mb_24mp_x4',
+    'peak_rss_mb_x4_24mp_with_frames',
   ])
     assert.ok(
       typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0,

@@ -1,18 +1,22 @@
 /**
  * Child process of `dlnet bench`: super-resolves ×4 to an `argv[2]` MP output on a pool of
  * `argv[3]` workers and prints {"peakRssMb", "seconds"}: the process's peak resident set (worker
- * threads included: they share the address space) from getrusage.
+ * threads included: they share the address space) from getrusage. `argv[5]` = 'frames': the
+ * iterates stream as the app keeps them (IterationSink: display frames and residual maps kept,
+ * x̂_1..x̂_{K−1} to disk).
  */
 import { performance } from 'node:perf_hooks';
 import { initBackend, type BackendPreference } from '../backend.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
-import { sizeFor, syntheticPhoto } from './bench.js';
+import { IterationSink } from '../iteration-sink.js';
+import { PREVIEW_SIDE, sizeFor, syntheticPhoto } from './bench.js';
 
 const mp = Number(process.argv[2] ?? 24);
 const workers = Number(process.argv[3] ?? 2);
 const backend = (process.argv[4] ?? 'auto') as BackendPreference;
+const sink = process.argv[5] === 'frames' ? new IterationSink({ maxSide: PREVIEW_SIDE, keep: true }) : undefined;
 await initBackend(backend);
 const weights = await loadWeights((await findModel('sr', 4)).dir);
 const pool = await SrWorkerPool.start(weights, { workers, backend });
@@ -20,7 +24,8 @@ const { width, height } = sizeFor(mp, 4);
 const image = syntheticPhoto(width / 4, height / 4);
 const t0 = performance.now();
 const settings = { K: weights.json.dlnet?.K ?? 5, gamma: weights.json.dlnet?.gamma ?? 1e-3, beta1: 0.9, beta2: 0.999 };
-const out = await pool.superResolve(image, { scale: 4, blur: 0, settings });
+const out = await pool.superResolve(image, { scale: 4, blur: 0, settings }, sink ? { onEvent: (e) => sink.add(e) } : {});
+sink?.dispose();
 const seconds = (performance.now() - t0) / 1000;
 await pool.close();
 if (out.width !== width) throw new Error('unexpected output size');
