@@ -37,6 +37,13 @@ module.exports = {
     layer('preload', ['api', 'base']),
     layer('renderer', ['api', 'base']),
     {
+      name: 'engine-only-through-its-entry',
+      comment: 'Other layers use the engine through src/engine/index.ts (its compute half through loadCompute()).',
+      severity: 'error',
+      from: { path: '^src/(cli|server|main)/' },
+      to: { path: '^src/engine/', pathNot: ['^src/engine/index\\.ts$'] },
+    },
+    {
       name: 'ui-has-no-node',
       comment: 'The renderer, preload and api run (or may run) in a sandboxed page: no Node built-ins.',
       severity: 'error',

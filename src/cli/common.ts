@@ -1,7 +1,7 @@
 /** Flags and set-up shared by the restoring subcommands (upscale, inpaint, interpolate, eval --model). */
 import type { Command } from 'commander';
 import { parseBackend, parseIterations, parseModelId, type BackendChoice } from '../api/validate.js';
-import { defaultWorkers } from '../engine/parallel/cores.js';
+import { defaultWorkers, loadCompute } from '../engine/index.js';
 import { info, type CliContext } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -60,7 +60,7 @@ export function parseRestoreFlags(raw: RawRestoreFlags): RestoreFlags {
 
 /** Initialises the compute backend and says on stderr which one runs and why others were skipped. */
 export async function startBackend(ctx: CliContext, backend: BackendChoice): Promise<void> {
-  const { initBackend, describeBackend } = await import('../engine/backend.js');
+  const { initBackend, describeBackend } = await loadCompute();
   const report = await initBackend(backend);
   const skipped = report.skipped.map((s) => s.reason).join(' ');
   info(ctx, `backend: ${describeBackend(report)}${skipped === '' ? '' : `; ${skipped}`}`);

@@ -3,15 +3,13 @@
  * Loaded on demand so that commands that do not restore (degrade, eval --method bicubic, --help)
  * start fast and do not load TensorFlow.js.
  */
-import type * as RestoreModuleNs from '../engine/restore.js';
-import type { RestoreRequest } from '../engine/restore-types.js';
+import { type Compute, loadCompute, type RestoreRequest } from '../engine/index.js';
 
-type RestoreModule = typeof RestoreModuleNs;
-export type RestoreApi = Pick<RestoreModule, 'restore' | 'listModels' | 'findModel' | 'unloadModels'>;
-export type ModelInfo = Awaited<ReturnType<RestoreModule['findModel']>>;
+export type RestoreApi = Pick<Compute, 'restore' | 'listModels' | 'findModel' | 'unloadModels'>;
+export type ModelInfo = Awaited<ReturnType<Compute['findModel']>>;
 
 export async function loadRestoreApi(): Promise<RestoreApi> {
-  return import('../engine/restore.js');
+  return loadCompute();
 }
 
 /**

@@ -4,7 +4,7 @@
  * 130 when cancelled (Ctrl-C).
  */
 import { CommanderError } from 'commander';
-import { UserError } from '../engine/image.js';
+import { UserError } from '../engine/index.js';
 import { ValidationError } from '../api/validate.js';
 
 /** A wrong combination of flags (a usage error, exit code 2). */

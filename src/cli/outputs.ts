@@ -6,17 +6,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError, type Image, type Mask } from '../engine/image.js';
 import {
   formatFromPath,
-  writeImage,
-  writeMask,
-  writeSamples,
+  type Image,
+  type Mask,
   type Samples,
   type SamplesShape,
+  UserError,
+  writeImage,
   type WriteImageOptions,
   type WriteImageResult,
-} from '../engine/image-io.js';
+  writeMask,
+  writeSamples,
+} from '../engine/index.js';
 import { UsageError } from './errors.js';
 
 /** `<dir>/<name><suffix>` where name is the input's base name without extension. */

@@ -5,16 +5,19 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Image, Mask } from '../engine/image.js';
-import { readImage, type ImageMetadata } from '../engine/image-io.js';
-import type { RestoreEvent, RestoreRequest } from '../engine/restore-types.js';
 import {
-  IterationStore,
+  type Image,
+  type ImageMetadata,
   iterationSamples,
-  plainIterationStrips,
-  srIterationStrips,
+  IterationStore,
   type IterationStrips,
-} from '../engine/iteration-store.js';
+  type Mask,
+  plainIterationStrips,
+  readImage,
+  type RestoreEvent,
+  type RestoreRequest,
+  srIterationStrips,
+} from '../engine/index.js';
 import { info, type CliContext } from './context.js';
 import { startBackend, type RestoreFlags } from './common.js';
 import { chooseModel, loadRestoreApi, type RestoreApi } from './engine-api.js';

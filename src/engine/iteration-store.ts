@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { LumaPlanes } from './color.js';
 import type { Image } from './image.js';
 import { encodeSamplesInto, type Samples, type SamplesShape } from './image-io.js';
-import { colourRows } from './restore-sr.js';
+import { colourRows } from './sr-colour.js';
 
 /** Output rows read back at a time for images stored whole (inpainting, interpolation). */
 const READ_ROWS = 256;

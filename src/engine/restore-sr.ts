@@ -4,19 +4,22 @@
  * the plain autodiff formulation that the parity and adjoint tests check the engine against.
  */
 import { tf } from './backend.js';
-import { splitLuma, mergeLuma, type LumaPlanes } from './color.js';
+import { splitLuma, type LumaPlanes } from './color.js';
 import { bicubicUpscaleImage, checkSrParams, type Scale } from './degradations.js';
 import { srOperatorTf } from './degradations-tf.js';
 import { type DLNetProblem, type DLNetSettings } from './dlnet.js';
-import { createImage, type Image } from './image.js';
+import type { Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
 import { type SrNet } from './networks/sr-net.js';
+import { clamp01, colourRows, mergeWithUpscaledChroma, upscaleExtras, withLuma } from './sr-colour.js';
 import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
 import { cachedSrExecutor, onnxChunkWidth, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
 import { planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
+
+export { colourRows, mergeWithUpscaledChroma };
 
 export const DEFAULT_SR_TILE = 384;
 
@@ -27,98 +30,6 @@ export const DEFAULT_SR_TILE = 384;
  */
 export function srOverlap(gRadius: number, scale: number, K: number): number {
   return gRadius + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
-}
-
-function clamp01(a: Float32Array): Float32Array {
-  for (let i = 0; i < a.length; i++) a[i] = a[i] < 0 ? 0 : a[i] > 1 ? 1 : a[i];
-  return a;
-}
-
-/** Upscaled chroma and alpha planes, one plane at a time (y is left empty: the network fills it). */
-function upscaleExtras(planes: LumaPlanes, t: number): LumaPlanes {
-  const up = (plane: Float32Array) =>
-    bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: plane }, t).data;
-  return {
-    width: planes.width * t,
-    height: planes.height * t,
-    y: new Float32Array(0),
-    cb: planes.cb && up(planes.cb),
-    cr: planes.cr && up(planes.cr),
-    alpha: planes.alpha && clamp01(up(planes.alpha)),
-  };
-}
-
-function withLuma(extras: LumaPlanes, luma: Float32Array): Image {
-  const image = mergeLuma({ ...extras, y: luma });
-  clamp01(image.data);
-  return image;
-}
-
-/**
- * Colour rows of LR rows [a, b) inside the merge strip [s0, s1): chroma / alpha upscaled from the
- * strip's LR rows with 3 rows of context (which equals the whole-plane upscale), `luma` the HR luma
- * of rows [a, b). Every caller cuts the image into the same strips, so the rows of an iterate saved
- * band by band equal the final result's.
- */
-function colourPart(planes: LumaPlanes, t: number, s0: number, s1: number, a: number, b: number, luma: Float32Array): Image {
-  const W = planes.width * t;
-  const context = 3;
-  const i0 = Math.max(0, s0 - context);
-  const i1 = Math.min(planes.height, s1 + context);
-  const rows = (plane: Float32Array | undefined) => plane?.subarray(i0 * planes.width, i1 * planes.width);
-  const sub = {
-    width: planes.width,
-    height: i1 - i0,
-    y: new Float32Array(0),
-    cb: rows(planes.cb),
-    cr: rows(planes.cr),
-    alpha: rows(planes.alpha),
-  };
-  const up = upscaleExtras(sub, t);
-  const keep = (plane: Float32Array | undefined) => plane?.subarray((a - i0) * t * W, (b - i0) * t * W);
-  return withLuma(
-    { width: W, height: (b - a) * t, y: new Float32Array(0), cb: keep(up.cb), cr: keep(up.cr), alpha: keep(up.alpha) },
-    luma,
-  );
-}
-
-/** LR rows per strip of the colour merge (final result and band frames alike). */
-const MERGE_STRIP_ROWS = 64;
-
-/**
- * Colour rows of LR rows [r0, r1) whose HR luma is `luma`, strip by strip as the final merge cuts
- * them (so equal to the final result's rows for the same luma); `y` is the first output row.
- */
-export function* colourRows(
-  planes: LumaPlanes,
-  t: number,
-  r0: number,
-  r1: number,
-  luma: Float32Array,
-  stripRows = MERGE_STRIP_ROWS,
-): Generator<{ y: number; image: Image }> {
-  const W = planes.width * t;
-  for (let s0 = Math.floor(r0 / stripRows) * stripRows; s0 < r1; s0 += stripRows) {
-    const s1 = Math.min(planes.height, s0 + stripRows);
-    const a = Math.max(r0, s0);
-    const b = Math.min(r1, s1);
-    yield { y: a * t, image: colourPart(planes, t, s0, s1, a, b, luma.subarray((a - r0) * t * W, (b - r0) * t * W)) };
-  }
-}
-
-/**
- * The final colour image: HR luma with chroma / alpha bicubic-upscaled `stripRows` LR rows at a time
- * (each strip upscaled with 3 rows of LR context, so it equals the whole-plane upscale), so that
- * full-size chroma planes never exist beside the output (≈ 200 MB on a 24 MP ×4 result).
- */
-export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, t: number, stripRows = MERGE_STRIP_ROWS): Image {
-  const W = planes.width * t;
-  const grey = planes.cb === undefined;
-  const channels = ((grey ? 1 : 3) + (planes.alpha ? 1 : 0)) as Image['channels'];
-  const image = createImage(W, planes.height * t, channels);
-  for (const { y, image: strip } of colourRows(planes, t, 0, planes.height, luma, stripRows))
-    image.data.set(strip.data, y * W * channels);
-  return image;
 }
 
 /**

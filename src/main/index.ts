@@ -5,7 +5,7 @@
 import { app, BrowserWindow, Menu, protocol } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getModelDirs } from '../engine/models.js';
+import { getModelDirs } from '../engine/index.js';
 import { openImage } from '../server/handlers/open-image.js';
 import { createBackend, type Backend } from '../server/index.js';
 import { Channels, type MenuCommand } from '../api/api.js';

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../base/errors.js';
-import { readImage } from '../engine/image-io.js';
+import { readImage } from '../engine/index.js';
 import type { DecodeReply, DecodeRequest } from './decoder.js';
 import { toFrame, type FloatImage } from './pixels.js';
 
@@ -19,7 +19,16 @@ async function decode({ id, file, previewMaxSide }: DecodeRequest): Promise<void
   try {
     const { image, bitDepth, format, metadata } = await readImage(file);
     const preview = toFrame(image, previewMaxSide);
-    const reply: DecodeReply = { id, ok: true, image, bitDepth, format, metadata, preview, hasTransparency: hasTransparency(image) };
+    const reply: DecodeReply = {
+      id,
+      ok: true,
+      image,
+      bitDepth,
+      format,
+      metadata,
+      preview,
+      hasTransparency: hasTransparency(image),
+    };
     parentPort!.postMessage(reply, [image.data.buffer as ArrayBuffer, preview.rgba.buffer as ArrayBuffer]);
   } catch (error) {
     const user = error instanceof UserError;

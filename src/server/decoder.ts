@@ -6,8 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../base/errors.js';
 import type { Frame } from '../api/api.js';
-import type { ImageMetadata, InputFormat } from '../engine/image-io.js';
-import { rejectPendingOnDeath, spawnModuleWorker } from '../engine/parallel/spawn.js';
+import { type ImageMetadata, type InputFormat, rejectPendingOnDeath, spawnModuleWorker } from '../engine/index.js';
 import type { FloatImage } from './pixels.js';
 
 export interface DecodeRequest {

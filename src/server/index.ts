@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getModelDirs, setModelDirs } from '../engine/models.js';
-import { defaultWorkers } from '../engine/parallel/cores.js';
+import { defaultWorkers, getModelDirs, setModelDirs } from '../engine/index.js';
 import { PREVIEW_MAX_SIDE } from '../api/api.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { BatchRuns, createHandlers, type Handlers } from './handlers/index.js';

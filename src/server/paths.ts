@@ -5,7 +5,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../engine/image.js';
+import { UserError } from '../engine/index.js';
 import { FORMAT_EXTENSIONS, type OutputFormat } from '../api/api.js';
 
 const EXTENSIONS: Readonly<Record<OutputFormat, readonly string[]>> = {

@@ -4,7 +4,7 @@
  * worker runs from its .ts source with tsx's loader; built, from dist/server/worker.js.
  */
 import type { Worker } from 'node:worker_threads';
-import { initWorker, spawnModuleWorker } from '../engine/parallel/spawn.js';
+import { initWorker, spawnModuleWorker } from '../engine/index.js';
 import type { Logger } from './log.js';
 import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -48,7 +48,9 @@ export class WorkerHost {
     };
     this.#ready = Promise.race([
       initWorker<Extract<FromWorker, { type: 'ready' }>>(worker, init).then((ready) => ready.backend),
-      new Promise<never>((_, reject) => worker.once('exit', () => reject(new Error('The compute worker stopped while starting.')))),
+      new Promise<never>((_, reject) =>
+        worker.once('exit', () => reject(new Error('The compute worker stopped while starting.'))),
+      ),
     ]);
     this.#ready.catch(() => {});
     worker.on('message', (message: FromWorker) => this.#options.onMessage(message));

@@ -4,8 +4,7 @@
  * checks at every engine event, so it works even while the worker never yields to its event loop.
  */
 import type { Frame } from '../api/api.js';
-import type { FrameUpdate } from '../engine/iteration-frames.js';
-import type { StoredIterations } from '../engine/iteration-store.js';
+import type { FrameUpdate, StoredIterations } from '../engine/index.js';
 import type { FloatImage } from './pixels.js';
 import type { BackendChoice } from '../base/backend.js';
 

@@ -3,8 +3,7 @@
  * instance per `dlnet serve` process or Electron window; nothing is module-level state.
  */
 import { randomBytes } from 'node:crypto';
-import type { ImageMetadata } from '../engine/image-io.js';
-import { UserError } from '../engine/image.js';
+import { type ImageMetadata, UserError } from '../engine/index.js';
 import type { BackendInfo, Frame } from '../api/api.js';
 import { ImageDecoder } from './decoder.js';
 import { JobQueue } from './jobs.js';

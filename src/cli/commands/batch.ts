@@ -7,9 +7,15 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_QUALITY } from '../../base/limits.js';
-import { UserError } from '../../engine/image.js';
-import type * as BatchEngine from '../../engine/batch/index.js';
-import type { BatchEvent, BatchFormat, BatchPlan, BatchResult, FileRecord } from '../../engine/batch/index.js';
+import * as engine from '../../engine/index.js';
+import {
+  type BatchEvent,
+  type BatchFormat,
+  type BatchPlan,
+  type BatchResult,
+  type FileRecord,
+  UserError,
+} from '../../engine/index.js';
 import {
   parseBackend,
   parseBlur,
@@ -153,7 +159,6 @@ async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<v
   const modelId = raw.model === undefined ? undefined : parseModelId(raw.model, '--model');
   const iterations = raw.iterations === undefined ? undefined : parseIterations(raw.iterations, '--iterations');
   const backend = parseBackend(raw.backend, '--backend');
-  const engine: typeof BatchEngine = await import('../../engine/batch/index.js');
   try {
     engine.checkSuffix(raw.suffix);
   } catch (error) {

@@ -1,7 +1,6 @@
 /** `dlnet bench`: the performance figures and their targets in one run (table, or --json). */
 import type { Command } from 'commander';
-import { formatBench, runBench } from '../../engine/bench/bench.js';
-import type { BackendPreference } from '../../engine/backend.js';
+import { loadCompute, type BackendPreference } from '../../engine/index.js';
 import type { CliContext } from '../context.js';
 
 interface BenchFlags {
@@ -27,6 +26,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
     .option('--workers <n>', 'worker threads for one image (default: min(2, cores))')
     .option('--backend <name>', 'auto, tensorflow, onnxruntime or wasm', 'auto')
     .action(async (flags: BenchFlags) => {
+      const { formatBench, runBench } = await loadCompute();
       const result = await runBench({
         quick: flags.quick ?? false,
         tiny: flags.tiny ?? false,

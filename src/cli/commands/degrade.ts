@@ -3,18 +3,8 @@
  * degradations of docs/protocols.md §1, to make test inputs and reproduce the paper's protocol.
  */
 import type { Command } from 'commander';
-import { applyMask, bernoulliMask, degradeSr, squareHoleMask } from '../../engine/degradations.js';
-import type { Image, Mask } from '../../engine/image.js';
-import { readImage } from '../../engine/image-io.js';
-import {
-  parseBlur,
-  parseHoleSide,
-  parseMissingRate,
-  parseScale,
-  parseSeed,
-  parseShift,
-  parseTask,
-} from '../../api/validate.js';
+import { applyMask, bernoulliMask, degradeSr, type Image, type Mask, readImage, squareHoleMask } from '../../engine/index.js';
+import { parseBlur, parseHoleSide, parseMissingRate, parseScale, parseSeed, parseShift, parseTask } from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { OutputSet } from '../outputs.js';

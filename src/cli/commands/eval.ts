@@ -8,11 +8,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { quantize8 } from '../../engine/color.js';
-import { bicubicUpscaleImage, cropToMultiple, degradeSr } from '../../engine/degradations.js';
-import { UserError, type Image } from '../../engine/image.js';
-import { readImage } from '../../engine/image-io.js';
-import { mean, psnrLuma } from '../../engine/metrics.js';
+import {
+  bicubicUpscaleImage,
+  cropToMultiple,
+  degradeSr,
+  type Image,
+  mean,
+  psnrLuma,
+  quantize8,
+  readImage,
+  UserError,
+} from '../../engine/index.js';
 import { parseBlurs, parseScales, parseTask, type SrScale } from '../../api/validate.js';
 import { addModelOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import type { CliContext } from '../context.js';

@@ -1,6 +1,6 @@
 /** `dlnet inpaint <in> --mask <png>`: fill the regions a mask marks white. */
 import type { Command } from 'commander';
-import { readMask } from '../../engine/image-io.js';
+import { readMask } from '../../engine/index.js';
 import { addRestoreOptions, parseRestoreFlags, type RawRestoreFlags } from '../common.js';
 import type { CliContext } from '../context.js';
 import { OutputSet } from '../outputs.js';

@@ -1,6 +1,6 @@
 /** `dlnet interpolate <in> (--mask <png> | --alpha)`: recover scattered missing pixels. */
 import type { Command } from 'commander';
-import { alphaMask, readMask } from '../../engine/image-io.js';
+import { alphaMask, readMask } from '../../engine/index.js';
 import { addRestoreOptions, parseRestoreFlags, type RawRestoreFlags } from '../common.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';

@@ -1,7 +1,7 @@
 /** `dlnet upscale <in...> --scale <t>`: super-resolution of one photo or a batch. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readImage } from '../../engine/image-io.js';
+import { readImage } from '../../engine/index.js';
 import { parseBlur, parseScale } from '../../api/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';

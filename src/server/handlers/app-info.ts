@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { listModels } from '../../engine/models.js';
+import { listModels } from '../../engine/index.js';
 import type { AppInfo, Channels } from '../../api/api.js';
 import type { Handler } from './context.js';
 

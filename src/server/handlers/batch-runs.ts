@@ -3,8 +3,7 @@
  * engine). Owned by the backend (created in createBackend, disposed with it), never module state.
  */
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../../engine/image.js';
-import type { BatchRun } from '../../engine/batch/index.js';
+import { type BatchRun, UserError } from '../../engine/index.js';
 
 export interface BatchEntry {
   readonly id: string;

@@ -7,16 +7,16 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type BatchEvent as EngineBatchEvent,
+  type BatchPlan,
   buildBatchReport,
   checkReportPath,
   defaultJobs,
   planBatch,
   startBatch,
+  UserError,
   writeBatchReport,
-  type BatchEvent as EngineBatchEvent,
-  type BatchPlan,
-} from '../../engine/batch/index.js';
-import { UserError } from '../../engine/image.js';
+} from '../../engine/index.js';
 import {
   MAX_PLAN_FILES,
   type BatchEvent,

@@ -1,5 +1,5 @@
 /** The handler table: one entry per channel (the dialogs are Electron's; the browser has none). */
-import { UserError } from '../../engine/image.js';
+import { UserError } from '../../engine/index.js';
 import { Channels } from '../../api/api.js';
 import { appInfo } from './app-info.js';
 import { batchHandlers } from './batch.js';

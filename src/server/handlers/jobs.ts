@@ -1,11 +1,18 @@
 /** job.start, job.cancel, job.residual and job.save. */
 import { stat } from 'node:fs/promises';
-import { splitLuma } from '../../engine/color.js';
-import { writeImage, writeSamples } from '../../engine/image-io.js';
-import { UserError, type Image } from '../../engine/image.js';
-import { IterationStore, iterationSamples, plainIterationStrips, srIterationStrips } from '../../engine/iteration-store.js';
+import {
+  findModel,
+  type Image,
+  iterationSamples,
+  IterationStore,
+  plainIterationStrips,
+  splitLuma,
+  srIterationStrips,
+  UserError,
+  writeImage,
+  writeSamples,
+} from '../../engine/index.js';
 import { heatFrame, residualStats } from '../pixels.js';
-import { findModel } from '../../engine/models.js';
 import { MAX_PIXELS, type Channels } from '../../api/api.js';
 import { checkOutputPath } from '../paths.js';
 import type { WorkerRequest } from '../worker-protocol.js';
@@ -80,8 +87,7 @@ export const residual: Handler<typeof Channels.jobResidual> = async ({ jobId, k 
   // Rows of x̂_k not streamed yet stay transparent; the colour scale comes from the rows that are.
   const max = residualStats(map.data.filter((v, i) => v > 0 && map.rows[Math.floor(i / map.width)] === 1)).max;
   const frame = heatFrame(map, max);
-  for (let y = 0; y < map.height; y++)
-    if (map.rows[y] !== 1) frame.rgba.fill(0, y * map.width * 4, (y + 1) * map.width * 4);
+  for (let y = 0; y < map.height; y++) if (map.rows[y] !== 1) frame.rgba.fill(0, y * map.width * 4, (y + 1) * map.width * 4);
   return { frame, mean: map.mean, max };
 };
 

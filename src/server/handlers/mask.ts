@@ -1,6 +1,5 @@
 /** mask.load (a mask PNG, white = fill, from a path or bytes) and mask.save (written as such a PNG). */
-import { readMask, writeMask } from '../../engine/image-io.js';
-import type { Mask } from '../../engine/image.js';
+import { type Mask, readMask, writeMask } from '../../engine/index.js';
 import type { Channels, FillMask } from '../../api/api.js';
 import { checkInputPath, checkOutputPath } from '../paths.js';
 import type { Handler } from './context.js';

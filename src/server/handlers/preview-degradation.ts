@@ -2,8 +2,7 @@
  * What a degradation means, shown live while the user moves the scale and blur controls: a centre
  * crop of the image, and the same crop after W (blur u, ↓t, 8-bit) and bicubic ↑t back.
  */
-import { bicubicUpscaleImage, degradeSr } from '../../engine/degradations.js';
-import type { Image } from '../../engine/image.js';
+import { bicubicUpscaleImage, degradeSr, type Image } from '../../engine/index.js';
 import type { Channels } from '../../api/api.js';
 import { toFrame } from '../pixels.js';
 import type { Handler } from './context.js';
