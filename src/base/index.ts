@@ -1,3 +1,5 @@
 export * from './backend.js';
+export * from './batch.js';
 export * from './errors.js';
+export * from './formats.js';
 export * from './limits.js';

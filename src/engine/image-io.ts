@@ -20,6 +20,7 @@ import { link, mkdtemp, open, readFile, rename, rm, stat, unlink, writeFile } fr
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { OutputFormat } from '../base/formats.js';
 import { DEFAULT_QUALITY, MAX_PIXELS } from '../base/limits.js';
 import { BmpError, decodeBmp, isBmp, readBmpHeader } from './bmp.js';
 import { exifOrientation, insertPngExif, resetExifOrientation } from './exif.js';
@@ -27,9 +28,8 @@ import { createImage, UserError, type Image, type Mask } from './image.js';
 
 /** Formats readImage accepts ('heif' covers AVIF). */
 export type InputFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'heif' | 'bmp';
-/** Formats writeImage produces. */
-export type OutputFormat = 'png' | 'jpeg' | 'webp' | 'tiff';
-
+/** Formats writeImage produces (declared in src/base). */
+export type { OutputFormat };
 
 export interface ImageMetadata {
   /** The embedded ICC profile; the returned pixels were converted from it to sRGB. */

@@ -19,7 +19,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Dirent } from 'node:fs';
 import { UserError } from '../image.js';
-import type { OutputFormat } from '../image-io.js';
+import { FORMAT_EXTENSIONS, type OutputFormat } from '../../base/formats.js';
 import { findModel } from '../models.js';
 import { resolveBatchOptions } from './options.js';
 import type { BatchOptions, BatchPlan, PlannedFile, ResolvedBatchOptions } from './types.js';
@@ -41,7 +41,6 @@ export const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
   '.heif': 'heif',
 };
 
-const CANONICAL_EXT: Record<OutputFormat, string> = { png: '.png', jpeg: '.jpg', webp: '.webp', tiff: '.tif' };
 const WRITABLE = new Set<string>(['png', 'jpeg', 'webp', 'tiff']);
 
 /** File systems of these platforms usually ignore case: compare names case-insensitively there. */
@@ -81,7 +80,7 @@ export function outputFormatFor(
   inputName: string,
   format: ResolvedBatchOptions['format'],
 ): { ext: string; format: OutputFormat } {
-  if (format !== 'keep') return { ext: CANONICAL_EXT[format], format };
+  if (format !== 'keep') return { ext: FORMAT_EXTENSIONS[format], format };
   const ext = path.extname(inputName);
   const kind = IMAGE_EXTENSIONS[ext.toLowerCase()];
   if (kind !== undefined && WRITABLE.has(kind)) return { ext, format: kind as OutputFormat };

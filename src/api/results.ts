@@ -1,0 +1,127 @@
+/**
+ * What requests answer with. The backend builds these (nothing parses them), so they are plain
+ * types; the records of a batch run are declared once in src/base and re-exported here.
+ */
+import type { Task } from './validate.js';
+import type { OutputFormat } from './limits.js';
+
+export type {
+  BatchBackend,
+  BatchFileRecord,
+  BatchFileStatus,
+  BatchFileTimings,
+  BatchProgress,
+  BatchSize,
+  BatchSummary,
+} from '../base/batch.js';
+
+/** An 8-bit RGBA picture for display (never used for computation). */
+export interface Frame {
+  width: number;
+  height: number;
+  /** width × height × 4 bytes, row-major RGBA. */
+  rgba: Uint8Array;
+}
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+  task: Task;
+  scale?: number;
+  dlnet: boolean;
+  shipped: boolean;
+}
+
+export interface BackendInfo {
+  /** 'wasm', 'onnxruntime', 'tensorflow', 'tensorflow-gpu', or 'starting' before the worker reported. */
+  name: string;
+  details?: string;
+  skipped: { name: string; reason: string }[];
+}
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' (native dialogs and menus) or 'browser' (`dlnet serve`). */
+  shell: 'electron' | 'browser';
+  backend: BackendInfo;
+  models: ModelSummary[];
+  /** Where outputs of uploaded images go by default (serve: its working folder). */
+  workspace: string;
+}
+
+export interface OpenedImage {
+  imageId: string;
+  name: string;
+  /** The file it was read from, when opened by path (uploads have none). */
+  path?: string;
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: 8 | 16;
+  format: string;
+  /** Mask of fully transparent pixels (1 = fill), when the image has alpha and some are transparent. */
+  hasTransparency: boolean;
+  /** Suggested output path (never the input, never an existing file). */
+  suggestedOutput: string;
+  preview: Frame;
+}
+
+export interface JobStarted {
+  jobId: string;
+  /** Output size. */
+  width: number;
+  height: number;
+}
+
+export interface Residual {
+  frame: Frame;
+  /** Mean absolute residual over the observed entries (0..1 scale). */
+  mean: number;
+  /** The residual that maps to the hottest colour. */
+  max: number;
+}
+
+export interface Saved {
+  path: string;
+  bytes: number;
+  format: OutputFormat;
+  warnings: string[];
+}
+
+export interface DegradationPreview {
+  /** A crop of the image as it is. */
+  original: Frame;
+  /** The same crop after W (blur u, ↓t) and bicubic ↑t back, i.e. what the model assumes happened. */
+  degraded: Frame;
+}
+
+export interface BatchPlannedFile {
+  readonly index: number;
+  readonly rel: string;
+  readonly outputRel: string;
+  readonly action: 'process' | 'skip' | 'fail';
+  readonly reason?: string;
+  readonly code?: string;
+  readonly bytes: number;
+}
+
+export interface BatchPlanView {
+  /** The folders as the server resolved them. */
+  inputDir: string;
+  outputDir: string;
+  modelId: string;
+  total: number;
+  counts: { process: number; skip: number; fail: number };
+  /** In plan order; at most MAX_PLAN_FILES (see `truncated`). */
+  files: BatchPlannedFile[];
+  truncated: boolean;
+  subfoldersNotIncluded: number;
+  hiddenIgnored: number;
+  /** Worker threads a start without `jobs` would use. */
+  defaultJobs: number;
+}
+
+export interface BatchStarted {
+  batchId: string;
+  plan: BatchPlanView;
+}

@@ -1,0 +1,211 @@
+/**
+ * The arguments of every request, as valibot schemas; their types are inferred from the schemas, so a
+ * message is declared once. The backend parses every incoming argument with these (./requests.ts).
+ * Each refusal is one sentence that names the field as the UI labels it.
+ */
+import * as v from 'valibot';
+import { MAX_BATCH_JOBS, MAX_PIXELS } from '../base/limits.js';
+import {
+  bytes,
+  dimension,
+  fileName,
+  flag,
+  fraction,
+  gamma,
+  id,
+  numberParsedBy,
+  oneOf,
+  parsedBy,
+  path,
+  record,
+  suffix,
+  variants,
+  wholeNumber,
+} from './fields.js';
+import { BATCH_FORMATS, OUTPUT_FORMATS } from './limits.js';
+import { parseBlur, parseIterations, parseModelId, parseQuality, parseScale, parseTask } from './validate.js';
+
+const scale = numberParsedBy(parseScale, 'Scale');
+const blur = numberParsedBy(parseBlur, 'Blur u');
+const iterations = numberParsedBy(parseIterations, 'Iterations K');
+const quality = numberParsedBy(parseQuality, 'Quality');
+const modelId = parsedBy(parseModelId, 'Model');
+const imageId = id('Image id');
+const jobId = id('Job id');
+
+/** Every byte 0 or 1 (a loop: masks reach 100 million bytes). */
+function binary(fill: Uint8Array): boolean {
+  for (let i = 0; i < fill.length; i++) if (fill[i] > 1) return false;
+  return true;
+}
+
+/**
+ * A mask at image resolution: 1 = pixel to fill (painted / white in a mask PNG), 0 = keep. Its size
+ * is checked before its data, so a huge mask is refused before anything is read of it.
+ */
+export const FillMaskSchema = v.pipe(
+  record('Mask', { width: dimension('Mask width'), height: dimension('Mask height'), fill: v.unknown() }),
+  v.check(
+    ({ width, height }) => width * height <= MAX_PIXELS,
+    ({ input }) => `Mask is too large (${input.width} × ${input.height}; at most ${MAX_PIXELS / 1e6} megapixels).`,
+  ),
+  v.object({ width: v.number(), height: v.number(), fill: bytes('Mask data', MAX_PIXELS) }),
+  v.check(
+    ({ width, height, fill }) => fill.length === width * height,
+    ({ input: { width, height, fill } }) =>
+      `Mask data has ${fill.length} values but ${width} × ${height} needs ${width * height}.`,
+  ),
+  v.check(({ fill }) => binary(fill), 'Mask data must hold only 0 (keep) and 1 (fill).'),
+);
+export type FillMask = v.InferOutput<typeof FillMaskSchema>;
+
+const anySetting = v.exactOptional(v.unknown());
+
+const srSettings = record('Settings', {
+  task: v.literal('sr'),
+  scale,
+  blur,
+  iterations,
+  gamma: gamma(),
+  modelId: v.exactOptional(modelId),
+});
+/** Missing fields are reported in the order task, iterations, gamma, mask; the fields checked mask first. */
+const maskedSettings = v.pipe(
+  record('Settings', {
+    task: v.picklist(['inpaint', 'interpolate']),
+    iterations: v.unknown(),
+    gamma: v.unknown(),
+    mask: v.unknown(),
+    modelId: anySetting,
+  }),
+  v.object({
+    task: v.picklist(['inpaint', 'interpolate']),
+    mask: FillMaskSchema,
+    iterations,
+    gamma: gamma(),
+    modelId: v.exactOptional(modelId),
+  }),
+);
+
+/** A job's settings: the task first (every field any task has is known), then that task's fields. */
+export const JobSettingsSchema = variants(
+  record('Settings', {
+    task: parsedBy(parseTask, 'Task'),
+    scale: anySetting,
+    blur: anySetting,
+    iterations: anySetting,
+    gamma: anySetting,
+    modelId: anySetting,
+    mask: anySetting,
+  }),
+  (settings) => (settings.task === 'sr' ? srSettings : maskedSettings),
+);
+export type JobSettings = v.InferOutput<typeof JobSettingsSchema>;
+
+/** app.info takes nothing (an empty object, or no argument at all). */
+export const AppInfoArgsSchema = v.pipe(
+  v.nullish(record('Arguments', {}), {}),
+  v.transform((): Record<string, never> => ({})),
+);
+export type AppInfoArgs = v.InferOutput<typeof AppInfoArgsSchema>;
+
+export const OpenArgsSchema = record('Arguments', { path: path() });
+export type OpenArgs = v.InferOutput<typeof OpenArgsSchema>;
+
+export const UploadArgsSchema = record('Arguments', { name: fileName(), bytes: bytes('The file') });
+export type UploadArgs = v.InferOutput<typeof UploadArgsSchema>;
+
+export const ImageRefSchema = record('Arguments', { imageId });
+export type ImageRef = v.InferOutput<typeof ImageRefSchema>;
+
+export const PreviewArgsSchema = record('Arguments', { imageId, scale, blur });
+export type PreviewArgs = v.InferOutput<typeof PreviewArgsSchema>;
+
+const maskFromPath = record('Arguments', { imageId: v.string(), path: path('Mask path') });
+const maskFromBytes = record('Arguments', { imageId: v.string(), name: fileName(), bytes: bytes('The mask file') });
+
+/** A mask file to load for an image: by path, or its bytes (uploads). */
+export const MaskLoadArgsSchema = variants(
+  record('Arguments', { imageId, path: anySetting, name: anySetting, bytes: anySetting }),
+  (args) => (args.path !== undefined ? maskFromPath : maskFromBytes),
+);
+export type MaskLoadArgs = v.InferOutput<typeof MaskLoadArgsSchema>;
+
+export const MaskSaveArgsSchema = record('Arguments', { path: path('Mask path'), mask: FillMaskSchema });
+export type MaskSaveArgs = v.InferOutput<typeof MaskSaveArgsSchema>;
+
+export const JobStartArgsSchema = record('Arguments', {
+  imageId,
+  settings: JobSettingsSchema,
+  /**
+   * Super-resolution: the part to restore first, as a fraction of the image's height (the middle of
+   * the view); iterates then fill in from there. Default 0 (top).
+   */
+  focus: v.exactOptional(fraction('Focus')),
+});
+export type JobStartArgs = v.InferOutput<typeof JobStartArgsSchema>;
+
+export const JobRefSchema = record('Arguments', { jobId });
+export type JobRef = v.InferOutput<typeof JobRefSchema>;
+
+export const JobFrameRefSchema = record('Arguments', { jobId, k: numberParsedBy(parseIterations, 'Iteration k') });
+export type JobFrameRef = v.InferOutput<typeof JobFrameRefSchema>;
+
+export const JobSaveArgsSchema = record('Arguments', {
+  jobId,
+  path: path('Output path'),
+  format: oneOf(OUTPUT_FORMATS, 'Format must be png, jpeg, webp or tiff'),
+  /** Which x̂_k to save (default: the last). */
+  k: v.exactOptional(numberParsedBy(parseIterations, 'Iteration k')),
+  quality: v.exactOptional(quality),
+});
+export type JobSaveArgs = v.InferOutput<typeof JobSaveArgsSchema>;
+
+const filePurpose = oneOf(['image', 'mask'], 'Purpose must be "image" or "mask"');
+
+export const DialogOpenArgsSchema = record('Arguments', { purpose: filePurpose });
+export type DialogOpenArgs = v.InferOutput<typeof DialogOpenArgsSchema>;
+
+export const DialogSaveArgsSchema = record('Arguments', { purpose: filePurpose, defaultPath: path('Default path') });
+export type DialogSaveArgs = v.InferOutput<typeof DialogSaveArgsSchema>;
+
+export const DialogFolderArgsSchema = record('Arguments', {
+  purpose: oneOf(['batch-input', 'batch-output'], 'Purpose must be "batch-input" or "batch-output"'),
+  defaultPath: v.exactOptional(path('Default path')),
+});
+export type DialogFolderArgs = v.InferOutput<typeof DialogFolderArgsSchema>;
+
+/** A folder of images through src/engine/batch, the engine behind `dlnet batch` (super-resolution). */
+export const BatchSettingsSchema = record('Batch settings', {
+  inputDir: path('Input folder'),
+  outputDir: path('Output folder'),
+  scale,
+  blur,
+  recursive: flag('Recursive'),
+  /** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
+  format: oneOf(BATCH_FORMATS, 'Format must be keep, png, jpeg, webp or tiff'),
+  /** Appended to each output's base name ('' for none; required when the output is inside the input). */
+  suffix: suffix(),
+  skipExisting: flag('Skip existing'),
+  quality: v.exactOptional(quality),
+  modelId: v.exactOptional(modelId),
+  iterations: v.exactOptional(iterations),
+});
+export type BatchSettings = v.InferOutput<typeof BatchSettingsSchema>;
+
+/** A JSON report to write at the end (checked now, so a dry run shows problems with it). */
+const report = v.exactOptional(path('Report file'));
+
+export const BatchPlanArgsSchema = record('Arguments', { settings: BatchSettingsSchema, report });
+export type BatchPlanArgs = v.InferOutput<typeof BatchPlanArgsSchema>;
+
+export const BatchStartArgsSchema = record('Arguments', {
+  settings: BatchSettingsSchema,
+  report,
+  /** Worker threads (default: one per core, bounded by memory). */
+  jobs: v.exactOptional(wholeNumber(`Jobs must be a whole number from 1 to ${MAX_BATCH_JOBS}`, 1, MAX_BATCH_JOBS)),
+});
+export type BatchStartArgs = v.InferOutput<typeof BatchStartArgsSchema>;
+
+export const BatchRefSchema = record('Arguments', { batchId: id('Batch id') });
+export type BatchRef = v.InferOutput<typeof BatchRefSchema>;
