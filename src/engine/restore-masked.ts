@@ -14,6 +14,7 @@ import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } fro
 import { createImage, UserError, type Image, type Mask } from './image.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
+import { settleAll } from './parallel/close.js';
 
 const SIZE = 64;
 /**
@@ -429,19 +430,26 @@ export async function restoreMasked(
   const ready = new Map<number, Float32Array>();
   let added = 0;
   let next = 0;
+  let failed = false;
   const fillAll = async (fillers: MaskedExecutor[]): Promise<void> => {
-    await Promise.all(
+    // Every worker's batch in hand settles before the job does (parallel/close.ts settleAll).
+    await settleAll(
       fillers.map(async (ex) => {
-        while (next < batches.length) {
-          options.signal?.throwIfAborted();
-          const bi = next++;
-          ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
-          for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
-            ready.delete(added);
-            addAll(final, batches[added], out);
-            added++;
-            options.onEvent?.({ type: 'progress', fraction: added / batches.length });
+        try {
+          while (next < batches.length && !failed) {
+            options.signal?.throwIfAborted();
+            const bi = next++;
+            ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
+            for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
+              ready.delete(added);
+              addAll(final, batches[added], out);
+              added++;
+              options.onEvent?.({ type: 'progress', fraction: added / batches.length });
+            }
           }
+        } catch (error) {
+          failed = true;
+          throw error;
         }
       }),
     );

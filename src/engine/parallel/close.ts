@@ -60,3 +60,15 @@ export function serveUntilClosed<M extends { type: string }>(
     void p.finally(() => inFlight.delete(p));
   });
 }
+
+/**
+ * Like Promise.all, but settles only when every promise has: the first rejection is rethrown after
+ * the others have finished. A job must not end while a worker is still inside an onnxruntime run
+ * (the process may exit next, which terminates that worker mid-run: see above).
+ */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}

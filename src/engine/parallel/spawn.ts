@@ -20,16 +20,25 @@ export function spawnEngineWorker(name: 'sr-worker' | 'masked-worker'): Worker {
 
 /**
  * Rejects every pending call of `worker` when it fails or exits (an out-of-memory or backend crash),
- * so no caller waits for a reply that will never come.
+ * so no caller waits for a reply that will never come; a call made after that is rejected at once
+ * (a job that lets every worker's task settle, parallel/close.ts settleAll, may post one more).
  */
 export function rejectPendingOnDeath(
   worker: Worker,
   pending: Map<number, { reject: (e: Error) => void }>,
   stopped: string,
 ): void {
+  let dead: Error | undefined;
   const rejectAll = (error: Error) => {
+    dead ??= error;
     for (const p of pending.values()) p.reject(error);
     pending.clear();
+  };
+  const set = pending.set.bind(pending);
+  pending.set = (id, call) => {
+    if (dead) call.reject(dead);
+    else set(id, call);
+    return pending;
   };
   worker.on('error', rejectAll);
   worker.on('exit', () => rejectAll(new Error(stopped)));

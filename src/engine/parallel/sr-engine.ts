@@ -21,6 +21,7 @@ import { srOverlap } from '../restore-sr.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
+import { settleAll } from './close.js';
 import type { SrCompute, StepsRegion } from './sr-compute.js';
 
 export interface SrJobPlan {
@@ -314,12 +315,19 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
   const runAll = async <T>(tasks: (() => (ex: SrExecutor) => Promise<T>)[]): Promise<T[]> => {
     const results: T[] = new Array(tasks.length);
     let next = 0;
-    await Promise.all(
+    let failed = false;
+    // Every executor's task in hand settles before the job does (close.ts settleAll).
+    await settleAll(
       executors.map(async (ex) => {
-        while (next < tasks.length) {
-          options.signal?.throwIfAborted();
-          const i = next++;
-          results[i] = await tasks[i]()(ex);
+        try {
+          while (next < tasks.length && !failed) {
+            options.signal?.throwIfAborted();
+            const i = next++;
+            results[i] = await tasks[i]()(ex);
+          }
+        } catch (error) {
+          failed = true;
+          throw error;
         }
       }),
     );
