@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  checkOutputFolder,
   formatFromPath,
   type Image,
   type Mask,
@@ -49,7 +50,7 @@ export class OutputSet {
    * Refuses a destination that is an input, already planned, already on disk, or of an unknown
    * format. `flag` names the option the path came from, for the message.
    */
-  check(file: string, flag = '--out'): void {
+  check(file: string, flag = '--out', options: { folderWillBeMade?: boolean } = {}): void {
     const resolved = path.resolve(file);
     if (this.inputs.has(resolved)) {
       throw new UsageError(`${flag} ${file} is an input file; dlnet never writes over its inputs.`);
@@ -64,6 +65,7 @@ export class OutputSet {
         'exists',
       );
     }
+    checkOutputFolder(path.dirname(resolved), { willCreate: options.folderWillBeMade });
     this.planned.add(resolved);
   }
 

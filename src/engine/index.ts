@@ -16,6 +16,7 @@ export { findModel, getModelDirs, listModels, setModelDirs, type ModelInfo } fro
 export * from './iteration-store.js';
 export * from './iteration-frames.js';
 export * from './iteration-sink.js';
+export { checkOutputFolder } from './output-folder.js';
 export { defaultWorkers } from './parallel/cores.js';
 export { initWorker, rejectPendingOnDeath, spawnModuleWorker } from './parallel/spawn.js';
 export * from './batch/index.js';

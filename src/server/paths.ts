@@ -5,7 +5,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../engine/index.js';
+import { checkOutputFolder, UserError } from '../engine/index.js';
 import { FORMAT_EXTENSIONS, type OutputFormat } from '../api/api.js';
 
 const EXTENSIONS: Readonly<Record<OutputFormat, readonly string[]>> = {
@@ -48,7 +48,7 @@ export function checkOutputPath(file: string, format: OutputFormat, inputs: read
   if (inputs.some((input) => real(input) === target)) {
     throw new UserError(`${name} is the input image; choose another name (inputs are never overwritten).`, 'is-input');
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`The folder ${dir} does not exist.`, 'not-found');
+  checkOutputFolder(dir);
   if (existsSync(file)) throw new UserError(`${name} already exists; choose another name.`, 'exists');
   return file;
 }

@@ -247,6 +247,17 @@ test('every subcommand has --help', async () => {
   }
 });
 
+test('an output whose folder does not exist is refused before any work: one line, no backend, no iterations', async () => {
+  const models = path.join(dir, 'models-for-out');
+  writeSrModel(models, { scale: 2, depth: 2, width: 4, K: 3 });
+  const env = { DLNET_MODELS_DIR: models };
+  const upscale = await dlnet(['upscale', 'in.png', '--scale', '2', '--out', 'no/such/dir/o.png'], dir, env);
+  await expectFailure(upscale, 1, /^dlnet: The folder .*no\/such\/dir does not exist\.$/);
+  const batch = await dlnet(['batch', '.', '--out', 'in.png/results', '--scale', '2'], dir, env);
+  await expectFailure(batch, 2, /in\.png is a file, not a folder, so nothing can be written in .*results\.$/);
+  await rm(models, { recursive: true, force: true });
+});
+
 test('upscale with a (tiny, random) model: size, alpha, orientation, iterations, batch continues past a bad file', async () => {
   const work = path.join(dir, 'upscale');
   await mkdir(work);

@@ -55,7 +55,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
     const output =
       raw.out === undefined ? siblingPath(input, suffix) : outDir !== undefined ? siblingPath(input, suffix, outDir) : raw.out;
     try {
-      outputs.check(output);
+      outputs.check(output, '--out', { folderWillBeMade: outDir !== undefined });
       planned.push({ input, output });
     } catch (error) {
       if (error instanceof UsageError) throw error;

@@ -23,6 +23,7 @@ import { FORMAT_EXTENSIONS, type OutputFormat } from '../../base/formats.js';
 import { findModel } from '../models.js';
 import { resolveBatchOptions } from './options.js';
 import type { BatchOptions, BatchPlan, PlannedFile, ResolvedBatchOptions } from './types.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 /** Extensions read as images, and the format each implies. */
 export const IMAGE_EXTENSIONS: Readonly<Record<string, string>> = {
@@ -277,6 +278,7 @@ export async function planBatch(options: BatchOptions): Promise<BatchPlan> {
   } catch (error) {
     if (error instanceof UserError) throw error;
   }
+  checkOutputFolder(resolved.outputDir, { willCreate: true });
   const outputRoot = await realpathLenient(resolved.outputDir);
   const outIsIn = outputRoot === inputRoot || isInside(outputRoot, inputRoot);
   const inIsInOut = isInside(inputRoot, outputRoot);
