@@ -10,11 +10,13 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import sharp from 'sharp';
+import { planBatch, startBatch } from '../../src/engine/batch/index.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { lastOnnxFallback, OnnxSrExecutor, srExecutor } from '../../src/engine/backends/onnx-sr.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
-import { findModel } from '../../src/engine/models.js';
+import { findModel, getModelDirs, setModelDirs } from '../../src/engine/models.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { SrCompute, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
 import { LocalExecutor } from '../../src/engine/parallel/sr-engine.js';
@@ -130,5 +132,47 @@ test('interpolation with g on onnxruntime equals the wasm run (in-process and on
   for (let i = 0; i < 2; i++) {
     const d = maxDiff(results.wasm[i].data, results.onnxruntime[i].data);
     assert.ok(d < 1e-4, `${i === 0 ? 'in-process' : 'two workers'}: onnxruntime vs wasm ${d}`);
+  }
+});
+
+test('a batch on onnxruntime cancelled mid-file ends as cancelled, and its workers stop without aborting the process', async () => {
+  await onnx();
+  const input = path.join(tmp, 'batch-in');
+  const out = path.join(tmp, 'batch-out');
+  rmSync(input, { recursive: true, force: true });
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(input, { recursive: true });
+  for (const name of ['a.png', 'b.png']) {
+    const data = Buffer.alloc(400 * 300 * 3);
+    for (let j = 0; j < data.length; j++) data[j] = (j * 7 + name.charCodeAt(0)) % 256;
+    await sharp(data, { raw: { width: 400, height: 300, channels: 3 } })
+      .png()
+      .toFile(path.join(input, name));
+  }
+  const shippedX2 = path.dirname((await findModel('sr', 2)).dir);
+  const saved = getModelDirs();
+  setModelDirs([shippedX2]);
+  try {
+    const plan = await planBatch({ inputDir: input, outputDir: out, request: { task: 'sr', scale: 2, blur: 0 } });
+    let cancelled = false;
+    const run = startBatch(plan, {
+      jobs: 2,
+      backend: 'onnxruntime',
+      onEvent: (event) => {
+        if (!cancelled && event.type === 'file-progress') {
+          cancelled = true;
+          setTimeout(() => run.cancel(), 200); // inside g, most likely in an onnxruntime run
+        }
+      },
+    });
+    const result = await run.done;
+    assert.ok(cancelled);
+    assert.equal(result.summary.wasCancelled, true);
+    assert.deepEqual(
+      result.files.map((f) => f.status),
+      ['cancelled', 'cancelled'],
+    );
+  } finally {
+    setModelDirs(saved);
   }
 });

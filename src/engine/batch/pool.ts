@@ -9,6 +9,7 @@
  * dist/engine/batch/worker.js. The workers' own stdout / stderr (TensorFlow.js prints warnings
  * there) go to `output` when given, and are dropped otherwise.
  */
+import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnModuleWorker } from '../parallel/spawn.js';
 import type { BackendPreference } from '../backend.js';
@@ -42,6 +43,31 @@ interface Slot {
 /** Consecutive worker deaths without a finished file after which no replacement is started. */
 const MAX_CONSECUTIVE_CRASHES = 3;
 
+/**
+ * On onnxruntime, how long terminate() lets a busy worker answer its cancelled file first: a thread
+ * terminated inside an onnxruntime run aborts the whole process (parallel/close.ts), and a run part
+ * ends well within this.
+ */
+const ONNX_STOP_WAIT_MS = 15_000;
+
+/** Resolves on the worker's next 'outcome' message, its exit, or after `ms`. */
+function answered(worker: Worker, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: FromBatchWorker) => {
+      if (m.type === 'outcome') done();
+    };
+    const timer = setTimeout(done, ms);
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
+}
+
 function spawnWorker(): Worker {
   return spawnModuleWorker(import.meta.url, 'worker', { stdout: true, stderr: true });
 }
@@ -53,6 +79,7 @@ export class BatchWorkerPool {
   #closed = false;
   #cancelling = false;
   #crashes = 0;
+  #backendName: string | undefined;
   #started: Promise<BackendInfo> | null = null;
   #resolveStart: ((info: BackendInfo) => void) | null = null;
   #rejectStart: ((error: Error) => void) | null = null;
@@ -101,11 +128,17 @@ export class BatchWorkerPool {
     this.cancelAll();
     const slots = [...this.#slots];
     this.#slots.clear();
+    // On onnxruntime a busy worker answers its (cancelled) file before it is terminated.
+    const settling =
+      this.#backendName === 'onnxruntime'
+        ? slots.filter((slot) => slot.current !== null).map((slot) => answered(slot.worker, ONNX_STOP_WAIT_MS))
+        : [];
     for (const slot of slots) {
       slot.current?.resolve({ status: 'cancelled' });
       slot.current = null;
     }
     this.#rejectStart?.(new Error('The batch workers were stopped.'));
+    await Promise.all(settling);
     await Promise.all(slots.map((slot) => slot.worker.terminate().catch(() => 0)));
   }
 
@@ -125,7 +158,13 @@ export class BatchWorkerPool {
       lastError = error.message.split('\n')[0];
     });
     worker.on('exit', (code) => this.#onExit(slot, lastError || `exit code ${code}`));
-    this.#post(slot, { type: 'init', backend: this.#options.backend, modelDirs: this.#options.modelDirs });
+    this.#post(slot, {
+      type: 'init',
+      backend: this.#options.backend,
+      modelDirs: this.#options.modelDirs,
+      // onnxruntime: the cores shared out among the workers (each runs g in its own sessions)
+      onnxThreads: Math.max(1, Math.floor(availableParallelism() / this.#options.size)),
+    });
   }
 
   #post(slot: Slot, message: ToBatchWorker): void {
@@ -136,6 +175,7 @@ export class BatchWorkerPool {
     switch (message.type) {
       case 'ready':
         slot.ready = true;
+        this.#backendName = message.backend.name;
         this.#resolveStart?.(message.backend);
         this.#resolveStart = null;
         this.#rejectStart = null;

@@ -8,7 +8,8 @@ import type { FileJob, FileOutcome } from './process-file.js';
 import type { BackendInfo } from './types.js';
 
 export type ToBatchWorker =
-  | { readonly type: 'init'; readonly backend: BackendPreference; readonly modelDirs: string[] }
+  /** onnxThreads: intra-op threads of the worker's onnxruntime sessions (the pool: cores / workers). */
+  | { readonly type: 'init'; readonly backend: BackendPreference; readonly modelDirs: string[]; readonly onnxThreads?: number }
   | { readonly type: 'run'; readonly job: FileJob; readonly cancel: SharedArrayBuffer };
 
 export type FromBatchWorker =

@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initBackendReply } from '../backend.js';
+import { setOrtThreads } from '../backends/onnx-runtime.js';
 import { setModelDirs } from '../models.js';
 import { processFile } from './process-file.js';
 import type { FromBatchWorker, ToBatchWorker } from './protocol.js';
@@ -49,6 +50,7 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (message: ToBatchWorker) => {
   if (message.type === 'init') {
     setModelDirs(message.modelDirs);
+    setOrtThreads(message.onnxThreads);
     queue = queue.then(async () => post(await initBackendReply(message.backend)));
   } else if (message.type === 'run') {
     queue = queue.then(() => run(message));
