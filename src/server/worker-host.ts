@@ -24,10 +24,20 @@ function spawnWorker(): Worker {
   return spawnModuleWorker(import.meta.url, 'worker');
 }
 
+/**
+ * On onnxruntime, how long stop() lets a busy worker answer its cancelled job first: terminating a
+ * thread (or its pool's threads) inside an onnxruntime run aborts the whole process — here the
+ * Electron main process (engine/parallel/close.ts). The job is already reported cancelled meanwhile.
+ */
+const ONNX_STOP_WAIT_MS = 15_000;
+
 export class WorkerHost {
   #worker: Worker | null = null;
   #ready: Promise<BackendReportMessage> | null = null;
   #stopping = false;
+  /** The backend the worker started, and whether it has a job in hand. */
+  #backendName: string | undefined;
+  #busy = false;
   readonly #options: WorkerHostOptions;
 
   constructor(options: WorkerHostOptions) {
@@ -52,8 +62,11 @@ export class WorkerHost {
         worker.once('exit', () => reject(new Error('The compute worker stopped while starting.'))),
       ),
     ]);
-    this.#ready.catch(() => {});
-    worker.on('message', (message: FromWorker) => this.#options.onMessage(message));
+    this.#ready.then((backend) => (this.#backendName = backend.name)).catch(() => {});
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'done' || message.type === 'failed' || message.type === 'cancelled') this.#busy = false;
+      this.#options.onMessage(message);
+    });
     worker.on('error', (error) => this.#options.log.error(`worker error: ${error.message}`, error));
     worker.on('exit', (code) => {
       if (this.#worker !== worker) return;
@@ -66,16 +79,42 @@ export class WorkerHost {
 
   post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
     if (!this.#worker) throw new Error('The compute worker is not running.');
+    if (message.type === 'run') this.#busy = true;
     this.#worker.postMessage(message, transfer);
   }
 
-  /** Stops the worker now (a job that ignores cancellation); the next start() makes a new one. */
+  /**
+   * Stops the worker (a job that ignores cancellation); the next start() makes a new one. On
+   * onnxruntime a busy worker first answers its job (bounded), since terminating it mid-run would
+   * abort the process.
+   */
   async stop(): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;
+    const settle = this.#busy && this.#backendName === 'onnxruntime' ? answered(worker, ONNX_STOP_WAIT_MS) : undefined;
     this.#stopping = true;
     this.#worker = null;
     this.#ready = null;
+    this.#busy = false;
+    await settle;
     await worker.terminate();
   }
+}
+
+/** Resolves on the worker's next job answer (done, failed, cancelled), its exit, or after `ms`. */
+function answered(worker: Worker, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'done' || m.type === 'failed' || m.type === 'cancelled') done();
+    };
+    const timer = setTimeout(done, ms);
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
 }
