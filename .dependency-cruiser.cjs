@@ -37,6 +37,13 @@ module.exports = {
     layer('preload', ['api', 'base']),
     layer('renderer', ['api', 'base']),
     {
+      name: 'parallel-below-restoration',
+      comment: 'engine/parallel runs what restoration plans; restore*.ts call it, never the other way round.',
+      severity: 'error',
+      from: { path: '^src/engine/(parallel|networks|backends)/' },
+      to: { path: '^src/engine/restore(-sr|-masked)?\\.ts$' },
+    },
+    {
       name: 'engine-only-through-its-entry',
       comment: 'Other layers use the engine through src/engine/index.ts (its compute half through loadCompute()).',
       severity: 'error',

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from './image.js';
-import type { OnnxPartEntry } from './networks/onnx-g.js';
 
 export const MODEL_FORMAT = 'dlnet-studio-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -83,6 +82,29 @@ export interface DLNetRecord {
   gamma: number;
   beta1: number;
   beta2: number;
+}
+
+/** One input or output of an ONNX part; string dimensions are dynamic. */
+export interface OnnxIo {
+  name: string;
+  shape: (number | string)[];
+  layout: 'NHWC' | 'NCHW';
+}
+
+/** An entry of model.json's `onnx` list. */
+export interface OnnxPartEntry {
+  file: string;
+  /** Which network function the file computes ('g'; parts of it in `index` order). */
+  part: string;
+  index: number;
+  parts: number;
+  /** Layers [first, last) of g in this part (plain conv stacks). */
+  layers?: [number, number];
+  opset: number;
+  bytes: number;
+  sha256: string;
+  inputs: OnnxIo[];
+  outputs: OnnxIo[];
 }
 
 export interface ModelJson {

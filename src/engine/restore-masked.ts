@@ -8,15 +8,27 @@
  * hole only. Interpolation (tiles): 64×64 tiles with 16 px overlap cover the photo; their outputs
  * are blended with feathered weights. Known pixels are always kept exactly (composite).
  */
-import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
-import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
+import type { DLNetSettings } from './dlnet.js';
 import { createImage, UserError, type Image, type Mask } from './image.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
 import { settleAll } from './parallel/close.js';
+import {
+  batchInput,
+  fillBatch,
+  makeBatch,
+  maskedProblem,
+  correctResidual,
+  SIZE,
+  type BatchStep,
+  type Crop,
+  type MaskedExecutor,
+} from './masked-batch.js';
 
-const SIZE = 64;
+export { batchInput, correctResidual, fillBatch, makeBatch, maskedProblem };
+export type { Batch, BatchInput, BatchStep, Crop, MaskedExecutor } from './masked-batch.js';
+
 /**
  * A hole may span this fraction of its crop. Chosen by measurement on held-out photos
  * (training/reports/inpaint_strategies.md); training holes span at most 30 of 64 px.
@@ -36,14 +48,6 @@ const TILE_STRIDE = 48;
 const BATCH = 32;
 /** Full-image iteration frames are streamed up to this many pixels (beyond, progress only). */
 const FRAME_LIMIT = 16_000_000;
-
-export interface Crop {
-  x: number;
-  y: number;
-  size: number;
-  /** Which missing pixels this crop fills: the component's pixels (inpaint) or feather weights (interpolate). */
-  component?: number;
-}
 
 function rgbOf(image: Image): Image {
   const { width, height, channels, data } = image;
@@ -120,155 +124,10 @@ function interpolationCrops(width: number, height: number): Crop[] {
   return tileStarts(height, size).flatMap((y) => tileStarts(width, size).map((x) => ({ x, y, size })));
 }
 
-function cropRgb(image: Image, c: Crop): Image {
-  const out = createImage(c.size, c.size, 3);
-  for (let y = 0; y < c.size; y++) {
-    const from = ((c.y + y) * image.width + c.x) * 3;
-    out.data.set(image.data.subarray(from, from + c.size * 3), y * c.size * 3);
-  }
-  return out;
-}
-
-/** The crop's mask at 64×64: a pixel counts as observed only if everything it covers is observed. */
-function cropMask64(mask: Mask, c: Crop): Float32Array {
-  const m = createImage(c.size, c.size, 1);
-  for (let y = 0; y < c.size; y++)
-    for (let x = 0; x < c.size; x++) m.data[y * c.size + x] = mask.data[(c.y + y) * mask.width + c.x + x];
-  if (c.size === SIZE) return m.data;
-  const r = resizeImage(m, SIZE, SIZE).data;
-  for (let i = 0; i < r.length; i++) r[i] = r[i] > 0.999 ? 1 : 0;
-  return r;
-}
-
 /** Feather weight of a crop pixel: ramps up over the overlap so neighbouring tiles blend without seams. */
 function feather(i: number, size: number): number {
   const ramp = SIZE - TILE_STRIDE;
   return Math.min(1, (Math.min(i, size - 1 - i) + 1) / ramp);
-}
-
-/** A batch of 64×64 crops as plain arrays (what a worker thread is sent). */
-export interface BatchInput {
-  n: number;
-  /** Known pixels on −1..1 (0 where missing), NHWC ×3. */
-  y: Float32Array;
-  /** 1 = observed, NHWC ×1. */
-  mask: Float32Array;
-  /** The mask times each crop's 1/sqrt(observed entries). */
-  observed: Float32Array;
-  /** Known pixels on 0..1 (0 where missing), for seam correction. */
-  known: Float32Array;
-}
-
-export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
-  const n = crops.length;
-  const ys = new Float32Array(n * SIZE * SIZE * 3);
-  const ms = new Float32Array(n * SIZE * SIZE);
-  const obs = new Float32Array(n * SIZE * SIZE);
-  crops.forEach((c, b) => {
-    const img = cropRgb(rgb, c);
-    const small = c.size === SIZE ? img : resizeImage(img, SIZE, SIZE);
-    const m = cropMask64(mask, c);
-    let count = 0;
-    for (let p = 0; p < SIZE * SIZE; p++) count += m[p];
-    // Per-crop mean in L (as in training): weight each crop's residual by 1/sqrt(observed entries).
-    const w = 1 / Math.sqrt(Math.max(1, count * 3));
-    for (let p = 0; p < SIZE * SIZE; p++) {
-      ms[b * SIZE * SIZE + p] = m[p];
-      obs[b * SIZE * SIZE + p] = m[p] * w;
-      for (let k = 0; k < 3; k++) ys[(b * SIZE * SIZE + p) * 3 + k] = m[p] ? 2 * small.data[p * 3 + k] - 1 : 0;
-    }
-  });
-  return { n, y: ys, mask: ms, observed: obs, known: ys.map((v, i) => (ms[Math.floor(i / 3)] ? (v + 1) / 2 : 0)) };
-}
-
-export interface Batch {
-  y: tf.Tensor4D;
-  mask: tf.Tensor4D;
-  observed: tf.Tensor4D;
-}
-
-/** The batch as tensors (the parity test builds its DL-Net problem from these). */
-export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
-  return batchTensors(batchInput(rgb, mask, crops));
-}
-
-function batchTensors(input: BatchInput): Batch {
-  const { n } = input;
-  return {
-    y: tf.tensor4d(input.y, [n, SIZE, SIZE, 3]),
-    mask: tf.tensor4d(input.mask, [n, SIZE, SIZE, 1]),
-    observed: tf.tensor4d(input.observed, [n, SIZE, SIZE, 1]),
-  };
-}
-
-/**
- * DL-Net problem for a batch of 64×64 crops: W = M ⊙ x; each crop's residual is weighted by
- * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
- */
-export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & { release(): void } {
-  const bound = net.bind(batch.y, batch.mask);
-  return {
-    g: () => bound.g(),
-    h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
-    W: (x: tf.Tensor) => tf.mul(x, batch.mask),
-    y: batch.y,
-    observed: batch.observed,
-    normalizer: 1,
-    release: () => bound.release(),
-  };
-}
-
-/**
- * Seam removal: the model's output disagrees with the known pixels by a residual r = y − x̂ there;
- * r is spread into the missing pixels by harmonic (membrane) interpolation and added to x̂, so the
- * fill meets its surroundings without a step (the idea of Poisson image editing). 64×64, in place.
- */
-export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: Float32Array, iterations = 300): void {
-  const n = SIZE * SIZE;
-  const r = new Float32Array(n * 3);
-  for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
-  let m = 0;
-  for (let p = 0; p < n; p++) if (!mask64[p]) m++;
-  if (m === 0 || m === n) return;
-  // Flat neighbour table (4 slots, −1 = none) so the sweeps below are plain typed-array loops.
-  const missing = new Int32Array(m);
-  const nb = new Int32Array(4 * m);
-  for (let p = 0, i = 0; p < n; p++) {
-    if (mask64[p]) continue;
-    const x = p % SIZE;
-    const y = (p - x) / SIZE;
-    missing[i] = p;
-    nb[4 * i] = x > 0 ? p - 1 : -1;
-    nb[4 * i + 1] = x < SIZE - 1 ? p + 1 : -1;
-    nb[4 * i + 2] = y > 0 ? p - SIZE : -1;
-    nb[4 * i + 3] = y < SIZE - 1 ? p + SIZE : -1;
-    i++;
-  }
-  // Successive over-relaxation: converges to the same membrane as Jacobi, in far fewer sweeps.
-  const omega = 1.85;
-  for (let it = 0; it < iterations; it++) {
-    let change = 0;
-    for (let i = 0; i < m; i++) {
-      const p = missing[i];
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        let count = 0;
-        for (let k = 0; k < 4; k++) {
-          const q = nb[4 * i + k];
-          if (q >= 0) {
-            sum += r[q * 3 + c];
-            count++;
-          }
-        }
-        const old = r[p * 3 + c];
-        const next = old + omega * (sum / count - old);
-        r[p * 3 + c] = next;
-        change = Math.max(change, Math.abs(next - old));
-      }
-    }
-    if (change < 1e-6) break;
-  }
-  for (let i = 0; i < m; i++) for (let c = 0; c < 3; c++) out64[missing[i] * 3 + c] += r[missing[i] * 3 + c];
 }
 
 /** Accumulates crop outputs (0..1) into the missing pixels with per-pixel weights. */
@@ -329,56 +188,6 @@ class Canvas {
     }
     return out;
   }
-}
-
-/** Crop outputs x̂_k (0..1, seam-corrected, clamped), n × 64 × 64 × 3; `out` is valid during the call only. */
-export type BatchStep = (k: number, K: number, out: Float32Array, likelihood: number) => void;
-
-/**
- * DL-Net on one batch of crops; returns x̂_K of every crop (0..1, seam-corrected, clamped). With
- * `onStep`, every x̂_k is read back and corrected too (streamed frames); without, only x̂_K is.
- */
-export async function fillBatch(
-  net: MaskedNetwork,
-  input: BatchInput,
-  settings: DLNetSettings,
-  seamCorrection: boolean,
-  signal?: CancelCheck,
-  onStep?: BatchStep,
-): Promise<Float32Array> {
-  const batch = batchTensors(input);
-  const problem = maskedProblem(net, batch);
-  const span = SIZE * SIZE;
-  let last: Float32Array = new Float32Array(0);
-  try {
-    for await (const step of runDLNet(problem, settings, signal)) {
-      if (step.k < step.K && !onStep) {
-        step.image.dispose(); // nobody sees this x̂_k: no read-back, no seam correction
-        continue;
-      }
-      const out = (await tf.tidy(() => tf.div(tf.add(step.image, 1), 2)).data()) as Float32Array;
-      step.image.dispose();
-      if (seamCorrection)
-        for (let b = 0; b < input.n; b++)
-          correctResidual(
-            out.subarray(b * span * 3, (b + 1) * span * 3),
-            input.known.subarray(b * span * 3, (b + 1) * span * 3),
-            input.mask.subarray(b * span, (b + 1) * span),
-          );
-      for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
-      onStep?.(step.k, step.K, out, step.likelihood);
-      last = out;
-    }
-  } finally {
-    problem.release();
-    tf.dispose([batch.y, batch.mask, batch.observed]);
-  }
-  return last;
-}
-
-/** Runs fillBatch somewhere: this thread, or a worker thread with its own tfjs (parallel/masked-pool.ts). */
-export interface MaskedExecutor {
-  fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean, signal?: AbortSignal): Promise<Float32Array>;
 }
 
 export async function restoreMasked(

@@ -14,7 +14,7 @@ import { type SrNet } from './networks/sr-net.js';
 import { clamp01, colourRows, mergeWithUpscaledChroma, upscaleExtras, withLuma } from './sr-colour.js';
 import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
-import { SrCompute, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
+import { SrCompute, srOverlap, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
 import { cachedSrExecutor, onnxChunkWidth, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
 import { planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
@@ -23,14 +23,7 @@ export { colourRows, mergeWithUpscaledChroma };
 
 export const DEFAULT_SR_TILE = 384;
 
-/**
- * LR pixels of context a tile needs so its owned region equals the untiled result: g's receptive
- * radius, then per DL-Net step twice the radius of W∘h (W's kernel in LR pixels plus h's 3×3 conv),
- * plus the bicubic skip's 2 pixels.
- */
-export function srOverlap(gRadius: number, scale: number, K: number): number {
-  return gRadius + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
-}
+export { srOverlap };
 
 /**
  * The DL-Net problem for one LR luma tile: g on y, h with the bicubic skip, W = the SR operator.
@@ -121,6 +114,36 @@ export function releaseCompute(weights: LoadedWeights): void {
   if (c) void releaseSrExecutor(c);
   c?.dispose();
   computes.delete(weights);
+}
+
+/** What superResolveOnPool needs of a worker pool (parallel/pool.ts SrWorkerPool). */
+export interface SrPool {
+  readonly weights: SrWeightsData;
+  readonly size: number;
+  readonly backend: string;
+  readonly executors: readonly SrExecutor[];
+}
+
+/** superResolve on a worker pool: same plan and result, tasks spread over its workers. */
+export function superResolveOnPool(
+  pool: SrPool,
+  image: Image,
+  run: SrRun,
+  options: RestoreOptions & { bandRows?: number; chunkWidth?: number } = {},
+): Promise<Image> {
+  return superResolveWith(
+    pool.weights,
+    image,
+    run,
+    {
+      ...options,
+      parallel: pool.size,
+      // onnxruntime: narrower chunks, so one g part (the grain a cancel waits for) stays well under 1 s
+      chunkWidth: options.chunkWidth ?? (pool.backend.startsWith('onnxruntime') ? onnxChunkWidth(run.scale) : undefined),
+    },
+    () => [...pool.executors],
+    () => SharedArrayBuffer,
+  );
 }
 
 /** Shared by superResolve and the worker pool: colour split, band plan, luma run, colour merge. */

@@ -14,7 +14,7 @@ import { maskedNetwork, type MaskedNetwork } from './networks/index.js';
 import { restoreMasked } from './restore-masked.js';
 import { MaskedWorkerPool } from './parallel/masked-pool.js';
 import { SrWorkerPool } from './parallel/pool.js';
-import { releaseCompute, superResolve } from './restore-sr.js';
+import { releaseCompute, superResolve, superResolveOnPool } from './restore-sr.js';
 import type { RestoreOptions, RestoreRequest } from './restore-types.js';
 
 export { listModels, findModel, type ModelInfo };
@@ -126,7 +126,7 @@ export async function restore(image: Image, request: RestoreRequest, options: Re
     const workers = options.workers ?? 1;
     if (workers > 1) {
       const p = await pool(model, workers, () => SrWorkerPool.start(weights, { workers, backend: lastBackendChoice() }));
-      return p.superResolve(image, run, options);
+      return superResolveOnPool(p, image, run, options);
     }
     return superResolve(weights, image, run, options);
   }

@@ -9,7 +9,7 @@ import { loadWeights } from '../../src/engine/model-file.js';
 import { cancelFlag } from '../../src/engine/parallel/cancel-flag.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { planSrJob } from '../../src/engine/parallel/sr-engine.js';
-import { superResolve } from '../../src/engine/restore-sr.js';
+import { superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 import { writeSrModel } from '../helpers/models.js';
 import { maxDiff } from '../helpers/arrays.js';
@@ -42,7 +42,7 @@ test('two workers with many bands and chunks give the single-thread untiled resu
       const run = { scale: 2 as const, blur, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
       const whole = await superResolve(weights, image, run, { tileSize: 4096 });
       const events: RestoreEvent[] = [];
-      const parallel = await pool.superResolve(image, run, { bandRows: 20, chunkWidth: 24, onEvent: (e) => events.push(e) });
+      const parallel = await superResolveOnPool(pool, image, run, { bandRows: 20, chunkWidth: 24, onEvent: (e) => events.push(e) });
       assert.ok(events.filter((e) => e.type === 'tile').length >= 8, 'the run was not split');
       assert.equal(parallel.width, 194);
       assert.ok(
@@ -54,7 +54,7 @@ test('two workers with many bands and chunks give the single-thread untiled resu
     const small = photo(40, 30);
     const frames: number[] = [];
     const run = { scale: 2 as const, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
-    const out = await pool.superResolve(small, run, { onEvent: (e) => e.type === 'band' && frames.push(e.k) });
+    const out = await superResolveOnPool(pool, small, run, { onEvent: (e) => e.type === 'band' && frames.push(e.k) });
     assert.deepEqual(frames, [1, 2, 3]);
     const ref = await superResolve(weights, small, run, {});
     assert.ok(maxDiff(ref.data, out.data) < 1e-5);
@@ -105,7 +105,7 @@ test("an SR worker polls the job's cancel flag inside its tasks; a cancelled job
     const run = { scale: 2 as const, blur: 1.3, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
     const controller = new AbortController();
     await assert.rejects(
-      pool.superResolve(image, run, {
+      superResolveOnPool(pool, image, run, {
         bandRows: 20,
         chunkWidth: 24,
         signal: controller.signal,
@@ -114,7 +114,7 @@ test("an SR worker polls the job's cancel flag inside its tasks; a cancelled job
       { name: 'AbortError' },
     );
     const whole = await superResolve(weights, image, run, { tileSize: 4096 });
-    const again = await pool.superResolve(image, run, { bandRows: 20, chunkWidth: 24 });
+    const again = await superResolveOnPool(pool, image, run, { bandRows: 20, chunkWidth: 24 });
     assert.ok(maxDiff(whole.data, again.data) < 1e-5);
   } finally {
     await pool.close();

@@ -7,7 +7,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { mergeWithUpscaledChroma, srOverlap, srProblem, superResolve } from '../../src/engine/restore-sr.js';
+import { mergeWithUpscaledChroma, srOverlap, srProblem, superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
 import { runDLNet } from '../../src/engine/dlnet.js';
 import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
@@ -291,7 +291,7 @@ test('band-wise frames: a photo cut into several bands streams every x̂_k, its 
 
       for (const [name, runBanded] of [
         ['this thread', (o: Parameters<typeof superResolve>[3]) => superResolve(weights, image, run, o)],
-        ['two workers', (o: Parameters<typeof superResolve>[3]) => pool.superResolve(image, run, o)],
+        ['two workers', (o: Parameters<typeof superResolve>[3]) => superResolveOnPool(pool, image, run, o)],
       ] as const) {
         const events: RestoreEvent[] = [];
         const out = await runBanded({ bandRows: 16, chunkWidth: 24, focus: 0.5, onEvent: (e) => events.push(e) });

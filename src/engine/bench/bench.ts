@@ -25,6 +25,7 @@ import { readImage, writeImage } from '../image-io.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
+import { superResolveOnPool } from '../restore-sr.js';
 import { comparisonPools, nativeCeiling } from './onnx-compare.js';
 import { srFlopsPerPixel } from '../parallel/sr-compute.js';
 import { restore, unloadModels } from '../restore.js';
@@ -351,7 +352,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const sink = frames ? new IterationSink({ maxSide: PREVIEW_SIDE, keep: true }) : undefined;
       const t0 = performance.now();
       try {
-        await p.superResolve(
+        await superResolveOnPool(p, 
           img,
           { scale: 2, blur: 0, settings: { ...settings, K } },
           sink ? { onEvent: (e) => sink.add(e) } : {},
@@ -371,12 +372,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     let firstIteration = Infinity;
     {
       const img = tiny ? syntheticPhoto(32, 32) : syntheticPhoto(256, 256);
-      await pool.superResolve(syntheticPhoto(tiny ? 16 : 64, tiny ? 16 : 64), { scale: 2, blur: 0, settings }); // warm
+      await superResolveOnPool(pool, syntheticPhoto(tiny ? 16 : 64, tiny ? 16 : 64), { scale: 2, blur: 0, settings }); // warm
       for (let r = 0; r < (tiny ? 1 : 2); r++) {
         const t0 = performance.now();
         let first = 0;
         let iteration = 0;
-        await pool.superResolve(
+        await superResolveOnPool(pool, 
           img,
           { scale: 2, blur: 0, settings },
           {
@@ -396,7 +397,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     for (let r = 0; r < 2; r++) {
       const controller = new AbortController();
       let abortedAt = 0;
-      const job = pool.superResolve(
+      const job = superResolveOnPool(pool, 
         syntheticPhoto(tiny ? 32 : 256, tiny ? 32 : 256),
         { scale: 2, blur: 0, settings: { ...settings, K: 50 } },
         {

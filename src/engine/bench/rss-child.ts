@@ -10,6 +10,7 @@ import { initBackend, type BackendPreference } from '../backend.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
+import { superResolveOnPool } from '../restore-sr.js';
 import { IterationSink } from '../iteration-sink.js';
 import { PREVIEW_SIDE, sizeFor, syntheticPhoto } from './bench.js';
 
@@ -24,7 +25,7 @@ const { width, height } = sizeFor(mp, 4);
 const image = syntheticPhoto(width / 4, height / 4);
 const t0 = performance.now();
 const settings = { K: weights.json.dlnet?.K ?? 5, gamma: weights.json.dlnet?.gamma ?? 1e-3, beta1: 0.9, beta2: 0.999 };
-const out = await pool.superResolve(image, { scale: 4, blur: 0, settings }, sink ? { onEvent: (e) => sink.add(e) } : {});
+const out = await superResolveOnPool(pool, image, { scale: 4, blur: 0, settings }, sink ? { onEvent: (e) => sink.add(e) } : {});
 sink?.dispose();
 const seconds = (performance.now() - t0) / 1000;
 await pool.close();

@@ -10,30 +10,9 @@ import path from 'node:path';
 import { createSession, ortModule, ortThreads, type OrtSession, type OrtTensor } from '../backends/onnx-runtime.js';
 import { CancelledError, type CancelCheck } from '../dlnet.js';
 import { UserError } from '../image.js';
-import type { LoadedWeights } from '../model-file.js';
+import type { LoadedWeights, OnnxIo, OnnxPartEntry } from '../model-file.js';
 
-/** One input or output of an ONNX part; string dimensions are dynamic. */
-export interface OnnxIo {
-  name: string;
-  shape: (number | string)[];
-  layout: 'NHWC' | 'NCHW';
-}
-
-/** An entry of model.json's `onnx` list. */
-export interface OnnxPartEntry {
-  file: string;
-  /** Which network function the file computes ('g'; parts of it in `index` order). */
-  part: string;
-  index: number;
-  parts: number;
-  /** Layers [first, last) of g in this part (plain conv stacks). */
-  layers?: [number, number];
-  opset: number;
-  bytes: number;
-  sha256: string;
-  inputs: OnnxIo[];
-  outputs: OnnxIo[];
-}
+export type { OnnxIo, OnnxPartEntry };
 
 /** Where a model's g parts are: what a worker thread needs to open its own sessions. */
 export interface OnnxSource {

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
-import type { BatchInput, MaskedExecutor } from '../restore-masked.js';
+import type { BatchInput, MaskedExecutor } from '../masked-batch.js';
 import type { FromMaskedWorker, ToMaskedWorker } from './masked-worker.js';
 import { cancelFlag, raiseOnAbort } from './cancel-flag.js';
 import { closeWorker } from './close.js';

@@ -8,7 +8,7 @@ import { setOrtThreads } from '../backends/onnx-runtime.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { LoadedWeights } from '../model-file.js';
 import { maskedNetwork, type MaskedNetwork } from '../networks/index.js';
-import { fillBatch, type BatchInput } from '../restore-masked.js';
+import { fillBatch, type BatchInput } from '../masked-batch.js';
 import { flagCheck } from './cancel-flag.js';
 import { serveUntilClosed } from './close.js';
 import { FConvMaskedOnnx } from '../networks/fconv-masked-onnx.js';

@@ -10,15 +10,11 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
-import type { Image } from '../image.js';
 import type { LoadedWeights } from '../model-file.js';
-import { superResolveWith, type SrRun } from '../restore-sr.js';
-import type { RestoreOptions } from '../restore-types.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
 import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
 import { closeWorker } from './close.js';
-import { onnxChunkWidth } from '../backends/onnx-sr.js';
 import { rejectPendingOnDeath, spawnEngineWorker, startWorkers } from './spawn.js';
 
 class WorkerExecutor implements SrExecutor {
@@ -133,27 +129,6 @@ export class SrWorkerPool {
     const sum = { g: 0, h: 0, adjoint: 0, js: 0 };
     for (const e of this.executors) for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] += e.times[k];
     return sum;
-  }
-
-  /** superResolve on the pool: same plan and result, tasks spread over the workers. */
-  superResolve(
-    image: Image,
-    run: SrRun,
-    options: RestoreOptions & { bandRows?: number; chunkWidth?: number } = {},
-  ): Promise<Image> {
-    return superResolveWith(
-      this.weights,
-      image,
-      run,
-      {
-        ...options,
-        parallel: this.size,
-        // onnxruntime: narrower chunks, so one g part (the grain a cancel waits for) stays well under 1 s
-        chunkWidth: options.chunkWidth ?? (this.backend.startsWith('onnxruntime') ? onnxChunkWidth(run.scale) : undefined),
-      },
-      () => this.executors,
-      () => SharedArrayBuffer,
-    );
   }
 
   /** Lets each worker finish its task and release onnxruntime's sessions, then stops it (close.ts). */

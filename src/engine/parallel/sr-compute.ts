@@ -71,6 +71,15 @@ export function wRadiusLr(scale: number): number {
   return Math.max(2, Math.ceil(7 / scale));
 }
 
+/**
+ * LR pixels of context a tile needs so its owned region equals the untiled result: g's receptive
+ * radius, then per DL-Net step twice the radius of W∘h (W's kernel in LR pixels plus h's 3×3 conv),
+ * plus the bicubic skip's 2 pixels.
+ */
+export function srOverlap(gRadius: number, scale: number, K: number): number {
+  return gRadius + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
+}
+
 /** First index of `sorted` (ascending) that is ≥ value. */
 function lowerBound(sorted: Int32Array, value: number): number {
   let lo = 0;

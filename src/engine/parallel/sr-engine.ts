@@ -17,12 +17,11 @@
  * executors: in-process (one tfjs), or a pool of worker threads (parallel/pool.ts), where the y
  * plane, the z cache and the output are SharedArrayBuffers that the workers read and write in place.
  */
-import { srOverlap } from '../restore-sr.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import { settleAll } from './close.js';
-import type { SrCompute, StepsRegion } from './sr-compute.js';
+import { srOverlap, type SrCompute, type StepsRegion } from './sr-compute.js';
 
 export interface SrJobPlan {
   /** LR size. */
