@@ -1,0 +1,185 @@
+/**
+ * The SR degradation W and its transpose in plain JavaScript on LR windows of a band (docs/protocols.md §1.1):
+ * separable bicubic or Gaussian taps per axis with the tile's own symmetric / replicated borders, exactly as
+ * degradations-tf.ts, and Wᵀ as a gather over the transposed tap lists. Used by the DL-Net steps of
+ * sr-compute.ts.
+ */
+import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
+
+/** First index of `sorted` (ascending) that is ≥ value. */
+export function lowerBound(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Separable W along one axis of a given HR length: tap j of output o reads input idx[o·n + j] with
+ * weight weights[j]; the transposed lists give, for input q, the (output, weight) pairs that read it
+ * (entries tStart[q] .. tStart[q + 1]), so Wᵀ gathers instead of scattering.
+ */
+export interface AxisTaps {
+  n: number;
+  weights: Float64Array;
+  idx: Int32Array;
+  /** Output o reads inputs start[o] .. start[o] + n − 1 in order (no border), or start[o] = −1. */
+  start: Int32Array;
+  tStart: Int32Array;
+  tOut: Int32Array;
+  tWeight: Float64Array;
+}
+
+export function axisTaps(inLen: number, t: number, blur: number): AxisTaps {
+  const outLen = inLen / t;
+  let first: number;
+  let w: number[];
+  let map: (j: number, n: number) => number;
+  if (blur === 0) {
+    const taps = bicubicDownTaps(t);
+    first = taps.first;
+    w = taps.weights;
+    map = mirrorIndex;
+  } else {
+    first = -7;
+    w = gaussianTaps(blur);
+    map = clampIndex;
+  }
+  const n = w.length;
+  const idx = new Int32Array(outLen * n);
+  const start = new Int32Array(outLen);
+  const tStart = new Int32Array(inLen + 1);
+  for (let o = 0; o < outLen; o++) {
+    const s = t * o + first;
+    start[o] = s >= 0 && s + n <= inLen ? s : -1;
+    for (let j = 0; j < n; j++) {
+      const q = map(s + j, inLen);
+      idx[o * n + j] = q;
+      tStart[q + 1]++;
+    }
+  }
+  for (let q = 0; q < inLen; q++) tStart[q + 1] += tStart[q];
+  const fill = tStart.slice(0, inLen);
+  const tOut = new Int32Array(outLen * n);
+  const tWeight = new Float64Array(outLen * n);
+  for (let o = 0; o < outLen; o++)
+    for (let j = 0; j < n; j++) {
+      const e = fill[idx[o * n + j]]++;
+      tOut[e] = o;
+      tWeight[e] = w[j];
+    }
+  return { n, weights: Float64Array.from(w), idx, start, tStart, tOut, tWeight };
+}
+
+/** dst[d + p] = Σ_i w[i] · src[s[i] + p] for p < len, over up to four rows at a time (fewer read-modify-writes). */
+function weightedRows(
+  src: Float32Array,
+  s: Int32Array,
+  w: Float64Array,
+  count: number,
+  dst: Float32Array,
+  d: number,
+  len: number,
+): void {
+  if (count === 0) {
+    dst.fill(0, d, d + len);
+    return;
+  }
+  for (let i = 0; i < count; i += 4) {
+    const k = Math.min(4, count - i);
+    const s0 = s[i];
+    const w0 = w[i];
+    const fresh = i === 0;
+    if (k === 1) {
+      if (fresh) for (let p = 0; p < len; p++) dst[d + p] = w0 * src[s0 + p];
+      else for (let p = 0; p < len; p++) dst[d + p] += w0 * src[s0 + p];
+    } else if (k === 2) {
+      const s1 = s[i + 1];
+      const w1 = w[i + 1];
+      if (fresh) for (let p = 0; p < len; p++) dst[d + p] = w0 * src[s0 + p] + w1 * src[s1 + p];
+      else for (let p = 0; p < len; p++) dst[d + p] += w0 * src[s0 + p] + w1 * src[s1 + p];
+    } else {
+      const s1 = s[i + 1];
+      const s2 = s[i + 2];
+      const w1 = w[i + 1];
+      const w2 = w[i + 2];
+      const s3 = k === 4 ? s[i + 3] : s2;
+      const w3 = k === 4 ? w[i + 3] : 0;
+      if (fresh)
+        for (let p = 0; p < len; p++) dst[d + p] = w0 * src[s0 + p] + w1 * src[s1 + p] + w2 * src[s2 + p] + w3 * src[s3 + p];
+      else for (let p = 0; p < len; p++) dst[d + p] += w0 * src[s0 + p] + w1 * src[s1 + p] + w2 * src[s2 + p] + w3 * src[s3 + p];
+    }
+  }
+}
+
+/** Scratch for weightedRows' row offsets and weights (taps per row are few). */
+const rowOffsets = new Int32Array(256);
+const rowWeights = new Float64Array(256);
+
+/** out (h/t × w/t) = W x (x: h × w, h given by the row taps); tmp: (h/t) × w scratch. */
+export function applyW(x: Float32Array, w: number, rows: AxisTaps, cols: AxisTaps, tmp: Float32Array, out: Float32Array): void {
+  const oh = rows.start.length;
+  const ow = cols.start.length;
+  const rn = rows.n;
+  for (let o = 0; o < oh; o++) {
+    for (let j = 0; j < rn; j++) {
+      rowOffsets[j] = rows.idx[o * rn + j] * w;
+      rowWeights[j] = rows.weights[j];
+    }
+    weightedRows(x, rowOffsets, rowWeights, rn, tmp, o * w, w);
+  }
+  const cn = cols.n;
+  const cw = cols.weights;
+  for (let o = 0; o < oh; o++) {
+    const src = o * w;
+    const dst = o * ow;
+    for (let p = 0; p < ow; p++) {
+      let s = 0;
+      const base = cols.start[p];
+      if (base >= 0) {
+        const b = src + base;
+        for (let j = 0; j < cn; j++) s += cw[j] * tmp[b + j];
+      } else {
+        for (let j = 0; j < cn; j++) s += cw[j] * tmp[src + cols.idx[p * cn + j]];
+      }
+      out[dst + p] = s;
+    }
+  }
+}
+
+/** x (h × w) = scale · Wᵀ r (r: h/t × w/t); tmp: (h/t) × w scratch. */
+export function applyWT(
+  r: Float32Array,
+  h: number,
+  w: number,
+  rows: AxisTaps,
+  cols: AxisTaps,
+  scale: number,
+  tmp: Float32Array,
+  x: Float32Array,
+): void {
+  const oh = rows.start.length;
+  const ow = cols.start.length;
+  for (let o = 0; o < oh; o++) {
+    const src = o * ow;
+    const dst = o * w;
+    for (let q = 0; q < w; q++) {
+      let s = 0;
+      for (let e = cols.tStart[q]; e < cols.tStart[q + 1]; e++) s += cols.tWeight[e] * r[src + cols.tOut[e]];
+      tmp[dst + q] = s * scale;
+    }
+  }
+  for (let q = 0; q < h; q++) {
+    const e0 = rows.tStart[q];
+    const count = rows.tStart[q + 1] - e0;
+    for (let i = 0; i < count; i++) {
+      rowOffsets[i] = rows.tOut[e0 + i] * w;
+      rowWeights[i] = rows.tWeight[e0 + i];
+    }
+    weightedRows(tmp, rowOffsets, rowWeights, count, x, q * w, w);
+  }
+}
