@@ -108,28 +108,47 @@ export class BandShrinker {
   }
 }
 
-/** Area-weighted mean of an LR plane over the display boxes of its ×t upscale (w × h). */
+/** For each of the m display boxes along an axis of n·t upscaled pixels: its LR pixels and their overlaps. */
+function areaTaps(n: number, t: number, m: number): { taps: [number, number][]; size: number }[] {
+  const starts = boxStarts(n * t, m);
+  return Array.from({ length: m }, (_, o) => {
+    const taps: [number, number][] = [];
+    for (let j = Math.floor(starts[o] / t); j * t < starts[o + 1]; j++)
+      taps.push([j, Math.min(starts[o + 1], (j + 1) * t) - Math.max(starts[o], j * t)]);
+    return { taps, size: starts[o + 1] - starts[o] };
+  });
+}
+
+/** Area-weighted mean of an LR plane over the display boxes of its ×t upscale (w × h), rows then columns. */
 function shrinkUpscaled(plane: Float32Array, lw: number, lh: number, t: number, w: number, h: number): Float32Array {
-  const axis = (n: number, m: number) => {
-    const starts = boxStarts(n * t, m);
-    return Array.from({ length: m }, (_, o) => {
-      const taps: [number, number][] = [];
-      for (let j = Math.floor(starts[o] / t); j * t < starts[o + 1]; j++)
-        taps.push([j, Math.min(starts[o + 1], (j + 1) * t) - Math.max(starts[o], j * t)]);
-      return { taps, size: starts[o + 1] - starts[o] };
-    });
-  };
-  const rows = axis(lh, h);
-  const cols = axis(lw, w);
-  const out = new Float32Array(w * h);
-  for (let oy = 0; oy < h; oy++)
-    for (let ox = 0; ox < w; ox++) {
-      let s = 0;
-      for (const [i, wy] of rows[oy].taps) for (const [j, wx] of cols[ox].taps) s += wy * wx * plane[i * lw + j];
-      out[oy * w + ox] = s / (rows[oy].size * cols[ox].size);
+  const rows = areaTaps(lh, t, h);
+  const cols = areaTaps(lw, t, w);
+  const mid = new Float32Array(h * lw);
+  for (let oy = 0; oy < h; oy++) {
+    const out = oy * lw;
+    for (const [i, wy] of rows[oy].taps) {
+      const f = wy / rows[oy].size;
+      for (let j = 0; j < lw; j++) mid[out + j] += f * plane[i * lw + j];
     }
+  }
+  const out = new Float32Array(w * h);
+  for (let ox = 0; ox < w; ox++) {
+    const { taps, size } = cols[ox];
+    for (let oy = 0; oy < h; oy++) {
+      let s = 0;
+      for (const [j, wx] of taps) s += wx * mid[oy * lw + j];
+      out[oy * w + ox] = s / size;
+    }
+  }
   return out;
 }
+
+/** ycbcr2rgb as a matrix on (Y·255 − 16, Cb·255 − 128, Cr·255 − 128), read off color.ts once. */
+const TO_RGB = (() => {
+  const at = (dy: number, db: number, dr: number) => yCbCrToRgb((16 + dy) / 255, (128 + db) / 255, (128 + dr) / 255);
+  const [y, b, r] = [at(1, 0, 0), at(0, 1, 0), at(0, 0, 1)];
+  return [0, 1, 2].map((c) => [y[c], b[c], r[c]] as const);
+})();
 
 /** Display rows [y, y + height) of x̂_k, full frame width, RGBA. */
 export interface FramePatch {
@@ -164,7 +183,44 @@ export interface FrameUpdate {
   pixels: number;
 }
 
-const to8 = (v: number): number => (v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255));
+/**
+ * RGBA of display pixels from their luma box means `Y` (display pixels p0, p0 + 1, …) and the job's
+ * display chroma / alpha (absent: grey / opaque), one 32-bit word per pixel.
+ */
+function toRgba(
+  Y: Float32Array,
+  p0: number,
+  cb: Float32Array | undefined,
+  cr: Float32Array | undefined,
+  alpha: Float32Array | undefined,
+  rgba: Uint8Array,
+): void {
+  const n = Y.length;
+  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
+  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = TO_RGB;
+  for (let i = 0; i < n; i++) {
+    let r: number;
+    let g: number;
+    let b: number;
+    if (cb && cr) {
+      // RGB (0..1) = M · (Y·255 − 16, Cb·255 − 128, Cr·255 − 128), rounded and clipped to 8 bits.
+      const y = Y[i] * 255 - 16;
+      const u = cb[p0 + i] * 255 - 128;
+      const v = cr[p0 + i] * 255 - 128;
+      r = level(r0 * y + r1 * u + r2 * v);
+      g = level(g0 * y + g1 * u + g2 * v);
+      b = level(b0 * y + b1 * u + b2 * v);
+    } else r = g = b = level(Y[i]);
+    const a = alpha ? level(alpha[p0 + i]) : 255;
+    px[i] = little ? (r | (g << 8) | (b << 16) | (a << 24)) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
+  }
+}
+
+/** A 0..1 value as an 8-bit level: rounded (halves up, as Math.round for these non-negative values), clipped. */
+function level(v: number): number {
+  return v <= 0 ? 0 : v >= 1 ? 255 : (v * 255 + 0.5) | 0;
+}
 
 /** Turns a super-resolution run's band events into display frames and residual maps, patch by patch. */
 export class SrFrameStream {
@@ -206,20 +262,7 @@ export class SrFrameStream {
     );
     const y = this.#luma[k - 1].add(band.y0, band.luma);
     const rgba = new Uint8Array(y.values.length * 4);
-    const cb = this.#cb;
-    const cr = this.#cr;
-    const alpha = this.#alpha;
-    for (let i = 0; i < y.values.length; i++) {
-      const p = y.y * w + i;
-      const o = i * 4;
-      if (cb && cr) {
-        const [r, g, b] = yCbCrToRgb(y.values[i], cb[p], cr[p]);
-        rgba[o] = to8(r);
-        rgba[o + 1] = to8(g);
-        rgba[o + 2] = to8(b);
-      } else rgba[o] = rgba[o + 1] = rgba[o + 2] = to8(y.values[i]);
-      rgba[o + 3] = alpha ? to8(alpha[p]) : 255;
-    }
+    toRgba(y.values, y.y * w, this.#cb, this.#cr, this.#alpha, rgba);
     let absSum = 0;
     for (const v of band.residual) absSum += Math.abs(v);
     const r = this.#residual[k - 1].add(band.y0 / t, band.residual, Math.abs);

@@ -12,6 +12,7 @@ import {
   type Image,
   IterationSink,
   loadCompute,
+  resampleImage,
   type RestoreEvent,
   type RestoreRequest,
   setModelDirs,
@@ -109,14 +110,17 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
   };
   try {
-    const result = owned(
-      await restore(image as Image, toEngineRequest(request), {
-        signal: controller.signal,
-        onEvent,
-        workers: restoreWorkers,
-        ...(message.focus !== undefined ? { focus: message.focus } : {}),
-      }),
-    );
+    let restored = await restore(image as Image, toEngineRequest(request), {
+      signal: controller.signal,
+      onEvent,
+      workers: restoreWorkers,
+      ...(message.focus !== undefined ? { focus: message.focus } : {}),
+    });
+    // Any output size: the model's result resampled down with Lanczos-3 (x̂_k on disk stay at the model's size).
+    if (request.task === 'sr' && request.outputSize !== undefined && Atomics.load(flag, 0) === 0) {
+      restored = await resampleImage(restored, request.outputSize.width, request.outputSize.height);
+    }
+    const result = owned(restored);
     if (Atomics.load(flag, 0) !== 0) {
       sink.dispose();
       post({ type: 'cancelled', jobId });
