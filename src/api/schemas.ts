@@ -23,9 +23,11 @@ import {
   wholeNumber,
 } from './fields.js';
 import { BATCH_FORMATS, OUTPUT_FORMATS } from './limits.js';
-import { parseBlur, parseIterations, parseModelId, parseQuality, parseScale, parseTask } from './validate.js';
+import { parseBlur, parseIterations, parseModelId, parseOutputSize, parseQuality, parseScale, parseTask } from './validate.js';
 
 const scale = numberParsedBy(parseScale, 'Scale');
+/** Any output size (src/base/output-size.ts); absent: the model scale as is. */
+const outputSize = v.exactOptional(parsedBy(parseOutputSize, 'Output size'));
 const blur = numberParsedBy(parseBlur, 'Blur u');
 const iterations = numberParsedBy(parseIterations, 'Iterations K');
 const quality = numberParsedBy(parseQuality, 'Quality');
@@ -64,6 +66,8 @@ const anySetting = v.exactOptional(v.unknown());
 const srSettings = record('Settings', {
   task: v.literal('sr'),
   scale,
+  /** The final size: the smallest model scale that reaches it runs (`scale` is then that), then Lanczos-3 down. */
+  output: outputSize,
   blur,
   iterations,
   gamma: gamma(),
@@ -92,6 +96,7 @@ export const JobSettingsSchema = variants(
   record('Settings', {
     task: parsedBy(parseTask, 'Task'),
     scale: anySetting,
+    output: anySetting,
     blur: anySetting,
     iterations: anySetting,
     gamma: anySetting,
@@ -180,6 +185,8 @@ export const BatchSettingsSchema = record('Batch settings', {
   inputDir: path('Input folder'),
   outputDir: path('Output folder'),
   scale,
+  /** Any output size; with a width or height each file gets the model scale its size needs. */
+  output: outputSize,
   blur,
   recursive: flag('Recursive'),
   /** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */

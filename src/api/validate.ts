@@ -6,6 +6,7 @@
  */
 import { BACKENDS, type BackendChoice } from '../base/backend.js';
 import { BLUR_RANGE, MAX_ITERATIONS, MISSING_RATE_RANGE, SR_SCALES, type SrScale } from '../base/limits.js';
+import type { OutputSizeRequest } from '../base/output-size.js';
 
 export class ValidationError extends Error {
   constructor(
@@ -55,6 +56,38 @@ export function parseScale(value: unknown, label = 'scale'): SrScale {
   const n = toNumber(value);
   if (n !== 2 && n !== 3 && n !== 4) throw new ValidationError(`${label} must be 2, 3 or 4, not ${shown(value)}.`, label);
   return n;
+}
+
+/**
+ * An output factor: above 1 and at most 4 (src/base/output-size.ts: 2, 3 and 4 run their model as is,
+ * any other factor the smallest model that reaches it, then Lanczos-3 down).
+ */
+export function parseOutputScale(value: unknown, label = 'scale'): number {
+  const n = toNumber(value);
+  if (n === undefined || !(n > 1 && n <= 4))
+    throw new ValidationError(`${label} must be a number above 1 and at most 4, not ${shown(value)}.`, label);
+  return n;
+}
+
+/** An output width or height in pixels: a whole number from 1 to 1000000. */
+export function parsePixels(value: unknown, label = 'width'): number {
+  return integerIn(value, label, 1, 1_000_000, 'a whole number of pixels from 1 to 1000000');
+}
+
+/**
+ * An output size (src/base/output-size.ts): an object with exactly one of `scale` (above 1, at most 4),
+ * `width` or `height` (whole pixels).
+ */
+export function parseOutputSize(value: unknown, label = 'Output size'): OutputSizeRequest {
+  const keys = typeof value === 'object' && value !== null ? Object.keys(value) : [];
+  if (keys.length !== 1 || !['scale', 'width', 'height'].includes(keys[0])) {
+    throw new ValidationError(`${label} must have exactly one of scale, width or height.`, label);
+  }
+  const n = (value as Record<string, unknown>)[keys[0]];
+  if (typeof n !== 'number') throw new ValidationError(`${label}: ${keys[0]} must be a number, not ${shown(n)}.`, label);
+  if (keys[0] === 'scale') return { scale: parseOutputScale(n, `${label}: scale`) };
+  const px = parsePixels(n, `${label}: ${keys[0]}`);
+  return keys[0] === 'width' ? { width: px } : { height: px };
 }
 
 /** Blur width u of the Gaussian kernel, 0 (bicubic) to 3. */

@@ -14,6 +14,8 @@ import {
   type Mask,
   plainIterationStrips,
   readImage,
+  resampleImage,
+  resampleSamples,
   type RestoreEvent,
   type RestoreRequest,
   srIterationStrips,
@@ -37,6 +39,11 @@ export interface RestoreJob {
   readonly iterationsDir?: string;
   /** File name of x̂_k inside iterationsDir. */
   readonly iterationName?: (k: number) => string;
+  /**
+   * Super-resolution to a size the model scale does not give (src/base/output-size.ts): the model's
+   * result, and every saved x̂_k, are resampled down to it with Lanczos-3.
+   */
+  readonly outputSize?: { readonly width: number; readonly height: number };
 }
 
 export interface RunOptions {
@@ -112,13 +119,20 @@ export async function runRestoreJob(
     }
   };
   try {
-    const result = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
+    const computed = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
+    ctx.signal.throwIfAborted();
+    const size = job.outputSize;
+    const resized = size !== undefined && (size.width !== computed.width || size.height !== computed.height);
+    if (resized) progress.update(1, `resampling to ${size.width} × ${size.height}`);
+    const result = resized ? await resampleImage(computed, size.width, size.height) : computed;
     ctx.signal.throwIfAborted();
     const written = await outputs.writeImage(job.output, result, { bitDepth: job.bitDepth, metadata: job.metadata });
     if (job.iterationsDir !== undefined && store !== undefined && strips !== undefined) {
       const fileName = job.iterationName ?? ((k: number) => `${path.basename(job.input, path.extname(job.input))}.k${k}.png`);
-      // Same size, channels and depth as the result, so x̂_K's file equals the output's pixels.
-      const shape = { width: result.width, height: result.height, channels: result.channels };
+      // Same size, channels and depth as the result, so x̂_K's file equals the output's pixels (up to the
+      // 16-bit rounding before a resampling).
+      const shape = { width: computed.width, height: computed.height, channels: computed.channels };
+      const finalShape = { width: result.width, height: result.height, channels: result.channels };
       for (let k = 1; k <= store.K; k++) {
         ctx.signal.throwIfAborted();
         if (!store.complete(k)) throw new Error(`x̂_${k} was not streamed whole (${store.rows(k)} of ${store.height} rows).`);
@@ -126,7 +140,11 @@ export async function runRestoreJob(
         outputs.check(file, '--save-iterations');
         progress.update(1, `writing x̂_${k}`);
         const from = strips;
-        await outputs.writeSamples(file, (depth) => iterationSamples(from, k, shape, depth), shape, {
+        const samplesFor = resized
+          ? async (depth: 8 | 16) =>
+              resampleSamples(await iterationSamples(from, k, shape, depth), shape, size.width, size.height, depth)
+          : (depth: 8 | 16) => iterationSamples(from, k, shape, depth);
+        await outputs.writeSamples(file, samplesFor, finalShape, {
           format: 'png',
           bitDepth: job.bitDepth,
         });
@@ -136,7 +154,9 @@ export async function runRestoreJob(
     progress.stop();
     for (const warning of written.warnings) info(ctx, `dlnet: warning: ${warning}`);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    info(ctx, `${name} → ${job.output}${K > 0 ? ` (K = ${K})` : ''}, ${seconds} s`);
+    const how = resized ? `×${computed.width / job.image.width} model, then Lanczos-3 to ${result.width} × ${result.height}` : '';
+    const notes = [K > 0 ? `K = ${K}` : '', how].filter((n) => n !== '').join(', ');
+    info(ctx, `${name} → ${job.output}${notes !== '' ? ` (${notes})` : ''}, ${seconds} s`);
   } catch (error) {
     progress.stop();
     await outputs.rollback();

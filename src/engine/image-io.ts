@@ -251,6 +251,44 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   };
 }
 
+/**
+ * The upright size of an image from its header alone (EXIF orientations 5–8 swap the sides), with the
+ * same refusals as readImage's header checks: to plan an output size before any pixel is decoded.
+ */
+export async function readImageSize(file: string, options: ReadImageOptions = {}): Promise<{ width: number; height: number }> {
+  const name = displayName(file);
+  const maxPixels = options.maxPixels ?? MAX_PIXELS;
+  await checkInputFile(file);
+  const head = await readHead(file, 512);
+  if (isBmp(head)) {
+    try {
+      const header = readBmpHeader(await readFile(file));
+      checkPixels(name, header.width, Math.abs(header.height), maxPixels);
+      return { width: header.width, height: Math.abs(header.height) };
+    } catch (error) {
+      if (error instanceof BmpError)
+        throw new UserError(`${name} is not a BMP file this app can read (${error.message}).`, 'corrupt');
+      throw error;
+    }
+  }
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(file, { limitInputPixels: false, failOn: 'error' }).metadata();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    if (/unsupported image format/i.test(message)) {
+      if (looksLikeText(head)) throw new UserError(`${name} is a text file, not an image.`, 'unsupported');
+      throw new UserError(`${name} is not in a supported image format (${INPUT_LIST}).`, 'unsupported');
+    }
+    throw corrupt(name, error);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  checkPixels(name, width, height, maxPixels);
+  const orientation = meta.orientation ?? (meta.exif ? exifOrientation(meta.exif) : undefined) ?? 1;
+  return orientation >= 5 ? { width: height, height: width } : { width, height };
+}
+
 /** The output format a file name implies, or undefined. */
 export function formatFromPath(file: string): OutputFormat | undefined {
   const ext = path.extname(file).toLowerCase();

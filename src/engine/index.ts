@@ -17,6 +17,7 @@ export * from './iteration-store.js';
 export * from './iteration-frames.js';
 export * from './iteration-sink.js';
 export { checkOutputFolder } from './output-folder.js';
+export { resampleImage, resampleSamples } from './resample.js';
 export { defaultWorkers } from './parallel/cores.js';
 export { initWorker, rejectPendingOnDeath, spawnModuleWorker } from './parallel/spawn.js';
 export * from './batch/index.js';

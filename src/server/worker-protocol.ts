@@ -11,7 +11,16 @@ import type { BackendChoice } from '../base/backend.js';
 export type { BackendChoice };
 
 export type WorkerRequest =
-  | { task: 'sr'; scale: 2 | 3 | 4; blur: number; iterations: number; gamma: number; modelId?: string }
+  | {
+      task: 'sr';
+      scale: 2 | 3 | 4;
+      blur: number;
+      iterations: number;
+      gamma: number;
+      modelId?: string;
+      /** The final size when it is not the model's (the result is resampled to it with Lanczos-3). */
+      outputSize?: { width: number; height: number };
+    }
   | {
       task: 'inpaint' | 'interpolate';
       iterations: number;

@@ -295,7 +295,7 @@ test('usage errors: output folder in the input folder without a suffix, bad --jo
     [['--out', 'u-out', '--jobs', '0'], /^dlnet: --jobs must be a whole number from 1 to 256, not "0"\.$/],
     [['--out', 'u-out', '--format', 'gif'], /^dlnet: --format must be keep, png, jpeg, webp or tiff, not "gif"\.$/],
     [['--out', 'u-out', '--suffix', 'a/b'], /^dlnet: --suffix: The suffix "a\/b" contains a character/],
-    [['--out', 'u-out', '--scale', '5'], /^dlnet: --scale must be 2, 3 or 4, not 5\.$/],
+    [['--out', 'u-out', '--scale', '5'], /^dlnet: --scale must be a number above 1 and at most 4, not 5\.$/],
   ];
   for (const [flags, message] of cases) {
     const r = await dlnet(['batch', 'usage', '--scale', '2', ...flags]);

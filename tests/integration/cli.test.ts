@@ -106,7 +106,7 @@ test('a missing input file', async () => {
 
 test('--scale 5', async () => {
   const r = await dlnet(['upscale', 'in.png', '--scale', '5'], dir);
-  await expectFailure(r, 2, /^dlnet: --scale must be 2, 3 or 4, not 5\.$/, ['in.x5.png']);
+  await expectFailure(r, 2, /^dlnet: --scale must be a number above 1 and at most 4, not 5\.$/, ['in.x5.png']);
 });
 
 test('--blur -1', async () => {

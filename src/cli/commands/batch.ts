@@ -16,22 +16,15 @@ import {
   type FileRecord,
   UserError,
 } from '../../engine/index.js';
-import {
-  parseBackend,
-  parseBlur,
-  parseIterations,
-  parseModelId,
-  parseQuality,
-  parseScale,
-  ValidationError,
-} from '../../api/validate.js';
+import { parseBackend, parseBlur, parseIterations, parseModelId, parseQuality, ValidationError } from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { debugEnabled, UsageError } from '../errors.js';
 import { createProgress, wantsBars, type Progress } from '../progress.js';
+import { addOutputSizeOptions, OUTPUT_SIZE_HELP, parseOutputSizeFlags, type RawSizeFlags } from '../output-size.js';
+import { outputSizeSuffix } from '../../base/output-size.js';
 
-interface BatchFlags {
+interface BatchFlags extends RawSizeFlags {
   out: string;
-  scale: string;
   blur: string;
   recursive?: boolean;
   format: string;
@@ -76,11 +69,11 @@ export function parseJobs(value: string, label = '--jobs'): number {
 /** Plan-level errors that are about the flags, not the files: usage errors (exit 2). */
 const USAGE_CODES = new Set(['bad-option', 'output-in-input', 'not-a-folder', 'report-is-input']);
 
-function asUsage(error: unknown, raw: BatchFlags, scale: number): unknown {
+function asUsage(error: unknown, raw: BatchFlags, suffix: string): unknown {
   if (!(error instanceof UserError) || !USAGE_CODES.has(error.code)) return error;
   if (error.code === 'output-in-input') {
     return new UsageError(
-      `--out ${raw.out} is the input folder or inside it; add a suffix (e.g. --suffix .x${scale}) so outputs cannot be ` +
+      `--out ${raw.out} is the input folder or inside it; add a suffix (e.g. --suffix ${suffix}) so outputs cannot be ` +
         'mistaken for inputs, or choose another --out.',
     );
   }
@@ -88,7 +81,7 @@ function asUsage(error: unknown, raw: BatchFlags, scale: number): unknown {
 }
 
 export function registerBatch(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('batch')
     .summary('super-resolve every image in a folder')
     .description(
@@ -96,14 +89,16 @@ export function registerBatch(program: Command, ctx: CliContext): void {
         'structure, on several worker threads. Inputs are never written; outputs appear only complete (temporary file, ' +
         'then rename) and never replace an existing file. A bad file is reported by name and the rest go on; the exit ' +
         'code is 1 when any failed. A batch stopped by Ctrl-C or killed can be completed by running the same command ' +
-        'with --skip-existing.',
+        'with --skip-existing. ' +
+        OUTPUT_SIZE_HELP +
+        ' With --width or --height each photo gets the model its own size needs.',
     )
     .argument('<in-dir>', 'folder of images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)')
     .requiredOption(
       '--out <out-dir>',
       'output folder (created if missing; not the input folder or inside it, unless --suffix is set)',
-    )
-    .requiredOption('--scale <t>', 'scale factor: 2, 3 or 4')
+    );
+  addOutputSizeOptions(command)
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
     .option('--recursive', 'include subfolders (the output keeps the folder structure)')
     .option('--format <f>', 'output format: keep, png, jpeg, webp or tiff (keep: PNG for BMP, GIF and AVIF inputs)', 'keep')
@@ -151,7 +146,10 @@ function describePlan(plan: BatchPlan): string {
 }
 
 async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<void> {
-  const scale = parseScale(raw.scale, '--scale');
+  const size = parseOutputSizeFlags(raw, 'batch');
+  const plain = 'scale' in size.request && Number.isInteger(size.request.scale);
+  // A width or height: each file's model scale follows its size (the request's scale is then unused).
+  const scale = size.fixedScale ?? 2;
   const blur = parseBlur(raw.blur, '--blur');
   const format = parseFormat(raw.format);
   const quality = raw.quality === undefined ? undefined : parseQuality(raw.quality, '--quality');
@@ -170,7 +168,14 @@ async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<v
     plan = await engine.planBatch({
       inputDir: inDir,
       outputDir: raw.out,
-      request: { task: 'sr', scale, blur, ...(modelId ? { modelId } : {}), ...(iterations ? { iterations } : {}) },
+      request: {
+        task: 'sr',
+        scale,
+        ...(plain ? {} : { output: size.request }),
+        blur,
+        ...(modelId ? { modelId } : {}),
+        ...(iterations ? { iterations } : {}),
+      },
       recursive: raw.recursive === true,
       format,
       ...(quality !== undefined ? { quality } : {}),
@@ -179,7 +184,7 @@ async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<v
     });
     if (raw.report !== undefined) await engine.checkReportPath(raw.report, plan);
   } catch (error) {
-    throw asUsage(error, raw, scale);
+    throw asUsage(error, raw, outputSizeSuffix(size.request));
   }
   info(ctx, describePlan(plan));
   if (plan.subfoldersNotIncluded > 0) {

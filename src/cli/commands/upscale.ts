@@ -1,17 +1,18 @@
 /** `dlnet upscale <in...> --scale <t>`: super-resolution of one photo or a batch. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readImage } from '../../engine/index.js';
-import { parseBlur, parseScale } from '../../api/validate.js';
+import { findModel, readImage, readImageSize } from '../../engine/index.js';
+import { outputSizeSuffix, planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
+import { parseBlur } from '../../api/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { reportItemFailure, type CliContext } from '../context.js';
-import { chooseModel, loadRestoreApi, type RestoreApi } from '../engine-api.js';
+import { loadRestoreApi, type RestoreApi } from '../engine-api.js';
 import { UsageError } from '../errors.js';
 import { isDirectory, OutputSet, siblingPath } from '../outputs.js';
 import { runRestoreJob } from '../restore-job.js';
+import { addOutputSizeOptions, OUTPUT_SIZE_HELP, parseOutputSizeFlags, type RawSizeFlags } from '../output-size.js';
 
-interface UpscaleFlags extends RawRestoreFlags {
-  scale: string;
+interface UpscaleFlags extends RawRestoreFlags, RawSizeFlags {
   blur: string;
   out?: string;
 }
@@ -24,16 +25,22 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
       'Super-resolve photos with the DL-Net model for the scale. Colour photos: luma goes through the network, ' +
         'chroma and alpha are upscaled bicubically. --blur names how blurred the photo is (0 = bicubic downscaling, ' +
         'up to 3 = strong Gaussian blur). Outputs never overwrite existing files; a failed file leaves nothing behind ' +
-        'and does not stop the batch.',
+        'and does not stop the batch. ' +
+        OUTPUT_SIZE_HELP,
     )
-    .argument('<in...>', 'input images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)')
-    .requiredOption('--scale <t>', 'scale factor: 2, 3 or 4')
+    .argument('<in...>', 'input images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)');
+  addOutputSizeOptions(command)
     .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
-    .option('--out <file|dir>', 'output file (one input) or folder (default: <name>.x<t>.png next to each input)');
+    .option(
+      '--out <file|dir>',
+      'output file (one input) or folder (default: <name>.x<s>.png, <name>.w<px>.png or <name>.h<px>.png next to each input)',
+    );
   addRestoreOptions(command)
     .addHelpText(
       'after',
-      '\nExamples:\n  dlnet upscale photo.jpg --scale 2\n  dlnet upscale *.png --scale 4 --blur 1.3 --out upscaled/',
+      '\nExamples:\n  dlnet upscale photo.jpg --scale 2\n  dlnet upscale *.png --scale 4 --blur 1.3 --out upscaled/\n' +
+        '  dlnet upscale photo.jpg --width 3840        # x2, x3 or x4 model, then Lanczos-3 to 3840 px wide\n' +
+        '  dlnet upscale photo.jpg --scale 1.5         # x2 model, then Lanczos-3 to 1.5 times the size',
     )
     .action(async (inputs: string[], raw: UpscaleFlags) => {
       await upscale(ctx, inputs, raw);
@@ -41,22 +48,36 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
 }
 
 async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Promise<void> {
-  const scale = parseScale(raw.scale, '--scale');
+  const size = parseOutputSizeFlags(raw, 'upscale');
   const blur = parseBlur(raw.blur, '--blur');
   const flags = parseRestoreFlags(raw);
 
   // Plan every output first: a clash is reported before any work starts (and before folders are made).
   const outputs = new OutputSet(inputs);
-  const suffix = `.x${scale}.png`;
+  const suffix = `${outputSizeSuffix(size.request)}.png`;
   const outDir =
     raw.out !== undefined && (inputs.length > 1 || isDirectory(raw.out) || /[\\/]$/.test(raw.out)) ? raw.out : undefined;
-  const planned: { input: string; output: string }[] = [];
+  const planned: { input: string; output: string; plan: OutputSizePlan; modelId: string }[] = [];
+  const models = new Map<number, Promise<string>>();
+  // The model for a scale, checked once (a named --model must be for that scale).
+  const modelFor = (t: 2 | 3 | 4): Promise<string> => {
+    let id = models.get(t);
+    if (id === undefined) {
+      id = findModel('sr', t, flags.modelId).then((m) => m.id);
+      models.set(t, id);
+    }
+    return id;
+  };
+  // Same model for every input (--scale): a missing one ends the run before anything is read.
+  if (size.fixedScale !== undefined) await modelFor(size.fixedScale);
   for (const input of inputs) {
     const output =
       raw.out === undefined ? siblingPath(input, suffix) : outDir !== undefined ? siblingPath(input, suffix, outDir) : raw.out;
     try {
       outputs.check(output, '--out', { folderWillBeMade: outDir !== undefined });
-      planned.push({ input, output });
+      // The size from the header alone: a size the models cannot reach is refused before any compute.
+      const plan = planOutputSize(await readImageSize(input), size.request);
+      planned.push({ input, output, plan, modelId: await modelFor(plan.modelScale) });
     } catch (error) {
       if (error instanceof UsageError) throw error;
       reportItemFailure(ctx, error);
@@ -69,9 +90,8 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
     if (outDir !== undefined) await outputs.ensureDir(outDir, '--out');
     if (flags.saveIterations !== undefined) await outputs.ensureDir(flags.saveIterations, '--save-iterations');
     api = await loadRestoreApi();
-    const model = await chooseModel(api, 'sr', flags.modelId, scale);
     await startBackend(ctx, flags.backend);
-    for (const { input, output } of planned) {
+    for (const { input, output, plan, modelId } of planned) {
       ctx.signal.throwIfAborted();
       const fileOutputs = new OutputSet(inputs);
       try {
@@ -85,10 +105,11 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
             image,
             bitDepth,
             metadata,
-            request: { task: 'sr', scale, blur, modelId: model.id, iterations: flags.iterations },
+            request: { task: 'sr', scale: plan.modelScale, blur, modelId, iterations: flags.iterations },
             output,
             iterationsDir: flags.saveIterations,
-            iterationName: (k) => `${name}.x${scale}.k${k}.png`,
+            iterationName: (k) => `${name}${outputSizeSuffix(size.request)}.k${k}.png`,
+            ...(plan.resampled ? { outputSize: { width: plan.width, height: plan.height } } : {}),
           },
           fileOutputs,
           { forceProgress: flags.forceProgress, workers: flags.workers },

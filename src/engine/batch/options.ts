@@ -1,6 +1,7 @@
 /** Defaults and validation of BatchOptions in one place; the caller's object is never changed. */
 import path from 'node:path';
 import { BLUR_RANGE, isBlurWidth, MAX_SUFFIX_LENGTH, SR_SCALES } from '../../base/limits.js';
+import { isOutputSizeRequest } from '../../base/output-size.js';
 import { UserError } from '../image.js';
 import { BATCH_FORMATS, type BatchOptions, type BatchRequest, type ResolvedBatchOptions } from './types.js';
 
@@ -32,10 +33,21 @@ function checkRequest(request: BatchRequest): BatchRequest {
   if (!isBlurWidth(request.blur)) {
     throw bad(`The blur width must be a number from ${BLUR_RANGE.min} to ${BLUR_RANGE.max}, not ${String(request.blur)}.`);
   }
+  if (request.output !== undefined && !isOutputSizeRequest(request.output)) {
+    throw bad('The output size must be one of a factor above 1 and at most 4, a width or a height in whole pixels.');
+  }
+  if (request.output !== undefined && 'scale' in request.output && request.scale < request.output.scale) {
+    throw bad(`The ×${request.scale} model cannot reach ×${request.output.scale}.`);
+  }
   if (request.iterations !== undefined && !(Number.isInteger(request.iterations) && request.iterations >= 1)) {
     throw bad(`The number of iterations must be a whole number of at least 1, not ${String(request.iterations)}.`);
   }
   return { ...request };
+}
+
+/** True when every file runs the request's model scale (no output size, or a factor); false for a width or height. */
+export function modelScaleFixed(request: BatchRequest): boolean {
+  return request.output === undefined || 'scale' in request.output;
 }
 
 /** Fills in defaults, checks every value, and makes both folders absolute. */

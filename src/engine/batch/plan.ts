@@ -21,7 +21,8 @@ import type { Dirent } from 'node:fs';
 import { UserError } from '../image.js';
 import { FORMAT_EXTENSIONS, type OutputFormat } from '../../base/formats.js';
 import { findModel } from '../models.js';
-import { resolveBatchOptions } from './options.js';
+import { SR_SCALES } from '../../base/limits.js';
+import { modelScaleFixed, resolveBatchOptions } from './options.js';
 import type { BatchOptions, BatchPlan, PlannedFile, ResolvedBatchOptions } from './types.js';
 import { checkOutputFolder } from '../output-folder.js';
 
@@ -289,7 +290,13 @@ export async function planBatch(options: BatchOptions): Promise<BatchPlan> {
       'output-in-input',
     );
   }
-  const model = await findModel(resolved.request.task, resolved.request.scale, resolved.request.modelId);
+  const { request } = resolved;
+  // A width or a height: each file's model scale follows its size, so every model it may need is checked.
+  const model = !modelScaleFixed(request)
+    ? request.modelId !== undefined
+      ? await findModel(request.task, undefined, request.modelId)
+      : { id: (await Promise.all(SR_SCALES.map((t) => findModel(request.task, t)))).map((m) => m.id).join(' / ') }
+    : await findModel(request.task, request.scale, request.modelId);
 
   const state: WalkState = {
     options: resolved,

@@ -11,6 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { UserError, type Image } from '../image.js';
 import { readImage, writeImage, type OutputFormat } from '../image-io.js';
 import { restore } from '../restore.js';
+import { findModel } from '../models.js';
+import { resampleImage } from '../resample.js';
+import { planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
+import type { SrScale } from '../../base/limits.js';
+import { modelScaleFixed } from './options.js';
 import { DEFAULT_SR_TILE } from '../restore-sr.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { commitTemp, removeTempsFor, tempPathFor } from './temp.js';
@@ -90,6 +95,31 @@ export function failureReason(
   };
 }
 
+/**
+ * The model scale and final size of one file: the request's scale as is, or (`output`) the smallest model
+ * scale that reaches the size asked; a model named with a width or height runs at its own scale when that
+ * reaches the size.
+ */
+async function sizePlan(request: BatchRequest, size: { width: number; height: number }): Promise<OutputSizePlan> {
+  if (request.output === undefined) return { modelScale: request.scale, ...scaled(size, request.scale), resampled: false };
+  const plan = planOutputSize(size, request.output);
+  if (modelScaleFixed(request) || request.modelId === undefined) return plan;
+  const model = await findModel('sr', undefined, request.modelId);
+  const t = (model.scale ?? 0) as SrScale;
+  if (t < plan.modelScale) {
+    throw new UserError(
+      `Model "${model.id}" (×${t}) cannot reach ${plan.width} × ${plan.height}; it needs ×${plan.modelScale}.`,
+      'bad-size',
+    );
+  }
+  const full = scaled(size, t);
+  return { ...plan, modelScale: t, resampled: full.width !== plan.width || full.height !== plan.height };
+}
+
+function scaled(size: { width: number; height: number }, t: number): { width: number; height: number } {
+  return { width: size.width * t, height: size.height * t };
+}
+
 /** Processes one file; never throws (failures and cancellation are outcomes). */
 export async function processFile(job: FileJob, options: ProcessFileOptions = {}): Promise<FileOutcome> {
   const { signal } = options;
@@ -120,6 +150,9 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
     progress(READ_SHARE);
     const { width, height } = input.image;
 
+    // The model scale and the final size: the request's scale, or the smallest that reaches the size asked.
+    const plan = await sizePlan(job.request, { width, height });
+
     stage = 'restore';
     const single = Math.max(width, height) <= (job.tileSize ?? DEFAULT_SR_TILE);
     let tiles = single
@@ -145,15 +178,18 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       }
       if (f !== undefined) progress(READ_SHARE + restoreShare * Math.min(1, f));
     };
+    const { output: _size, ...request } = job.request;
     let result: Image | null = await restore(
       input.image,
-      { ...job.request },
+      { ...request, scale: plan.modelScale },
       {
         ...(signal ? { signal } : {}),
         onEvent,
         ...(job.tileSize !== undefined ? { tileSize: job.tileSize } : {}),
       },
     );
+    signal?.throwIfAborted();
+    if (plan.resampled) result = await resampleImage(result, plan.width, plan.height);
     t2 = performance.now();
     signal?.throwIfAborted();
     progress(READ_SHARE + restoreShare);

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../image.js';
 import { writeFileAtomic } from '../image-io.js';
+import type { OutputSizeRequest } from '../../base/output-size.js';
 import type { BatchPlan, BatchResult, BatchSummary, FileStatus, FileTimings } from './types.js';
 
 export const REPORT_TOOL = 'dlnet batch';
@@ -36,6 +37,8 @@ export interface BatchReport {
   readonly options: {
     readonly task: string;
     readonly scale: number;
+    /** The output size asked for (a factor, width or height), when not the model scale as is. */
+    readonly output?: OutputSizeRequest;
     readonly blur: number;
     readonly model: string;
     readonly iterations?: number;
@@ -68,6 +71,7 @@ export function buildBatchReport(
     options: {
       task: options.request.task,
       scale: options.request.scale,
+      ...(options.request.output !== undefined ? { output: options.request.output } : {}),
       blur: options.request.blur,
       model: plan.modelId,
       ...(options.request.iterations !== undefined ? { iterations: options.request.iterations } : {}),

@@ -17,6 +17,7 @@ import type { BackendPreference } from '../backend.js';
 import { UserError } from '../image.js';
 import { getModelDirs } from '../models.js';
 import { outputDirsOf } from './plan.js';
+import { modelScaleFixed } from './options.js';
 import { BatchWorkerPool } from './pool.js';
 import type { FileJob, FileOutcome } from './process-file.js';
 import { cleanStaleTemps, removeTempsFor } from './temp.js';
@@ -299,7 +300,9 @@ class Runner implements BatchRun {
         outputRel: file.outputRel,
         format: file.format ?? 'png',
         ...(this.#plan.options.quality !== undefined ? { quality: this.#plan.options.quality } : {}),
-        request: { ...this.#plan.options.request, modelId: this.#plan.modelId },
+        request: modelScaleFixed(this.#plan.options.request)
+          ? { ...this.#plan.options.request, modelId: this.#plan.modelId }
+          : this.#plan.options.request, // per file: the model for its size (or the one named)
         skipExisting: this.#plan.options.skipExisting,
         ...(this.#options.tileSize !== undefined ? { tileSize: this.#options.tileSize } : {}),
       };

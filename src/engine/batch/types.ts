@@ -14,6 +14,7 @@ import type {
   BatchSummary,
 } from '../../base/batch.js';
 import { BATCH_FORMATS, type BatchFormat, type OutputFormat } from '../../base/formats.js';
+import type { OutputSizeRequest } from '../../base/output-size.js';
 
 /** Output format: the input's own (PNG for inputs no encoder here writes: BMP, GIF, AVIF/HEIF) or a fixed one. */
 export { BATCH_FORMATS, type BatchFormat };
@@ -29,7 +30,13 @@ export type BatchEvent = BatchRunEvent;
 /** What to do to every image. Only super-resolution for now; the union leaves room for more. */
 export interface BatchSrRequest {
   readonly task: 'sr';
+  /** The model scale; with `output` a width or height, each file's own (planned from its size) instead. */
   readonly scale: 2 | 3 | 4;
+  /**
+   * Any output size (src/base/output-size.ts): a factor, a width or a height; the smallest model scale
+   * that reaches it runs, then Lanczos-3 down. Absent: the model scale as is.
+   */
+  readonly output?: OutputSizeRequest;
   /** Blur width u of the degradation, 0..3. */
   readonly blur: number;
   readonly modelId?: string;

@@ -193,7 +193,13 @@ export class AppState {
       this.error = 'Paint the pixels to fill first (brush B, rectangle R), or load a mask.';
       return;
     }
-    const settings = this.settings.toJob({ width: image.width, height: image.height, fill: Uint8Array.from(this.mask.raster) });
+    let settings;
+    try {
+      settings = this.settings.toJob({ width: image.width, height: image.height, fill: Uint8Array.from(this.mask.raster) });
+    } catch (error) {
+      this.error = message(error);
+      return;
+    }
     this.job.begin(image.width, settings.iterations, this.inputCanvas);
     this.error = null;
     try {

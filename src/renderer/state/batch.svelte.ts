@@ -42,6 +42,9 @@ export class BatchState {
   inputDir = $state('');
   outputDir = $state('');
   scale: SrScale = $state(2);
+  /** Any output size: 'model' = ×scale as is; a factor, width or height (sizeValue) otherwise. */
+  sizeMode: 'model' | 'scale' | 'width' | 'height' = $state('model');
+  sizeValue = $state(1.5);
   blur = $state(0);
   recursive = $state(false);
   format: BatchFormat = $state('keep');
@@ -95,13 +98,22 @@ export class BatchState {
     return this.plan !== null && this.#planKey !== this.#key();
   }
 
+  /** The scale and output size: a factor runs the smallest model scale that reaches it; a width or height, each file's own. */
+  #size(): Pick<BatchSettings, 'scale' | 'output'> {
+    const n = Number(this.sizeValue);
+    if (this.sizeMode === 'scale') return { scale: n <= 2 ? 2 : n <= 3 ? 3 : 4, output: { scale: n } };
+    if (this.sizeMode === 'width') return { scale: this.scale, output: { width: n } };
+    if (this.sizeMode === 'height') return { scale: this.scale, output: { height: n } };
+    return { scale: this.scale };
+  }
+
   settings(): BatchSettings {
     const quality = this.format === 'png' || this.format === 'tiff' ? undefined : Number(this.quality);
     const iterations = String(this.iterations).trim();
     return {
       inputDir: this.inputDir.trim(),
       outputDir: this.outputDir.trim(),
-      scale: this.scale,
+      ...this.#size(),
       blur: Number(this.blur),
       recursive: this.recursive,
       format: this.format,

@@ -83,6 +83,7 @@ function engineOptions(s: BatchSettings): Parameters<typeof planBatch>[0] {
     request: {
       task: 'sr',
       scale: s.scale,
+      ...(s.output !== undefined ? { output: s.output } : {}),
       blur: s.blur,
       ...(s.modelId !== undefined ? { modelId: s.modelId } : {}),
       ...(s.iterations !== undefined ? { iterations: s.iterations } : {}),

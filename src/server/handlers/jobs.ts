@@ -9,10 +9,12 @@ import {
   splitLuma,
   srIterationStrips,
   UserError,
+  resampleSamples,
   writeImage,
   writeSamples,
 } from '../../engine/index.js';
 import { heatFrame, residualStats } from '../pixels.js';
+import { planOutputSize } from '../../base/output-size.js';
 import { MAX_PIXELS, type Channels } from '../../api/api.js';
 import { checkOutputPath } from '../paths.js';
 import type { WorkerRequest } from '../worker-protocol.js';
@@ -26,6 +28,14 @@ export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, set
   let width = image.width;
   let height = image.height;
   if (settings.task === 'sr') {
+    // Any output size: the smallest model scale that reaches it runs, then Lanczos-3 down (in the worker).
+    const plan = settings.output !== undefined ? planOutputSize(image, settings.output) : undefined;
+    if (plan !== undefined && plan.modelScale !== settings.scale) {
+      throw new UserError(
+        `Scale must be ${plan.modelScale}, the smallest model scale that reaches ${plan.width} × ${plan.height}, not ${settings.scale}.`,
+        'bad-size',
+      );
+    }
     width *= settings.scale;
     height *= settings.scale;
     if (width * height > MAX_PIXELS) {
@@ -42,7 +52,9 @@ export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, set
       iterations: settings.iterations,
       gamma: settings.gamma,
       modelId: settings.modelId,
+      ...(plan?.resampled === true ? { outputSize: { width: plan.width, height: plan.height } } : {}),
     };
+    if (plan !== undefined) ({ width, height } = plan);
   } else {
     const { mask } = settings;
     if (mask.width !== image.width || mask.height !== image.height) {
@@ -110,12 +122,16 @@ export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, p
     const store = new IterationStore({ ...stored!, dir: stored!.dir });
     try {
       const { result } = job;
-      const shape = { width: result.width, height: result.height, channels: result.channels };
+      // The model's size (stored); a result resampled to another size gets x̂_k resampled the same way.
+      const shape = { width: stored!.width, height: stored!.height, channels: result.channels };
+      const final = { width: result.width, height: result.height, channels: result.channels };
       const strips =
         job.settings.task === 'sr'
           ? srIterationStrips(store, splitLuma(job.input as Image), job.settings.scale)
           : plainIterationStrips(store);
-      written = await writeSamples(file, (depth) => iterationSamples(strips, k!, shape, depth), shape, options);
+      const samples = async (depth: 8 | 16) =>
+        resampleSamples(await iterationSamples(strips, k!, shape, depth), shape, final.width, final.height, depth);
+      written = await writeSamples(file, samples, final, options);
     } finally {
       store.release(); // the files stay for later saves; the job removes them
     }
