@@ -4,6 +4,9 @@
  */
 import type { Task } from './validate.js';
 import type { OutputFormat } from './limits.js';
+import type { Recipe } from '../base/recipe.js';
+
+export type { Recipe };
 
 export type {
   BatchBackend,
@@ -64,6 +67,8 @@ export interface OpenedImage {
   /** Suggested output path (never the input, never an existing file). */
   suggestedOutput: string;
   preview: Frame;
+  /** What made the image, when it is an output of this app (its XMP recipe). */
+  recipe?: Recipe;
 }
 
 export interface JobStarted {

@@ -69,6 +69,8 @@ const srSettings = record('Settings', {
   /** The final size: the smallest model scale that reaches it runs (`scale` is then that), then Lanczos-3 down. */
   output: outputSize,
   blur,
+  /** True when the blur came from the Suggest button (recorded in the output's recipe). */
+  blurSuggested: v.exactOptional(flag('Blur suggested')),
   iterations,
   gamma: gamma(),
   modelId: v.exactOptional(modelId),
@@ -98,6 +100,7 @@ export const JobSettingsSchema = variants(
     scale: anySetting,
     output: anySetting,
     blur: anySetting,
+    blurSuggested: anySetting,
     iterations: anySetting,
     gamma: anySetting,
     modelId: anySetting,

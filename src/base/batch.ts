@@ -5,6 +5,8 @@
  * boundary as JSON.
  */
 
+import type { Recipe } from './recipe.js';
+
 export type BatchFileStatus = 'queued' | 'running' | 'done' | 'skipped' | 'failed' | 'cancelled';
 
 export interface BatchFileTimings {
@@ -46,6 +48,8 @@ export interface BatchFileRecord {
   readonly warnings?: readonly string[];
   /** L(z_k) of the whole image, k = 1..K, when the model is a DL-Net. */
   readonly likelihoods?: readonly number[];
+  /** What made the output (also inside it, as XMP). */
+  readonly recipe?: Recipe;
 }
 
 export interface BatchProgress {

@@ -10,6 +10,7 @@ import { registerBatch } from './commands/batch.js';
 import { registerBench } from './commands/bench.js';
 import { registerDegrade } from './commands/degrade.js';
 import { registerEval } from './commands/eval.js';
+import { registerInfo } from './commands/info.js';
 import { registerInpaint } from './commands/inpaint.js';
 import { registerInterpolate } from './commands/interpolate.js';
 import { registerModels } from './commands/models.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInterpolate(program, ctx);
   registerDegrade(program, ctx);
   registerEval(program, ctx);
+  registerInfo(program, ctx);
   registerModels(program, ctx);
   registerServe(program, ctx);
   registerBench(program, ctx);

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  buildRecipe,
+  findModel,
   type Image,
   type ImageMetadata,
   iterationSamples,
@@ -17,9 +19,12 @@ import {
   resampleImage,
   resampleSamples,
   type RestoreEvent,
+  maskSha256,
   type RestoreRequest,
+  recipeXmp,
   srIterationStrips,
 } from '../engine/index.js';
+import type { OutputSizeRequest } from '../base/output-size.js';
 import { info, type CliContext } from './context.js';
 import { startBackend, type RestoreFlags } from './common.js';
 import { chooseModel, loadRestoreApi, type RestoreApi } from './engine-api.js';
@@ -44,6 +49,9 @@ export interface RestoreJob {
    * result, and every saved x̂_k, are resampled down to it with Lanczos-3.
    */
   readonly outputSize?: { readonly width: number; readonly height: number };
+  /** For the recipe the output carries: the size asked for, and whether u was suggested. */
+  readonly requestedSize?: OutputSizeRequest;
+  readonly blurSuggested?: boolean;
 }
 
 export interface RunOptions {
@@ -126,7 +134,32 @@ export async function runRestoreJob(
     if (resized) progress.update(1, `resampling to ${size.width} × ${size.height}`);
     const result = resized ? await resampleImage(computed, size.width, size.height) : computed;
     ctx.signal.throwIfAborted();
-    const written = await outputs.writeImage(job.output, result, { bitDepth: job.bitDepth, metadata: job.metadata });
+    // The recipe (docs/protocols.md §7) as XMP, merged into the input's packet.
+    const { request } = job;
+    const model = await findModel(request.task, request.task === 'sr' ? request.scale : undefined, request.modelId);
+    const recipeFor = (k: number | undefined, width: number, height: number) =>
+      buildRecipe({
+        task: request.task,
+        model,
+        width,
+        height,
+        ...(request.task === 'sr'
+          ? { modelScale: request.scale, blur: request.blur, blurSuggested: job.blurSuggested === true }
+          : { maskSha256: maskSha256(request.mask, 'observed') }),
+        ...(resized && job.requestedSize !== undefined ? { requestedSize: job.requestedSize } : {}),
+        iterations: k ?? request.iterations,
+        ...(request.gamma !== undefined ? { gamma: request.gamma } : {}),
+      });
+    const recipeWarnings: string[] = [];
+    const withRecipe = async (k: number | undefined) => ({
+      ...job.metadata,
+      xmp: Buffer.from(recipeXmp(await recipeFor(k, result.width, result.height), job.metadata.xmp, recipeWarnings), 'utf8'),
+    });
+    const written = await outputs.writeImage(job.output, result, {
+      bitDepth: job.bitDepth,
+      metadata: await withRecipe(undefined),
+    });
+    written.warnings.push(...recipeWarnings.splice(0));
     if (job.iterationsDir !== undefined && store !== undefined && strips !== undefined) {
       const fileName = job.iterationName ?? ((k: number) => `${path.basename(job.input, path.extname(job.input))}.k${k}.png`);
       // Same size, channels and depth as the result, so x̂_K's file equals the output's pixels (up to the
@@ -147,6 +180,7 @@ export async function runRestoreJob(
         await outputs.writeSamples(file, samplesFor, finalShape, {
           format: 'png',
           bitDepth: job.bitDepth,
+          metadata: { xmp: (await withRecipe(k)).xmp },
         });
       }
     }

@@ -18,6 +18,17 @@ export * from './iteration-frames.js';
 export * from './iteration-sink.js';
 export { checkOutputFolder } from './output-folder.js';
 export { resampleImage, resampleSamples } from './resample.js';
+export {
+  APP_VERSION,
+  buildRecipe,
+  maskSha256,
+  parseRecipeXmp,
+  readRecipe,
+  recipeXmp,
+  type FileRecipe,
+  type Recipe,
+  type RecipeInput,
+} from './recipe.js';
 export { defaultWorkers } from './parallel/cores.js';
 export { initWorker, rejectPendingOnDeath, spawnModuleWorker } from './parallel/spawn.js';
 export * from './batch/index.js';

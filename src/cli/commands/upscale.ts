@@ -110,6 +110,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
             iterationsDir: flags.saveIterations,
             iterationName: (k) => `${name}${outputSizeSuffix(size.request)}.k${k}.png`,
             ...(plan.resampled ? { outputSize: { width: plan.width, height: plan.height } } : {}),
+            requestedSize: size.request,
           },
           fileOutputs,
           { forceProgress: flags.forceProgress, workers: flags.workers },

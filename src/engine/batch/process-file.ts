@@ -16,6 +16,7 @@ import { resampleImage } from '../resample.js';
 import { planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
 import type { SrScale } from '../../base/limits.js';
 import { modelScaleFixed } from './options.js';
+import { buildRecipe, recipeXmp, type Recipe } from '../recipe.js';
 import { DEFAULT_SR_TILE } from '../restore-sr.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { commitTemp, removeTempsFor, tempPathFor } from './temp.js';
@@ -45,6 +46,8 @@ export type FileOutcome =
       readonly warnings: string[];
       /** L(z_k) of the whole image for k = 1..K (DL-Net models; the report lists them). */
       readonly likelihoods?: number[];
+      /** What made the output (written into it as XMP too). */
+      readonly recipe?: Recipe;
     }
   | { readonly status: 'skipped'; readonly reason: string; readonly code: string }
   | { readonly status: 'failed'; readonly reason: string; readonly code: string; readonly timings?: FileTimings }
@@ -196,13 +199,27 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
 
     stage = 'write';
     const outputSize = { width: result.width, height: result.height };
+    const model = await findModel('sr', plan.modelScale, request.modelId);
+    const recipe = await buildRecipe({
+      task: 'sr',
+      model,
+      ...outputSize,
+      modelScale: plan.modelScale,
+      ...(plan.resampled && job.request.output !== undefined ? { requestedSize: job.request.output } : {}),
+      blur: request.blur,
+      blurSuggested: false,
+      ...(request.iterations !== undefined ? { iterations: request.iterations } : {}),
+    });
+    const recipeWarnings: string[] = [];
+    const xmp = Buffer.from(recipeXmp(recipe, input.metadata.xmp, recipeWarnings), 'utf8');
     await rm(temp, { force: true });
     const written = await writeImage(temp, result, {
       format: job.format,
       ...(job.quality !== undefined ? { quality: job.quality } : {}),
       bitDepth: input.bitDepth,
-      metadata: input.metadata,
+      metadata: { ...input.metadata, xmp },
     });
+    written.warnings.push(...recipeWarnings);
     result = null;
     signal?.throwIfAborted();
     if (!(await commitTemp(temp, job.output))) {
@@ -219,6 +236,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       outputSize,
       warnings: written.warnings,
       ...(likelihoods.length > 0 ? { likelihoods } : {}),
+      recipe,
     };
   } catch (error) {
     await removeTempsFor(job.output).catch(() => {});

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UserError } from '../image.js';
 import { writeFileAtomic } from '../image-io.js';
 import type { OutputSizeRequest } from '../../base/output-size.js';
+import type { Recipe } from '../../base/recipe.js';
 import type { BatchPlan, BatchResult, BatchSummary, FileStatus, FileTimings } from './types.js';
 
 export const REPORT_TOOL = 'dlnet batch';
@@ -25,6 +26,8 @@ export interface BatchReportFile {
   readonly warnings?: readonly string[];
   /** L(z_k) of the whole image for k = 1..K (the DL-Net's likelihood per iteration). */
   readonly likelihoods?: readonly number[];
+  /** What made the output: task, scale and size, blur, K, γ, model and its sha256, app version (also in the file, as XMP). */
+  readonly recipe?: Recipe;
 }
 
 export interface BatchReport {
@@ -106,6 +109,7 @@ export function buildBatchReport(
       ...(f.outputSize ? { outputSize: f.outputSize } : {}),
       ...(f.warnings ? { warnings: f.warnings } : {}),
       ...(f.likelihoods ? { likelihoods: f.likelihoods } : {}),
+      ...(f.recipe ? { recipe: f.recipe } : {}),
     })),
   };
 }

@@ -334,6 +334,7 @@ class Runner implements BatchRun {
           outputSize: outcome.outputSize,
           ...(outcome.warnings.length > 0 ? { warnings: outcome.warnings } : {}),
           ...(outcome.likelihoods ? { likelihoods: outcome.likelihoods } : {}),
+          ...(outcome.recipe ? { recipe: outcome.recipe } : {}),
         });
         break;
       case 'skipped':

@@ -12,6 +12,7 @@ import {
   type AppInfo,
   type OpenedImage,
   type OutputFormat,
+  type Recipe,
 } from '../../api/api.js';
 import { connect, type ApiClient } from '../lib/client.js';
 import { frameCanvas } from '../lib/frames.js';
@@ -167,6 +168,15 @@ export class AppState {
     this.view.setWorld(opened.width, opened.height, opened.preview.width / opened.width);
     this.view.fit();
     this.notice = `Opened ${opened.name} (${opened.width} × ${opened.height}, ${opened.bitDepth}-bit ${opened.format.toUpperCase()}).`;
+  }
+
+  /** "Restore again with these settings": the form takes an opened output's recipe (a mask is only hashed in it). */
+  applyRecipe(recipe: Recipe): void {
+    this.settings.apply(recipe);
+    this.notice =
+      recipe.task === 'sr'
+        ? 'The settings of that output are set: press Run, or open the original photo first.'
+        : 'The settings of that output are set; paint the mask again (the recipe keeps only its hash).';
   }
 
   /** Fetches the degradation preview for the current scale and blur (latest request wins). */

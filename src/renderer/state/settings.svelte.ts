@@ -1,6 +1,7 @@
 /** The task form: task, scale, blur and the DL-Net settings K and γ (defaults: docs/protocols.md §2). */
 import { DEFAULT_GAMMA, DEFAULT_ITERATIONS, type JobSettings, type SrScale, type Task } from '../../api/api.js';
 import { planOutputSize, type OutputSizePlan, type OutputSizeRequest } from '../../base/output-size.js';
+import type { Recipe } from '../../base/recipe.js';
 
 /** How the upscale's output size is given: the model scale as is, or a factor, width or height. */
 export type SizeMode = 'model' | 'scale' | 'width' | 'height';
@@ -35,6 +36,26 @@ export class TaskSettings {
   resetAdvanced(): void {
     this.iterations = DEFAULT_ITERATIONS;
     this.gamma = DEFAULT_GAMMA[this.#task];
+  }
+
+  /** True when the blur on the slider came from Suggest (it is recorded in the output's recipe). */
+  blurSuggested = $state(false);
+
+  /** The settings of a recipe (an output's XMP): task, scale or size, blur, K, γ. */
+  apply(recipe: Recipe): void {
+    this.task = recipe.task;
+    if (recipe.task === 'sr') {
+      if (recipe.modelScale === 2 || recipe.modelScale === 3 || recipe.modelScale === 4) this.scale = recipe.modelScale;
+      const size = recipe.requestedSize;
+      if (size === undefined) this.sizeMode = 'model';
+      else if ('scale' in size) [this.sizeMode, this.sizeValue] = ['scale', size.scale];
+      else if ('width' in size) [this.sizeMode, this.sizeValue] = ['width', size.width];
+      else [this.sizeMode, this.sizeValue] = ['height', size.height];
+      this.blur = recipe.blur ?? 0;
+      this.blurSuggested = recipe.blurSuggested === true;
+    }
+    this.iterations = recipe.iterations;
+    if (recipe.gamma !== null) this.gamma = recipe.gamma;
   }
 
   /** The output size asked for, or undefined for the model scale as is. */
@@ -72,7 +93,15 @@ export class TaskSettings {
       const plan = this.sizePlan(mask);
       if ('error' in plan) throw new Error(plan.error);
       const output = this.outputRequest;
-      return { task: 'sr', scale: plan.modelScale, ...(output ? { output } : {}), blur: Number(this.blur), ...common };
+      const suggested = this.blurSuggested ? { blurSuggested: true } : {};
+      return {
+        task: 'sr',
+        scale: plan.modelScale,
+        ...(output ? { output } : {}),
+        blur: Number(this.blur),
+        ...suggested,
+        ...common,
+      };
     }
     return { task: this.#task, mask, ...common };
   }

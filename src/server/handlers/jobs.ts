@@ -9,6 +9,9 @@ import {
   splitLuma,
   srIterationStrips,
   UserError,
+  buildRecipe,
+  maskSha256,
+  recipeXmp,
   resampleSamples,
   writeImage,
   writeSamples,
@@ -113,7 +116,31 @@ export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, p
     throw new UserError(`Iteration ${k} of that run is not available.`, 'not-found');
   checkOutputPath(file, format, workspace.inputPaths());
   const input = workspace.image(job.imageId);
-  const options = { format, ...(quality !== undefined ? { quality } : {}), bitDepth: input.bitDepth, metadata: input.metadata };
+  // What made it, as XMP merged into the input's packet (x̂_k of an earlier k: K = k).
+  const { settings } = job;
+  const model = await findModel(settings.task, settings.task === 'sr' ? settings.scale : undefined, settings.modelId);
+  const recipe = await buildRecipe({
+    task: settings.task,
+    model,
+    width: job.result.width,
+    height: job.result.height,
+    ...(settings.task === 'sr'
+      ? {
+          modelScale: settings.scale,
+          blur: settings.blur,
+          blurSuggested: settings.blurSuggested === true,
+          ...(settings.output !== undefined &&
+          (job.result.width !== job.input.width * settings.scale || job.result.height !== job.input.height * settings.scale)
+            ? { requestedSize: settings.output }
+            : {}),
+        }
+      : { maskSha256: maskSha256({ data: settings.mask.fill }, 'fill') }),
+    iterations: last ? settings.iterations : k!,
+    gamma: settings.gamma,
+  });
+  const recipeWarnings: string[] = [];
+  const metadata = { ...input.metadata, xmp: Buffer.from(recipeXmp(recipe, input.metadata.xmp, recipeWarnings), 'utf8') };
+  const options = { format, ...(quality !== undefined ? { quality } : {}), bitDepth: input.bitDepth, metadata };
   let written;
   if (last) {
     written = await writeImage(file, job.result as Parameters<typeof writeImage>[1], options);
@@ -138,5 +165,5 @@ export const saveResult: Handler<typeof Channels.jobSave> = async ({ jobId, k, p
   }
   const { size } = await stat(file);
   workspace.log.info(`saved ${file} (${size} bytes)`);
-  return { path: written.path, bytes: size, format, warnings: written.warnings };
+  return { path: written.path, bytes: size, format, warnings: [...written.warnings, ...recipeWarnings] };
 };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Channels, OpenedImage } from '../../api/api.js';
 import { checkInputPath, freshSibling } from '../paths.js';
 import type { Workspace } from '../workspace.js';
+import { parseRecipeXmp } from '../../engine/index.js';
 import type { Handler } from './context.js';
 
 async function open(workspace: Workspace, file: string, name: string, keepPath: boolean): Promise<OpenedImage> {
@@ -12,6 +13,8 @@ async function open(workspace: Workspace, file: string, name: string, keepPath: 
   const { image, bitDepth, format, metadata, preview, hasTransparency } = decoded;
   const entry = workspace.addImage({ name, ...(keepPath ? { path: file } : {}), image, bitDepth, format, metadata, preview });
   const base = path.basename(name, path.extname(name));
+  // An output of this app carries its recipe as XMP: the UI shows it and offers to restore again with it.
+  const recipe = metadata.xmp !== undefined ? parseRecipeXmp(metadata.xmp) : undefined;
   const dir = keepPath ? path.dirname(file) : workspace.options.workspaceDir;
   workspace.log.info(`opened ${name} (${image.width}×${image.height}×${image.channels}, ${bitDepth}-bit ${format})`);
   return {
@@ -26,6 +29,7 @@ async function open(workspace: Workspace, file: string, name: string, keepPath: 
     hasTransparency,
     suggestedOutput: freshSibling(dir, base, '.restored.png'),
     preview,
+    ...(recipe !== undefined ? { recipe } : {}),
   };
 }
 
