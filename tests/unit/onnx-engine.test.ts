@@ -21,7 +21,7 @@ import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { SrCompute, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
 import { LocalExecutor } from '../../src/engine/parallel/sr-engine.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
-import { releaseCompute, superResolve } from '../../src/engine/restore-sr.js';
+import { releaseCompute, superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
 import { maxDiff } from '../helpers/arrays.js';
 import { writeSrModel } from '../helpers/models.js';
 
@@ -61,7 +61,7 @@ test('SR ×2 on onnxruntime: equals tfjs within 1e-4, bands and chunks stay exac
   const pool = await SrWorkerPool.start(weights, { workers: 2, backend: 'onnxruntime' });
   try {
     assert.match(pool.backend, /^onnxruntime/);
-    const pooled = await pool.superResolve(image, run, { bandRows: 20, chunkWidth: 24 });
+    const pooled = await superResolveOnPool(pool, image, run, { bandRows: 20, chunkWidth: 24 });
     assert.ok(maxDiff(whole.data, pooled.data) < 1e-5, `pool: ${maxDiff(whole.data, pooled.data)}`);
   } finally {
     await pool.close();
@@ -77,14 +77,14 @@ test('a cancelled onnxruntime job ends, the pool keeps working, and closing it m
   const controller = new AbortController();
   const t0 = performance.now();
   setTimeout(() => controller.abort(), 300);
-  await assert.rejects(pool.superResolve(image, { scale: 2, blur: 0, settings }, { signal: controller.signal }));
+  await assert.rejects(superResolveOnPool(pool, image, { scale: 2, blur: 0, settings }, { signal: controller.signal }));
   const ms = performance.now() - t0 - 300;
   assert.ok(ms < 5000, `the cancelled job took ${ms.toFixed(0)} ms to end`);
   const small = photo(40, 30);
-  const again = await pool.superResolve(small, { scale: 2, blur: 0, settings });
+  const again = await superResolveOnPool(pool, small, { scale: 2, blur: 0, settings });
   assert.equal(again.width, 80);
   // Close while a job runs: the workers finish their part, release their sessions, then stop.
-  const running = pool.superResolve(image, { scale: 2, blur: 0, settings }).catch(() => 'stopped');
+  const running = superResolveOnPool(pool, image, { scale: 2, blur: 0, settings }).catch(() => 'stopped');
   await new Promise((r) => setTimeout(r, 300));
   await pool.close();
   await running;
