@@ -16,6 +16,8 @@ export const Channels = {
   jobCancel: 'dlnet:job.cancel',
   jobResidual: 'dlnet:job.residual',
   jobSave: 'dlnet:job.save',
+  blurSuggest: 'dlnet:blur.suggest',
+  labDegrade: 'dlnet:lab.degrade',
   dialogOpen: 'dlnet:dialog.open',
   dialogSave: 'dlnet:dialog.save',
   dialogFolder: 'dlnet:dialog.folder',

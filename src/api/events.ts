@@ -4,7 +4,7 @@
  */
 import type { BatchRunEvent } from '../base/batch.js';
 import type { ApiError } from './responses.js';
-import type { BackendInfo, Frame } from './results.js';
+import type { BackendInfo, Frame, IterationMetrics } from './results.js';
 
 export type JobEvent =
   | { type: 'job.queued'; jobId: string; position: number }
@@ -30,7 +30,16 @@ export type JobEvent =
       height: number;
       frame: Frame;
     }
-  | { type: 'job.done'; jobId: string; K: number; likelihoods: number[]; seconds: number; frame: Frame }
+  | {
+      type: 'job.done';
+      jobId: string;
+      K: number;
+      likelihoods: number[];
+      seconds: number;
+      frame: Frame;
+      /** Lab mode (job.start with a reference): PSNR and SSIM of x̂_1..x̂_K against the clean original. */
+      metrics?: IterationMetrics[];
+    }
   | { type: 'job.error'; jobId: string; code: string; message: string }
   | { type: 'job.cancelled'; jobId: string };
 

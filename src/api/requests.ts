@@ -10,6 +10,8 @@ import type { ApiResponse } from './responses.js';
 import type {
   AppInfo,
   BatchPlanView,
+  BlurSuggestionView,
+  LabDegraded,
   BatchStarted,
   DegradationPreview,
   JobStarted,
@@ -22,6 +24,7 @@ import {
   BatchPlanArgsSchema,
   BatchRefSchema,
   BatchStartArgsSchema,
+  BlurSuggestArgsSchema,
   DialogFolderArgsSchema,
   DialogOpenArgsSchema,
   DialogSaveArgsSchema,
@@ -30,6 +33,7 @@ import {
   JobRefSchema,
   JobSaveArgsSchema,
   JobStartArgsSchema,
+  LabDegradeArgsSchema,
   MaskLoadArgsSchema,
   MaskSaveArgsSchema,
   OpenArgsSchema,
@@ -39,6 +43,7 @@ import {
   type BatchPlanArgs,
   type BatchRef,
   type BatchStartArgs,
+  type BlurSuggestArgs,
   type DialogFolderArgs,
   type DialogOpenArgs,
   type DialogSaveArgs,
@@ -48,6 +53,7 @@ import {
   type JobRef,
   type JobSaveArgs,
   type JobStartArgs,
+  type LabDegradeArgs,
   type MaskLoadArgs,
   type MaskSaveArgs,
   type OpenArgs,
@@ -63,6 +69,8 @@ export const ArgSchemas: { readonly [C in Channel]: v.GenericSchema<unknown, Arg
   [Channels.imageUpload]: UploadArgsSchema,
   [Channels.imageClose]: ImageRefSchema,
   [Channels.previewDegradation]: PreviewArgsSchema,
+  [Channels.blurSuggest]: BlurSuggestArgsSchema,
+  [Channels.labDegrade]: LabDegradeArgsSchema,
   [Channels.maskLoad]: MaskLoadArgsSchema,
   [Channels.maskSave]: MaskSaveArgsSchema,
   [Channels.jobStart]: JobStartArgsSchema,
@@ -86,6 +94,10 @@ export interface ApiRequests {
   [Channels.imageUpload]: { args: UploadArgs; result: OpenedImage };
   [Channels.imageClose]: { args: ImageRef; result: null };
   [Channels.previewDegradation]: { args: PreviewArgs; result: DegradationPreview };
+  /** The blur u suggested for upscaling the image, with the likelihood curve it was read from. */
+  [Channels.blurSuggest]: { args: BlurSuggestArgs; result: BlurSuggestionView };
+  /** Lab mode: the degraded image, opened (and the mask used, for inpainting and interpolation). */
+  [Channels.labDegrade]: { args: LabDegradeArgs; result: LabDegraded };
   [Channels.maskLoad]: { args: MaskLoadArgs; result: FillMask };
   [Channels.maskSave]: { args: MaskSaveArgs; result: Saved };
   [Channels.jobStart]: { args: JobStartArgs; result: JobStarted };

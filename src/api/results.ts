@@ -93,6 +93,34 @@ export interface Saved {
   warnings: string[];
 }
 
+/** A blur suggestion (engine/suggest-blur.ts): u, and the likelihood curve it was read from. */
+export interface BlurSuggestionView {
+  /** The suggested u; 0 = bicubic downscaling. */
+  blur: number;
+  /** L(z_1) of the model's restorations of the crops for each Gaussian u tried (geometric mean over crops). */
+  curve: { u: number; likelihood: number }[];
+  /** L(z_1) of the bicubic model (u = 0). */
+  bicubicLikelihood: number;
+  /** The crops it tried, in image pixels. */
+  crops: { x: number; y: number; width: number; height: number }[];
+}
+
+/** Lab mode: a clean image degraded as W does, opened as an image of its own. */
+export interface LabDegraded {
+  image: OpenedImage;
+  /** Inpainting and interpolation: the mask that was applied (1 = missing), for the restoration. */
+  fill?: Uint8Array;
+}
+
+/** PSNR and SSIM of x̂_k against the clean original (lab mode). */
+export interface IterationMetrics {
+  k: number;
+  /** dB; super-resolution: luma, t pixels shaved (docs/protocols.md §5.1); masked tasks: every colour channel. */
+  psnr: number;
+  /** SSIM of the same plane(s) (Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03). */
+  ssim: number;
+}
+
 export interface DegradationPreview {
   /** A crop of the image as it is. */
   original: Frame;

@@ -23,7 +23,16 @@ import {
   wholeNumber,
 } from './fields.js';
 import { BATCH_FORMATS, OUTPUT_FORMATS } from './limits.js';
-import { parseBlur, parseIterations, parseModelId, parseOutputSize, parseQuality, parseScale, parseTask } from './validate.js';
+import {
+  parseBlur,
+  parseIterations,
+  parseMissingRate,
+  parseModelId,
+  parseOutputSize,
+  parseQuality,
+  parseScale,
+  parseTask,
+} from './validate.js';
 
 const scale = numberParsedBy(parseScale, 'Scale');
 /** Any output size (src/base/output-size.ts); absent: the model scale as is. */
@@ -129,6 +138,38 @@ export type ImageRef = v.InferOutput<typeof ImageRefSchema>;
 export const PreviewArgsSchema = record('Arguments', { imageId, scale, blur });
 export type PreviewArgs = v.InferOutput<typeof PreviewArgsSchema>;
 
+/** Suggest u for upscaling an open image ×scale (the likelihood of the model's restorations of a few crops). */
+export const BlurSuggestArgsSchema = record('Arguments', { imageId, scale, modelId: v.exactOptional(modelId) });
+export type BlurSuggestArgs = v.InferOutput<typeof BlurSuggestArgsSchema>;
+
+const labSr = record('Degradation', { task: v.literal('sr'), scale, blur });
+const labInpaint = record('Degradation', { task: v.literal('inpaint'), mask: FillMaskSchema });
+const labInterpolate = record('Degradation', {
+  task: v.literal('interpolate'),
+  missing: numberParsedBy(parseMissingRate, 'Missing share'),
+  seed: wholeNumber('Seed must be a whole number from 0 to 4294967295', 0, 2 ** 32 - 1),
+});
+
+/**
+ * Lab mode: degrade an open (clean) image as the task's W does — ×scale with blur u, a painted mask, or a
+ * share of pixels missing at random — into a new open image to restore and measure against the original.
+ */
+export const LabDegradeArgsSchema = record('Arguments', {
+  imageId,
+  degradation: variants(
+    record('Degradation', {
+      task: parsedBy(parseTask, 'Task'),
+      scale: anySetting,
+      blur: anySetting,
+      mask: anySetting,
+      missing: anySetting,
+      seed: anySetting,
+    }),
+    (d) => (d.task === 'sr' ? labSr : d.task === 'inpaint' ? labInpaint : labInterpolate),
+  ),
+});
+export type LabDegradeArgs = v.InferOutput<typeof LabDegradeArgsSchema>;
+
 const maskFromPath = record('Arguments', { imageId: v.string(), path: path('Mask path') });
 const maskFromBytes = record('Arguments', { imageId: v.string(), name: fileName(), bytes: bytes('The mask file') });
 
@@ -150,6 +191,11 @@ export const JobStartArgsSchema = record('Arguments', {
    * the view); iterates then fill in from there. Default 0 (top).
    */
   focus: v.exactOptional(fraction('Focus')),
+  /**
+   * Lab mode: the clean image this one was degraded from (lab.degrade); the job then reports PSNR and SSIM
+   * of every x̂_k against it in job.done.
+   */
+  reference: v.exactOptional(id('Reference image id')),
 });
 export type JobStartArgs = v.InferOutput<typeof JobStartArgsSchema>;
 

@@ -12,6 +12,7 @@ export * from './image-io.js';
 export { applyMask, bernoulliMask, bicubicUpscaleImage, cropToMultiple, degradeSr, squareHoleMask } from './degradations.js';
 export { quantize8, splitLuma } from './color.js';
 export { mean, psnrLuma } from './metrics.js';
+export { iterationScore, ssimPlane, type IterationScore } from './lab-metrics.js';
 export { findModel, getModelDirs, listModels, setModelDirs, type ModelInfo } from './models.js';
 export * from './iteration-store.js';
 export * from './iteration-frames.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Frame, JobEvent, JobSettings } from '../api/api.js';
+import type { Frame, IterationMetrics, JobEvent, JobSettings } from '../api/api.js';
 import { FrameStore, type StoredIterations } from '../engine/index.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';
@@ -39,6 +39,10 @@ export interface Job {
   stored?: StoredIterations;
   /** Super-resolution: the fraction of the height to restore first. */
   readonly focus?: number;
+  /** Lab mode: the clean original every x̂_k is measured against. */
+  readonly reference?: FloatImage;
+  /** Lab mode: PSNR and SSIM of x̂_1..x̂_K (done jobs). */
+  metrics?: IterationMetrics[];
   result?: FloatImage;
   resultFrame?: Frame;
   K: number;
@@ -92,6 +96,7 @@ export class JobQueue {
     request: WorkerRequest,
     emit: (event: JobEvent) => void,
     focus?: number,
+    reference?: FloatImage,
   ): Job {
     const job: Job = {
       id: `job-${randomBytes(6).toString('hex')}`,
@@ -105,6 +110,7 @@ export class JobQueue {
       likelihoods: [],
       coverage: [],
       ...(focus !== undefined ? { focus } : {}),
+      ...(reference !== undefined ? { reference } : {}),
       K: settings.iterations,
       startedAt: 0,
     };
@@ -170,6 +176,15 @@ export class JobQueue {
         const data = Float32Array.from(job.input.data);
         const image = { width: job.input.width, height: job.input.height, channels: job.input.channels, data };
         const transfer: ArrayBuffer[] = [data.buffer];
+        // Lab mode: a copy of the clean original too, to measure every x̂_k against.
+        const ref = job.reference;
+        const reference = ref && {
+          width: ref.width,
+          height: ref.height,
+          channels: ref.channels,
+          data: Float32Array.from(ref.data),
+        };
+        if (reference) transfer.push(reference.data.buffer);
         const common = {
           type: 'run',
           jobId: job.id,
@@ -178,6 +193,7 @@ export class JobQueue {
           previewMaxSide: this.#options.previewMaxSide,
           tempDir: this.#tempDir,
           ...(job.focus !== undefined ? { focus: job.focus } : {}),
+          ...(reference !== undefined ? { reference } : {}),
         } as const;
         if (request.task !== 'sr') {
           const mask = { ...request.mask, data: Uint8Array.from(request.mask.data) };
@@ -235,6 +251,7 @@ export class JobQueue {
         job.result = message.image;
         job.resultFrame = message.frame;
         if (message.stored) job.stored = message.stored;
+        if (message.metrics) job.metrics = message.metrics;
         this.#settle(job, 'done');
         return;
       case 'cancelled':
@@ -289,6 +306,7 @@ export class JobQueue {
         likelihoods: [...job.likelihoods],
         seconds,
         frame: job.resultFrame!,
+        ...(job.metrics ? { metrics: job.metrics } : {}),
       });
     } else if (state === 'cancelled') {
       discard(job);

@@ -3,7 +3,7 @@
  * as transferable Float32Array buffers; cancellation uses a SharedArrayBuffer flag that the worker
  * checks at every engine event, so it works even while the worker never yields to its event loop.
  */
-import type { Frame } from '../api/api.js';
+import type { Frame, IterationMetrics } from '../api/api.js';
 import type { FrameUpdate, StoredIterations } from '../engine/index.js';
 import type { FloatImage } from './pixels.js';
 import type { BackendChoice } from '../base/backend.js';
@@ -50,6 +50,11 @@ export type ToWorker =
       focus?: number;
       /** Folder for the job's full-size iterates on disk (removed with the server). */
       tempDir: string;
+      /**
+       * Lab mode: the clean original the input was degraded from (super-resolution: cropped here to a
+       * multiple of the scale); the worker measures every x̂_k against it.
+       */
+      reference?: FloatImage;
     };
 
 export type FromWorker =
@@ -60,6 +65,6 @@ export type FromWorker =
   /** Part of x̂_k at display size (a band of it for super-resolution), with its residual. */
   | { type: 'iteration'; jobId: string; update: FrameUpdate }
   /** stored: x̂_1..x̂_{K−1} at full size on disk, now the server's to read and remove. */
-  | { type: 'done'; jobId: string; image: FloatImage; frame: Frame; stored?: StoredIterations }
+  | { type: 'done'; jobId: string; image: FloatImage; frame: Frame; stored?: StoredIterations; metrics?: IterationMetrics[] }
   | { type: 'failed'; jobId: string; code: string; message: string; stack?: string }
   | { type: 'cancelled'; jobId: string };

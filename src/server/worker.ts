@@ -7,10 +7,18 @@
  */
 import { parentPort } from 'node:worker_threads';
 import {
+  cropToMultiple,
   frameSide,
   type FrameUpdate,
   type Image,
   IterationSink,
+  iterationSamples,
+  iterationScore,
+  IterationStore,
+  plainIterationStrips,
+  splitLuma,
+  srIterationStrips,
+  type StoredIterations,
   loadCompute,
   resampleImage,
   type RestoreEvent,
@@ -19,6 +27,7 @@ import {
 } from '../engine/index.js';
 import { residualMap, shrinkMap, toFrame, type FloatImage } from './pixels.js';
 import type { FromWorker, ToWorker, WorkerRequest } from './worker-protocol.js';
+import type { IterationMetrics } from '../api/api.js';
 
 const { initBackendReply, restore } = await loadCompute();
 const port = parentPort;
@@ -128,7 +137,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     }
     const frame = toFrame(result, previewMaxSide);
     const stored = sink.release();
-    post({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}) }, [
+    const metrics = message.reference ? await labMetrics(message.reference, image, result, request, stored) : undefined;
+    post({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}), ...(metrics ? { metrics } : {}) }, [
       result.data.buffer as ArrayBuffer,
       frame.rgba.buffer as ArrayBuffer,
     ]);
@@ -142,6 +152,42 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const code = e.name === 'UserError' ? String((e as Error & { code?: string }).code ?? 'bad-input') : 'internal';
     post({ type: 'failed', jobId, code, message: e.message, stack: e.stack });
   }
+}
+
+/**
+ * Lab mode: PSNR and SSIM of x̂_1..x̂_K against the clean original (super-resolution: cropped to a multiple
+ * of the scale, as the degradation did), x̂_k read back at 8 bits from the files the sink wrote.
+ */
+async function labMetrics(
+  reference: FloatImage,
+  input: FloatImage,
+  result: FloatImage,
+  request: WorkerRequest,
+  stored: StoredIterations | undefined,
+): Promise<IterationMetrics[]> {
+  const scale = request.task === 'sr' ? request.scale : 1;
+  const ref = (request.task === 'sr' ? cropToMultiple(reference as Image, scale) : reference) as Image;
+  if (ref.width !== result.width || ref.height !== result.height) return [];
+  const shape = { width: result.width, height: result.height, channels: result.channels };
+  const metrics: IterationMetrics[] = [];
+  const K = request.iterations; // the store holds x̂_1..x̂_{K−1}; x̂_K is the result
+  if (stored) {
+    const store = new IterationStore({ ...stored, dir: stored.dir });
+    try {
+      const strips =
+        request.task === 'sr' ? srIterationStrips(store, splitLuma(input as Image), scale) : plainIterationStrips(store);
+      for (let k = 1; k < K && k <= stored.K; k++) {
+        if (!store.complete(k)) continue;
+        const samples = await iterationSamples(strips, k, shape, 8);
+        const estimate: Image = { ...shape, data: Float32Array.from(samples, (v) => v / 255) };
+        metrics.push({ k, ...iterationScore(ref, estimate, request.task, scale) });
+      }
+    } finally {
+      store.release(); // the files stay for saving; the server removes them with the job
+    }
+  }
+  metrics.push({ k: K, ...iterationScore(ref, result as Image, request.task, scale) });
+  return metrics;
 }
 
 let queue: Promise<void> = Promise.resolve();

@@ -7,6 +7,7 @@ import { type ImageMetadata, UserError } from '../engine/index.js';
 import type { BackendInfo, Frame } from '../api/api.js';
 import { ImageDecoder } from './decoder.js';
 import { JobQueue } from './jobs.js';
+import { Tools } from './tools.js';
 import type { Logger } from './log.js';
 import type { FloatImage } from './pixels.js';
 import type { BackendChoice } from './worker-protocol.js';
@@ -42,11 +43,14 @@ export class Workspace {
   readonly jobs: JobQueue;
   /** Opens images off this thread. */
   readonly decoder = new ImageDecoder();
+  /** Blur suggestions and lab degradations off this thread. */
+  readonly tools: Tools;
   readonly options: WorkspaceOptions;
   #backend: BackendInfo = { name: 'starting', skipped: [] };
 
   constructor(options: WorkspaceOptions) {
     this.options = options;
+    this.tools = new Tools(options.modelDirs);
     this.jobs = new JobQueue({
       backend: options.backend,
       modelDirs: options.modelDirs,
@@ -98,6 +102,6 @@ export class Workspace {
 
   async dispose(): Promise<void> {
     this.#images.clear();
-    await Promise.all([this.jobs.dispose(), this.decoder.close()]);
+    await Promise.all([this.jobs.dispose(), this.decoder.close(), this.tools.close()]);
   }
 }

@@ -16,12 +16,13 @@ import {
   type FileRecord,
   UserError,
 } from '../../engine/index.js';
-import { parseBackend, parseBlur, parseIterations, parseModelId, parseQuality, ValidationError } from '../../api/validate.js';
+import { parseBackend, parseIterations, parseModelId, parseQuality, ValidationError } from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { debugEnabled, UsageError } from '../errors.js';
 import { createProgress, wantsBars, type Progress } from '../progress.js';
 import { addOutputSizeOptions, OUTPUT_SIZE_HELP, parseOutputSizeFlags, type RawSizeFlags } from '../output-size.js';
 import { outputSizeSuffix } from '../../base/output-size.js';
+import { parseBlurOrAuto } from './upscale.js';
 
 interface BatchFlags extends RawSizeFlags {
   out: string;
@@ -99,7 +100,7 @@ export function registerBatch(program: Command, ctx: CliContext): void {
       'output folder (created if missing; not the input folder or inside it, unless --suffix is set)',
     );
   addOutputSizeOptions(command)
-    .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
+    .option('--blur <u>', 'blur width u of the degradation, from 0 to 3, or auto (suggested from each photo)', '0')
     .option('--recursive', 'include subfolders (the output keeps the folder structure)')
     .option('--format <f>', 'output format: keep, png, jpeg, webp or tiff (keep: PNG for BMP, GIF and AVIF inputs)', 'keep')
     .option('--quality <q>', `JPEG / WebP quality, 1 to 100 (default ${DEFAULT_QUALITY})`)
@@ -150,7 +151,7 @@ async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<v
   const plain = 'scale' in size.request && Number.isInteger(size.request.scale);
   // A width or height: each file's model scale follows its size (the request's scale is then unused).
   const scale = size.fixedScale ?? 2;
-  const blur = parseBlur(raw.blur, '--blur');
+  const blur = raw.blur.trim().toLowerCase() === 'auto' ? 'auto' : parseBlurOrAuto(raw.blur);
   const format = parseFormat(raw.format);
   const quality = raw.quality === undefined ? undefined : parseQuality(raw.quality, '--quality');
   const jobs = raw.jobs === undefined ? undefined : parseJobs(raw.jobs);

@@ -1,11 +1,11 @@
 /** `dlnet upscale <in...> --scale <t>`: super-resolution of one photo or a batch. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { findModel, readImage, readImageSize } from '../../engine/index.js';
+import { findModel, loadCompute, readImage, readImageSize } from '../../engine/index.js';
 import { outputSizeSuffix, planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
-import { parseBlur } from '../../api/validate.js';
+import { parseBlur, ValidationError } from '../../api/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
-import { reportItemFailure, type CliContext } from '../context.js';
+import { info, reportItemFailure, type CliContext } from '../context.js';
 import { loadRestoreApi, type RestoreApi } from '../engine-api.js';
 import { UsageError } from '../errors.js';
 import { isDirectory, OutputSet, siblingPath } from '../outputs.js';
@@ -17,6 +17,16 @@ interface UpscaleFlags extends RawRestoreFlags, RawSizeFlags {
   out?: string;
 }
 
+/** --blur: a number from 0 to 3, or auto. */
+export function parseBlurOrAuto(value: string, label = '--blur'): number {
+  try {
+    return parseBlur(value, label);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(error.message.replace(/ from 0 to 3,/, ' from 0 to 3 or auto,'), label);
+  }
+}
+
 export function registerUpscale(program: Command, ctx: CliContext): void {
   const command = program
     .command('upscale')
@@ -24,13 +34,14 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
     .description(
       'Super-resolve photos with the DL-Net model for the scale. Colour photos: luma goes through the network, ' +
         'chroma and alpha are upscaled bicubically. --blur names how blurred the photo is (0 = bicubic downscaling, ' +
-        'up to 3 = strong Gaussian blur). Outputs never overwrite existing files; a failed file leaves nothing behind ' +
+        "up to 3 = strong Gaussian blur; auto = suggested from each photo by the likelihood of the model's " +
+        'restorations of a few textured crops, printed, and recorded in the output). Outputs never overwrite existing files; a failed file leaves nothing behind ' +
         'and does not stop the batch. ' +
         OUTPUT_SIZE_HELP,
     )
     .argument('<in...>', 'input images (PNG, JPEG, WebP, TIFF, BMP, GIF, AVIF)');
   addOutputSizeOptions(command)
-    .option('--blur <u>', 'blur width u of the degradation, from 0 to 3', '0')
+    .option('--blur <u>', 'blur width u of the degradation, from 0 to 3, or auto (suggested from each photo)', '0')
     .option(
       '--out <file|dir>',
       'output file (one input) or folder (default: <name>.x<s>.png, <name>.w<px>.png or <name>.h<px>.png next to each input)',
@@ -49,7 +60,8 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
 
 async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Promise<void> {
   const size = parseOutputSizeFlags(raw, 'upscale');
-  const blur = parseBlur(raw.blur, '--blur');
+  const auto = raw.blur.trim().toLowerCase() === 'auto';
+  const fixedBlur = auto ? 0 : parseBlurOrAuto(raw.blur);
   const flags = parseRestoreFlags(raw);
 
   // Plan every output first: a clash is reported before any work starts (and before folders are made).
@@ -97,6 +109,17 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
       try {
         const { image, bitDepth, metadata } = await readImage(input);
         const name = path.basename(input, path.extname(input));
+        let blur = fixedBlur;
+        if (auto) {
+          const { suggestBlur } = await loadCompute();
+          const s = await suggestBlur(image, { scale: plan.modelScale, modelId, signal: ctx.signal });
+          blur = s.blur;
+          info(
+            ctx,
+            `${path.basename(input)}: suggested blur u = ${blur}${blur === 0 ? ' (bicubic downscaling)' : ''}, from the likelihood ` +
+              `of ${s.curve.length + 1} restorations of ${s.crops.length} textured crop${s.crops.length === 1 ? '' : 's'}`,
+          );
+        }
         await runRestoreJob(
           ctx,
           api,
@@ -111,6 +134,7 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
             iterationName: (k) => `${name}${outputSizeSuffix(size.request)}.k${k}.png`,
             ...(plan.resampled ? { outputSize: { width: plan.width, height: plan.height } } : {}),
             requestedSize: size.request,
+            blurSuggested: auto,
           },
           fileOutputs,
           { forceProgress: flags.forceProgress, workers: flags.workers },

@@ -30,7 +30,7 @@ function checkRequest(request: BatchRequest): BatchRequest {
   if (!(SR_SCALES as readonly number[]).includes(request.scale)) {
     throw bad(`The scale must be 2, 3 or 4, not ${String(request.scale)}.`);
   }
-  if (!isBlurWidth(request.blur)) {
+  if (request.blur !== 'auto' && !isBlurWidth(request.blur)) {
     throw bad(`The blur width must be a number from ${BLUR_RANGE.min} to ${BLUR_RANGE.max}, not ${String(request.blur)}.`);
   }
   if (request.output !== undefined && !isOutputSizeRequest(request.output)) {

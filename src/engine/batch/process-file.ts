@@ -17,6 +17,7 @@ import { planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
 import type { SrScale } from '../../base/limits.js';
 import { modelScaleFixed } from './options.js';
 import { buildRecipe, recipeXmp, type Recipe } from '../recipe.js';
+import { suggestBlur } from '../suggest-blur.js';
 import { DEFAULT_SR_TILE } from '../restore-sr.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { commitTemp, removeTempsFor, tempPathFor } from './temp.js';
@@ -181,7 +182,21 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       }
       if (f !== undefined) progress(READ_SHARE + restoreShare * Math.min(1, f));
     };
-    const { output: _size, ...request } = job.request;
+    const { output: _size, ...asked } = job.request;
+    // --blur auto: u suggested from this photo by the likelihood (a few textured crops), then restored with it.
+    const request = {
+      ...asked,
+      blur:
+        asked.blur === 'auto'
+          ? (
+              await suggestBlur(input.image, {
+                scale: plan.modelScale,
+                ...(asked.modelId !== undefined ? { modelId: asked.modelId } : {}),
+                ...(signal ? { signal } : {}),
+              })
+            ).blur
+          : asked.blur,
+    };
     let result: Image | null = await restore(
       input.image,
       { ...request, scale: plan.modelScale },
@@ -207,7 +222,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       modelScale: plan.modelScale,
       ...(plan.resampled && job.request.output !== undefined ? { requestedSize: job.request.output } : {}),
       blur: request.blur,
-      blurSuggested: false,
+      blurSuggested: asked.blur === 'auto',
       ...(request.iterations !== undefined ? { iterations: request.iterations } : {}),
     });
     const recipeWarnings: string[] = [];

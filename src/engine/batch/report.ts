@@ -42,7 +42,7 @@ export interface BatchReport {
     readonly scale: number;
     /** The output size asked for (a factor, width or height), when not the model scale as is. */
     readonly output?: OutputSizeRequest;
-    readonly blur: number;
+    readonly blur: number | 'auto';
     readonly model: string;
     readonly iterations?: number;
     readonly recursive: boolean;

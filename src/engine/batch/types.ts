@@ -37,8 +37,8 @@ export interface BatchSrRequest {
    * that reaches it runs, then Lanczos-3 down. Absent: the model scale as is.
    */
   readonly output?: OutputSizeRequest;
-  /** Blur width u of the degradation, 0..3. */
-  readonly blur: number;
+  /** Blur width u of the degradation, 0..3, or 'auto': suggested from each photo (engine/suggest-blur.ts). */
+  readonly blur: number | 'auto';
   readonly modelId?: string;
   readonly iterations?: number;
 }

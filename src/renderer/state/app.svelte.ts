@@ -10,6 +10,7 @@ import {
   FORMAT_EXTENSIONS,
   type AppEvent,
   type AppInfo,
+  type BlurSuggestionView,
   type OpenedImage,
   type OutputFormat,
   type Recipe,
@@ -53,6 +54,15 @@ export class AppState {
   saveDialog: SaveRequest | null = $state(null);
   lastSaved: string | null = $state(null);
   preview: { original: HTMLCanvasElement; degraded: HTMLCanvasElement; key: string } | null = $state.raw(null);
+  /** Lab mode: on (the panel shows Degrade), and the clean original the shown image was degraded from. */
+  lab = $state(false);
+  labOriginal: OpenedImage | null = $state.raw(null);
+  /** Lab mode, interpolation: the share of pixels to remove at random, and the seed. */
+  labMissing = $state(0.5);
+  labSeed = $state(1);
+  /** The last blur suggestion (its curve is drawn beside the slider while the slider holds its value). */
+  blurSuggestion: BlurSuggestionView | null = $state.raw(null);
+  suggesting = $state(false);
   readonly settings = new TaskSettings();
   readonly mask = new MaskState();
   readonly job = new JobState();
@@ -158,16 +168,88 @@ export class AppState {
     const opened = await this.#guard(request);
     this.opening = false;
     if (!opened) return;
+    // A new photo leaves lab mode's original behind (the degraded image is closed with it).
+    if (this.labOriginal && this.labOriginal !== this.image)
+      void this.client.call(Channels.imageClose, { imageId: this.labOriginal.imageId }).catch(() => {});
+    this.labOriginal = null;
     if (this.image) void this.client.call(Channels.imageClose, { imageId: this.image.imageId }).catch(() => {});
+    this.#show(opened);
+    this.notice = `Opened ${opened.name} (${opened.width} × ${opened.height}, ${opened.bitDepth}-bit ${opened.format.toUpperCase()}).`;
+  }
+
+  /** Makes `opened` the image on the canvas, with a fresh mask, job and view. */
+  #show(opened: OpenedImage): void {
     this.image = opened;
     this.inputCanvas = frameCanvas(opened.preview);
     this.mask.reset(opened.width, opened.height);
     this.job.clear();
     this.preview = null;
     this.lastSaved = null;
+    this.blurSuggestion = null;
+    this.settings.blurSuggested = false;
     this.view.setWorld(opened.width, opened.height, opened.preview.width / opened.width);
     this.view.fit();
-    this.notice = `Opened ${opened.name} (${opened.width} × ${opened.height}, ${opened.bitDepth}-bit ${opened.format.toUpperCase()}).`;
+  }
+
+  /**
+   * Lab mode: degrades the clean photo (the one opened, kept as the reference) as the task's W does — ×t
+   * with blur u, the painted mask, or a share of pixels missing at random — and shows the degraded image;
+   * Run then restores it and reports PSNR and SSIM of every x̂_k against the original.
+   */
+  async labDegrade(): Promise<void> {
+    const source = this.labOriginal ?? this.image;
+    if (!this.client || !source || this.job.running) return;
+    const s = this.settings;
+    if (s.task === 'inpaint' && this.mask.filled === 0) {
+      this.error = 'Paint what to remove on the photo first (brush B, rectangle R); lab mode then removes it and restores it.';
+      return;
+    }
+    if (s.task === 'inpaint' && this.image !== source) {
+      this.error = 'Paint the mask on the original: press Show original first.';
+      return;
+    }
+    const degradation =
+      s.task === 'sr'
+        ? { task: 'sr' as const, scale: s.scale, blur: Number(s.blur) }
+        : s.task === 'inpaint'
+          ? {
+              task: 'inpaint' as const,
+              mask: { width: source.width, height: source.height, fill: Uint8Array.from(this.mask.raster) },
+            }
+          : { task: 'interpolate' as const, missing: Number(this.labMissing), seed: Number(this.labSeed) };
+    const result = await this.#guard(() => this.client!.call(Channels.labDegrade, { imageId: source.imageId, degradation }));
+    if (!result) return;
+    if (this.image && this.image !== source)
+      void this.client.call(Channels.imageClose, { imageId: this.image.imageId }).catch(() => {});
+    this.labOriginal = source;
+    this.#show(result.image);
+    if (result.fill) this.mask.load(result.fill);
+    if (s.task === 'sr') s.sizeMode = 'model';
+    this.notice = `Degraded: ${result.image.name}. Press Run to restore it; every x̂_k is measured against the original.`;
+  }
+
+  /** Lab mode: back to the clean original (to paint another mask or degrade it differently). */
+  labShowOriginal(): void {
+    const original = this.labOriginal;
+    if (!this.client || !original || this.image === original || this.job.running) return;
+    if (this.image) void this.client.call(Channels.imageClose, { imageId: this.image.imageId }).catch(() => {});
+    this.labOriginal = null;
+    this.#show(original);
+  }
+
+  /** Asks the backend to suggest u for the open image at the current scale; sets the slider to it. */
+  async suggestBlur(): Promise<void> {
+    const image = this.image;
+    if (!this.client || !image || this.suggesting) return;
+    this.suggesting = true;
+    const scale = this.settings.scale;
+    const result = await this.#guard(() => this.client!.call(Channels.blurSuggest, { imageId: image.imageId, scale }));
+    this.suggesting = false;
+    if (!result || this.image !== image) return;
+    this.blurSuggestion = result;
+    this.settings.blur = result.blur;
+    this.settings.blurSuggested = true;
+    this.notice = `Suggested blur u = ${result.blur}${result.blur === 0 ? ' (bicubic downscaling)' : ''} for ×${scale}, from the likelihood of the model's restorations of ${result.crops.length} crops.`;
   }
 
   /** "Restore again with these settings": the form takes an opened output's recipe (a mask is only hashed in it). */
@@ -215,7 +297,9 @@ export class AppState {
     try {
       // An upscale fills in from the band under the middle of the view.
       const focus = settings.task === 'sr' ? { focus: this.view.middleRow } : {};
-      const started = await this.client.call(Channels.jobStart, { imageId: image.imageId, settings, ...focus });
+      // Lab mode: measure every x̂_k against the clean original this image was degraded from.
+      const reference = this.lab && this.labOriginal && this.labOriginal !== image ? { reference: this.labOriginal.imageId } : {};
+      const started = await this.client.call(Channels.jobStart, { imageId: image.imageId, settings, ...focus, ...reference });
       this.job.started(started.jobId, started.width, started.height);
     } catch (error) {
       this.job.failed(message(error));

@@ -3,7 +3,7 @@
  * the input until its rows come), L(z_k) and how much of the image it covers, the scrubber and the
  * view mode.
  */
-import type { Frame, JobEvent } from '../../api/api.js';
+import type { Frame, IterationMetrics, JobEvent } from '../../api/api.js';
 import { canvasChecksum, checksum, drawPatch, frameCanvas, thumbnailUrl } from '../lib/frames.js';
 
 export type JobStatus = 'idle' | 'starting' | 'queued' | 'running' | 'done' | 'cancelled' | 'error';
@@ -35,6 +35,8 @@ export class JobState {
   seconds = $state(0);
   outputSize = $state.raw({ width: 0, height: 0 });
   residual: { k: number; canvas: HTMLCanvasElement; mean: number; max: number } | null = $state.raw(null);
+  /** Lab mode: PSNR and SSIM of every x̂_k against the clean original (with job.done). */
+  metrics: IterationMetrics[] = $state.raw([]);
   /** Shown until x̂_1 arrives: the network's first rows over the bicubic upscale. */
   preview: { canvas: HTMLCanvasElement; checksum: string; rows: number } | null = $state.raw(null);
   #startedAt = 0;
@@ -72,6 +74,7 @@ export class JobState {
     this.mode = 'result';
     this.residual = null;
     this.preview = null;
+    this.metrics = [];
     this.#startedAt = performance.now();
   }
 
@@ -176,6 +179,7 @@ export class JobState {
         this.status = 'done';
         this.progress = 1;
         this.seconds = event.seconds;
+        this.metrics = event.metrics ?? [];
         if (this.frames.length === 0) this.frames = [this.#frame(event.K, event.likelihoods.at(-1) ?? NaN, event.frame)];
         this.selectedK = this.frames.at(-1)!.k;
         this.message = `Done in ${event.seconds.toFixed(1)} s`;

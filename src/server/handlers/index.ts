@@ -9,6 +9,7 @@ import { cancelJob, residual, saveResult, startJob } from './jobs.js';
 import { loadMask, saveMask } from './mask.js';
 import { closeImage, openImage, uploadImage } from './open-image.js';
 import { previewDegradation } from './preview-degradation.js';
+import { labDegrade, suggestBlurHandler } from './lab.js';
 
 const noDialogs: Handler<typeof Channels.dialogOpen> &
   Handler<typeof Channels.dialogSave> &
@@ -25,6 +26,8 @@ export function createHandlers(overrides: Partial<Handlers> = {}, batches: Batch
     [Channels.imageUpload]: uploadImage,
     [Channels.imageClose]: closeImage,
     [Channels.previewDegradation]: previewDegradation,
+    [Channels.blurSuggest]: suggestBlurHandler,
+    [Channels.labDegrade]: labDegrade,
     [Channels.maskLoad]: loadMask,
     [Channels.maskSave]: saveMask,
     [Channels.jobStart]: startJob,

@@ -22,9 +22,13 @@ import { MAX_PIXELS, type Channels } from '../../api/api.js';
 import { checkOutputPath } from '../paths.js';
 import type { WorkerRequest } from '../worker-protocol.js';
 import type { Handler } from './context.js';
+import type { OpenImage } from '../workspace.js';
 import { toObserved } from './mask.js';
 
-export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, settings, focus }, { workspace, emit }) => {
+export const startJob: Handler<typeof Channels.jobStart> = async (
+  { imageId, settings, focus, reference },
+  { workspace, emit },
+) => {
   const open = workspace.image(imageId);
   const { image } = open;
   let request: WorkerRequest;
@@ -80,7 +84,20 @@ export const startJob: Handler<typeof Channels.jobStart> = async ({ imageId, set
       modelId: settings.modelId,
     };
   }
-  const job = workspace.jobs.submit(imageId, image, settings, request, emit, settings.task === 'sr' ? focus : undefined);
+  // Lab mode: the clean original, which the result must match in size (SR: cropped to a multiple of t).
+  let clean: OpenImage['image'] | undefined;
+  if (reference !== undefined) {
+    clean = workspace.image(reference).image;
+    const t = settings.task === 'sr' ? settings.scale : 1;
+    const [rw, rh] = [clean.width - (clean.width % t), clean.height - (clean.height % t)];
+    if (rw !== width || rh !== height || (settings.task === 'sr' && settings.output !== undefined)) {
+      throw new UserError(
+        `The original is ${clean.width} × ${clean.height} pixels, which the ${width} × ${height} result cannot be measured against; degrade it in lab mode first.`,
+        'reference-size',
+      );
+    }
+  }
+  const job = workspace.jobs.submit(imageId, image, settings, request, emit, settings.task === 'sr' ? focus : undefined, clean);
   workspace.log.info(`job ${job.id}: ${settings.task} on ${open.name}, K = ${settings.iterations}, γ = ${settings.gamma}`);
   return { jobId: job.id, width, height };
 };

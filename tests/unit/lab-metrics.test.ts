@@ -1,0 +1,45 @@
+/** Lab mode's SSIM and PSNR (engine/lab-metrics.ts) and the blur suggestion's pure parts (engine/suggest-blur.ts). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createImage } from '../../src/engine/image.js';
+import { iterationScore, ssimPlane } from '../../src/engine/lab-metrics.js';
+import { crossing, texturedCrops } from '../../src/engine/suggest-blur.js';
+
+test('SSIM: 1 for identical planes, lower for noise, and it ignores a shaved border', () => {
+  const w = 40;
+  const h = 30;
+  const a = new Float64Array(w * h).map((_, i) => 128 + 60 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+  assert.equal(ssimPlane(a, a, w, h), 1);
+  let seed = 1;
+  const noise = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 40;
+  const b = a.map((v) => v + noise());
+  const s = ssimPlane(a, b, w, h);
+  assert.ok(s > 0.3 && s < 0.99, String(s));
+  const c = Float64Array.from(a);
+  for (let x = 0; x < w; x++) c[x] = 0; // the first row differs
+  assert.equal(ssimPlane(a, c, w, h, 1), 1);
+  assert.ok(Number.isNaN(ssimPlane(a, a, 10, 10))); // smaller than the 11 × 11 window
+});
+
+test('iterationScore: luma PSNR with t shaved for SR, every channel for the masked tasks', () => {
+  const ref = createImage(24, 24, 3);
+  for (let i = 0; i < ref.data.length; i++) ref.data[i] = ((i * 37) % 251) / 255;
+  const same = iterationScore(ref, ref, 'sr', 2);
+  assert.equal(same.psnr, Infinity);
+  assert.equal(same.ssim, 1);
+  const off = { ...ref, data: ref.data.map((v) => Math.min(1, v + 2 / 255)) };
+  const s = iterationScore(ref, off, 'interpolate');
+  assert.ok(s.psnr > 40 && s.psnr < 43, String(s.psnr)); // about 2 levels everywhere: 10·log10(255²/4) = 42.1 dB
+});
+
+test('the suggestion reads the knee: threshold crossings, textured crops', () => {
+  const curve = [0.25, 0.5, 0.75, 1, 1.25].map((u, i) => ({ u, likelihood: Math.exp([0, 0.1, 0.2, 1.2, 2.2][i]) }));
+  assert.equal(crossing(curve, 0.5), 0.75 + (0.3 / 1.0) * 0.25);
+  assert.equal(crossing(curve, 5), 1.25); // never crossed: the last u
+  const luma = createImage(100, 60, 1);
+  for (let y = 0; y < 60; y++) for (let x = 60; x < 100; x++) luma.data[y * 100 + x] = (x + y) % 2; // texture on the right
+  const crops = texturedCrops(luma, 2, 32);
+  assert.equal(crops.length, 2);
+  assert.ok(crops[0].x >= 60, JSON.stringify(crops)); // the most textured first
+  assert.ok(Math.abs(crops[0].x - crops[1].x) >= 32 || Math.abs(crops[0].y - crops[1].y) >= 32, 'no overlap');
+});
