@@ -1,0 +1,108 @@
+/**
+ * Lab mode and the Suggest button in Chromium over `dlnet serve` (tiny random models): a clean photo is
+ * degraded in the app (×2, u = 1.3), restored, and the lab panel shows one PSNR per iteration beside the
+ * likelihood curve; the Suggest button sets the blur slider to the suggested u and draws the curve it
+ * came from. Screenshots go to test-results/screenshots/ (ignored by git).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { writeSrModel } from '../helpers/models.js';
+import { browserSuite, launchBrowser, record, screenshot, startServe, type Served } from './helpers.js';
+
+async function writePhoto(file: string, width: number, height: number): Promise<void> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
+      raw[o] = Math.round(128 + 100 * Math.sin(x / 3) * Math.cos(y / 4));
+      raw[o + 1] = Math.round(60 + (140 * y) / height);
+      raw[o + 2] = (x * 13 + y * 7) % 256;
+    }
+  await sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(file);
+}
+
+browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
+  let dir: string;
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+  let rec: ReturnType<typeof record>;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-lab-'));
+    writeSrModel(path.join(dir, 'models'), { scale: 2, depth: 2, width: 6, K: 4 });
+    served = await startServe(dir, path.join(dir, 'models'));
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    rec = record(page);
+    await page.goto(served.url);
+    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
+    const input = path.join(dir, 'clean.png');
+    await writePhoto(input, 160, 120);
+    await page.setInputFiles('[data-testid="file-input"]', input);
+    await page.waitForSelector('[data-testid="canvas"][data-shown="input"]', { timeout: 60_000 });
+    await page.click('[data-testid="task-sr"]');
+    await page.click('[data-testid="scale-2"]');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the Suggest button sets the blur slider to the suggested u and shows the curve it came from', async () => {
+    await page.fill('[data-testid="blur"]', '0');
+    await page.click('[data-testid="suggest-blur"]');
+    await page.waitForSelector('[data-testid="suggested-blur"]', { timeout: 120_000 });
+    const text = await page.innerText('[data-testid="suggested-blur"]');
+    const suggested = Number(/u = ([\d.]+)/.exec(text)?.[1]);
+    assert.ok(Number.isFinite(suggested) && suggested >= 0 && suggested <= 3, text);
+    const slider = Number(await page.inputValue('[data-testid="blur"]'));
+    assert.ok(Math.abs(slider - suggested) <= 0.05 + 1e-9, `slider ${slider}, suggested ${suggested}`); // the slider's step is 0.1
+    assert.ok((await page.locator('[data-testid="blur-curve-point"]').count()) >= 12, 'the curve it came from');
+    await screenshot(page, 'lab-01-suggested-blur');
+    assert.deepEqual(rec.consoleErrors, []);
+  });
+
+  test('lab mode: degrade ×2 with u = 1.3 in the app, restore, one PSNR per iteration beside the likelihood curve', async () => {
+    await page.fill('[data-testid="blur"]', '1.3');
+    await page.locator('details').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await page.fill('[data-testid="iterations"]', '4');
+    await page.fill('[data-testid="gamma"]', '0.01');
+    await page.check('[data-testid="lab-toggle"]');
+    await page.click('[data-testid="lab-degrade"]');
+    await page.waitForSelector('[data-testid="lab-original"]', { timeout: 60_000 });
+    assert.match(await page.innerText('[data-testid="lab-state"]'), /Degraded from clean\.png/);
+    await page.waitForSelector('[data-testid="canvas"][data-shown="input"]');
+    const since = rec.events.length;
+    await page.click('[data-testid="run"]');
+    await page.waitForSelector('[data-testid="job-status"][data-status="done"]', { timeout: 180_000 });
+    await page.waitForSelector('[data-testid="lab-metrics"]');
+    await screenshot(page, 'lab-02-metrics');
+    const done = rec.events
+      .slice(since)
+      .map((e) => e.event)
+      .find((e) => e.type === 'job.done') as { metrics?: { k: number; psnr: number }[] } | undefined;
+    assert.equal(done?.metrics?.length, 4, 'job.done carries the metrics of x̂_1..x̂_4');
+    assert.equal(await page.getAttribute('[data-testid="lab-metrics"]', 'data-count'), '4');
+    const rows = await page
+      .locator('[data-testid="lab-row"]')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-k'), Number(e.getAttribute('data-psnr'))] as const));
+    assert.deepEqual(
+      rows.map(([k]) => k),
+      ['1', '2', '3', '4'],
+    );
+    rows.forEach(([, psnr], i) => assert.ok(Math.abs(psnr - done!.metrics![i].psnr) < 1e-3, `row ${i + 1} shows its PSNR`));
+    assert.equal(await page.locator('[data-testid="psnr-chart"] circle').count(), 4);
+    assert.equal(await page.locator('[data-testid="likelihood-point"]').count(), 4, 'beside the 4-point likelihood curve');
+    assert.deepEqual(rec.consoleErrors, []);
+  });
+});
