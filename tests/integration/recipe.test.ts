@@ -164,3 +164,32 @@ test('dlnet inpaint writes the hash of its mask into the recipe', async () => {
   assert.equal(recipe.task, 'inpaint');
   assert.equal(recipe.maskSha256, maskSha256({ data: Uint8Array.from(hole, (v) => (v === 255 ? 1 : 0)) }, 'fill'));
 });
+
+test('--blur auto: upscale and batch suggest u from each photo, say so, and record it as suggested', async () => {
+  const up = await dlnet(
+    ['upscale', 'in/a.png', '--scale', '2', '--blur', 'auto', '--out', 'auto.png', '--backend', 'wasm'],
+    dir,
+    env,
+  );
+  assert.equal(up.status, 0, up.stderr);
+  const said =
+    /^a\.png: suggested blur u = ([\d.]+)(?: \(bicubic downscaling\))?, from the likelihood of \d+ restorations of 1 textured crop$/m.exec(
+      up.stderr,
+    );
+  assert.ok(said, up.stderr);
+  const info = await dlnet(['info', 'auto.png', '--json'], dir);
+  const { recipe } = JSON.parse(info.stdout) as { recipe: { blur: number; blurSuggested: boolean } };
+  assert.deepEqual([recipe.blur, recipe.blurSuggested], [Number(said[1]), true]);
+  const batch = await dlnet(
+    ['batch', 'in', '--out', 'auto-out', '--scale', '2', '--blur', 'auto', '--jobs', '1', '--backend', 'wasm'],
+    dir,
+    env,
+  );
+  assert.equal(batch.status, 0, batch.stderr);
+  const batchInfo = await dlnet(['info', 'auto-out/a.png', '--json'], dir);
+  const made = (JSON.parse(batchInfo.stdout) as { recipe: { blur: number; blurSuggested: boolean } }).recipe;
+  assert.deepEqual([made.blur, made.blurSuggested], [recipe.blur, true]); // the same photo, the same suggestion
+  const bad = await dlnet(['upscale', 'in/a.png', '--scale', '2', '--blur', 'sharp'], dir, env);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'dlnet: --blur must be a number from 0 to 3 or auto, not "sharp".\n');
+});
