@@ -2,7 +2,8 @@
  * Lab mode and the Suggest button in Chromium over `dlnet serve` (tiny random models): a clean photo is
  * degraded in the app (×2, u = 1.3), restored, and the lab panel shows one PSNR per iteration beside the
  * likelihood curve; the Suggest button sets the blur slider to the suggested u and draws the curve it
- * came from. Screenshots go to test-results/screenshots/ (ignored by git).
+ * came from; an output that carries a recipe shows it, and "Restore again with these settings" sets the
+ * task panel from it. Screenshots go to test-results/screenshots/ (ignored by git).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { writeSrModel } from '../helpers/models.js';
+import { APP_VERSION, recipeXmp } from '../../src/engine/recipe.js';
 import { browserSuite, launchBrowser, record, screenshot, startServe, type Served } from './helpers.js';
 
 async function writePhoto(file: string, width: number, height: number): Promise<void> {
@@ -103,6 +105,42 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
     rows.forEach(([, psnr], i) => assert.ok(Math.abs(psnr - done!.metrics![i].psnr) < 1e-3, `row ${i + 1} shows its PSNR`));
     assert.equal(await page.locator('[data-testid="psnr-chart"] circle').count(), 4);
     assert.equal(await page.locator('[data-testid="likelihood-point"]').count(), 4, 'beside the 4-point likelihood curve');
+    assert.deepEqual(rec.consoleErrors, []);
+  });
+
+  test('an output with a recipe shows it, and "Restore again with these settings" sets the task panel', async () => {
+    const file = path.join(dir, 'made.png');
+    const xmp = recipeXmp({
+      task: 'sr',
+      modelScale: 3,
+      width: 90,
+      height: 60,
+      requestedSize: { width: 90 },
+      blur: 2.2,
+      blurSuggested: true,
+      iterations: 7,
+      gamma: 0.002,
+      modelId: 'sr-x3',
+      modelSha256: 'f'.repeat(64),
+      appVersion: APP_VERSION,
+    });
+    await sharp(Buffer.alloc(90 * 60 * 3, 120), { raw: { width: 90, height: 60, channels: 3 } })
+      .withXmp(xmp)
+      .png()
+      .toFile(file);
+    await page.uncheck('[data-testid="lab-toggle"]');
+    await page.setInputFiles('[data-testid="file-input"]', file);
+    await page.waitForSelector('[data-testid="recipe"]', { timeout: 60_000 });
+    const shown = await page.innerText('[data-testid="recipe"]');
+    assert.match(shown, /×3 model, then Lanczos-3 to 90 × 60 \(asked: 90 px wide\)/);
+    assert.match(shown, /u = 2\.2 \(suggested from the photo\)/);
+    await page.click('[data-testid="recipe-apply"]');
+    assert.equal(await page.inputValue('[data-testid="blur"]'), '2.2');
+    assert.equal(await page.inputValue('[data-testid="size-mode"]'), 'width');
+    assert.equal(await page.inputValue('[data-testid="size-value"]'), '90');
+    assert.equal(await page.inputValue('[data-testid="iterations"]'), '7');
+    assert.equal(await page.inputValue('[data-testid="gamma"]'), '0.002');
+    await screenshot(page, 'lab-03-recipe');
     assert.deepEqual(rec.consoleErrors, []);
   });
 });
