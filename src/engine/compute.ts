@@ -5,6 +5,7 @@
  */
 export { describeBackend, initBackend, initBackendReply } from './backend.js';
 export { DEFAULT_GAMMA, dlnetSettings, restore, unloadModels } from './restore.js';
-export { formatBench, runBench } from './bench/bench.js';
+export { runBench } from './bench/bench.js';
+export { formatBench } from './bench/format.js';
 export { findModel, listModels } from './models.js';
 export { suggestBlur, type BlurSuggestion, type BlurCurvePoint, type SuggestBlurOptions } from './suggest-blur.js';

@@ -8,20 +8,15 @@
  * output, whose 8-bit RGB alone is 1.15 GB and whose float32 RGB is 4.6 GB, so no engine could
  * hold it in 1.5 GB. Inpainting / interpolation keep the size (input = output).
  */
-import { fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { deflateSync } from 'node:zlib';
 import { describeBackend, initBackend, type BackendPreference } from '../backend.js';
 import { benchmarkBatch } from '../batch/bench.js';
 import { planBatch } from '../batch/plan.js';
 import { startBatch } from '../batch/run.js';
-import { createImage, type Image, type Mask } from '../image.js';
-import { readImage, writeImage } from '../image-io.js';
+import { writeImage } from '../image-io.js';
 import { loadWeights } from '../model-file.js';
 import { findModel } from '../models.js';
 import { SrWorkerPool } from '../parallel/pool.js';
@@ -30,6 +25,9 @@ import { comparisonPools, nativeCeiling } from './onnx-compare.js';
 import { srFlopsPerPixel } from '../parallel/sr-compute.js';
 import { restore, unloadModels } from '../restore.js';
 import { IterationSink } from '../iteration-sink.js';
+import { bombRefusal, holesMask, machineScaling, peakRssChild, scatteredMask, sizeFor, syntheticPhoto } from './fixtures.js';
+
+export { machineScaling, peakRssChild, sizeFor, syntheticPhoto };
 
 /** Longest side of the app's display frames (the app's PREVIEW_MAX_SIDE; the engine cannot import the api). */
 export const PREVIEW_SIDE = 2048;
@@ -62,62 +60,6 @@ export const TARGETS = {
   bomb_refusal_rss_growth_mb: 100,
 } as const;
 
-/** A deterministic photo-like test image: smooth shading, edges, texture and mild noise. */
-export function syntheticPhoto(width: number, height: number, channels: 1 | 3 = 3, seed = 1): Image {
-  const img = createImage(width, height, channels);
-  let s = seed >>> 0;
-  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const u = x / width;
-      const v = y / height;
-      const edge = ((Math.floor(x / 97) + Math.floor(y / 61)) & 1) * 0.15;
-      const tex = 0.08 * Math.sin(x * 0.45 + Math.sin(y * 0.07) * 3) * Math.cos(y * 0.31);
-      for (let c = 0; c < channels; c++) {
-        const base = 0.35 + 0.3 * Math.sin(u * 3 + c) * Math.cos(v * 2 - c * 0.5);
-        const val = base + edge + tex + (rand() - 0.5) * 0.03;
-        img.data[(y * width + x) * channels + c] = val < 0 ? 0 : val > 1 ? 1 : val;
-      }
-    }
-  }
-  return img;
-}
-
-/** width × height with the given megapixels at 4:3, both multiples of `t`. */
-export function sizeFor(mp: number, t = 1): { width: number; height: number } {
-  const w = Math.round(Math.sqrt((mp * 1e6 * 4) / 3) / t) * t;
-  const h = Math.round((w * 3) / 4 / t) * t;
-  return { width: w, height: h };
-}
-
-const BUSY = `
-const { parentPort, workerData } = require('node:worker_threads');
-let x = 0;
-const t0 = performance.now();
-for (let i = 0; i < workerData; i++) x = (x + i * 2654435761) % 1000003;
-parentPort.postMessage({ ms: performance.now() - t0, x });
-`;
-
-function busyLoop(iterations: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(BUSY, { eval: true, workerData: iterations });
-    w.once('message', (m: { ms: number }) => resolve(m.ms));
-    w.once('error', reject);
-  });
-}
-
-/** The machine's own 2-process scaling: two plain busy loops at once vs one (wall-clock speedup). */
-export async function machineScaling(n: number, iterations: number): Promise<number> {
-  await busyLoop(iterations / 10); // warm up
-  const t0 = performance.now();
-  await busyLoop(iterations);
-  const one = performance.now() - t0;
-  const t1 = performance.now();
-  await Promise.all(Array.from({ length: n }, () => busyLoop(iterations)));
-  const many = performance.now() - t1;
-  return (n * one) / many;
-}
-
 /** Context-encoder FLOPs per 64×64 crop (docs/protocols.md §3): g, and h (the output layer). */
 function contextEncoderFlops(feedMask: boolean): { g: number; h: number } {
   const cin = feedMask ? 4 : 3;
@@ -145,119 +87,6 @@ interface TaskFigure {
 
 function taskFigure(task: string, mp: number, seconds: number, gflops: number | null, ceiling: number): TaskFigure {
   return { task, mp, seconds, mp_per_s: mp / seconds, gflops, fraction_of_ceiling: gflops === null ? null : gflops / ceiling };
-}
-
-function scatteredMask(width: number, height: number, rate: number, seed: number): Mask {
-  const data = new Uint8Array(width * height);
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 32 < rate ? 0 : 1;
-  }
-  return { width, height, data };
-}
-
-function holesMask(width: number, height: number, holes: number): Mask {
-  const data = new Uint8Array(width * height).fill(1);
-  for (let h = 0; h < holes; h++) {
-    const cx = Math.round(((h * 0.618) % 1) * (width - 60)) + 30;
-    const cy = Math.round(((h * 0.381 + 0.2) % 1) * (height - 60)) + 30;
-    for (let y = cy - 10; y < cy + 10; y++) for (let x = cx - 10; x < cx + 10; x++) data[y * width + x] = 0;
-  }
-  return { width, height, data };
-}
-
-function here(): string {
-  return fileURLToPath(import.meta.url);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  let c = 0xffffffff;
-  for (const b of body) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE((c ^ 0xffffffff) >>> 0, 8 + data.length);
-  return out;
-}
-
-/** A complete grey PNG of side × side zero pixels: about 1 KB per megapixel, a decompression bomb. */
-function bombPng(side: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit grey, no interlace
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(Buffer.alloc(side * (side + 1)), { level: 9 })),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-/**
- * Reading an 11000 × 11000 PNG bomb (121 MP, above the 100 MP limit): the slowest of three refusals
- * and the largest growth of the resident set meanwhile (decoding would need 121 MB, 484 MB as floats).
- */
-async function bombRefusal(dir: string): Promise<{ ms: number; rssGrowthMb: number }> {
-  const file = path.join(dir, 'bomb.png');
-  await writeFile(file, bombPng(11_000));
-  let ms = 0;
-  let growth = 0;
-  for (let i = 0; i < 3; i++) {
-    const rss0 = process.memoryUsage().rss;
-    let peak = rss0;
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    const t0 = performance.now();
-    const error = await readImage(file).then(
-      () => null,
-      (e: unknown) => e as { code?: string },
-    );
-    ms = Math.max(ms, performance.now() - t0);
-    clearInterval(timer);
-    growth = Math.max(growth, (Math.max(peak, process.memoryUsage().rss) - rss0) / 2 ** 20);
-    if (error?.code !== 'too-large') throw new Error('the 121 MP bomb was not refused as too large');
-  }
-  return { ms, rssGrowthMb: growth };
-}
-
-/** Peak RSS of ×4 on a `mp` MP output, measured in a child process (its own address space). */
-export function peakRssChild(
-  mp: number,
-  workers: number,
-  backend: BackendPreference,
-  /** Stream the iterates as the app does (iteration-sink.ts) while measuring. */
-  frames = false,
-): Promise<{ peakRssMb: number; seconds: number }> {
-  const file = here();
-  const ts = file.endsWith('.ts');
-  const child = path.join(path.dirname(file), ts ? 'rss-child.ts' : 'rss-child.js');
-  return new Promise((resolve, reject) => {
-    const proc = fork(child, [String(mp), String(workers), backend, ...(frames ? ['frames'] : [])], {
-      execArgv: ts ? ['--import', 'tsx'] : [],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    let out = '';
-    let err = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    proc.stderr!.on('data', (d) => (err += d));
-    proc.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        if (code !== 0) throw new Error(err.trim().split('\n').slice(-3).join(' '));
-        resolve(JSON.parse(line) as { peakRssMb: number; seconds: number });
-      } catch (e) {
-        reject(new Error(`the memory probe failed: ${e instanceof Error ? e.message : String(e)}`));
-      }
-    });
-  });
 }
 
 export interface BenchResult {
@@ -352,7 +181,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const sink = frames ? new IterationSink({ maxSide: PREVIEW_SIDE, keep: true }) : undefined;
       const t0 = performance.now();
       try {
-        await superResolveOnPool(p, 
+        await superResolveOnPool(
+          p,
           img,
           { scale: 2, blur: 0, settings: { ...settings, K } },
           sink ? { onEvent: (e) => sink.add(e) } : {},
@@ -377,7 +207,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         const t0 = performance.now();
         let first = 0;
         let iteration = 0;
-        await superResolveOnPool(pool, 
+        await superResolveOnPool(
+          pool,
           img,
           { scale: 2, blur: 0, settings },
           {
@@ -397,7 +228,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     for (let r = 0; r < 2; r++) {
       const controller = new AbortController();
       let abortedAt = 0;
-      const job = superResolveOnPool(pool, 
+      const job = superResolveOnPool(
+        pool,
         syntheticPhoto(tiny ? 32 : 256, tiny ? 32 : 256),
         { scale: 2, blur: 0, settings: { ...settings, K: 50 } },
         {
@@ -608,95 +440,4 @@ function shortfalls(r: BenchResult): string[] {
   if (r.bomb_refusal_rss_growth_mb > TARGETS.bomb_refusal_rss_growth_mb)
     out.push(`refusing the 121 MP bomb grew the resident set by ${r.bomb_refusal_rss_growth_mb.toFixed(0)} MB, over 100 MB`);
   return out;
-}
-
-const ok = (pass: boolean) => (pass ? 'ok' : 'SHORT');
-
-/** The human table. */
-export function formatBench(r: BenchResult): string {
-  const lines: string[] = [];
-  const f = (x: number, d = 2) => x.toFixed(d);
-  lines.push(`dlnet bench — backend: ${r.backend}; ${r.workers} workers${r.quick ? '; QUICK (smaller photos)' : ''}`);
-  lines.push(`sizes: ${r.sizes.sr}; ${r.sizes.masked}`);
-  lines.push('');
-  lines.push(
-    `conv ceiling (fused 3×3 conv + ReLU, 64 ch, all workers at once): ${f(r.conv_ceiling_gflops, 1)} GFLOP/s (${r.conv_ceiling_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`,
-  );
-  lines.push(
-    r.native_conv_gflops === null
-      ? `onnxruntime conv probe: — (${r.onnxruntime_note ?? 'not available'})`
-      : `onnxruntime conv probe (the same stack, all workers at once): ${f(r.native_conv_gflops, 1)} GFLOP/s (${r.native_conv_gflops_per_worker.map((x) => f(x, 1)).join(' + ')})`,
-  );
-  lines.push(
-    `fractions of ceiling below are of ${r.ceiling_basis === 'native_conv_gflops' ? 'the onnxruntime probe' : 'the conv ceiling'}`,
-  );
-  lines.push('');
-  lines.push('task            MP      s      MP/s   GFLOP/s  of ceiling');
-  for (const t of r.tasks)
-    lines.push(
-      `${t.task.padEnd(14)} ${f(t.mp).padStart(6)} ${f(t.seconds, 1).padStart(6)} ${f(t.mp_per_s, 3).padStart(8)} ${(t.gflops === null ? '—' : f(t.gflops, 1)).padStart(8)}  ${t.fraction_of_ceiling === null ? '—' : `${(t.fraction_of_ceiling * 100).toFixed(0)} %`}`,
-    );
-  lines.push(
-    '(sr: the 2-worker pool, FLOPs = g + K·h per LR pixel; interpolate: the same pool, crops × (g + K·h); inpaint: cost depends on the holes)',
-  );
-  lines.push('');
-  lines.push('figure                                   measured     target    ');
-  lines.push(
-    `×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`,
-  );
-  lines.push(
-    `×2 12 MP, onnxruntime / wasm speed-up    ${r.speedup_onnxruntime_over_wasm === null ? '     —' : f(r.speedup_onnxruntime_over_wasm, 2).padStart(6)} ×   ≥ 3 ×      ${r.speedup_onnxruntime_over_wasm === null ? '—' : ok(r.speedup_onnxruntime_over_wasm >= 3)}`,
-  );
-  lines.push(
-    `  (onnxruntime ${r.sr_x2_12mp_seconds_onnxruntime === null ? '—' : `${f(r.sr_x2_12mp_seconds_onnxruntime, 1)} s`}, wasm ${f(r.sr_x2_12mp_seconds_wasm, 1)} s, same pool size)`,
-  );
-  lines.push(
-    `DL-Net overhead K=5 / K=1 (SR ×2 12 MP)  ${f(r.dlnet_overhead_k5_over_k1, 3).padStart(8)}   ≤ 1.15     ${ok(r.dlnet_overhead_k5_over_k1 <= 1.15)}`,
-  );
-  lines.push(
-    `  with the app's iteration frames on       ${f(r.k5_over_k1_with_frames, 3).padStart(8)}   ≤ 1.15     ${ok(r.k5_over_k1_with_frames <= 1.15)}`,
-  );
-  lines.push('  (best of two alternating runs of each)');
-  lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
-  lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
-  lines.push(
-    `worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`,
-  );
-  lines.push(
-    `first frame, 512×512 region (×2)        ${f(r.first_frame_ms_512, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.first_frame_ms_512 <= 1000)}`,
-  );
-  lines.push(`  (preview: x̂_1 of the top rows; whole x̂_1 ${f(r.first_iteration_ms_512, 0)} ms)`);
-  lines.push(
-    `peak RSS ×4 on 24 MP output              ${f(r.peak_rss_mb_24mp_x4, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_24mp_x4 <= 1536)}`,
-  );
-  lines.push(
-    `  with the app's iteration frames on     ${f(r.peak_rss_mb_x4_24mp_with_frames, 0).padStart(6)} MB  ≤ 1536 MB  ${ok(r.peak_rss_mb_x4_24mp_with_frames <= 1536)}`,
-  );
-  lines.push(
-    `cancel a ×2 job (K = 50) → its end       ${f(r.cancel_ms_job, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.cancel_ms_job <= 1000)}`,
-  );
-  lines.push(
-    `cancel a batch (K = 50) → its end        ${f(r.cancel_ms_batch, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.cancel_ms_batch <= 1000)}`,
-  );
-  lines.push(
-    `refuse a 121 MP PNG bomb                 ${f(r.bomb_refusal_ms, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.bomb_refusal_ms <= 1000)}`,
-  );
-  lines.push(
-    `  resident set growth meanwhile          ${f(r.bomb_refusal_rss_growth_mb, 0).padStart(6)} MB  ≤ 100 MB   ${ok(r.bomb_refusal_rss_growth_mb <= 100)}`,
-  );
-  lines.push(
-    `batch images/s: ${r.batch_images_per_s.map((b) => `--jobs ${b.jobs}: ${f(b.images_per_s, 3)} (steady ${f(b.steady_images_per_s, 3)})`).join(', ')}`,
-  );
-  const p = r.profile_ms;
-  const tot = p.g + p.h + p.adjoint + p.js + p.other || 1;
-  const share = (x: number) => `${((x / tot) * 100).toFixed(1)} %`;
-  lines.push(
-    `profile of the SR runs (per worker): g ${share(p.g)}, h ${share(p.h)}, adjoint conv ${share(p.adjoint)}, JS (shuffle, W, Wᵀ, Adam, bicubic skip) ${share(p.js)}, other (idle, copies, colour, messaging) ${share(p.other)}`,
-  );
-  if (r.shortfalls.length > 0) {
-    lines.push('');
-    lines.push('short of target:');
-    for (const s of r.shortfalls) lines.push(`  - ${s}`);
-  }
-  return lines.join('\n');
 }
