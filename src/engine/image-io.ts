@@ -14,22 +14,23 @@
  * and keepExif, because sharp cannot attach an EXIF blob to raw pixels. sharp writes no EXIF to
  * TIFF, so TIFF outputs carry ICC and XMP only.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { link, mkdtemp, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { writeFileAtomic } from './atomic-write.js';
 import type { OutputFormat } from '../base/formats.js';
 import { DEFAULT_QUALITY, MAX_PIXELS } from '../base/limits.js';
 import { BmpError, decodeBmp, isBmp, readBmpHeader } from './bmp.js';
 import { exifOrientation, insertPngExif, resetExifOrientation } from './exif.js';
-import { createImage, UserError, type Image, type Mask } from './image.js';
+import { createImage, UserError, type Image } from './image.js';
 
 /** Formats readImage accepts ('heif' covers AVIF). */
 export type InputFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'heif' | 'bmp';
 /** Formats writeImage produces (declared in src/base). */
 export type { OutputFormat };
+export { writeFileAtomic };
 
 export interface ImageMetadata {
   /** The embedded ICC profile; the returned pixels were converted from it to sRGB. */
@@ -419,64 +420,6 @@ async function encode(
   }
 }
 
-/**
- * Writes `data` to `file` atomically: a temporary file in the same folder, flushed, then moved
- * into place. Without `overwrite`, an existing file is never replaced (checked again at the
- * final step). The temporary file is removed on any failure.
- */
-export async function writeFileAtomic(file: string, data: Uint8Array, overwrite = false): Promise<void> {
-  const name = displayName(file);
-  const dir = path.dirname(path.resolve(file));
-  const exists = new UserError(`${name} already exists; choose another name or allow overwriting.`, 'exists');
-  if (!overwrite) {
-    try {
-      await stat(file);
-      throw exists;
-    } catch (error) {
-      if (error === exists) throw error;
-    }
-  }
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (overwrite) {
-      await rename(temp, file);
-    } else {
-      try {
-        await link(temp, file); // fails with EEXIST instead of replacing: no race with other writers
-        await unlink(temp);
-      } catch (error) {
-        const code = errorCode(error);
-        if (code === 'EEXIST') throw exists;
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw error;
-        // File systems without hard links (FAT, some network shares): check, then rename.
-        try {
-          await stat(file);
-          throw exists;
-        } catch (statError) {
-          if (statError === exists) throw statError;
-        }
-        await rename(temp, file);
-      }
-    }
-  } catch (error) {
-    await rm(temp, { force: true });
-    if (error instanceof UserError) throw error;
-    const code = errorCode(error);
-    if (code === 'ENOENT') throw new UserError(`The folder ${dir} does not exist.`, 'not-found');
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw new UserError(`Cannot write into ${dir} (permission denied).`, 'permission');
-    }
-    if (code === 'ENOSPC') throw new UserError(`There is not enough disk space to write ${name}.`, 'no-space');
-    throw error;
-  }
-}
 
 /**
  * Encodes and writes an image atomically (see writeFileAtomic). Values are rounded and clipped
@@ -528,46 +471,4 @@ export async function writeSamples(
   const data = await encode(samples, shape, format, bitDepth, quality, options.metadata, warnings);
   await writeFileAtomic(file, data, options.overwrite === true);
   return { path: file, format, bitDepth, warnings };
-}
-
-/**
- * Reads a mask image where WHITE marks the pixels to fill: luminance (times alpha, if any)
- * ≥ 50 % means missing. Returns the engine's Mask (1 = observed, 0 = missing). Throws
- * UserError when its size differs from width × height.
- */
-export async function readMask(file: string, width: number, height: number, options: ReadImageOptions = {}): Promise<Mask> {
-  const { image } = await readImage(file, options);
-  if (image.width !== width || image.height !== height) {
-    throw new UserError(
-      `The mask ${displayName(file)} is ${image.width} × ${image.height} pixels but the image is ${width} × ${height}; they must be the same size.`,
-      'mask-size',
-    );
-  }
-  const { channels, data } = image;
-  const mask = new Uint8Array(width * height);
-  for (let p = 0; p < mask.length; p++) {
-    const o = p * channels;
-    const lum = channels <= 2 ? data[o] : 0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2];
-    const alpha = channels === 2 ? data[o + 1] : channels === 4 ? data[o + 3] : 1;
-    mask[p] = lum * alpha >= 0.5 ? 0 : 1;
-  }
-  return { width, height, data: mask };
-}
-
-/** Writes a mask as an 8-bit grey PNG, white (255) = missing, black = observed. */
-export async function writeMask(file: string, mask: Mask, options: { overwrite?: boolean } = {}): Promise<WriteImageResult> {
-  const image = createImage(mask.width, mask.height, 1);
-  for (let p = 0; p < mask.data.length; p++) image.data[p] = mask.data[p] === 0 ? 1 : 0;
-  return writeImage(file, image, { format: 'png', bitDepth: 8, overwrite: options.overwrite });
-}
-
-/** The mask of an image's transparency: fully transparent pixels (alpha 0) are missing. */
-export function alphaMask(image: Image): Mask {
-  const { width, height, channels, data } = image;
-  if (channels !== 2 && channels !== 4) {
-    throw new UserError('The image has no alpha channel, so transparency cannot mark the pixels to fill.', 'no-alpha');
-  }
-  const mask = new Uint8Array(width * height);
-  for (let p = 0; p < mask.length; p++) mask[p] = data[p * channels + channels - 1] === 0 ? 0 : 1;
-  return { width, height, data: mask };
 }

@@ -9,6 +9,7 @@ import type * as ComputeModule from './compute.js';
 
 export * from './image.js';
 export * from './image-io.js';
+export * from './mask-io.js';
 export { applyMask, bernoulliMask, bicubicUpscaleImage, cropToMultiple, degradeSr, squareHoleMask } from './degradations.js';
 export { quantize8, splitLuma } from './color.js';
 export { mean, psnrLuma } from './metrics.js';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { createImage, UserError } from '../../src/engine/image.js';
-import { alphaMask, readImage, readMask, writeFileAtomic, writeImage, writeMask } from '../../src/engine/image-io.js';
+import { readImage, writeFileAtomic, writeImage } from '../../src/engine/image-io.js';
+import { alphaMask, readMask, writeMask } from '../../src/engine/mask-io.js';
 import { crc32 } from '../../src/engine/exif.js';
 
 let dir = '';

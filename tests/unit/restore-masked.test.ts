@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
-import { alphaMask } from '../../src/engine/image-io.js';
+import { alphaMask } from '../../src/engine/mask-io.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { MaskedWorkerPool } from '../../src/engine/parallel/masked-pool.js';
