@@ -22,8 +22,11 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BSD = requireFolder(dataPath('train', 'BSD400'));
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const PHOTOS = Number(arg('--photos') ?? 6);
+/** Every n-th photo of the sorted folder (from the 7th): 60 gives the calibration's 6; 30 takes twice as many. */
+const EVERY = Number(arg('--every') ?? 60);
+const OUT_FILE = arg('--out') ?? 'suggest_blur_calibration.json';
 const TRUE_U = [0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8];
-const OUT = path.join(HERE, 'suggest_blur_calibration.json');
+const OUT = path.join(HERE, OUT_FILE);
 
 interface Case {
   photo: string;
@@ -31,6 +34,8 @@ interface Case {
   u: number;
   crossings: number[];
   bicubicRatio: number;
+  /** ln(L(u) / L(u_0)) at the coarse grid's u (0.25 … 3), for other fits. */
+  curve: number[];
 }
 
 /** Least squares x minimising |A x − b|² (normal equations, small systems). */
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
   const photos = readdirSync(BSD)
     .filter((f) => /\.jpg$/i.test(f) && f !== '302003.jpg')
     .sort()
-    .filter((_, i) => i % 60 === 6)
+    .filter((_, i) => i % EVERY === 6)
     .slice(0, PHOTOS);
   const cases: Case[] = [];
   const started = Date.now();
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
           u,
           crossings: s.crossings.map((x) => x.u),
           bicubicRatio: Math.log(s.bicubicLikelihood / s.curve[0].likelihood),
+          curve: s.curve.filter((p) => Math.abs(p.u * 4 - Math.round(p.u * 4)) < 1e-9).map((p) => Math.log(p.likelihood / s.curve[0].likelihood)),
         };
         cases.push(c);
         console.log(
