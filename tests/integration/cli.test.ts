@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import { dlnet, type CliResult } from '../helpers/cli.js';
 import { writeSrModel } from '../helpers/models.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,27 +21,7 @@ const cli = path.join(root, 'src/cli/index.ts');
 // Absolute, because the CLI runs with the temporary folder as its working directory.
 const tsx = import.meta.resolve('tsx');
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dlnet(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
-      cwd,
-      env: { ...process.env, DLNET_DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+type Result = CliResult;
 
 let dir = '';
 const inputHashes = new Map<string, string>();

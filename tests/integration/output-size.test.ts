@@ -4,41 +4,16 @@
  * reaches the size runs, then Lanczos-3 down to exactly that size; bad sizes are refused before any compute.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import { dlnet } from '../helpers/cli.js';
 import { writeSrModel } from '../helpers/models.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'src/cli/index.ts');
-const tsx = import.meta.resolve('tsx');
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dlnet(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, cli, ...args], {
-      cwd,
-      env: { ...process.env, DLNET_DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 let dir = '';
 let env: Record<string, string> = {};
