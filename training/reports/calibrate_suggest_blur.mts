@@ -8,7 +8,7 @@
  * copied into SUGGEST_CALIBRATION.
  *   nohup npx tsx training/reports/calibrate_suggest_blur.mts [--photos 6] > training/reports/logs/calibrate_suggest_blur.log 2>&1 &
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/engine/backend.js';
@@ -25,6 +25,8 @@ const PHOTOS = Number(arg('--photos') ?? 6);
 /** Every n-th photo of the sorted folder (from the 7th): 60 gives the calibration's 6; 30 takes twice as many. */
 const EVERY = Number(arg('--every') ?? 60);
 const OUT_FILE = arg('--out') ?? 'suggest_blur_calibration.json';
+/** Scales to run (default all); the cases of the others are kept from the output file (a model of one scale changed). */
+const SCALES = (arg('--scales') ?? '2,3,4').split(',').map(Number) as (2 | 3 | 4)[];
 const TRUE_U = [0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8];
 const OUT = path.join(HERE, OUT_FILE);
 
@@ -102,11 +104,12 @@ async function main(): Promise<void> {
     .sort()
     .filter((_, i) => i % EVERY === 6)
     .slice(0, PHOTOS);
-  const cases: Case[] = [];
+  const kept = existsSync(OUT) ? (JSON.parse(readFileSync(OUT, 'utf8')) as { cases: Case[] }).cases : [];
+  const cases: Case[] = kept.filter((c) => !SCALES.includes(c.scale));
   const started = Date.now();
   for (const photo of photos) {
     const hr8 = quantize8((await readImage(path.join(BSD, photo))).image);
-    for (const scale of [2, 3, 4] as const) {
+    for (const scale of SCALES) {
       const hr = cropToMultiple(hr8, scale);
       for (const u of TRUE_U) {
         const s = await suggestBlur(degradeSr(hr, scale, u), { scale });

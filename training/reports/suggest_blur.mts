@@ -16,6 +16,8 @@ import { cropToMultiple, degradeSr } from '../../src/engine/degradations.js';
 import { readImage } from '../../src/engine/image-io.js';
 import { psnrLuma } from '../../src/engine/metrics.js';
 import { restore } from '../../src/engine/restore.js';
+import { readModelJson } from '../../src/engine/model-file.js';
+import { findModel } from '../../src/engine/models.js';
 import { SUGGEST_CALIBRATION, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
 
@@ -30,6 +32,9 @@ const MD_OUT = path.join(HERE, 'suggest_blur.md');
 interface Case {
   image: string;
   scale: 2 | 3 | 4;
+  /** What the case was run with: the scale's calibration and the sha256 of its model's weights. */
+  calibration: string;
+  modelSha256: string;
   u: number;
   suggested: number;
   psnrTrue: number;
@@ -94,10 +99,13 @@ async function main(): Promise<void> {
   const images = readdirSync(SET14)
     .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
     .sort();
-  const calibration = JSON.stringify(SUGGEST_CALIBRATION);
-  const saved = existsSync(JSON_OUT) ? (JSON.parse(readFileSync(JSON_OUT, 'utf8')) as { calibration: string; cases: Case[] }) : null;
-  // Results of another calibration do not count: start again.
-  const cases: Case[] = saved !== null && saved.calibration === calibration ? saved.cases : [];
+  const calibration = Object.fromEntries(SCALES.map((t) => [t, JSON.stringify(SUGGEST_CALIBRATION[t])])) as Record<number, string>;
+  const sha = Object.fromEntries(
+    await Promise.all(SCALES.map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
+  ) as Record<number, string>;
+  const saved = existsSync(JSON_OUT) ? (JSON.parse(readFileSync(JSON_OUT, 'utf8')) as { cases: Case[] }) : null;
+  // A case counts only if its scale's calibration and model are the ones in use now.
+  const cases: Case[] = (saved?.cases ?? []).filter((c) => c.calibration === calibration[c.scale] && c.modelSha256 === sha[c.scale]);
   const done = new Set(cases.map(key));
   const total = images.length * SCALES.length * TRUE_U.length;
   for (const image of images) {
@@ -112,13 +120,24 @@ async function main(): Promise<void> {
         const psnrTrue = psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: u }), scale);
         const psnrSuggested =
           suggested === u ? psnrTrue : psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: suggested }), scale);
-        const c: Case = { image, scale, u, suggested, psnrTrue, psnrSuggested, seconds: (Date.now() - started) / 1000 };
+        const c: Case = {
+          image,
+          scale,
+          calibration: calibration[scale],
+          modelSha256: sha[scale],
+          u,
+          suggested,
+          psnrTrue,
+          psnrSuggested,
+          seconds: (Date.now() - started) / 1000,
+        };
         cases.push(c);
         console.log(
           `${image} ×${scale} u=${u}: suggested ${suggested}, PSNR ${psnrTrue.toFixed(2)} → ${psnrSuggested.toFixed(2)} ` +
             `(${cases.length}/${total}, ${c.seconds.toFixed(0)} s)`,
         );
-        writeFileSync(JSON_OUT, `${JSON.stringify({ calibration, cases }, null, 1)}\n`);
+        cases.sort((a, b) => images.indexOf(a.image) - images.indexOf(b.image) || a.scale - b.scale || a.u - b.u);
+        writeFileSync(JSON_OUT, `${JSON.stringify({ cases }, null, 1)}\n`);
         writeReport(cases, total);
       }
     }
