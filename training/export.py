@@ -39,6 +39,15 @@ def sr_tensors(params, cfg):
     return out
 
 
+def fconv_inpaint_tensors(params):
+    """Layers of fconv_inpaint.FConvInpaint under their own names (e0, e1, e2, mid.i, u1, u0, out)."""
+    names = ["e0", "e1", "e2"] + [f"mid.{i}" for i in range(4)] + ["u1", "u0", "out"]
+    out = []
+    for name in names:
+        out += [(f"{name}.kernel", f32(params[f"{name}.weight"]).permute(2, 3, 1, 0), "HWIO"), (f"{name}.bias", f32(params[f"{name}.bias"]), "C")]
+    return out
+
+
 def drrn_tensors(params):
     out = []
     for ours, theirs in (("entry", "entry"), ("unitA", "unit_a"), ("unitB", "unit_b"), ("fuse", "fuse")):
@@ -165,6 +174,11 @@ def main():
         meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "fconv-masked", "depth": cfg["depth"], "width": cfg["width"]},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
         tensors = sr_tensors(entry["params"], cfg)  # the same layer names: convs.i, out
+    elif cfg.get("backbone") == "fconv-inpaint":
+        meta = {"name": args.name, "task": cfg["task"],
+                "backbone": {"type": "fconv-inpaint", "width0": cfg["width0"], "width1": cfg["width1"]},
+                "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
+        tensors = fconv_inpaint_tensors(entry["params"])
     else:
         meta = {"name": args.name, "task": cfg["task"], "backbone": {"type": "context-encoder", "size": 64, "feedMask": True},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}

@@ -58,12 +58,13 @@ def held_out_scenes():
 
 
 class SceneCrops:
-    """Random 64x64 crops of scene photos, each photo first shrunk by a random factor in [1/8, 1].
+    """Random square crops (64x64 unless told) of scene photos, each photo first shrunk by a random factor in [1/8, 1].
 
     Leaves out BSD400/302003.jpg (Set5's "woman") and the held-out scene photos (`exclude`).
     """
 
-    def __init__(self, folders, device, max_side=512, exclude=None):
+    def __init__(self, folders, device, max_side=512, exclude=None, size=64):
+        self.size = size
         exclude = held_out_scenes() if exclude is None else exclude
         self.images = []
         for folder in folders:
@@ -80,11 +81,11 @@ class SceneCrops:
         for _ in range(n):
             im = self.images[int(torch.randint(0, len(self.images), (1,), generator=gen))]
             _, h, w = im.shape
-            side = int(torch.randint(64, min(h, w) + 1, (1,), generator=gen))
+            side = int(torch.randint(min(self.size, h, w), min(h, w) + 1, (1,), generator=gen))
             top = int(torch.randint(0, h - side + 1, (1,), generator=gen))
             left = int(torch.randint(0, w - side + 1, (1,), generator=gen))
             crop = im[:, top : top + side, left : left + side].float()[None]
-            crop = torch.nn.functional.interpolate(crop, size=(64, 64), mode="bicubic", align_corners=False, antialias=True)[0]
+            crop = torch.nn.functional.interpolate(crop, size=(self.size, self.size), mode="bicubic", align_corners=False, antialias=True)[0]
             if int(torch.randint(0, 2, (1,), generator=gen)):
                 crop = torch.flip(crop, [2])
             out.append(crop.clamp(0, 255))

@@ -115,6 +115,10 @@ def build_net(config):
     """The network a training config names (checkpoints keep their config)."""
     if config.get("backbone", "context-encoder") == "fconv":
         return FConvMasked(config["depth"], config["width"])
+    if config.get("backbone") == "fconv-inpaint":
+        from fconv_inpaint import FConvInpaint
+
+        return FConvInpaint(config["width0"], config["width1"])
     return ContextEncoder()
 
 

@@ -132,6 +132,40 @@ def fconv_fixture():
     return {"model": "fconv-tiny", "modelDir": "models/fconv-tiny", "sha256": model_json["weights"]["sha256"], "cases": cases}
 
 
+def fconv_inpaint_fixture():
+    """A seeded tiny FConvInpaint (widths 6 and 8), exported to tests/fixtures/models/fconv-inpaint-tiny, and
+    its parity case on a 96×64 crop with a hole: the engine's fconv-inpaint backbone (push-pull first guess,
+    strided, dilated and upsampled convs) is checked before any such model ships."""
+    from export import fconv_inpaint_tensors, write_model
+    from fconv_inpaint import FConvInpaint
+    from inpaint_model import dlnet_masked
+
+    torch.manual_seed(17)
+    net = FConvInpaint(width0=6, width1=8)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    meta = {"name": "fconv-inpaint parity fixture (random weights)", "task": "inpaint",
+            "backbone": {"type": "fconv-inpaint", "width0": 6, "width1": 8},
+            "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
+            "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
+    params = {k: v.detach().float() for k, v in net.state_dict().items()}
+    folder = write_model(os.path.join(FIXTURES, "models"), "fconv-inpaint-tiny", meta, fconv_inpaint_tensors(params))
+    model_json = json.load(open(os.path.join(folder, "model.json")))
+    net = net.double()
+    net.eval()
+    m = torch.ones(1, 1, 64, 96, dtype=torch.float64)
+    m[..., 20:50, 30:75] = 0
+    y = (test_image(64, 96, 3, seed=4) * 2 - 1) * m
+    trace = []
+    with torch.enable_grad():
+        dlnet_masked(net, y, m, K=3, gamma=1e-2, trace=trace)
+    cases = [{"input": {"shape": [1, 64, 96, 3], "data": b64(y)}, "mask": {"shape": [1, 64, 96, 1], "data": b64(m)},
+              "steps": [{"k": k, "likelihood": float(l[0]), "shape": [1, 64, 96, 3], "data": b64(xh)} for k, xh, l in trace]}]
+    return {"model": "fconv-inpaint-tiny", "modelDir": "models/fconv-inpaint-tiny", "sha256": model_json["weights"]["sha256"],
+            "cases": cases}
+
+
 def drrn_fixture():
     """A seeded tiny DRRN (B1U4, fused every 2, width 8, z 6, ×3), exported to tests/fixtures/models/drrn-tiny,
     and its parity cases: the engine's drrn-lr backbone is checked before any such model ships."""
@@ -182,6 +216,7 @@ def main():
     p.add_argument("--checkpoint")
     p.add_argument("--entry")
     p.add_argument("--fconv-tiny", action="store_true", help="(re)write the fconv-masked parity fixture and its tiny model")
+    p.add_argument("--fconv-inpaint-tiny", action="store_true", help="(re)write the fconv-inpaint parity fixture and its tiny model")
     p.add_argument("--drrn-tiny", action="store_true", help="(re)write the drrn-lr parity fixture and its tiny model")
     p.add_argument("--idn-tiny", action="store_true", help="(re)write the idn-lr parity fixture and its small model")
     args = p.parse_args()
@@ -194,6 +229,9 @@ def main():
     if args.drrn_tiny:
         with open(os.path.join(FIXTURES, "parity-drrn-tiny.json"), "w") as f:
             json.dump(drrn_fixture(), f)
+    if args.fconv_inpaint_tiny:
+        with open(os.path.join(FIXTURES, "parity-fconv-inpaint-tiny.json"), "w") as f:
+            json.dump(fconv_inpaint_fixture(), f)
     if args.fconv_tiny:
         with open(os.path.join(FIXTURES, "parity-fconv-tiny.json"), "w") as f:
             json.dump(fconv_fixture(), f)

@@ -16,13 +16,13 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
-from masks import sample_mask, square_hole, bernoulli  # noqa: E402
+from masks import photo_holes, sample_mask, square_hole, bernoulli  # noqa: E402
 from paths import data_path  # noqa: E402
 from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
 from trainer import Trainer  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GAMMA = {"inpaint": 1e-3, "interpolate": 1e-2}
+GAMMA = {"inpaint": 1e-3, "interpolate": 1e-2, "fconv-inpaint": 1e-2}
 
 
 def parse_args(argv=None):
@@ -30,8 +30,13 @@ def parse_args(argv=None):
     p.add_argument("--task", choices=("inpaint", "interpolate"), required=True)
     p.add_argument("--regime", choices=("reference", "joint", "dlnet"), required=True)
     p.add_argument("--run", required=True)
-    p.add_argument("--backbone", choices=("context-encoder", "fconv"), default="context-encoder",
-                   help="fconv: the fully convolutional interpolation network (inpaint_model.FConvMasked)")
+    p.add_argument("--backbone", choices=("context-encoder", "fconv", "fconv-inpaint"), default="context-encoder",
+                   help="fconv: the fully convolutional interpolation network (inpaint_model.FConvMasked); "
+                        "fconv-inpaint: the photo inpainting network (fconv_inpaint.FConvInpaint)")
+    p.add_argument("--width0", type=int, default=32, help="fconv-inpaint: channels at full resolution")
+    p.add_argument("--width1", type=int, default=64, help="fconv-inpaint: channels at 1/2 and 1/4")
+    p.add_argument("--photo-size", type=int, default=128, help="fconv-inpaint: side of the scene crops (multiple of 32)")
+    p.add_argument("--photo-batch", type=int, default=8, help="fconv-inpaint: scene crops per step (besides --batch faces)")
     p.add_argument("--depth", type=int, default=8, help="fconv: conv layers in g")
     p.add_argument("--width", type=int, default=48, help="fconv: channels")
     p.add_argument("--init")
@@ -93,11 +98,11 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
     K = args.K or (5 if args.regime == "dlnet" else 1)
-    gamma = GAMMA[args.task]
+    gamma = GAMMA["fconv-inpaint" if args.backbone == "fconv-inpaint" else args.task]
     base_lr = args.lr or (5e-5 if args.regime == "dlnet" else 2e-4)
     init = load_init(args.init) if args.init else None
     if init:
-        adopt_init_config(args, init, ("backbone", "depth", "width"))
+        adopt_init_config(args, init, ("backbone", "depth", "width", "width0", "width1"))
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
     config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
@@ -115,15 +120,44 @@ def main(argv=None):
     faces = load_faces(args.faces, train_names).to(device)
     val_faces = load_faces(args.faces, val_names).to(device)
     val_masks = validation_masks(args.task, len(val_faces)).to(device)
-    scenes = SceneCrops(args.scenes, device)
+    photo = args.backbone == "fconv-inpaint"
+    scenes = SceneCrops(args.scenes, device, size=args.photo_size if photo else 64)
     gen = torch.Generator().manual_seed(args.seed + trainer.state["step"])
     rng = np.random.default_rng(args.seed + trainer.state["step"])
 
+    if photo:  # a fixed set of scene crops with painted holes (drawn from the training photos)
+        val_gen = torch.Generator().manual_seed(4321)
+        val_scenes = scenes.sample(32, val_gen).to(device)
+        val_rng = np.random.default_rng(4321)
+        val_holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, val_rng) for _ in range(32)]))[:, None].to(device)
+
+    def scores(x, m):
+        out = run_net(net, x * m, m, K, gamma, False).detach()
+        comp = m * x + (1 - m) * out
+        return {"raw": psnr_batch(out, x), "composite": psnr_batch(comp, x)}
+
     def validate():
-        y = val_faces * val_masks
-        out = run_net(net, y, val_masks, K, gamma, False).detach()
-        comp = val_masks * val_faces + (1 - val_masks) * out
-        return {"val_psnr": {"raw": psnr_batch(out, val_faces), "composite": psnr_batch(comp, val_faces)}}
+        result = {"val_psnr": scores(val_faces, val_masks)}
+        if photo:
+            result["val_scene_psnr"] = scores(val_scenes, val_holes)
+        return result
+
+    def photo_loss(x, m):
+        """Mean squared error over the image plus over the hole alone (the hole is what the user sees)."""
+        out = run_net(net, x * m, m, K, gamma, True)
+        err = (out - x).pow(2)
+        hole = (1 - m).expand_as(err)
+        return err.mean() + (err * hole).sum() / hole.sum().clamp(min=1)
+
+    def photo_step():
+        idx = torch.randint(0, len(faces), (args.batch,), generator=gen).to(device)
+        face_batch = faces[idx]
+        flip = torch.rand(args.batch, generator=gen).to(device) < 0.5
+        face_batch = torch.where(flip[:, None, None, None], torch.flip(face_batch, [3]), face_batch)
+        face_masks = masks_for("inpaint", "joint", args.batch, rng, device)
+        crops = scenes.sample(args.photo_batch, gen).to(device)
+        holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, rng) for _ in range(args.photo_batch)]))[:, None].to(device)
+        return photo_loss(face_batch, face_masks) + photo_loss(crops, holes)
 
     def train_step():
         half = args.batch // 2
@@ -136,7 +170,10 @@ def main(argv=None):
         out = run_net(net, x * mask, mask, K, gamma, True)
         return (out - x).pow(2).mean()
 
-    trainer.run(train_step, validate, lambda progress: learning_rate(base_lr, progress), args.batch)
+    # The photo network: a constant rate with a final drop (a cosine over a short CPU budget starves it).
+    schedule = ("constant", 0.2) if photo else ("cosine", 0.0)
+    trainer.run(photo_step if photo else train_step, validate, lambda progress: learning_rate(base_lr, progress, *schedule),
+                args.batch + (args.photo_batch if photo else 0))
 
 if __name__ == "__main__":
     main()

@@ -40,9 +40,11 @@ export function cropMask64(mask: Mask, c: Crop): Float32Array {
   return r;
 }
 
-/** A batch of 64×64 crops as plain arrays (what a worker thread is sent). */
+/** A batch of crops as plain arrays (what a worker thread is sent): 64×64, or one crop at its own size. */
 export interface BatchInput {
   n: number;
+  width: number;
+  height: number;
   /** Known pixels on −1..1 (0 where missing), NHWC ×3. */
   y: Float32Array;
   /** 1 = observed, NHWC ×1. */
@@ -72,7 +74,13 @@ export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
       for (let k = 0; k < 3; k++) ys[(b * SIZE * SIZE + p) * 3 + k] = m[p] ? 2 * small.data[p * 3 + k] - 1 : 0;
     }
   });
-  return { n, y: ys, mask: ms, observed: obs, known: ys.map((v, i) => (ms[Math.floor(i / 3)] ? (v + 1) / 2 : 0)) };
+  return knownOf({ n, width: SIZE, height: SIZE, y: ys, mask: ms, observed: obs });
+}
+
+/** Completes an input with its known pixels on 0..1 (for seam correction). */
+export function knownOf(input: Omit<BatchInput, 'known'>): BatchInput {
+  const { y, mask } = input;
+  return { ...input, known: y.map((v, i) => (mask[Math.floor(i / 3)] ? (v + 1) / 2 : 0)) };
 }
 
 export interface Batch {
@@ -87,11 +95,11 @@ export function makeBatch(rgb: Image, mask: Mask, crops: Crop[]): Batch {
 }
 
 export function batchTensors(input: BatchInput): Batch {
-  const { n } = input;
+  const { n, width, height } = input;
   return {
-    y: tf.tensor4d(input.y, [n, SIZE, SIZE, 3]),
-    mask: tf.tensor4d(input.mask, [n, SIZE, SIZE, 1]),
-    observed: tf.tensor4d(input.observed, [n, SIZE, SIZE, 1]),
+    y: tf.tensor4d(input.y, [n, height, width, 3]),
+    mask: tf.tensor4d(input.mask, [n, height, width, 1]),
+    observed: tf.tensor4d(input.observed, [n, height, width, 1]),
   };
 }
 
@@ -115,10 +123,18 @@ export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & 
 /**
  * Seam removal: the model's output disagrees with the known pixels by a residual r = y − x̂ there;
  * r is spread into the missing pixels by harmonic (membrane) interpolation and added to x̂, so the
- * fill meets its surroundings without a step (the idea of Poisson image editing). 64×64, in place.
+ * fill meets its surroundings without a step (the idea of Poisson image editing). In place; 64×64
+ * unless told.
  */
-export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: Float32Array, iterations = 300): void {
-  const n = SIZE * SIZE;
+export function correctResidual(
+  out64: Float32Array,
+  y64: Float32Array,
+  mask64: Float32Array,
+  iterations = 300,
+  width = SIZE,
+  height = SIZE,
+): void {
+  const n = width * height;
   const r = new Float32Array(n * 3);
   for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
   let m = 0;
@@ -129,18 +145,25 @@ export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: 
   const nb = new Int32Array(4 * m);
   for (let p = 0, i = 0; p < n; p++) {
     if (mask64[p]) continue;
-    const x = p % SIZE;
-    const y = (p - x) / SIZE;
+    const x = p % width;
+    const y = (p - x) / width;
     missing[i] = p;
     nb[4 * i] = x > 0 ? p - 1 : -1;
-    nb[4 * i + 1] = x < SIZE - 1 ? p + 1 : -1;
-    nb[4 * i + 2] = y > 0 ? p - SIZE : -1;
-    nb[4 * i + 3] = y < SIZE - 1 ? p + SIZE : -1;
+    nb[4 * i + 1] = x < width - 1 ? p + 1 : -1;
+    nb[4 * i + 2] = y > 0 ? p - width : -1;
+    nb[4 * i + 3] = y < height - 1 ? p + width : -1;
     i++;
+  }
+  // Beyond 64×64, SOR alone would need thousands of sweeps to reach a hole's middle: start it from a
+  // pyramid fill of the residual (smooth, right at the border) and smooth that for a few sweeps.
+  let sweeps = iterations;
+  if (n > SIZE * SIZE) {
+    pyramidFill(r, mask64, width, height);
+    sweeps = Math.min(iterations, LARGE_CROP_SWEEPS);
   }
   // Successive over-relaxation: converges to the same membrane as Jacobi, in far fewer sweeps.
   const omega = 1.85;
-  for (let it = 0; it < iterations; it++) {
+  for (let it = 0; it < sweeps; it++) {
     let change = 0;
     for (let i = 0; i < m; i++) {
       const p = missing[i];
@@ -165,6 +188,52 @@ export function correctResidual(out64: Float32Array, y64: Float32Array, mask64: 
   for (let i = 0; i < m; i++) for (let c = 0; c < 3; c++) out64[missing[i] * 3 + c] += r[missing[i] * 3 + c];
 }
 
+/** SOR sweeps after the pyramid start on crops larger than 64×64. */
+const LARGE_CROP_SWEEPS = 40;
+
+/**
+ * Fills the missing pixels of an RGB array (known where `known` is 1) from a pyramid of 2×2 means of
+ * the known values: each missing pixel takes the value of the finest level whose cell has any known pixel.
+ */
+export function pyramidFill(values: Float32Array, known: Float32Array, width: number, height: number): void {
+  const levels: { w: number; h: number; sum: Float32Array; weight: Float32Array }[] = [];
+  let w = width;
+  let h = height;
+  let sum = new Float32Array(values.length);
+  let weight = Float32Array.from(known);
+  for (let p = 0; p < w * h; p++) if (known[p]) for (let c = 0; c < 3; c++) sum[p * 3 + c] = values[p * 3 + c];
+  levels.push({ w, h, sum, weight });
+  while (w > 1 || h > 1) {
+    const nw = Math.ceil(w / 2);
+    const nh = Math.ceil(h / 2);
+    const nsum = new Float32Array(nw * nh * 3);
+    const nweight = new Float32Array(nw * nh);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const p = y * w + x;
+        const q = (y >> 1) * nw + (x >> 1);
+        nweight[q] += weight[p];
+        for (let c = 0; c < 3; c++) nsum[q * 3 + c] += sum[p * 3 + c];
+      }
+    [w, h, sum, weight] = [nw, nh, nsum, nweight];
+    levels.push({ w, h, sum, weight });
+  }
+  for (let p = 0; p < width * height; p++) {
+    if (known[p]) continue;
+    let x = p % width;
+    let y = (p - x) / width;
+    for (const level of levels) {
+      const q = y * level.w + x;
+      if (level.weight[q] > 0) {
+        for (let c = 0; c < 3; c++) values[p * 3 + c] = level.sum[q * 3 + c] / level.weight[q];
+        break;
+      }
+      x >>= 1;
+      y >>= 1;
+    }
+  }
+}
+
 /** Crop outputs x̂_k (0..1, seam-corrected, clamped), n × 64 × 64 × 3; `out` is valid during the call only. */
 export type BatchStep = (k: number, K: number, out: Float32Array, likelihood: number) => void;
 
@@ -182,7 +251,7 @@ export async function fillBatch(
 ): Promise<Float32Array> {
   const batch = batchTensors(input);
   const problem = maskedProblem(net, batch);
-  const span = SIZE * SIZE;
+  const span = input.width * input.height;
   let last: Float32Array = new Float32Array(0);
   try {
     for await (const step of runDLNet(problem, settings, signal)) {
@@ -198,6 +267,9 @@ export async function fillBatch(
             out.subarray(b * span * 3, (b + 1) * span * 3),
             input.known.subarray(b * span * 3, (b + 1) * span * 3),
             input.mask.subarray(b * span, (b + 1) * span),
+            300,
+            input.width,
+            input.height,
           );
       for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
       onStep?.(step.k, step.K, out, step.likelihood);

@@ -77,6 +77,13 @@ export interface FConvMaskedBackbone {
   width: number;
 }
 
+/** Fully convolutional inpainting network (training/fconv_inpaint.py FConvInpaint). */
+export interface FConvInpaintBackbone {
+  type: 'fconv-inpaint';
+  width0: number;
+  width1: number;
+}
+
 export interface DLNetRecord {
   K: number;
   gamma: number;
@@ -114,7 +121,7 @@ export interface ModelJson {
   name: string;
   task: 'sr' | 'inpaint' | 'interpolate';
   scale?: 2 | 3 | 4;
-  backbone: SrBackbone | DrrnBackbone | IdnBackbone | ContextEncoderBackbone | FConvMaskedBackbone;
+  backbone: SrBackbone | DrrnBackbone | IdnBackbone | ContextEncoderBackbone | FConvMaskedBackbone | FConvInpaintBackbone;
   dlnet: DLNetRecord | null;
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
@@ -210,6 +217,22 @@ export function expectedTensors(json: ModelJson): TensorEntry[] {
     list.push({ name: 'out.kernel', shape: [3, 3, b.width, 3], layout: 'HWIO' });
     list.push({ name: 'out.bias', shape: [3], layout: 'C' });
     return list;
+  }
+  if (b.type === 'fconv-inpaint') {
+    const { width0: w0, width1: w1 } = b;
+    const convs: [string, number, number][] = [
+      ['e0', 7, w0],
+      ['e1', w0, w1],
+      ['e2', w1, w1],
+      ...[0, 1, 2, 3].map((i): [string, number, number] => [`mid.${i}`, w1, w1]),
+      ['u1', 2 * w1, w1],
+      ['u0', w1 + w0, w0],
+      ['out', w0, 3],
+    ];
+    return convs.flatMap(([name, cin, cout]): TensorEntry[] => [
+      { name: `${name}.kernel`, shape: [3, 3, cin, cout], layout: 'HWIO' },
+      { name: `${name}.bias`, shape: [cout], layout: 'C' },
+    ]);
   }
   const enc = [b.feedMask ? 4 : 3, 64, 128, 256, 512];
   const list: TensorEntry[] = [];

@@ -8,9 +8,10 @@
  * hole only. Interpolation (tiles): 64×64 tiles with 16 px overlap cover the photo; their outputs
  * are blended with feathered weights. Known pixels are always kept exactly (composite).
  */
-import { resizeImage } from './degradations.js';
 import type { DLNetSettings } from './dlnet.js';
-import { createImage, UserError, type Image, type Mask } from './image.js';
+import { UserError, type Image, type Mask } from './image.js';
+import { Canvas, rgbOf, TILE_STRIDE } from './masked-canvas.js';
+import { restoreHoles } from './restore-holes.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
 import { settleAll } from './parallel/close.js';
@@ -43,21 +44,10 @@ export interface MaskedTuning {
 }
 
 export const DEFAULT_TUNING: MaskedTuning = { holeFraction: DEFAULT_HOLE_FRACTION, seamCorrection: true };
-const TILE_STRIDE = 48;
 /** Crops per DL-Net batch: bounds memory (each 64×64 crop needs ~3 MB of activations). */
 const BATCH = 32;
 /** Full-image iteration frames are streamed up to this many pixels (beyond, progress only). */
 const FRAME_LIMIT = 16_000_000;
-
-function rgbOf(image: Image): Image {
-  const { width, height, channels, data } = image;
-  if (channels === 3) return image;
-  const out = createImage(width, height, 3);
-  for (let p = 0; p < width * height; p++) {
-    for (let c = 0; c < 3; c++) out.data[p * 3 + c] = channels <= 2 ? data[p * channels] : data[p * channels + c];
-  }
-  return out;
-}
 
 /** Connected components (4-neighbour) of the missing pixels: labels (0 = known) and bounding boxes. */
 export function holeComponents(mask: Mask): { labels: Int32Array; boxes: { x0: number; y0: number; x1: number; y1: number }[] } {
@@ -124,72 +114,6 @@ function interpolationCrops(width: number, height: number): Crop[] {
   return tileStarts(height, size).flatMap((y) => tileStarts(width, size).map((x) => ({ x, y, size })));
 }
 
-/** Feather weight of a crop pixel: ramps up over the overlap so neighbouring tiles blend without seams. */
-function feather(i: number, size: number): number {
-  const ramp = SIZE - TILE_STRIDE;
-  return Math.min(1, (Math.min(i, size - 1 - i) + 1) / ramp);
-}
-
-/** Accumulates crop outputs (0..1) into the missing pixels with per-pixel weights. */
-class Canvas {
-  readonly sum: Float32Array;
-  readonly weight: Float32Array;
-  constructor(
-    readonly width: number,
-    readonly height: number,
-  ) {
-    this.sum = new Float32Array(width * height * 3);
-    this.weight = new Float32Array(width * height);
-  }
-
-  /** Adds a crop's output at its missing pixels (or, with `known`, at its known pixels: the raw estimate there). */
-  add(c: Crop, out64: Float32Array, mask: Mask, labels?: Int32Array, known = false): void {
-    const small: Image = { width: SIZE, height: SIZE, channels: 3, data: out64 };
-    const full = c.size === SIZE ? small : resizeImage(small, c.size, c.size);
-    for (let y = 0; y < c.size; y++) {
-      for (let x = 0; x < c.size; x++) {
-        const p = (c.y + y) * this.width + c.x + x;
-        if ((mask.data[p] !== 0) !== known) continue;
-        if (!known && labels && labels[p] !== c.component) continue;
-        const w = labels ? 1 : feather(x, c.size) * feather(y, c.size);
-        this.weight[p] += w;
-        for (let k = 0; k < 3; k++) this.sum[p * 3 + k] += w * full.data[(y * c.size + x) * 3 + k];
-      }
-    }
-  }
-
-  /** The input with every pixel that has an accumulated estimate replaced by it (no compositing). */
-  estimate(image: Image): Image {
-    const out = createImage(image.width, image.height, image.channels);
-    out.data.set(image.data);
-    const ch = image.channels;
-    const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
-    for (let p = 0; p < this.weight.length; p++) {
-      if (this.weight[p] === 0) continue;
-      const v = [0, 1, 2].map((k) => this.sum[p * 3 + k] / this.weight[p]);
-      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
-      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
-    }
-    return out;
-  }
-
-  /** The composite: known pixels from the input, missing ones from the accumulated fills. */
-  composite(image: Image, mask: Mask): Image {
-    const out = createImage(image.width, image.height, image.channels);
-    out.data.set(image.data);
-    const ch = image.channels;
-    const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
-    for (let p = 0; p < mask.data.length; p++) {
-      if (mask.data[p] !== 0 || this.weight[p] === 0) continue;
-      const v = [0, 1, 2].map((k) => Math.min(1, Math.max(0, this.sum[p * 3 + k] / this.weight[p])));
-      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
-      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
-      if (ch === 2 || ch === 4) out.data[p * ch + ch - 1] = 1; // a filled pixel is opaque
-    }
-    return out;
-  }
-}
-
 export async function restoreMasked(
   net: MaskedNetwork,
   task: 'inpaint' | 'interpolate',
@@ -206,6 +130,12 @@ export async function restoreMasked(
     throw new UserError(
       `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`,
     );
+  }
+  if (task === 'inpaint' && net.multiple !== undefined) {
+    const components = holeComponents(mask);
+    if (components.boxes.length === 0) return image;
+    const native = net as MaskedNetwork & { multiple: number };
+    return restoreHoles(native, image, mask, components, settings, options, tuning.seamCorrection);
   }
   const rgb = rgbOf(image);
   const { crops, labels } =

@@ -13,6 +13,8 @@ import { loadWeights } from '../../src/engine/model-file.js';
 import { listModels } from '../../src/engine/models.js';
 import { maskedNetwork, type MaskedNetwork } from '../../src/engine/networks/index.js';
 import { SrNet } from '../../src/engine/networks/sr-net.js';
+import { batchTensors } from '../../src/engine/masked-batch.js';
+import { regionInput } from '../../src/engine/restore-holes.js';
 import { makeBatch, maskedProblem } from '../../src/engine/restore-masked.js';
 import { srProblem } from '../../src/engine/restore-sr.js';
 import { dlnetSettings } from '../../src/engine/restore.js';
@@ -53,7 +55,9 @@ for (const file of fixtures) {
         const m = decode(c.mask.data);
         const rgb: Image = { width: w, height: h, channels: 3, data: y.map((v) => (v + 1) / 2) };
         const mask: Mask = { width: w, height: h, data: Uint8Array.from(m) };
-        const batch = makeBatch(rgb, mask, [{ x: 0, y: 0, size: w }]);
+        // A network that works at the photo's own resolution gets the crop as it is; others, 64×64.
+        const region = { x: 0, y: 0, width: w, height: h, innerWidth: w, innerHeight: h, modelWidth: w, modelHeight: h, component: 1 };
+        const batch = net.multiple ? batchTensors(regionInput(rgb, mask, region)) : makeBatch(rgb, mask, [{ x: 0, y: 0, size: w }]);
         const masked = maskedProblem(net, batch);
         problem = {
           ...masked,

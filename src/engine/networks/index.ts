@@ -1,6 +1,7 @@
 import { activeBackend } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
 import { ContextEncoderNet } from './context-encoder.js';
+import { FConvInpaintNet } from './fconv-inpaint.js';
 import { FConvMaskedNet } from './fconv-masked.js';
 import { FConvMaskedOnnx } from './fconv-masked-onnx.js';
 import { onnxSource } from './onnx-g.js';
@@ -18,6 +19,8 @@ export function maskedNetwork(weights: LoadedWeights): MaskedNetwork | undefined
       const source = activeBackend() === 'onnxruntime' ? onnxSource(weights) : undefined;
       return source ? new FConvMaskedOnnx(weights, source) : new FConvMaskedNet(weights);
     }
+    case 'fconv-inpaint':
+      return new FConvInpaintNet(weights);
     default:
       return undefined;
   }

@@ -14,6 +14,11 @@ export interface BoundMaskedNetwork {
 }
 
 export interface MaskedNetwork {
+  /**
+   * Set by networks that inpaint at the photo's own resolution (restore-holes.ts) instead of on 64×64
+   * crops: the sides of their crops must be multiples of it.
+   */
+  readonly multiple?: number;
   bind(y: tf.Tensor4D, mask: tf.Tensor4D): BoundMaskedNetwork;
   dispose(): void;
 }

@@ -1,0 +1,111 @@
+/**
+ * The fully convolutional inpainting network (backbone "fconv-inpaint"), mirroring
+ * training/fconv_inpaint.py. It works at the photo's own resolution on crops whose sides are
+ * multiples of MULTIPLE (restore-holes.ts pads them):
+ *   b = push-pull pyramid fill of y (reaches into holes of any size)
+ *   g: [y, M, b] → e0 (full) → e1 stride 2 (1/2) → e2 stride 2 (1/4) → 4 dilated convs (2, 4, 8, 16)
+ *      → nearest ×2 + skip e1 → conv (1/2) → nearest ×2 + skip e0 → conv → z (no activation)
+ *   h: ReLU(z) → conv3×3 to 3 channels → + b
+ * Tensors are NHWC on the [−1, 1] scale; y has missing pixels set to 0; M is 1 where observed.
+ */
+import { tf } from '../backend.js';
+import type { LoadedWeights } from '../model-file.js';
+import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
+
+type K4 = tf.Tensor4D;
+
+/** Pyramid levels of the first guess; crop sides must be multiples of 2^LEVELS. */
+const LEVELS = 5;
+export const MULTIPLE = 2 ** LEVELS;
+const DILATIONS = [2, 4, 8, 16];
+const PAD1: [[number, number], [number, number], [number, number], [number, number]] = [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+];
+
+/**
+ * Push-pull fill: a level's cells mix the mean of their known pixels with the coarser level's fill by
+ * their known fraction w (b_l = v_l + (1 − w_l)·up(b_{l+1}), v and w being 2×2 averages of y·M and M);
+ * below the coarsest level stands the mean of all known pixels.
+ */
+export function pushPull(y: K4, mask: K4): K4 {
+  return tf.tidy(() => {
+    const pyramid: [K4, K4][] = [[tf.mul(y, mask) as K4, mask]];
+    for (let l = 0; l < LEVELS; l++) {
+      const [v, w] = pyramid[l];
+      pyramid.push([tf.avgPool(v, 2, 2, 'valid'), tf.avgPool(w, 2, 2, 'valid')]);
+    }
+    const known = tf.maximum(tf.sum(mask, [1, 2], true), 1);
+    let b = tf.div(tf.sum(pyramid[0][0], [1, 2], true), known) as K4;
+    const [vTop, wTop] = pyramid[LEVELS];
+    b = tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4;
+    for (let l = LEVELS - 1; l >= 0; l--) {
+      const [v, w] = pyramid[l];
+      const up = tf.image.resizeBilinear(b, [v.shape[1], v.shape[2]], false, true);
+      b = tf.add(v, tf.mul(tf.sub(1, w), up)) as K4;
+    }
+    return b;
+  });
+}
+
+export class FConvInpaintNet implements MaskedNetwork {
+  private readonly tensors = new Map<string, tf.Tensor>();
+  /** Crops must have sides that are multiples of this. */
+  readonly multiple = MULTIPLE;
+
+  constructor(weights: LoadedWeights) {
+    for (const [name, { shape, data }] of weights.tensors) this.tensors.set(name, tf.tensor(data, shape));
+  }
+
+  private conv(x: K4, name: string, relu: boolean, options: { stride?: number; dilation?: number } = {}): K4 {
+    const { stride = 1, dilation = 1 } = options;
+    return tf.fused.conv2d({
+      x,
+      filter: this.tensors.get(`${name}.kernel`) as K4,
+      strides: stride,
+      pad: stride === 1 ? 'same' : PAD1,
+      dilations: dilation,
+      bias: this.tensors.get(`${name}.bias`),
+      activation: relu ? 'relu' : 'linear',
+    });
+  }
+
+  private upsampleNearest(a: K4): K4 {
+    return tf.image.resizeNearestNeighbor(a, [2 * a.shape[1], 2 * a.shape[2]], false, false);
+  }
+
+  g(y: K4, mask: K4, base: K4): K4 {
+    return tf.tidy(() => {
+      const s0 = this.conv(tf.concat([y, mask, base], 3) as K4, 'e0', true);
+      const s1 = this.conv(s0, 'e1', true, { stride: 2 });
+      let a = this.conv(s1, 'e2', true, { stride: 2 });
+      DILATIONS.forEach((dilation, i) => {
+        a = this.conv(a, `mid.${i}`, true, { dilation });
+      });
+      a = this.conv(tf.concat([this.upsampleNearest(a), s1], 3) as K4, 'u1', true);
+      return this.conv(tf.concat([this.upsampleNearest(a), s0], 3) as K4, 'u0', false);
+    });
+  }
+
+  /** h(z) = conv(ReLU z) + b; differentiable in z. */
+  h(z: K4, base: K4): K4 {
+    return tf.tidy(() => {
+      const kernel = this.tensors.get('out.kernel') as K4;
+      return tf.add(tf.add(tf.conv2d(tf.relu(z), kernel, 1, 'same'), this.tensors.get('out.bias')!), base) as K4;
+    });
+  }
+
+  bind(y: K4, mask: K4): BoundMaskedNetwork {
+    const [, height, width] = y.shape;
+    if (height % MULTIPLE !== 0 || width % MULTIPLE !== 0)
+      throw new Error(`fconv-inpaint needs crop sides that are multiples of ${MULTIPLE} (got ${width}×${height}).`);
+    const base = pushPull(y, mask);
+    return { g: () => this.g(y, mask, base), h: (z) => this.h(z, base), release: () => base.dispose() };
+  }
+
+  dispose(): void {
+    for (const t of this.tensors.values()) t.dispose();
+  }
+}

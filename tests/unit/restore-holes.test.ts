@@ -1,0 +1,107 @@
+/**
+ * Inpainting at the photo's own resolution with a fully convolutional model (restore-holes.ts), run
+ * with the tiny fconv-inpaint fixture model through the engine's public restore().
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../src/engine/backend.js';
+import { createImage, type Image, type Mask } from '../../src/engine/image.js';
+import { setModelDirs } from '../../src/engine/models.js';
+import { CONTEXT, holeRegions, MAX_CROP_PIXELS } from '../../src/engine/restore-holes.js';
+import { restore, unloadModels } from '../../src/engine/restore.js';
+import type { RestoreEvent } from '../../src/engine/restore-types.js';
+
+const MODEL = 'fconv-inpaint-tiny';
+
+before(async () => {
+  await initBackend('wasm');
+  setModelDirs([fileURLToPath(new URL('../fixtures/models/', import.meta.url))]);
+});
+
+after(async () => {
+  await unloadModels();
+});
+
+function photo(width: number, height: number, channels: Image['channels'] = 3): Image {
+  const img = createImage(width, height, channels);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = 0.5 + 0.3 * Math.sin(i * 0.013) * Math.cos(i * 0.0007);
+  return img;
+}
+
+function maskWith(width: number, height: number, holes: [number, number, number, number][]): Mask {
+  const data = new Uint8Array(width * height).fill(1);
+  for (const [x, y, w, h] of holes) for (let r = y; r < y + h; r++) data.fill(0, r * width + x, r * width + x + w);
+  return { width, height, data };
+}
+
+test('hole regions: bounding box plus context inside the photo, padded to the multiple; big ones downscaled', () => {
+  const [small, edge, big] = holeRegions(
+    [
+      { x0: 100, y0: 80, x1: 139, y1: 99 },
+      { x0: 0, y0: 0, x1: 9, y1: 9 },
+      { x0: 0, y0: 0, x1: 1499, y1: 999 },
+    ],
+    1500,
+    1000,
+    32,
+  );
+  assert.deepEqual([small.x, small.y, small.width, small.height], [100 - CONTEXT, 80 - CONTEXT, 40 + 2 * CONTEXT, 20 + 2 * CONTEXT]);
+  assert.deepEqual([small.innerWidth, small.modelWidth, small.modelHeight], [small.width, 192, 160]);
+  assert.deepEqual([edge.x, edge.y, edge.width, edge.height], [0, 0, 10 + CONTEXT, 10 + CONTEXT]);
+  assert.ok(big.innerWidth * big.innerHeight <= MAX_CROP_PIXELS * 1.01, 'a big crop is computed downscaled');
+  assert.ok(big.innerWidth < big.width && big.modelWidth % 32 === 0 && big.modelHeight % 32 === 0);
+});
+
+test('every hole is filled at full resolution, known pixels kept exactly, frames of the whole photo', async () => {
+  const image = photo(300, 200);
+  const mask = maskWith(300, 200, [
+    [20, 30, 40, 25],
+    [200, 120, 60, 50],
+  ]);
+  const events: RestoreEvent[] = [];
+  const out = await restore(image, { task: 'inpaint', mask, modelId: MODEL }, { onEvent: (e) => events.push(e) });
+  let filled = 0;
+  for (let p = 0; p < mask.data.length; p++)
+    for (let c = 0; c < 3; c++) {
+      const i = p * 3 + c;
+      assert.ok(out.data[i] >= 0 && out.data[i] <= 1);
+      if (mask.data[p]) assert.equal(out.data[i], image.data[i]);
+      else if (Math.abs(out.data[i] - image.data[i]) > 1e-6) filled++;
+    }
+  assert.ok(filled > 0.9 * 3 * (40 * 25 + 60 * 50), 'the holes were not filled');
+  const frames = events.filter((e) => e.type === 'iteration');
+  assert.deepEqual(
+    frames.map((e) => e.type === 'iteration' && [e.k, e.K, e.image.width, e.image.height]),
+    [1, 2, 3].map((k) => [k, 3, 300, 200]),
+  );
+  const last = frames[2];
+  assert.ok(last.type === 'iteration');
+  assert.deepEqual(last.image.data, out.data, 'the last frame is the result');
+  for (const e of frames) assert.ok(e.type === 'iteration' && Number.isFinite(e.likelihood) && e.likelihood >= 0);
+  const progress = events.filter((e) => e.type === 'progress').map((e) => e.type === 'progress' && e.fraction);
+  assert.deepEqual(progress, [0.5, 1]);
+});
+
+test('a hole larger than the crop limit is filled downscaled, known pixels still exact', async () => {
+  const image = photo(1200, 1000);
+  const mask = maskWith(1200, 1000, [[100, 80, 1000, 840]]);
+  const out = await restore(image, { task: 'inpaint', mask, modelId: MODEL });
+  let changed = 0;
+  for (let p = 0; p < mask.data.length; p++)
+    for (let c = 0; c < 3; c++) {
+      const i = p * 3 + c;
+      if (mask.data[p]) assert.equal(out.data[i], image.data[i]);
+      else if (out.data[i] !== 0) changed++;
+    }
+  assert.ok(changed > 0.9 * 3 * 1000 * 840);
+});
+
+test('a cancelled inpainting stops with an abort', async () => {
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(
+    restore(photo(200, 150), { task: 'inpaint', mask: maskWith(200, 150, [[50, 50, 30, 30]]), modelId: MODEL }, { signal: controller.signal }),
+    (error: Error) => error.name === 'AbortError',
+  );
+});
