@@ -7,6 +7,7 @@ import * as v from 'valibot';
 import { MAX_BATCH_JOBS, MAX_PIXELS } from '../base/limits.js';
 import {
   bytes,
+  describe,
   dimension,
   fileName,
   flag,
@@ -25,6 +26,7 @@ import {
 import { BATCH_FORMATS, OUTPUT_FORMATS } from './limits.js';
 import {
   parseBlur,
+  parseBlurOrAuto,
   parseIterations,
   parseMissingRate,
   parseModelId,
@@ -32,12 +34,23 @@ import {
   parseQuality,
   parseScale,
   parseTask,
+  ValidationError,
 } from './validate.js';
 
 const scale = numberParsedBy(parseScale, 'Scale');
 /** Any output size (src/base/output-size.ts); absent: the model scale as is. */
 const outputSize = v.exactOptional(parsedBy(parseOutputSize, 'Output size'));
 const blur = numberParsedBy(parseBlur, 'Blur u');
+/**
+ * A batch's blur: u, or exactly "auto" — each photo's u suggested from it by the engine before it is
+ * upscaled (engine/suggest-blur.ts, as `dlnet batch --blur auto`). Like every number here, a form's "1.3" is refused.
+ */
+const batchBlur = parsedBy((value, label) => {
+  if (typeof value !== 'number' && value !== 'auto') {
+    throw new ValidationError(`${label} must be a number from 0 to 3 or auto, not ${describe(value)}.`, label);
+  }
+  return parseBlurOrAuto(value, label);
+}, 'Blur u');
 const iterations = numberParsedBy(parseIterations, 'Iterations K');
 const quality = numberParsedBy(parseQuality, 'Quality');
 const modelId = parsedBy(parseModelId, 'Model');
@@ -236,7 +249,8 @@ export const BatchSettingsSchema = record('Batch settings', {
   scale,
   /** Any output size; with a width or height each file gets the model scale its size needs. */
   output: outputSize,
-  blur,
+  /** u for every photo, or 'auto': suggested per photo (each file's recipe, in its output and the report, has the u used). */
+  blur: batchBlur,
   recursive: flag('Recursive'),
   /** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
   format: oneOf(BATCH_FORMATS, 'Format must be keep, png, jpeg, webp or tiff'),

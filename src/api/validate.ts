@@ -99,6 +99,19 @@ export function parseBlur(value: unknown, label = 'blur'): number {
   return n;
 }
 
+/**
+ * Blur u, or 'auto': suggested from each photo by the likelihood (engine/suggest-blur.ts) before it is
+ * upscaled — `dlnet upscale/batch --blur auto` and the batch panel's "Suggest per photo".
+ */
+export function parseBlurOrAuto(value: unknown, label = 'blur'): number | 'auto' {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = toNumber(value);
+  if (n === undefined || n < BLUR_RANGE.min || n > BLUR_RANGE.max) {
+    throw new ValidationError(`${label} must be a number from 0 to 3 or auto, not ${shown(value)}.`, label);
+  }
+  return n;
+}
+
 /** DL-Net iterations K: an integer ≥ 1 (K = 1 is the plain network). */
 export function parseIterations(value: unknown, label = 'iterations'): number {
   return integerIn(value, label, 1, MAX_ITERATIONS, `a whole number from 1 to ${MAX_ITERATIONS}`);

@@ -2,17 +2,19 @@
  * The Batch panel end to end, in Debian's Chromium against `dlnet serve` with the real batch engine
  * and a tiny generated ×2 model: typed folders (checked on the server), a dry run, a run over
  * 3 images and 1 corrupt file (per-file statuses, summary with the failure's reason, outputs ×2),
+ * a run with the blur suggested per photo (each photo's u in the list, the report and its recipe),
  * then pause, resume and cancel (no temporaries left). Screenshots go to
  * test-results/screenshots/batch-*.png (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { BatchEvent } from '../../src/api/api.js';
+import { readRecipe } from '../../src/engine/recipe.js';
 import { writeSrModel } from '../helpers/models.js';
 import {
   browserSuite,
@@ -76,6 +78,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3]),
     );
     await writeImages(path.join(dir, 'many'), 12, 96, 80);
+    await writeImages(path.join(dir, 'auto'), 2, 40, 32);
     served = await startServe(dir, models);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
@@ -142,6 +145,69 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
       assert.deepEqual([meta.width, meta.height], [80, 64]);
     }
     await screenshot(page, 'batch-02-summary');
+  });
+
+  test('Suggest per photo: each photo is upscaled with its own suggested u, shown in the list, the report and its recipe', async () => {
+    const out = path.join(dir, 'auto-out');
+    const report = path.join(dir, 'auto-report.json');
+    await page.click('[data-testid="batch-blur-auto"]');
+    assert.equal(await page.getAttribute('[data-testid="batch-blur-auto"]', 'aria-checked'), 'true');
+    assert.equal(await page.locator('[data-testid="batch-blur"]').count(), 0, 'no slider: u comes from each photo');
+    assert.match(
+      (await page.textContent('[data-testid="batch-blur-auto-hint"]')) ?? '',
+      /suggested from it before it is upscaled/,
+    );
+    await page.fill('[data-testid="batch-input"]', path.join(dir, 'auto'));
+    await page.fill('[data-testid="batch-output"]', out);
+    await page.fill('[data-testid="batch-report"]', report);
+    const since = rec.events.length;
+    await page.click('[data-testid="batch-start"]');
+    await status(page, 'finished', 120_000);
+    assert.equal(await page.textContent('[data-testid="summary-done"]'), '2 done');
+    await page.waitForSelector('[data-testid="batch-summary"] >> text=Report written to');
+    const rows = await page.$$eval('[data-testid="batch-row"]', (els) =>
+      els.map((e) => ({
+        rel: e.getAttribute('data-rel'),
+        status: e.getAttribute('data-status'),
+        blur: e.getAttribute('data-blur'),
+        suggested: e.getAttribute('data-blur-suggested'),
+        detail: e.querySelector('.detail')?.textContent ?? '',
+      })),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.rel, r.status, r.suggested]),
+      [
+        ['photo-1.png', 'done', 'true'],
+        ['photo-2.png', 'done', 'true'],
+      ],
+    );
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      options: { blur: unknown };
+      files: { input: string; recipe?: { blur?: number; blurSuggested?: boolean } }[];
+    };
+    assert.equal(json.options.blur, 'auto');
+    const events = batchEvents(rec.events.slice(since));
+    for (const row of rows) {
+      const u = Number(row.blur);
+      assert.ok(row.blur !== null && u >= 0 && u <= 3, `${row.rel}: u = ${row.blur}`);
+      assert.match(row.detail, new RegExp(`u = ${u} suggested`), row.detail);
+      const done = events.find(
+        (e) => e.event.type === 'batch.file' && e.event.file.rel === row.rel && e.event.file.status === 'done',
+      );
+      assert.ok(done?.event.type === 'batch.file');
+      assert.deepEqual([done.event.file.recipe?.blur, done.event.file.recipe?.blurSuggested], [u, true], row.rel);
+      const listed = json.files.find((f) => f.input === row.rel);
+      assert.deepEqual([listed?.recipe?.blur, listed?.recipe?.blurSuggested], [u, true], `${row.rel} in the report`);
+      const made = await readRecipe(path.join(out, row.rel));
+      assert.deepEqual([made.width, made.height], [80, 64]);
+      assert.deepEqual([made.recipe?.blur, made.recipe?.blurSuggested], [u, true], `${row.rel}'s XMP recipe`);
+    }
+    // Each photo's own suggestion, not one for the batch: these two photos are suggested different u.
+    assert.notEqual(rows[0].blur, rows[1].blur, `u per photo: ${rows.map((r) => r.blur).join(', ')}`);
+    await screenshot(page, 'batch-02-suggested');
+    await page.click('[data-testid="batch-blur-fixed"]');
+    await page.waitForSelector('[data-testid="batch-blur"]');
+    await page.fill('[data-testid="batch-report"]', '');
   });
 
   test('pause holds new files back, resume continues, cancel stops the batch', async () => {

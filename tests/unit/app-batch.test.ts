@@ -2,16 +2,17 @@
  * The app's batch API (src/api validators, src/server/handlers/batch*.ts): bad folders, an
  * output inside the input without a suffix and wrong types each get one clear sentence; a plan
  * is a dry run; a started batch forwards the engine's events with its id, ends with a summary,
- * and pauses, resumes and cancels.
+ * and pauses, resumes and cancels; with blur "auto" each photo's u is suggested and recorded as such.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
 import { toAppEvent } from '../../src/server/handlers/batch.js';
+import { readRecipe } from '../../src/engine/recipe.js';
 import {
   Channels,
   validateRequest,
@@ -21,6 +22,8 @@ import {
   type BatchEvent,
   type BatchPlanView,
   type BatchStarted,
+  type BlurSuggestionView,
+  type OpenedImage,
 } from '../../src/api/api.js';
 import { writeSrModel } from '../helpers/models.js';
 
@@ -90,6 +93,24 @@ async function writeImages(folder: string, n: number, side: number): Promise<voi
   }
 }
 
+/** Smooth photos, one per period (in pixels): the suggested u differs between them, as it would between real photos. */
+async function writeWaves(folder: string, periods: number[]): Promise<void> {
+  mkdirSync(folder, { recursive: true });
+  for (const [i, period] of periods.entries()) {
+    const [width, height] = [40, 32];
+    const raw = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const v = 128 + 100 * Math.sin(x / period) * Math.cos(y / (1.2 * period));
+        raw.fill(Math.round(v), (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(path.join(folder, `wave${i}.png`));
+  }
+}
+
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-app-batch-'));
   const models = path.join(dir, 'models');
@@ -138,6 +159,29 @@ describe('batch validators', () => {
     refuses(Channels.dialogFolder, { purpose: 'anything' }, /^Purpose must be "batch-input" or "batch-output"/);
     const args = validateRequest(Channels.batchStart, { settings: settings({ quality: 80 }), jobs: 2 }).args;
     assert.deepEqual(args, { settings: settings({ quality: 80 }), jobs: 2 });
+  });
+
+  test('blur: a number from 0 to 3, or exactly "auto" (suggested per photo)', () => {
+    const auto = validateRequest(Channels.batchStart, { settings: settings({ blur: 'auto' }) }).args;
+    assert.deepEqual(auto, { settings: settings({ blur: 'auto' }) });
+    assert.equal(validateRequest(Channels.batchPlan, { settings: settings({ blur: 1.3 }) }).args.settings.blur, 1.3);
+    const blurRefused = (blur: unknown, shown: string) =>
+      assert.throws(
+        () => validateRequest(Channels.batchPlan, { settings: settings({ blur }) }),
+        (e: unknown) => {
+          assert.ok(e instanceof ValidationError);
+          assert.equal(e.message, `Blur u must be a number from 0 to 3 or auto, not ${shown}.`);
+          return true;
+        },
+      );
+    blurRefused(3.5, '3.5');
+    blurRefused(-0.1, '-0.1');
+    blurRefused('1.3', '"1.3"');
+    blurRefused('Auto', '"Auto"');
+    blurRefused(' auto', '" auto"');
+    blurRefused(null, 'null');
+    blurRefused(true, 'boolean true');
+    refuses(Channels.batchPlan, { settings: settings({ blur: undefined }) }, /^Batch settings is missing "blur"\.$/);
   });
 });
 
@@ -268,6 +312,47 @@ describe('batch handlers', () => {
       readdirSync(out).filter((n) => n.startsWith('.')),
       [],
     );
+  });
+
+  test('blur "auto": each photo gets its own suggested u (the Suggest button\'s), in its events, the report and its recipe', async () => {
+    const photos = path.join(dir, 'auto-in');
+    await writeWaves(photos, [2, 4]);
+    const out = path.join(dir, 'auto-out');
+    const report = path.join(dir, 'auto-report.json');
+    const { batchId } = await ok<BatchStarted>(Channels.batchStart, {
+      settings: settings({ inputDir: photos, outputDir: out, blur: 'auto' }),
+      jobs: 1,
+      report,
+    });
+    const written = await until(() => batchEvents(batchId).find((e) => e.type === 'batch.report'));
+    assert.ok(written.type === 'batch.report' && written.error === undefined, JSON.stringify(written));
+    const done = batchEvents(batchId).flatMap((e) => (e.type === 'batch.file' && e.file.status === 'done' ? [e.file] : []));
+    assert.deepEqual(
+      done.map((f) => f.rel),
+      ['wave0.png', 'wave1.png'],
+    );
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      options: { blur: unknown };
+      files: { input: string; status: string; recipe?: { blur?: number; blurSuggested?: boolean } }[];
+    };
+    assert.equal(json.options.blur, 'auto');
+    const used: number[] = [];
+    for (const file of done) {
+      const u = file.recipe?.blur;
+      assert.ok(typeof u === 'number' && u >= 0 && u <= 3, `${file.rel}: u = ${u}`);
+      assert.equal(file.recipe?.blurSuggested, true, file.rel);
+      // The same photo through the single-image Suggest button (blur.suggest) gives the same u.
+      const opened = await ok<OpenedImage>(Channels.imageOpen, { path: path.join(photos, file.rel) });
+      const suggested = await ok<BlurSuggestionView>(Channels.blurSuggest, { imageId: opened.imageId, scale: 2 });
+      assert.equal(u, suggested.blur, file.rel);
+      used.push(u);
+      const listed = json.files.find((f) => f.input === file.rel);
+      assert.deepEqual([listed?.status, listed?.recipe?.blur, listed?.recipe?.blurSuggested], ['done', u, true], file.rel);
+      const inFile = (await readRecipe(path.join(out, file.outputRel))).recipe;
+      assert.deepEqual([inFile?.blur, inFile?.blurSuggested], [u, true], `${file.outputRel}'s XMP recipe`);
+    }
+    // One suggestion per photo, not one for the batch: these two photos are suggested different u.
+    assert.notEqual(used[0], used[1], `u per photo: ${used.join(', ')}`);
   });
 
   test('engine events keep their fields', () => {

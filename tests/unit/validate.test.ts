@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   parseBackend,
   parseBlur,
+  parseBlurOrAuto,
   parseBlurs,
   parseHoleSide,
   parseIterations,
@@ -39,6 +40,16 @@ test('blur: a number in [0, 3]', () => {
   rejects(() => parseBlur('3.01', '--blur'), '--blur must be a number from 0 to 3, not 3.01.');
   rejects(() => parseBlur('', '--blur'), '--blur must be a number from 0 to 3, not empty.');
   rejects(() => parseBlur('NaN', '--blur'), '--blur must be a number from 0 to 3, not "NaN".');
+});
+
+test('blur or auto: a number in [0, 3], or auto (suggested from each photo)', () => {
+  assert.equal(parseBlurOrAuto('auto', '--blur'), 'auto');
+  assert.equal(parseBlurOrAuto(' AUTO ', '--blur'), 'auto');
+  assert.equal(parseBlurOrAuto('1.3', '--blur'), 1.3);
+  assert.equal(parseBlurOrAuto(0), 0);
+  rejects(() => parseBlurOrAuto('sharp', '--blur'), '--blur must be a number from 0 to 3 or auto, not "sharp".');
+  rejects(() => parseBlurOrAuto('3.5', '--blur'), '--blur must be a number from 0 to 3 or auto, not 3.5.');
+  rejects(() => parseBlurOrAuto('', '--blur'), '--blur must be a number from 0 to 3 or auto, not empty.');
 });
 
 test('iterations: whole number ≥ 1', () => {

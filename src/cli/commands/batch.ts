@@ -16,13 +16,19 @@ import {
   type FileRecord,
   UserError,
 } from '../../engine/index.js';
-import { parseBackend, parseIterations, parseModelId, parseQuality, ValidationError } from '../../api/validate.js';
+import {
+  parseBackend,
+  parseBlurOrAuto,
+  parseIterations,
+  parseModelId,
+  parseQuality,
+  ValidationError,
+} from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
 import { debugEnabled, UsageError } from '../errors.js';
 import { createProgress, wantsBars, type Progress } from '../progress.js';
 import { addOutputSizeOptions, OUTPUT_SIZE_HELP, parseOutputSizeFlags, type RawSizeFlags } from '../output-size.js';
 import { outputSizeSuffix } from '../../base/output-size.js';
-import { parseBlurOrAuto } from './upscale.js';
 
 interface BatchFlags extends RawSizeFlags {
   out: string;
@@ -151,7 +157,7 @@ async function batch(ctx: CliContext, inDir: string, raw: BatchFlags): Promise<v
   const plain = 'scale' in size.request && Number.isInteger(size.request.scale);
   // A width or height: each file's model scale follows its size (the request's scale is then unused).
   const scale = size.fixedScale ?? 2;
-  const blur = raw.blur.trim().toLowerCase() === 'auto' ? 'auto' : parseBlurOrAuto(raw.blur);
+  const blur = parseBlurOrAuto(raw.blur, '--blur');
   const format = parseFormat(raw.format);
   const quality = raw.quality === undefined ? undefined : parseQuality(raw.quality, '--quality');
   const jobs = raw.jobs === undefined ? undefined : parseJobs(raw.jobs);

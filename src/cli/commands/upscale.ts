@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { findModel, loadCompute, readImage, readImageSize } from '../../engine/index.js';
 import { outputSizeSuffix, planOutputSize, type OutputSizePlan } from '../../base/output-size.js';
-import { parseBlur, ValidationError } from '../../api/validate.js';
+import { parseBlurOrAuto } from '../../api/validate.js';
 import { addRestoreOptions, parseRestoreFlags, startBackend, type RawRestoreFlags } from '../common.js';
 import { info, reportItemFailure, type CliContext } from '../context.js';
 import { loadRestoreApi, type RestoreApi } from '../engine-api.js';
@@ -15,16 +15,6 @@ import { addOutputSizeOptions, OUTPUT_SIZE_HELP, parseOutputSizeFlags, type RawS
 interface UpscaleFlags extends RawRestoreFlags, RawSizeFlags {
   blur: string;
   out?: string;
-}
-
-/** --blur: a number from 0 to 3, or auto. */
-export function parseBlurOrAuto(value: string, label = '--blur'): number {
-  try {
-    return parseBlur(value, label);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError(error.message.replace(/ from 0 to 3,/, ' from 0 to 3 or auto,'), label);
-  }
 }
 
 export function registerUpscale(program: Command, ctx: CliContext): void {
@@ -60,8 +50,9 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
 
 async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Promise<void> {
   const size = parseOutputSizeFlags(raw, 'upscale');
-  const auto = raw.blur.trim().toLowerCase() === 'auto';
-  const fixedBlur = auto ? 0 : parseBlurOrAuto(raw.blur);
+  const askedBlur = parseBlurOrAuto(raw.blur, '--blur');
+  const auto = askedBlur === 'auto';
+  const fixedBlur = askedBlur === 'auto' ? 0 : askedBlur;
   const flags = parseRestoreFlags(raw);
 
   // Plan every output first: a clash is reported before any work starts (and before folders are made).

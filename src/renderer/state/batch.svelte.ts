@@ -46,6 +46,8 @@ export class BatchState {
   sizeMode: 'model' | 'scale' | 'width' | 'height' = $state('model');
   sizeValue = $state(1.5);
   blur = $state(0);
+  /** 'fixed': the slider's u for every photo; 'auto': each photo's u suggested from it by the engine before it is upscaled. */
+  blurMode: 'fixed' | 'auto' = $state('fixed');
   recursive = $state(false);
   format: BatchFormat = $state('keep');
   quality = $state(DEFAULT_QUALITY);
@@ -114,7 +116,7 @@ export class BatchState {
       inputDir: this.inputDir.trim(),
       outputDir: this.outputDir.trim(),
       ...this.#size(),
-      blur: Number(this.blur),
+      blur: this.blurMode === 'auto' ? 'auto' : Number(this.blur),
       recursive: this.recursive,
       format: this.format,
       suffix: this.suffix,
