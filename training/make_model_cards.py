@@ -79,6 +79,11 @@ def card(folder):
                   f"with the fully convolutional network `fconv-masked` ({b['depth']} conv layers × {b['width']} channels refining "
                   "the normalized convolution of the known pixels; training/README.md). Photos of any size: blended 64-px tiles "
                   "(src/engine/restore-masked.ts).", ""]
+    elif b["type"] == "fconv-inpaint":
+        lines += [f"Inpainting of painted holes at the photo's own resolution with the fully convolutional network `fconv-inpaint` "
+                  f"({b['width0']} channels at full resolution, {b['width1']} at 1/2 and 1/4 with dilated convs; it refines a "
+                  "push-pull pyramid fill of the known pixels; training/README.md). Every hole gets a crop of its bounding box plus "
+                  "64 px of context (src/engine/restore-holes.ts); known pixels are kept exactly.", ""]
     else:
         lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "
                   "with the 64×64 context-encoder autoencoder (docs/protocols.md §3), mask fed as a fourth input channel. "

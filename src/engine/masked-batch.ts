@@ -53,6 +53,11 @@ export interface BatchInput {
   observed: Float32Array;
   /** Known pixels on 0..1 (0 where missing), for seam correction. */
   known: Float32Array;
+  /**
+   * What turns the weighted L into the mean over observed entries, when `observed` is not weighted by
+   * 1/sqrt(observed entries) (a crop at the photo's own resolution, restore-holes.ts); 1 otherwise.
+   */
+  likelihoodScale?: number;
 }
 
 export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
@@ -272,7 +277,7 @@ export async function fillBatch(
             input.height,
           );
       for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
-      onStep?.(step.k, step.K, out, step.likelihood);
+      onStep?.(step.k, step.K, out, step.likelihood * (input.likelihoodScale ?? 1));
       last = out;
     }
   } finally {

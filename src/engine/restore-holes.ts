@@ -79,8 +79,18 @@ function cropOf(image: Image, x0: number, y0: number, width: number, height: num
   return out;
 }
 
+/**
+ * How L is weighted: per crop (the mean over its observed entries, as in training on fixed-size crops),
+ * or, with `trainingArea`, per that many pixels at the observed `density` (of the crop unless given),
+ * which keeps DL-Net's steps independent of the crop size.
+ */
+export interface LikelihoodWeighting {
+  trainingArea?: number;
+  density?: number;
+}
+
 /** The crop as one DL-Net input: known pixels on −1..1, the padding and the downscaled holes unknown. */
-export function regionInput(rgb: Image, mask: Mask, r: HoleRegion): BatchInput {
+export function regionInput(rgb: Image, mask: Mask, r: HoleRegion, weighting: LikelihoodWeighting = {}): BatchInput {
   let pixels = cropOf(rgb, r.x, r.y, r.width, r.height);
   const known = createImage(r.width, r.height, 1);
   for (let y = 0; y < r.height; y++)
@@ -104,13 +114,19 @@ export function regionInput(rgb: Image, mask: Mask, r: HoleRegion): BatchInput {
       count++;
       for (let c = 0; c < 3; c++) y[to * 3 + c] = 2 * pixels.data[from * 3 + c] - 1;
     }
-  // The per-crop mean in L (as in training): the residual weighted by 1/sqrt(observed entries).
-  const w = 1 / Math.sqrt(Math.max(1, count * 3));
-  return knownOf({ n: 1, width: r.modelWidth, height: r.modelHeight, y, mask: m, observed: m.map((v) => v * w) });
+  const entries = Math.max(1, count * 3);
+  const { trainingArea } = weighting;
+  const density = weighting.density ?? count / (r.innerWidth * r.innerHeight);
+  const perArea = trainingArea ? Math.max(1e-6, 3 * density * trainingArea) : entries;
+  const w = 1 / Math.sqrt(perArea);
+  return {
+    ...knownOf({ n: 1, width: r.modelWidth, height: r.modelHeight, y, mask: m, observed: m.map((v) => v * w) }),
+    likelihoodScale: perArea / entries,
+  };
 }
 
 /** A crop output (0..1, model size) cut to the crop and resized back to the photo's pixels. */
-function fillImage(out: Float32Array, r: HoleRegion): Image {
+export function fillImage(out: Float32Array, r: HoleRegion): Image {
   const inner = createImage(r.innerWidth, r.innerHeight, 3);
   for (let row = 0; row < r.innerHeight; row++)
     inner.data.set(out.subarray(row * r.modelWidth * 3, (row * r.modelWidth + r.innerWidth) * 3), row * r.innerWidth * 3);
@@ -144,7 +160,7 @@ async function fillHoles(
     };
     const last = await fillBatch(
       net,
-      regionInput(rgb, mask, r),
+      regionInput(rgb, mask, r, { trainingArea: net.trainingArea }),
       settings,
       seamCorrection,
       options.signal,

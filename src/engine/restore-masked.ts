@@ -1,6 +1,7 @@
 /**
- * Inpainting and interpolation of photos of any size with a DL-Net model that works on 64×64 crops
- * (the context encoder, or the fully convolutional fconv-masked net, run on the same crops).
+ * Inpainting and interpolation of photos of any size. Fully convolutional models (they set
+ * `multiple`) work at the photo's own resolution: holes in restore-holes.ts, interpolation tiles in
+ * restore-tiles.ts. The context encoder works on 64×64 crops, here:
  *
  * Inpainting (crop around each hole): every connected hole gets a square crop with enough context
  * that the hole covers at most what the model was trained on (side ≤ 30 of 64 px), resized to
@@ -12,9 +13,9 @@ import type { DLNetSettings } from './dlnet.js';
 import { UserError, type Image, type Mask } from './image.js';
 import { Canvas, rgbOf, TILE_STRIDE } from './masked-canvas.js';
 import { restoreHoles } from './restore-holes.js';
+import { fillInOrder, restoreTiles } from './restore-tiles.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
-import { settleAll } from './parallel/close.js';
 import {
   batchInput,
   fillBatch,
@@ -131,7 +132,9 @@ export async function restoreMasked(
       `The mask is ${mask.width}×${mask.height} but the image is ${image.width}×${image.height}; they must match.`,
     );
   }
-  if (task === 'inpaint' && net.multiple !== undefined) {
+  if (net.multiple !== undefined) {
+    // A network that works at the photo's own resolution: no 64×64 crops.
+    if (task === 'interpolate') return restoreTiles(net, image, mask, settings, options, tuning.seamCorrection, executors);
     const components = holeComponents(mask);
     if (components.boxes.length === 0) return image;
     const native = net as MaskedNetwork & { multiple: number };
@@ -165,40 +168,11 @@ export async function restoreMasked(
     return final.composite(image, mask);
   }
   const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
-  // Results are added in batch order (the blend's float sums do not depend on which thread finished first).
-  const ready = new Map<number, Float32Array>();
-  let added = 0;
-  let next = 0;
-  let failed = false;
-  const fillAll = async (fillers: MaskedExecutor[]): Promise<void> => {
-    // Every worker's batch in hand settles before the job does (parallel/close.ts settleAll).
-    await settleAll(
-      fillers.map(async (ex) => {
-        try {
-          while (next < batches.length && !failed) {
-            options.signal?.throwIfAborted();
-            const bi = next++;
-            ready.set(bi, await ex.fill(batchInput(rgb, mask, batches[bi]), settings, tuning.seamCorrection, options.signal));
-            for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
-              ready.delete(added);
-              addAll(final, batches[added], out);
-              added++;
-              options.onEvent?.({ type: 'progress', fraction: added / batches.length });
-            }
-          }
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-      }),
-    );
-  };
   const workers = executors ? await executors() : [];
-  try {
-    await fillAll(workers.length > 0 ? workers : [local]);
-  } catch (error) {
-    options.signal?.throwIfAborted(); // a batch a worker gave up on reads as the cancellation it is
-    throw error;
-  }
+  const jobs = batches.map((cropsOfBatch) => ({
+    input: () => batchInput(rgb, mask, cropsOfBatch),
+    add: (out: Float32Array) => addAll(final, cropsOfBatch, out),
+  }));
+  await fillInOrder(jobs, workers.length > 0 ? workers : [local], settings, tuning.seamCorrection, options);
   return final.composite(image, mask);
 }

@@ -29,6 +29,7 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'cancel_ms_batch',
     'bomb_refusal_ms',
     'bomb_refusal_rss_growth_mb',
+    'inpaint_12mp_five_100px_holes_seconds',
     'backend',
     'native_conv_gflops',
     'sr_x2_12mp_seconds_onnxruntime',
@@ -57,6 +58,7 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'first_iteration_ms_512',
     'peak_rss_mb_24mp_x4',
     'peak_rss_mb_x4_24mp_with_frames',
+    'inpaint_12mp_five_100px_holes_seconds',
   ])
     assert.ok(
       typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0,

@@ -1,6 +1,6 @@
 /**
- * Inpainting at the photo's own resolution with a fully convolutional model (restore-holes.ts), run
- * with the tiny fconv-inpaint fixture model through the engine's public restore().
+ * Inpainting and interpolation at the photo's own resolution with fully convolutional models
+ * (restore-holes.ts, restore-tiles.ts), run with the tiny fixture models.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { CONTEXT, holeRegions, MAX_CROP_PIXELS } from '../../src/engine/restore-holes.js';
+import { fillBatch } from '../../src/engine/masked-batch.js';
+import { loadWeights } from '../../src/engine/model-file.js';
+import { maskedNetwork } from '../../src/engine/networks/index.js';
+import { CONTEXT, holeRegions, MAX_CROP_PIXELS, regionInput } from '../../src/engine/restore-holes.js';
+import { interpolationTiles } from '../../src/engine/restore-tiles.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
 
@@ -104,4 +108,33 @@ test('a cancelled inpainting stops with an abort', async () => {
     restore(photo(200, 150), { task: 'inpaint', mask: maskWith(200, 150, [[50, 50, 30, 30]]), modelId: MODEL }, { signal: controller.signal }),
     (error: Error) => error.name === 'AbortError',
   );
+});
+
+test('interpolation tiles at the photo resolution give what the whole photo at once gives', async () => {
+  const width = 1100;
+  const height = 90;
+  const image = photo(width, height);
+  const mask: Mask = { width, height, data: new Uint8Array(width * height).map((_, i) => ((i * 7919) % 10 < 4 ? 0 : 1)) };
+  const weights = await loadWeights(fileURLToPath(new URL('../fixtures/models/fconv-tiny/', import.meta.url)));
+  const net = maskedNetwork(weights)!;
+  const settings = { K: 4, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
+  const tiles = interpolationTiles(width, height);
+  assert.equal(tiles.length, 3);
+  const whole = { x: 0, y: 0, width, height, innerWidth: width, innerHeight: height, modelWidth: width, modelHeight: height, component: 0 };
+  let known = 0;
+  for (const v of mask.data) known += v;
+  const weighting = { trainingArea: 64 * 64, density: known / mask.data.length };
+  const all = await fillBatch(net, regionInput(image, mask, whole, weighting), settings, false);
+  for (const t of tiles) {
+    const out = await fillBatch(net, regionInput(image, mask, t.region, weighting), settings, false);
+    let worst = 0;
+    for (let y = t.core.y; y < t.core.y + t.core.height; y++)
+      for (let x = t.core.x; x < t.core.x + t.core.width; x++)
+        for (let c = 0; c < 3; c++) {
+          const inTile = ((y - t.region.y) * t.region.width + (x - t.region.x)) * 3 + c;
+          worst = Math.max(worst, Math.abs(out[inTile] - all[(y * width + x) * 3 + c]));
+        }
+    assert.ok(worst < 1e-5, `tile at ${t.core.x}: max difference ${worst}`);
+  }
+  net.dispose();
 });

@@ -102,10 +102,10 @@ test('interpolation covers a whole photo with blended tiles; a wrong-size mask i
   );
 });
 
-test('a fully convolutional (fconv-masked) model interpolates a photo through the same tiles, on one thread or two', async () => {
+test('a fully convolutional (fconv-masked) model interpolates a photo in tiles at its own resolution, on one thread or two', async () => {
   setModelDirs([dir, fileURLToPath(new URL('../fixtures/models/', import.meta.url))]);
-  const image = photo(330, 300); // two batches of crops: the two-thread run uses the worker pool
-  const mask: Mask = { width: 330, height: 300, data: new Uint8Array(330 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
+  const image = photo(700, 300); // two tiles: the two-thread run uses the worker pool
+  const mask: Mask = { width: 700, height: 300, data: new Uint8Array(700 * 300).map((_, i) => ((i * 7919) % 10 < 5 ? 0 : 1)) };
   const request = { task: 'interpolate' as const, mask, modelId: 'fconv-tiny' };
   const one = await restore(image, request);
   const two = await restore(image, request, { workers: 2 });

@@ -10,8 +10,12 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGIMES = [("reference", "Reference (one level)"), ("joint", "Joint (K = 1)"), ("dlnet", "DL-Net (K = 5)"),
            ("fconv-joint", "Fully convolutional `fconv-masked`, joint (K = 1; beyond the paper)"),
-           ("fconv-dlnet", "Fully convolutional `fconv-masked`, DL-Net (K = 5; beyond the paper)")]
-GAINS = [("dlnet", "joint", "DL-Net − joint, PSNR"), ("fconv-dlnet", "fconv-joint", "fconv DL-Net − fconv joint, PSNR")]
+           ("fconv-dlnet", "Fully convolutional `fconv-masked`, DL-Net (K = 5; beyond the paper)"),
+           ("fconv-inpaint-joint", "Fully convolutional `fconv-inpaint` for photos, joint (K = 1; beyond the paper)"),
+           ("fconv-inpaint-dlnet", "Fully convolutional `fconv-inpaint` for photos, DL-Net (K = 5; beyond the paper)")]
+GAINS = [("dlnet", "joint", "DL-Net − joint, PSNR"), ("fconv-dlnet", "fconv-joint", "fconv DL-Net − fconv joint, PSNR"),
+         ("fconv-inpaint-dlnet", "fconv-inpaint-joint", "fconv-inpaint DL-Net − joint, PSNR"),
+         ("fconv-inpaint-dlnet", "dlnet", "fconv-inpaint DL-Net − context encoder DL-Net, PSNR")]
 PAPER = {
     "inpaint": "paper (CelebA): DL-Net over joint +0.1 to +3.5 dB; reference trained at s = 32 centred",
     "interpolate": "paper (CelebA): DL-Net over joint +0.9 to +4 dB; reference trained at r = 75 %",

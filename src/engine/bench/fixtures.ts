@@ -79,12 +79,13 @@ export function scatteredMask(width: number, height: number, rate: number, seed:
   return { width, height, data };
 }
 
-export function holesMask(width: number, height: number, holes: number): Mask {
+export function holesMask(width: number, height: number, holes: number, side = 20): Mask {
   const data = new Uint8Array(width * height).fill(1);
+  const half = side / 2;
   for (let h = 0; h < holes; h++) {
-    const cx = Math.round(((h * 0.618) % 1) * (width - 60)) + 30;
-    const cy = Math.round(((h * 0.381 + 0.2) % 1) * (height - 60)) + 30;
-    for (let y = cy - 10; y < cy + 10; y++) for (let x = cx - 10; x < cx + 10; x++) data[y * width + x] = 0;
+    const cx = Math.round(((h * 0.618) % 1) * (width - 3 * side)) + 1.5 * side;
+    const cy = Math.round(((h * 0.381 + 0.2) % 1) * (height - 3 * side)) + 1.5 * side;
+    for (let y = cy - half; y < cy + half; y++) for (let x = cx - half; x < cx + half; x++) data[y * width + x] = 0;
   }
   return { width, height, data };
 }

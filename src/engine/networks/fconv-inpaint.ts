@@ -54,6 +54,8 @@ export class FConvInpaintNet implements MaskedNetwork {
   private readonly tensors = new Map<string, tf.Tensor>();
   /** Crops must have sides that are multiples of this. */
   readonly multiple = MULTIPLE;
+  /** Trained on 128×128 scene crops (and 64×64 faces). */
+  readonly trainingArea = 128 * 128;
 
   constructor(weights: LoadedWeights) {
     for (const [name, { shape, data }] of weights.tensors) this.tensors.set(name, tf.tensor(data, shape));

@@ -30,6 +30,10 @@ function gaussianKernel(radius = 3, sigma = 1.5): K4 {
 }
 
 export class FConvMaskedNet implements MaskedNetwork {
+  /** Fully convolutional: photos are computed at their own resolution, in tiles of any size. */
+  readonly multiple: number = 1;
+  /** It was trained on 64×64 crops. */
+  readonly trainingArea: number = 64 * 64;
   private readonly kernels: K4[] = [];
   private readonly biases: tf.Tensor1D[] = [];
   private readonly outKernel: K4;

@@ -19,6 +19,11 @@ export interface MaskedNetwork {
    * crops: the sides of their crops must be multiples of it.
    */
   readonly multiple?: number;
+  /**
+   * Pixels of the crops it was trained on (with `multiple`): at the photo's own resolution L is weighted
+   * per that area, so DL-Net's gradients keep the scale they had in training whatever the crop size.
+   */
+  readonly trainingArea?: number;
   bind(y: tf.Tensor4D, mask: tf.Tensor4D): BoundMaskedNetwork;
   dispose(): void;
 }

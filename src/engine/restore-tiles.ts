@@ -1,0 +1,146 @@
+/**
+ * Interpolation with a fully convolutional model at the photo's own resolution: the photo is cut into
+ * tiles of TILE_CORE px, each computed with MARGIN px of its surroundings, and each tile's core is
+ * written into the result. MARGIN exceeds the network's reach, and DL-Net's Adam steps act element by
+ * element through a 3×3 head, so the tiles give what the whole photo at once would. Several tiles go to
+ * the worker threads; a photo of one tile streams its frames x̂_1 … x̂_K.
+ *
+ * fillInOrder is the one loop that deals DL-Net inputs to executors (this thread or workers) and adds
+ * their results in input order, so the result does not depend on which thread finished first.
+ */
+import type { DLNetSettings } from './dlnet.js';
+import { createImage, type Image, type Mask } from './image.js';
+import { fillBatch, type BatchInput, type BatchStep, type MaskedExecutor } from './masked-batch.js';
+import { Canvas, rgbOf } from './masked-canvas.js';
+import type { MaskedNetwork } from './networks/masked-network.js';
+import { settleAll } from './parallel/close.js';
+import { fillImage, regionInput, type HoleRegion } from './restore-holes.js';
+import type { RestoreOptions } from './restore-types.js';
+
+export const TILE_CORE = 512;
+/** Context around a tile's core: beyond the reach of the interpolation network (~12 px) and its head. */
+export const MARGIN = 32;
+
+export interface FillJob {
+  input(): BatchInput;
+  add(out: Float32Array): void;
+}
+
+/** Runs every job on the executors, adding results in job order; progress after each. */
+export async function fillInOrder(
+  jobs: FillJob[],
+  executors: MaskedExecutor[],
+  settings: DLNetSettings,
+  seamCorrection: boolean,
+  options: RestoreOptions,
+): Promise<void> {
+  const ready = new Map<number, Float32Array>();
+  let added = 0;
+  let next = 0;
+  let failed = false;
+  try {
+    // Every worker's job in hand settles before the restoration does (parallel/close.ts settleAll).
+    await settleAll(
+      executors.map(async (ex) => {
+        try {
+          while (next < jobs.length && !failed) {
+            options.signal?.throwIfAborted();
+            const i = next++;
+            ready.set(i, await ex.fill(jobs[i].input(), settings, seamCorrection, options.signal));
+            for (let out = ready.get(added); out !== undefined; out = ready.get(added)) {
+              ready.delete(added);
+              jobs[added].add(out);
+              added++;
+              options.onEvent?.({ type: 'progress', fraction: added / jobs.length });
+            }
+          }
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }),
+    );
+  } catch (error) {
+    options.signal?.throwIfAborted(); // a job a worker gave up on reads as the cancellation it is
+    throw error;
+  }
+}
+
+interface Tile {
+  region: HoleRegion;
+  core: { x: number; y: number; width: number; height: number };
+}
+
+function spans(length: number): [number, number][] {
+  const count = Math.max(1, Math.ceil(length / TILE_CORE));
+  const size = Math.ceil(length / count);
+  return Array.from({ length: count }, (_, i): [number, number] => [i * size, Math.min(length, (i + 1) * size)]);
+}
+
+export function interpolationTiles(width: number, height: number): Tile[] {
+  return spans(height).flatMap(([y0, y1]) =>
+    spans(width).map(([x0, x1]) => {
+      const x = Math.max(0, x0 - MARGIN);
+      const y = Math.max(0, y0 - MARGIN);
+      const w = Math.min(width, x1 + MARGIN) - x;
+      const h = Math.min(height, y1 + MARGIN) - y;
+      const region = { x, y, width: w, height: h, innerWidth: w, innerHeight: h, modelWidth: w, modelHeight: h, component: 0 };
+      return { region, core: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
+    }),
+  );
+}
+
+/** The core of a tile's output (0..1) as an RGB image. */
+function coreOf(out: Float32Array, t: Tile): Image {
+  const full = fillImage(out, t.region);
+  const core = createImage(t.core.width, t.core.height, 3);
+  const dx = t.core.x - t.region.x;
+  const dy = t.core.y - t.region.y;
+  for (let y = 0; y < t.core.height; y++) {
+    const from = ((dy + y) * t.region.width + dx) * 3;
+    core.data.set(full.data.subarray(from, from + t.core.width * 3), y * t.core.width * 3);
+  }
+  return core;
+}
+
+/** Interpolates every missing pixel of `mask` (1 = observed); known pixels kept exactly. */
+export async function restoreTiles(
+  net: MaskedNetwork,
+  image: Image,
+  mask: Mask,
+  settings: DLNetSettings,
+  options: RestoreOptions,
+  seamCorrection: boolean,
+  executors?: () => Promise<MaskedExecutor[]>,
+): Promise<Image> {
+  const rgb = rgbOf(image);
+  const tiles = interpolationTiles(image.width, image.height);
+  // L weighted per the training crop's area at the photo's density of known pixels: the same weight in
+  // every tile, so the tiles add up to the whole photo's result.
+  let known = 0;
+  for (let p = 0; p < mask.data.length; p++) if (mask.data[p]) known++;
+  const weighting = { trainingArea: net.trainingArea, density: known / mask.data.length };
+  const final = new Canvas(image.width, image.height);
+  const addTo = (canvas: Canvas, t: Tile, out: Float32Array, known = false) =>
+    canvas.addImage(t.core.x, t.core.y, coreOf(out, t), mask, undefined, undefined, known);
+  if (tiles.length === 1) {
+    const [tile] = tiles;
+    const onStep: BatchStep = (k, K, out, likelihood) => {
+      const canvas = k === K ? final : new Canvas(image.width, image.height);
+      addTo(canvas, tile, out);
+      const raw = new Canvas(image.width, image.height);
+      addTo(raw, tile, out, true);
+      options.onEvent?.({ type: 'iteration', k, K, image: canvas.composite(image, mask), raw: raw.estimate(image), likelihood });
+    };
+    const input = regionInput(rgb, mask, tile.region, weighting);
+    const out = await fillBatch(net, input, settings, seamCorrection, options.signal, options.onEvent ? onStep : undefined);
+    if (!options.onEvent) addTo(final, tile, out);
+    options.onEvent?.({ type: 'progress', fraction: 1 });
+    return final.composite(image, mask);
+  }
+  const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
+  const workers = executors ? await executors() : [];
+  const jobs = tiles.map((t) => ({ input: () => regionInput(rgb, mask, t.region, weighting), add: (out: Float32Array) => addTo(final, t, out) }));
+  await fillInOrder(jobs, workers.length > 0 ? workers : [local], settings, seamCorrection, options);
+  return final.composite(image, mask);
+}
