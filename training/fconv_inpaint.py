@@ -1,8 +1,8 @@
 """Fully convolutional inpainting network for photos of any size (backbone "fconv-inpaint"), with the
 DL-Net module on its last hidden map. Mirrored by src/engine/networks/fconv-inpaint.ts.
 
-First guess b = push_pull(y, M): a pyramid fill that reaches into holes of any size (the network only
-refines it). The input's height and width must be multiples of 2**LEVELS (the engine pads its crops).
+First guess b = membrane_fill(y, M): an approximate membrane fill (push-pull pyramid, smoothed at every
+level) that reaches into holes of any size (the network only refines it). The input's height and width must be multiples of 2**LEVELS (the engine pads its crops).
   g: [y, M, b] (7 ch)
      e0  conv3x3 7 -> W0, ReLU                      (full resolution)      = s0
      e1  conv3x3 stride 2 W0 -> W1, ReLU            (1/2)                  = s1
@@ -45,6 +45,36 @@ def push_pull(y, mask, levels=LEVELS):
     return b
 
 
+SWEEPS = 20
+_NEIGHBOURS = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]])
+
+
+def smooth(b, v, w, sweeps=SWEEPS):
+    """Jacobi sweeps of b <- v + (1 - w) * (mean of the 4 neighbours), edges replicated: cells keep their
+    known share and take the rest from their neighbours (at full resolution: the membrane equation)."""
+    k = _NEIGHBOURS.to(b)[None, None].repeat(b.shape[1], 1, 1, 1)
+    for _ in range(sweeps):
+        b = v + (1 - w) * F.conv2d(F.pad(b, (1, 1, 1, 1), mode="replicate"), k, groups=b.shape[1])
+    return b
+
+
+def membrane_fill(y, mask, levels=LEVELS):
+    """First guess: an approximate membrane (harmonic) fill of the holes, coarse to fine: the push-pull
+    pyramid of push_pull with SWEEPS smoothing sweeps at every level."""
+    v, w = y * mask, mask
+    pyramid = [(v, w)]
+    for _ in range(levels):
+        v, w = F.avg_pool2d(v, 2), F.avg_pool2d(w, 2)
+        pyramid.append((v, w))
+    known = mask.sum((2, 3), keepdim=True)
+    b = (y * mask).sum((2, 3), keepdim=True) / known.clamp(min=1)
+    v, w = pyramid[-1]
+    b = smooth(v + (1 - w) * b, v, w)
+    for v, w in reversed(pyramid[:-1]):
+        b = smooth(v + (1 - w) * upsample_bilinear2(b), v, w)
+    return b
+
+
 class FConvInpaint(nn.Module):
     def __init__(self, width0=32, width1=64):
         super().__init__()
@@ -61,7 +91,7 @@ class FConvInpaint(nn.Module):
             for conv in [self.e0, self.e1, self.e2, *self.mid, self.u1, self.u0]:
                 nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
                 conv.bias.zero_()
-            self.out.weight.mul_(0.1)  # start near the push-pull fill
+            self.out.weight.mul_(0.1)  # start near the membrane fill
             self.out.bias.zero_()
 
     def g(self, y, mask, base):
@@ -75,7 +105,7 @@ class FConvInpaint(nn.Module):
 
     def split(self, y, mask):
         """(z, h) for this input: h closes over the first guess b."""
-        base = push_pull(y, mask)
+        base = membrane_fill(y, mask)
         z = self.g(y, mask, base)
         return z, lambda zk: self.out(F.relu(zk)) + base
 

@@ -4,7 +4,8 @@
  *   z_1 = g(y);  for k = 1..K:  x̂_k = h(z_k);  stream (k, x̂_k, L(z_k));  Adam step on z
  *   L(z) = ½ · Σ_observed (W h(z) − y)² / normalizer
  *
- * g runs once; each step re-runs only h, W and their adjoints (automatic differentiation).
+ * g runs once; each step re-runs only h, W and their adjoints (automatic differentiation, or the
+ * problem's hand-written adjoints).
  * `normalizer` is the count of observed entries of the WHOLE image, so a tile of a large image
  * takes exactly the gradient the untiled run would (the mean's 1/N is global, not per tile).
  */
@@ -34,6 +35,13 @@ export interface DLNetProblem {
   normalizer?: number;
   /** Weights (broadcastable to y) of the entries counted in the reported L; default all. */
   reportWeights?: tf.Tensor;
+  /**
+   * Hand-written adjoints, used instead of automatic differentiation when both are given (tfjs-wasm's
+   * gradient kernels for convolutions are far slower than its forward convolutions):
+   * hAdjoint(z, dx) = (∂h/∂z at z)ᵀ dx, and WT the adjoint of W.
+   */
+  hAdjoint?(z: tf.Tensor, dx: tf.Tensor): tf.Tensor;
+  WT?(r: tf.Tensor): tf.Tensor;
 }
 
 export interface DLNetStep {
@@ -91,7 +99,18 @@ export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, 
       let xhat: tf.Tensor | null = null;
       let loss: tf.Scalar;
       let grad: tf.Tensor | null = null;
-      if (k < K) {
+      if (k < K && problem.hAdjoint && problem.WT) {
+        const x = problem.h(z);
+        xhat = x;
+        const zk = z;
+        const [dz, value] = tf.tidy((): [tf.Tensor, tf.Scalar] => {
+          const r = residual(problem, x);
+          const weighted = problem.observed ? tf.mul(r, problem.observed) : r;
+          return [problem.hAdjoint!(zk, tf.div(problem.WT!(weighted), normalizer)), reported(problem, r, normalizer)];
+        });
+        grad = dz;
+        loss = value;
+      } else if (k < K) {
         const f = (zk: tf.Tensor) => {
           const x = problem.h(zk);
           xhat = tf.keep(x);

@@ -118,6 +118,9 @@ export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & 
     g: () => bound.g(),
     h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
     W: (x: tf.Tensor) => tf.mul(x, batch.mask),
+    ...(bound.hAdjoint
+      ? { hAdjoint: (z: tf.Tensor, dx: tf.Tensor) => bound.hAdjoint!(z as tf.Tensor4D, dx as tf.Tensor4D), WT: (r: tf.Tensor) => tf.mul(r, batch.mask) }
+      : {}),
     y: batch.y,
     observed: batch.observed,
     normalizer: 1,

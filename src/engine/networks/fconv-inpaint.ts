@@ -2,7 +2,7 @@
  * The fully convolutional inpainting network (backbone "fconv-inpaint"), mirroring
  * training/fconv_inpaint.py. It works at the photo's own resolution on crops whose sides are
  * multiples of MULTIPLE (restore-holes.ts pads them):
- *   b = push-pull pyramid fill of y (reaches into holes of any size)
+ *   b = approximate membrane fill of y, coarse to fine (reaches into holes of any size)
  *   g: [y, M, b] → e0 (full) → e1 stride 2 (1/2) → e2 stride 2 (1/4) → 4 dilated convs (2, 4, 8, 16)
  *      → nearest ×2 + skip e1 → conv (1/2) → nearest ×2 + skip e0 → conv → z (no activation)
  *   h: ReLU(z) → conv3×3 to 3 channels → + b
@@ -10,6 +10,7 @@
  */
 import { tf } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
+import { ConvHead } from './conv-head.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
 type K4 = tf.Tensor4D;
@@ -25,13 +26,40 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
   [0, 0],
 ];
 
+/** Jacobi sweeps per pyramid level of the first guess. */
+const SWEEPS = 20;
+
 /**
- * Push-pull fill: a level's cells mix the mean of their known pixels with the coarser level's fill by
- * their known fraction w (b_l = v_l + (1 − w_l)·up(b_{l+1}), v and w being 2×2 averages of y·M and M);
- * below the coarsest level stands the mean of all known pixels.
+ * `SWEEPS` Jacobi sweeps of b ← v + (1 − w)·(mean of the 4 neighbours), edges replicated: cells keep
+ * their known share and take the rest from their neighbours (at full resolution, the membrane equation).
  */
-export function pushPull(y: K4, mask: K4): K4 {
+function smooth(b: K4, v: K4, w: K4, neighbours: K4): K4 {
+  const free = tf.sub(1, w);
+  for (let i = 0; i < SWEEPS; i++) {
+    const padded = tf.mirrorPad(b, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ], 'symmetric');
+    b = tf.add(v, tf.mul(free, tf.depthwiseConv2d(padded, neighbours, 1, 'valid'))) as K4;
+  }
+  return b;
+}
+
+/**
+ * First guess: an approximate membrane (harmonic) fill, coarse to fine. Pyramid of 2×2 averages v of
+ * y·M and w of M; each level starts from b_l = v_l + (1 − w_l)·up(b_{l+1}) (below the coarsest level
+ * stands the mean of all known pixels) and is smoothed (see smooth).
+ */
+export function membraneFill(y: K4, mask: K4): K4 {
   return tf.tidy(() => {
+    const channels = y.shape[3];
+    const ring = [0, 0.25, 0, 0.25, 0, 0.25, 0, 0.25, 0];
+    const neighbours = tf.tensor4d(
+      ring.flatMap((v) => Array<number>(channels).fill(v)),
+      [3, 3, channels, 1],
+    );
     const pyramid: [K4, K4][] = [[tf.mul(y, mask) as K4, mask]];
     for (let l = 0; l < LEVELS; l++) {
       const [v, w] = pyramid[l];
@@ -40,11 +68,11 @@ export function pushPull(y: K4, mask: K4): K4 {
     const known = tf.maximum(tf.sum(mask, [1, 2], true), 1);
     let b = tf.div(tf.sum(pyramid[0][0], [1, 2], true), known) as K4;
     const [vTop, wTop] = pyramid[LEVELS];
-    b = tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4;
+    b = smooth(tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4, vTop, wTop, neighbours);
     for (let l = LEVELS - 1; l >= 0; l--) {
       const [v, w] = pyramid[l];
       const up = tf.image.resizeBilinear(b, [v.shape[1], v.shape[2]], false, true);
-      b = tf.add(v, tf.mul(tf.sub(1, w), up)) as K4;
+      b = smooth(tf.add(v, tf.mul(tf.sub(1, w), up)) as K4, v, w, neighbours);
     }
     return b;
   });
@@ -57,8 +85,11 @@ export class FConvInpaintNet implements MaskedNetwork {
   /** Trained on 128×128 scene crops (and 64×64 faces). */
   readonly trainingArea = 128 * 128;
 
+  private readonly head: ConvHead;
+
   constructor(weights: LoadedWeights) {
     for (const [name, { shape, data }] of weights.tensors) this.tensors.set(name, tf.tensor(data, shape));
+    this.head = new ConvHead(this.tensors.get('out.kernel') as K4, this.tensors.get('out.bias') as tf.Tensor1D);
   }
 
   private conv(x: K4, name: string, relu: boolean, options: { stride?: number; dilation?: number } = {}): K4 {
@@ -93,21 +124,24 @@ export class FConvInpaintNet implements MaskedNetwork {
 
   /** h(z) = conv(ReLU z) + b; differentiable in z. */
   h(z: K4, base: K4): K4 {
-    return tf.tidy(() => {
-      const kernel = this.tensors.get('out.kernel') as K4;
-      return tf.add(tf.add(tf.conv2d(tf.relu(z), kernel, 1, 'same'), this.tensors.get('out.bias')!), base) as K4;
-    });
+    return this.head.h(z, base);
   }
 
   bind(y: K4, mask: K4): BoundMaskedNetwork {
     const [, height, width] = y.shape;
     if (height % MULTIPLE !== 0 || width % MULTIPLE !== 0)
       throw new Error(`fconv-inpaint needs crop sides that are multiples of ${MULTIPLE} (got ${width}×${height}).`);
-    const base = pushPull(y, mask);
-    return { g: () => this.g(y, mask, base), h: (z) => this.h(z, base), release: () => base.dispose() };
+    const base = membraneFill(y, mask);
+    return {
+      g: () => this.g(y, mask, base),
+      h: (z) => this.h(z, base),
+      hAdjoint: (z, dx) => this.head.adjoint(z, dx),
+      release: () => base.dispose(),
+    };
   }
 
   dispose(): void {
-    for (const t of this.tensors.values()) t.dispose();
+    this.head.dispose(); // the head's kernel and bias are among the tensors
+    for (const t of this.tensors.values()) if (!t.isDisposed) t.dispose();
   }
 }

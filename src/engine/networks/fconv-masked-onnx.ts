@@ -38,6 +38,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
         return tf.tensor4d(z, [n, h, w, z.length / (n * h * w)]);
       },
       h: (z) => this.h(z, base),
+      hAdjoint: (z, dx) => this.hAdjoint(z, dx),
       release: () => base.dispose(),
     };
   }

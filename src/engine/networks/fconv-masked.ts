@@ -8,6 +8,7 @@
  */
 import { tf } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
+import { ConvHead } from './conv-head.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
 type K4 = tf.Tensor4D;
@@ -36,8 +37,7 @@ export class FConvMaskedNet implements MaskedNetwork {
   readonly trainingArea: number = 64 * 64;
   private readonly kernels: K4[] = [];
   private readonly biases: tf.Tensor1D[] = [];
-  private readonly outKernel: K4;
-  private readonly outBias: tf.Tensor1D;
+  private readonly head: ConvHead;
   private readonly gaussian = gaussianKernel();
 
   constructor(weights: LoadedWeights) {
@@ -48,8 +48,7 @@ export class FConvMaskedNet implements MaskedNetwork {
       this.kernels.push(kernel(`g.${i}.kernel`));
       this.biases.push(tf.tensor1d(get(`g.${i}.bias`).data));
     }
-    this.outKernel = kernel('out.kernel');
-    this.outBias = tf.tensor1d(get('out.bias').data);
+    this.head = new ConvHead(kernel('out.kernel'), tf.tensor1d(get('out.bias').data));
   }
 
   /** Gaussian-weighted mean of the known pixels around each pixel (0 where none is within reach). */
@@ -83,15 +82,26 @@ export class FConvMaskedNet implements MaskedNetwork {
 
   /** h(z) = conv(ReLU z) + b; differentiable in z. */
   h(z: K4, base: K4): K4 {
-    return tf.tidy(() => tf.add(tf.add(tf.conv2d(tf.relu(z), this.outKernel, 1, 'same'), this.outBias), base) as K4);
+    return this.head.h(z, base);
+  }
+
+  /** (∂h/∂z)ᵀ dx, written by hand (conv-head.ts). */
+  hAdjoint(z: K4, dx: K4): K4 {
+    return this.head.adjoint(z, dx);
   }
 
   bind(y: K4, mask: K4): BoundMaskedNetwork {
     const base = this.firstGuess(y, mask);
-    return { g: () => this.g(y, mask, base), h: (z) => this.h(z, base), release: () => base.dispose() };
+    return {
+      g: () => this.g(y, mask, base),
+      h: (z) => this.h(z, base),
+      hAdjoint: (z, dx) => this.hAdjoint(z, dx),
+      release: () => base.dispose(),
+    };
   }
 
   dispose(): void {
-    tf.dispose([...this.kernels, ...this.biases, this.outKernel, this.outBias, this.gaussian]);
+    tf.dispose([...this.kernels, ...this.biases, this.gaussian]);
+    this.head.dispose();
   }
 }

@@ -9,6 +9,8 @@ export interface BoundMaskedNetwork {
   /** Async where g runs on onnxruntime (fconv-masked-onnx.ts). */
   g(): tf.Tensor4D | Promise<tf.Tensor4D>;
   h(z: tf.Tensor4D): tf.Tensor4D;
+  /** (∂h/∂z at z)ᵀ dx, where the network has it written by hand (DL-Net then skips autodiff). */
+  hAdjoint?(z: tf.Tensor4D, dx: tf.Tensor4D): tf.Tensor4D;
   /** Frees what g and h close over. */
   release(): void;
 }
