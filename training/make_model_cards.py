@@ -100,7 +100,9 @@ def card(folder):
         lines += strategy_section(m["task"])
     lines += ["", "## Training", ""]
     lines += [f"- regime: {tr.get('regime')}; degradations: {tr.get('degradations')}",
-              f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
+              f"- data: {', '.join(tr.get('data', []))}; batch {tr.get('batch')}"
+              + (f" faces + {tr['photo_batch']} scene crops of {tr['photo_size']}²" if tr.get("photo_batch") else "")
+              + f"; loss {tr.get('loss')}; lr {tr.get('base_lr')}",
               f"- trained: {stage_line(tr)}"]
     transport = tr.get("weights_transport")
     while earlier := tr.get("continued_from"):  # newest stage first, back to the joint model
