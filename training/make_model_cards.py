@@ -110,6 +110,12 @@ def card(folder):
         lines.append(f"- {what}: {stage_line(earlier)}"
                      + (f"; those weights travelled as {earlier['weights_transport']}" if earlier.get("weights_transport") else ""))
         tr = earlier  # what it was fine-tuned from is the earlier stage's story
+    if m.get("training", {}).get("device") == "cpu":
+        cpu, stage = 0.0, m["training"]
+        while stage:
+            cpu += (stage.get("wall_seconds") or 0) * (stage.get("threads") or 1) if stage.get("device") == "cpu" else 0
+            stage = stage.get("continued_from")
+        lines.append(f"- total CPU time of the stages above: {cpu:,.0f} s (threads × wall seconds)")
     if tr.get("init"):
         lines.append("- fine-tuned from the joint model of the same run (for SR its card is training/models/<id>-joint; that stage dominates the training time)")
     if transport:
