@@ -95,10 +95,19 @@ export function splitLuma(image: Image): LumaPlanes {
   return { width, height, y, cb, cr, alpha };
 }
 
-/** Inverse of `splitLuma`: grey (+alpha) when there is no chroma, RGB (+alpha) otherwise. Not clipped. */
-export function mergeLuma(planes: LumaPlanes): Image {
+/**
+ * Inverse of `splitLuma`: grey (+alpha) when there is no chroma, RGB (+alpha) otherwise. Not clipped.
+ * `into`: the samples are written there (exactly width·height·channels floats) instead of a new image.
+ */
+export function mergeLuma(planes: LumaPlanes, into?: Float32Array): Image {
   const { width, height, y, cb, cr, alpha } = planes;
   const n = width * height;
+  const target = (channels: Image['channels']): Image => {
+    if (!into) return createImage(width, height, channels);
+    if (into.length !== n * channels)
+      throw new Error(`mergeLuma: the target holds ${into.length} values, expected ${n * channels}.`);
+    return { width, height, channels, data: into };
+  };
   for (const [name, plane] of Object.entries({ y, cb, cr, alpha })) {
     if (plane !== undefined && plane.length !== n) {
       throw new Error(`mergeLuma: plane ${name} has ${plane.length} values, expected ${width}×${height}.`);
@@ -106,7 +115,7 @@ export function mergeLuma(planes: LumaPlanes): Image {
   }
   if ((cb === undefined) !== (cr === undefined)) throw new Error('mergeLuma: cb and cr must both be given or both omitted.');
   if (cb === undefined || cr === undefined) {
-    const image = createImage(width, height, alpha ? 2 : 1);
+    const image = target(alpha ? 2 : 1);
     const c = image.channels;
     for (let p = 0; p < n; p++) {
       image.data[p * c] = y[p];
@@ -114,7 +123,7 @@ export function mergeLuma(planes: LumaPlanes): Image {
     }
     return image;
   }
-  const image = createImage(width, height, alpha ? 4 : 3);
+  const image = target(alpha ? 4 : 3);
   const c = image.channels;
   for (let p = 0; p < n; p++) {
     const [r, g, b] = yCbCrToRgb(y[p], cb[p], cr[p]);

@@ -11,7 +11,15 @@ import { type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import type { Image } from './image.js';
 import type { LoadedWeights } from './model-file.js';
 import { type SrNet } from './networks/sr-net.js';
-import { clamp01, colourRows, mergeWithUpscaledChroma, upscaleExtras, withLuma } from './sr-colour.js';
+import {
+  clamp01,
+  colourRows,
+  mergedChannels,
+  mergeInPlace,
+  mergeWithUpscaledChroma,
+  upscaleExtras,
+  withLuma,
+} from './sr-colour.js';
 import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srOverlap, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
@@ -124,7 +132,10 @@ export interface SrPool {
   readonly executors: readonly SrExecutor[];
 }
 
-/** superResolve on a worker pool: same plan and result, tasks spread over its workers. */
+/**
+ * superResolve on a worker pool: same plan and result, tasks spread over its workers. The result's
+ * samples lie on a SharedArrayBuffer (the workers' output plane, merged into colour in place).
+ */
 export function superResolveOnPool(
   pool: SrPool,
   image: Image,
@@ -173,10 +184,19 @@ export async function superResolveWith(
   const alloc = (n: number) => new Float32Array(new Buf(n * 4));
   const y = alloc(planes.width * planes.height);
   y.set(planes.y);
+  // One buffer for the result: the HR luma plane first (the engine's output), then room for the
+  // colour samples that the merge fills at the end (mergeInPlace). Until then that room holds the z
+  // cache where it fits (×4 colour photos cut into several bands), so the finished run needs no
+  // second full-size buffer: at ×4 to 24 MP the 288 MB image used to come on top of the 96 MB plane
+  // and the 72–96 MB z cache.
+  const outLen = planes.width * t * planes.height * t;
+  const zLen = plan.cacheRows * plan.width * plan.C;
+  const room = outLen * (mergedChannels(planes) - 1);
+  const result = alloc(outLen + room);
   const bufs = {
     y,
-    z: alloc(plan.cacheRows * plan.width * plan.C),
-    out: alloc(planes.width * t * planes.height * t),
+    z: zLen <= room ? result.subarray(outLen, outLen + zLen) : alloc(zLen),
+    out: result.subarray(0, outLen),
     cancel: cancelFlag(Buf),
   };
   const job = { plan, blur, settings, normalizer: planes.width * planes.height };
@@ -213,7 +233,8 @@ export async function superResolveWith(
       : undefined,
   });
   bufs.z = new Float32Array(0);
-  return mergeWithUpscaledChroma(planes, clamp01(bufs.out), t);
+  clamp01(bufs.out);
+  return mergeInPlace(planes, result, t);
 }
 
 /** The engine's band frame as a RestoreEvent's SrBand (luma clipped in place: the frame is the band's own). */

@@ -5,7 +5,7 @@
  */
 import { mergeLuma, type LumaPlanes } from './color.js';
 import { bicubicUpscaleImage } from './degradations.js';
-import { createImage, type Image } from './image.js';
+import type { Image } from './image.js';
 
 export function clamp01(a: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = a[i] < 0 ? 0 : a[i] > 1 ? 1 : a[i];
@@ -26,10 +26,16 @@ export function upscaleExtras(planes: LumaPlanes, t: number): LumaPlanes {
   };
 }
 
-export function withLuma(extras: LumaPlanes, luma: Float32Array): Image {
-  const image = mergeLuma({ ...extras, y: luma });
+/** `extras` with `luma` as one clipped image (written into `into` when given: mergeLuma). */
+export function withLuma(extras: LumaPlanes, luma: Float32Array, into?: Float32Array): Image {
+  const image = mergeLuma({ ...extras, y: luma }, into);
   clamp01(image.data);
   return image;
+}
+
+/** Channels of the merged image: grey or RGB, plus alpha when the input has one. */
+export function mergedChannels(planes: LumaPlanes): Image['channels'] {
+  return ((planes.cb === undefined ? 1 : 3) + (planes.alpha ? 1 : 0)) as Image['channels'];
 }
 
 /**
@@ -38,7 +44,16 @@ export function withLuma(extras: LumaPlanes, luma: Float32Array): Image {
  * of rows [a, b). Every caller cuts the image into the same strips, so the rows of an iterate saved
  * band by band equal the final result's.
  */
-function colourPart(planes: LumaPlanes, t: number, s0: number, s1: number, a: number, b: number, luma: Float32Array): Image {
+function colourPart(
+  planes: LumaPlanes,
+  t: number,
+  s0: number,
+  s1: number,
+  a: number,
+  b: number,
+  luma: Float32Array,
+  into?: Float32Array,
+): Image {
   const W = planes.width * t;
   const context = 3;
   const i0 = Math.max(0, s0 - context);
@@ -57,6 +72,7 @@ function colourPart(planes: LumaPlanes, t: number, s0: number, s1: number, a: nu
   return withLuma(
     { width: W, height: (b - a) * t, y: new Float32Array(0), cb: keep(up.cb), cr: keep(up.cr), alpha: keep(up.alpha) },
     luma,
+    into,
   );
 }
 
@@ -90,11 +106,30 @@ export function* colourRows(
  * full-size chroma planes never exist beside the output (≈ 200 MB on a 24 MP ×4 result).
  */
 export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, t: number, stripRows = MERGE_STRIP_ROWS): Image {
+  const data = new Float32Array(planes.width * t * planes.height * t * mergedChannels(planes));
+  data.set(luma);
+  return mergeInPlace(planes, data, t, stripRows);
+}
+
+/**
+ * mergeWithUpscaledChroma without a second full-size buffer: `data` (the result's samples, width·t ×
+ * height·t × mergedChannels) holds the HR luma plane in its first width·t × height·t floats. The
+ * strips are merged from the bottom up, each strip's luma copied aside first, so every luma value is
+ * read before a colour sample overwrites it (strip s writes from s·W·channels on, at or after the
+ * end of the luma rows above it). The values are mergeWithUpscaledChroma's.
+ */
+export function mergeInPlace(planes: LumaPlanes, data: Float32Array, t: number, stripRows = MERGE_STRIP_ROWS): Image {
   const W = planes.width * t;
-  const grey = planes.cb === undefined;
-  const channels = ((grey ? 1 : 3) + (planes.alpha ? 1 : 0)) as Image['channels'];
-  const image = createImage(W, planes.height * t, channels);
-  for (const { y, image: strip } of colourRows(planes, t, 0, planes.height, luma, stripRows))
-    image.data.set(strip.data, y * W * channels);
-  return image;
+  const H = planes.height;
+  const channels = mergedChannels(planes);
+  if (data.length !== W * H * t * channels)
+    throw new Error(`mergeInPlace: ${data.length} values, expected ${W * H * t * channels}.`);
+  const luma = new Float32Array(Math.min(stripRows, H) * t * W);
+  for (let s0 = Math.floor((H - 1) / stripRows) * stripRows; s0 >= 0; s0 -= stripRows) {
+    const s1 = Math.min(H, s0 + stripRows);
+    const rows = luma.subarray(0, (s1 - s0) * t * W);
+    rows.set(data.subarray(s0 * t * W, s1 * t * W));
+    colourPart(planes, t, s0, s1, s0, s1, rows, data.subarray(s0 * t * W * channels, s1 * t * W * channels));
+  }
+  return { width: W, height: H * t, channels, data };
 }

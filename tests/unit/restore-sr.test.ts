@@ -7,7 +7,14 @@ import { initBackend } from '../../src/engine/backend.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { setModelDirs } from '../../src/engine/models.js';
-import { mergeWithUpscaledChroma, srOverlap, srProblem, superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
+import {
+  colourRows,
+  mergeWithUpscaledChroma,
+  srOverlap,
+  srProblem,
+  superResolve,
+  superResolveOnPool,
+} from '../../src/engine/restore-sr.js';
 import { runDLNet } from '../../src/engine/dlnet.js';
 import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
@@ -157,6 +164,11 @@ test('the final colour merge upscales chroma and alpha strip by strip, equal to 
       assert.equal(strips.channels, channels);
       assert.equal(strips.width, 13 * t);
       assert.deepEqual(strips.data, whole.data, `${channels} channels, ×${t}`);
+      // The merge runs in place, bottom strip first, over the luma at the start of the result's buffer:
+      // the same samples as the strips of colourRows written into a fresh image.
+      const fresh = new Float32Array(whole.data.length);
+      for (const { y, image } of colourRows(planes, t, 0, 17, luma, 2)) fresh.set(image.data, y * 13 * t * channels);
+      assert.deepEqual(whole.data, fresh, `${channels} channels, ×${t}: in place`);
       // Colour: red is not the luma alone, so the chroma took part.
       if (channels >= 3)
         assert.ok(

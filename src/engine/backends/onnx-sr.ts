@@ -7,6 +7,7 @@
 import { activeBackend } from '../backend.js';
 import { OnnxG } from '../networks/onnx-g.js';
 import { flagCheck } from '../parallel/cancel-flag.js';
+import { releaseArrays } from '../release-buffer.js';
 import type { SrCompute } from '../parallel/sr-compute.js';
 import {
   gSlab,
@@ -54,6 +55,7 @@ export class OnnxSrExecutor implements SrExecutor {
       const from = ((s.crop.y + r) * s.sw + s.crop.x) * C;
       bufs.z.set(z.subarray(from, from + rowLen), s.dstOffset + r * s.dstStride);
     }
+    releaseArrays(z);
     this.compute.times.g += performance.now() - t0;
   }
 

@@ -11,6 +11,7 @@ import { createSession, ortModule, ortThreads, type OrtSession, type OrtTensor }
 import { CancelledError, type CancelCheck } from '../dlnet.js';
 import { UserError } from '../image.js';
 import type { LoadedWeights, OnnxIo, OnnxPartEntry } from '../model-file.js';
+import { releaseArrays } from '../release-buffer.js';
 
 export type { OnnxIo, OnnxPartEntry };
 
@@ -68,7 +69,10 @@ export class OnnxG {
     return new OnnxG(sessions, source.entries);
   }
 
-  /** z = g(a) for the NHWC network input `a` ([n, h, w, c]); z is NHWC [n, h, w, C]. */
+  /**
+   * z = g(a) for the NHWC network input `a` ([n, h, w, c]); z is NHWC [n, h, w, C], in a buffer of its
+   * own (the caller may release it: release-buffer.ts). The parts' intermediate outputs are released here.
+   */
   async run(a: Float32Array, dims: [number, number, number, number], cancel?: CancelCheck): Promise<Float32Array> {
     const ort = ortModule()!;
     let feed: OrtTensor = new ort.Tensor('float32', a, dims);
@@ -77,6 +81,8 @@ export class OnnxG {
       const t0 = performance.now();
       const out = await this.sessions[i].run({ [this.entries[i].inputs[0].name]: feed });
       this.runMs += performance.now() - t0;
+      // The previous part's output (onnxruntime-node's fresh buffer, not the caller's input) is spent.
+      if (i > 0) releaseArrays(feed.data as Float32Array);
       feed = out[this.entries[i].outputs[0].name];
     }
     return feed.data as Float32Array;

@@ -25,6 +25,7 @@ import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.j
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
+import { releaseArrays, releaseBuffer } from '../release-buffer.js';
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
 export interface SrWeightsData {
@@ -103,21 +104,27 @@ export interface StepsRegion {
 /**
  * The entries of z that the Adam steps can move: those with z > 0 at the start. Where z ≤ 0, ReLU′
  * is 0, so the gradient, m and v stay 0 and z never changes (exactly): a third of z on the shipped
- * models, so Adam runs on compact arrays over this set only.
+ * models, so Adam runs on compact arrays over this set only. countActive counts them; fillActive
+ * writes a = ReLU(z) (dense, zero elsewhere: `a` must come zeroed), their indices and values.
  */
-function activeEntries(region: StepsRegion, C: number): { a: Float32Array; index: Int32Array; z: Float32Array } {
+function countActive(region: StepsRegion, C: number): number {
   const { rh, rw, z } = region;
   const offset = region.zOffset ?? 0;
   const stride = region.zStride ?? rw * C;
   const rowLen = rw * C;
-  const a = new Float32Array(rh * rowLen);
   let count = 0;
   for (let r = 0; r < rh; r++) {
     const from = offset + r * stride;
     for (let i = 0; i < rowLen; i++) if (z[from + i] > 0) count++;
   }
-  const index = new Int32Array(count);
-  const active = new Float32Array(count);
+  return count;
+}
+
+function fillActive(region: StepsRegion, C: number, a: Float32Array, index: Int32Array, active: Float32Array): void {
+  const { rh, rw, z } = region;
+  const offset = region.zOffset ?? 0;
+  const stride = region.zStride ?? rw * C;
+  const rowLen = rw * C;
   let n = 0;
   for (let r = 0; r < rh; r++) {
     const from = offset + r * stride;
@@ -131,7 +138,6 @@ function activeEntries(region: StepsRegion, C: number): { a: Float32Array; index
       }
     }
   }
-  return { a, index, z: active };
 }
 
 export interface StepsTimes {
@@ -243,15 +249,31 @@ export class SrCompute {
       const margin = (K - k) * 2 * (rW + 1) + rW + 2;
       return [Math.max(0, own.y - margin), Math.min(rh, own.y + own.height + margin)] as const;
     };
-    // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries.
-    const { a, index, z } = activeEntries(region, C);
+    // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries. The work arrays are
+    // views on one zeroed buffer, released when the task ends: at the sizes of a band task (≈ 50 MB at
+    // ×4) it is a mapping of its own that goes back to the system whole, where a dozen separate arrays
+    // would be chunks of glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
+    const count = countActive(region, C);
+    const mv = K > 1 ? count : 0;
+    const work = new ArrayBuffer(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
+    let at = 0;
+    const f32 = (n: number) => {
+      const view = new Float32Array(work, at, n);
+      at += 4 * n;
+      return view;
+    };
+    const a = f32(P * C);
+    const index = new Int32Array(work, at, count);
+    at += 4 * count;
+    const z = f32(count);
+    fillActive(region, C, a, index, z);
+    const m = f32(mv);
+    const v = f32(mv);
+    const res = f32(P);
+    const tmp = f32(rh * Wd);
     const xhat = new Float32Array(H * Wd);
-    const res = new Float32Array(P);
-    const tmp = new Float32Array(rh * Wd);
-    const dx = K > 1 ? new Float32Array(H * Wd) : xhat;
-    const dr = K > 1 ? new Float32Array(P * T2) : res;
-    const m = new Float32Array(K > 1 ? z.length : 0);
-    const v = new Float32Array(K > 1 ? z.length : 0);
+    const dx = K > 1 ? f32(H * Wd) : xhat;
+    const dr = K > 1 ? f32(P * T2) : res;
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -270,8 +292,7 @@ export class SrCompute {
           bias: this.outBias,
         }),
       );
-      const rv = r.dataSync() as Float32Array;
-      r.dispose();
+      const rv = readFloat32(r); // a view on the wasm heap (no copy): no tf call until r is disposed below
       tj = performance.now();
       times.h += tj - th;
       // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
@@ -284,6 +305,7 @@ export class SrCompute {
             for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
           }
         }
+      r.dispose();
       applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
       let sum = 0;
       for (let i = r0 * rw; i < r1 * rw; i++) res[i] -= y[i];
@@ -346,6 +368,8 @@ export class SrCompute {
       ga.dispose();
       times.js += performance.now() - tj;
     }
+    releaseBuffer(work);
+    releaseArrays(skip);
     return { xhat, likelihoods };
   }
 

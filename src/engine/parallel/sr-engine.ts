@@ -22,6 +22,7 @@ import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import { settleAll } from './close.js';
 import { srOverlap, type SrCompute, type StepsRegion } from './sr-compute.js';
+import { releaseArrays } from '../release-buffer.js';
 
 export interface SrJobPlan {
   /** LR size. */
@@ -133,7 +134,8 @@ export interface StepResult {
 
 /**
  * x̂_k of a step task's owned part (own.width·t × own.height·t) and the residual W x̂_k − y on its
- * owned LR pixels (own.width × own.height), streamed as soon as they exist.
+ * owned LR pixels (own.width × own.height), streamed as soon as they exist. Both arrays are the sink's
+ * (fresh copies: the band engine releases them once it has them in the band's planes).
  */
 export type FrameSink = (k: number, frame: Float32Array, likelihood: number, residual: Float32Array) => void;
 
@@ -394,16 +396,23 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     });
     const K = job.settings.K;
     const bandRows = band.r1 - band.r0;
-    // x̂_k of this band, filled chunk by chunk, handed on (and let go) when every chunk has it.
+    // x̂_k of this band, filled chunk by chunk, handed on (and let go) when every chunk has it. The K
+    // luma planes and residuals of a band are views on one buffer (≈ 100 MB at ×4 on 24 MP): a mapping
+    // of its own, unmapped whole once the band's frames are dropped, not K chunks of glibc's arena
+    // that stay resident after they are freed (release-buffer.ts).
+    const lumaLen = bandRows * t * width * t;
+    const resLen = bandRows * width;
+    const planes = wantFrames ? new Float32Array(K * (lumaLen + resLen)) : undefined;
     const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
     const sink = (task: StepTask): FrameSink | undefined =>
-      wantFrames
+      planes
         ? (k, f, L, res) => {
+            const at = (k - 1) * (lumaLen + resLen);
             const slot = (pending[k - 1] ??= {
               n: 0,
               L: 0,
-              luma: new Float32Array(bandRows * t * width * t),
-              residual: new Float32Array(bandRows * width),
+              luma: planes.subarray(at, at + lumaLen),
+              residual: planes.subarray(at + lumaLen, at + lumaLen + resLen),
             });
             const w = task.own.width * t;
             const y0 = (task.own.y - band.r0) * t;
@@ -414,6 +423,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
                 res.subarray(r * task.own.width, (r + 1) * task.own.width),
                 (task.own.y - band.r0 + r) * width + task.own.x,
               );
+            releaseArrays(f, res); // the chunk's own copies (a worker's transferables), now in the slot
             slot.L += L;
             if (++slot.n === stepTasks.length) {
               pending[k - 1] = undefined;
@@ -454,6 +464,7 @@ export class LocalExecutor implements SrExecutor {
       flagCheck(bufs.cancel),
     );
     writeOwned(bufs, job.plan, task, xhat);
+    releaseArrays(xhat);
     return { likelihoods };
   }
 }
