@@ -139,7 +139,8 @@ def main():
     p.add_argument("--checkpoint", help="a checkpoint.pt (or a single-model pack)")
     p.add_argument("--logs", help="logs.json from the same GPU run")
     p.add_argument("--continues", help="model.json of the model this one continued training from: its recipe is kept as training.continued_from")
-    p.add_argument("--init-checkpoint", help="checkpoint.pt this run was initialised from (e.g. the joint stage): its recipe is kept as training.continued_from")
+    p.add_argument("--init-checkpoint", nargs="+", help="checkpoint.pt this run was initialised from (e.g. the joint stage), then what that one "
+                   "was initialised from, and so on (PACK#ENTRY names a run in a pack file): kept as training.continued_from, nested")
     p.add_argument("--id", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--dest", default=os.path.join(HERE, "../resources/models"))
@@ -190,7 +191,12 @@ def main():
     if args.continues:
         recipe["continued_from"] = json.load(open(args.continues))["training"]
     elif args.init_checkpoint:
-        recipe["continued_from"] = describe(torch.load(args.init_checkpoint, map_location="cpu", weights_only=False))[0]
+        stage = recipe
+        for source in args.init_checkpoint:
+            path, _, name = source.partition("#")
+            earlier = torch.load(path, map_location="cpu", weights_only=False)
+            stage["continued_from"] = describe(earlier[name] if name else earlier)[0]
+            stage = stage["continued_from"]
     meta["training"], meta["metrics"] = recipe, metrics
     folder = write_model(args.dest, args.id, meta, tensors)
     write_onnx(folder)  # ONNX parts of g from the same tensors, for the engine's onnxruntime backend

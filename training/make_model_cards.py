@@ -106,16 +106,20 @@ def card(folder):
               f"- trained: {stage_line(tr)}"]
     transport = tr.get("weights_transport")
     while earlier := tr.get("continued_from"):  # newest stage first, back to the joint model
-        what = "fine-tuned from joint weights" if earlier.get("regime") == "joint" else f"continued from the earlier {earlier.get('regime')} weights"
-        lines.append(f"- {what}: {stage_line(earlier)}"
+        joint_start = earlier.get("regime") == "joint" and tr.get("regime") != "joint"
+        what = "fine-tuned from joint weights" if joint_start else f"continued from the earlier {earlier.get('regime')} weights"
+        recipe = [f"{k.replace('base_', '')} {earlier[k]}" for k in ("batch", "loss", "base_lr") if earlier.get(k) != tr.get(k)]
+        lines.append(f"- {what}: {stage_line(earlier)}" + (f" (that stage: {', '.join(recipe)})" if recipe else "")
                      + (f"; those weights travelled as {earlier['weights_transport']}" if earlier.get("weights_transport") else ""))
         tr = earlier  # what it was fine-tuned from is the earlier stage's story
-    if m.get("training", {}).get("device") == "cpu":
-        cpu, stage = 0.0, m["training"]
-        while stage:
-            cpu += (stage.get("wall_seconds") or 0) * (stage.get("threads") or 1) if stage.get("device") == "cpu" else 0
-            stage = stage.get("continued_from")
-        lines.append(f"- total CPU time of the stages above: {cpu:,.0f} s (threads × wall seconds)")
+    seconds, stage = {}, m["training"]
+    while stage:
+        device = "CPU" if stage.get("device") == "cpu" else "GPU"
+        seconds[device] = seconds.get(device, 0.0) + (stage.get("wall_seconds") or 0) * (stage.get("threads") or 1 if device == "CPU" else 1)
+        stage = stage.get("continued_from")
+    for device, total in seconds.items():
+        how = "threads × wall seconds" if device == "CPU" else "wall seconds; the GPU was shared by the runs trained beside it"
+        lines.append(f"- total {device} time of the stages above: {total:,.0f} s ({how})")
     if tr.get("init"):
         lines.append("- fine-tuned from the joint model of the same run (for SR its card is training/models/<id>-joint; that stage dominates the training time)")
     if transport:

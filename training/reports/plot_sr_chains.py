@@ -1,8 +1,11 @@
-"""Learning curves of the CPU-trained SR chains (training/checkpoints/cpu/sr-x<t>-joint, then -dlnet): PSNR on
-the held-out BSD400 photos and on Set5 against training samples and against training wall time, every
-stage and every resumed session chained, with the shipped model's Set5 figures as a reference line.
+"""Learning curves of the SR chains: PSNR on the held-out BSD400 photos and on Set5 against training samples
+and against training wall time, every stage and every resumed session chained, with the shipped model's Set5
+figures as a reference line.
+- CPU chains (training/checkpoints/cpu/sr-x<t>-joint, then -dlnet) → reports/sr_x<t>_cpu_curves.png
+- GPU chains (the told 16 × 64 models: GPU run 2's joint stage, continued by run 3's joint and DL-Net stages;
+  logs in reports/logs/gpu-run-*.json) → reports/sr_x<t>_gpu_curves.png
 
-    python3 training/reports/plot_sr_chains.py            # writes reports/sr_x<t>_cpu_curves.png per chain
+    python3 training/reports/plot_sr_chains.py
 """
 import json
 import os
@@ -22,14 +25,32 @@ def read_log(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def chain(scale):
-    """Points of the joint stage then the DL-Net stage, with samples and seconds running on across stages."""
-    points, samples0, seconds0 = [], 0.0, 0.0
+LOGS = os.path.join(HERE, "logs")
+# GPU stages of the shipped told models, oldest first: (label, log file, run name); the ×4 DL-Net stage shipped
+# is the one continued to 300 s, the ×2 and ×3 ones stopped at 113 s (chosen on the held-out photos).
+GPU_STAGES = {t: [("run 2 joint", "gpu-run-2.json", f"sr-x{t}-cond-joint"), ("run 3 joint", "gpu-run-3.json", f"sr-x{t}-cond-joint"),
+                  ("run 3 dlnet", "gpu-run-3-dlnet-continued.json" if t == 4 else "gpu-run-3.json", f"sr-x{t}-cond-dlnet")]
+              for t in (2, 3, 4)}
+
+
+def cpu_stages(scale):
     for stage in ("joint", "dlnet"):
         path = os.path.join(RUNS, f"sr-x{scale}-{stage}", "log.jsonl")
-        if not os.path.exists(path):
-            continue
-        entries = read_log(path)
+        if os.path.exists(path):
+            yield stage, read_log(path)
+
+
+def gpu_stages(scale):
+    for label, file, run in GPU_STAGES[scale]:
+        path = os.path.join(LOGS, file)
+        if os.path.exists(path):
+            yield label, json.load(open(path)).get(run, [])
+
+
+def chain(stages):
+    """Points of each stage in turn, with samples and seconds running on across stages."""
+    points, samples0, seconds0 = [], 0.0, 0.0
+    for stage, entries in stages:
         for e in entries:
             points.append({"stage": stage, "samples": samples0 + e["samples_per_s"] * e["elapsed"],
                            "seconds": seconds0 + e["elapsed"], "set5": e["val_psnr"], "heldout": e.get("heldout_psnr")})
@@ -45,12 +66,13 @@ def shipped_set5(scale):
     return entry["psnr"] if entry else None
 
 
-def plot(scale, points, reference, out):
+def plot(scale, points, reference, out, seconds_label):
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    stages = list(dict.fromkeys(p["stage"] for p in points))
     for col, u in enumerate(BLURS):
-        for row, (key, label) in enumerate((("samples", "training samples"), ("seconds", "training seconds (one CPU thread)"))):
+        for row, (key, label) in enumerate((("samples", "training samples"), ("seconds", seconds_label))):
             ax = axes[row][col]
-            for stage, marker in (("joint", "."), ("dlnet", "x")):
+            for stage, marker in zip(stages, (".", "x", "+", "*")):
                 sel = [p for p in points if p["stage"] == stage]
                 if not sel:
                     continue
@@ -74,11 +96,13 @@ def plot(scale, points, reference, out):
 
 def main():
     for scale in (2, 3, 4):
-        points = chain(scale)
-        if points:
-            out = os.path.join(HERE, f"sr_x{scale}_cpu_curves.png")
-            plot(scale, points, shipped_set5(scale), out)
-            print(f"{out}: {len(points)} points")
+        for kind, stages, seconds in (("cpu", cpu_stages, "training seconds (one CPU thread)"),
+                                      ("gpu", gpu_stages, "training seconds (one H200 shared by three runs; run 2: by nine)")):
+            points = chain(stages(scale))
+            if points:
+                out = os.path.join(HERE, f"sr_x{scale}_{kind}_curves.png")
+                plot(scale, points, shipped_set5(scale), out, seconds)
+                print(f"{out}: {len(points)} points")
 
 
 if __name__ == "__main__":
