@@ -58,13 +58,15 @@ def held_out_scenes():
 
 
 class SceneCrops:
-    """Random square crops (64x64 unless told) of scene photos, each photo first shrunk by a random factor in [1/8, 1].
+    """Random square crops (64x64 unless told) of scene photos (each photo first shrunk to max_side), resampled to size.
 
     Leaves out BSD400/302003.jpg (Set5's "woman") and the held-out scene photos (`exclude`).
     """
 
-    def __init__(self, folders, device, max_side=512, exclude=None, size=64):
-        self.size = size
+    def __init__(self, folders, device, max_side=512, exclude=None, size=64, max_zoom=None):
+        """max_zoom: crops span at most max_zoom × size pixels of the (shrunk) photo, so that content keeps
+        roughly the scale it has in users' photos (None: up to the photo's short side)."""
+        self.size, self.max_zoom = size, max_zoom
         exclude = held_out_scenes() if exclude is None else exclude
         self.images = []
         for folder in folders:
@@ -81,7 +83,8 @@ class SceneCrops:
         for _ in range(n):
             im = self.images[int(torch.randint(0, len(self.images), (1,), generator=gen))]
             _, h, w = im.shape
-            side = int(torch.randint(min(self.size, h, w), min(h, w) + 1, (1,), generator=gen))
+            largest = min(h, w) if self.max_zoom is None else min(h, w, int(self.max_zoom * self.size))
+            side = int(torch.randint(min(self.size, h, w), largest + 1, (1,), generator=gen))
             top = int(torch.randint(0, h - side + 1, (1,), generator=gen))
             left = int(torch.randint(0, w - side + 1, (1,), generator=gen))
             crop = im[:, top : top + side, left : left + side].float()[None]

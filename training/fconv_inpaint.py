@@ -91,7 +91,8 @@ class FConvInpaint(nn.Module):
             for conv in [self.e0, self.e1, self.e2, *self.mid, self.u1, self.u0]:
                 nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
                 conv.bias.zero_()
-            self.out.weight.mul_(0.1)  # start near the membrane fill
+            # start exactly at the membrane fill: training can only move away from it where that pays
+            self.out.weight.zero_()
             self.out.bias.zero_()
 
     def g(self, y, mask, base):

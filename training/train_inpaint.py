@@ -16,6 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
+from fconv_inpaint import membrane_fill  # noqa: E402
 from masks import photo_holes, sample_mask, square_hole, bernoulli  # noqa: E402
 from paths import data_path  # noqa: E402
 from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
@@ -121,7 +122,10 @@ def main(argv=None):
     val_faces = load_faces(args.faces, val_names).to(device)
     val_masks = validation_masks(args.task, len(val_faces)).to(device)
     photo = args.backbone == "fconv-inpaint"
-    scenes = SceneCrops(args.scenes, device, size=args.photo_size if photo else 64)
+    # The photo network fills holes in photos at their own resolution: crops at 1–2× of it (the context
+    # encoder's 64×64 crops keep the earlier shrunk-photo sampling).
+    scenes = (SceneCrops(args.scenes, device, max_side=1024, size=args.photo_size, max_zoom=2) if photo
+              else SceneCrops(args.scenes, device, size=64))
     gen = torch.Generator().manual_seed(args.seed + trainer.state["step"])
     rng = np.random.default_rng(args.seed + trainer.state["step"])
 
@@ -130,6 +134,9 @@ def main(argv=None):
         val_scenes = scenes.sample(32, val_gen).to(device)
         val_rng = np.random.default_rng(4321)
         val_holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, val_rng) for _ in range(32)]))[:, None].to(device)
+
+        fill = membrane_fill(val_scenes * val_holes, val_holes)
+        membrane_scene_psnr = psnr_batch(val_holes * val_scenes + (1 - val_holes) * fill, val_scenes)
 
     def scores(x, m):
         out = run_net(net, x * m, m, K, gamma, False).detach()
@@ -140,6 +147,7 @@ def main(argv=None):
         result = {"val_psnr": scores(val_faces, val_masks)}
         if photo:
             result["val_scene_psnr"] = scores(val_scenes, val_holes)
+            result["val_scene_membrane_psnr"] = membrane_scene_psnr
         return result
 
     def photo_loss(x, m):
