@@ -37,9 +37,29 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);
 }
 
-/** An owned copy whose buffer can be transferred without touching the engine's arrays. */
+/** A copy whose buffer the image fills alone (so it can be transferred). */
 function owned(image: FloatImage): FloatImage {
   return { width: image.width, height: image.height, channels: image.channels, data: Float32Array.from(image.data) };
+}
+
+/**
+ * Posts a message carrying a finished image without a second full-size copy of it (288 MB at ×4 on
+ * 24 MP): a shared buffer is shared as it is, a plain one that the image fills alone is handed over
+ * (restore() keeps no reference to its result). Anything else, or a buffer that cannot be detached
+ * (the wasm heap), travels as a copy.
+ */
+function postDone(message: Extract<FromWorker, { type: 'done' }>, transfer: ArrayBuffer[]): void {
+  const data = message.image.data;
+  if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) return post(message, transfer);
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+    try {
+      return post(message, [data.buffer as ArrayBuffer, ...transfer]);
+    } catch {
+      // not detachable: copied below
+    }
+  }
+  const image = owned(message.image);
+  post({ ...message, image }, [image.data.buffer as ArrayBuffer, ...transfer]);
 }
 
 /** Inpainting / interpolation: a whole x̂_k as a display update, with |x̂_k − y| on the observed pixels. */
@@ -129,17 +149,16 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     if (request.task === 'sr' && request.outputSize !== undefined && Atomics.load(flag, 0) === 0) {
       restored = await resampleImage(restored, request.outputSize.width, request.outputSize.height);
     }
-    const result = owned(restored);
     if (Atomics.load(flag, 0) !== 0) {
       sink.dispose();
       post({ type: 'cancelled', jobId });
       return;
     }
+    const result = restored;
     const frame = toFrame(result, previewMaxSide);
     const stored = sink.release();
     const metrics = message.reference ? await labMetrics(message.reference, image, result, request, stored) : undefined;
-    post({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}), ...(metrics ? { metrics } : {}) }, [
-      result.data.buffer as ArrayBuffer,
+    postDone({ type: 'done', jobId, image: result, frame, ...(stored ? { stored } : {}), ...(metrics ? { metrics } : {}) }, [
       frame.rgba.buffer as ArrayBuffer,
     ]);
   } catch (error) {
