@@ -13,6 +13,20 @@ export function createImage(width: number, height: number, channels: Image['chan
   return { width, height, channels, data: new Float32Array(width * height * channels) };
 }
 
+/**
+ * The width × height rectangle of `image` whose top-left pixel is (x0, y0), as a new image with the same
+ * channels. The rectangle must lie inside the image: nothing is padded or clamped.
+ */
+export function cropImage(image: Image, x0: number, y0: number, width: number, height: number): Image {
+  const ch = image.channels;
+  const out = createImage(width, height, ch);
+  for (let y = 0; y < height; y++) {
+    const from = ((y0 + y) * image.width + x0) * ch;
+    out.data.set(image.data.subarray(from, from + width * ch), y * width * ch);
+  }
+  return out;
+}
+
 /** A single-channel mask, 1 = observed (known) pixel, 0 = missing pixel (docs/protocols.md §1). */
 export interface Mask {
   readonly width: number;

@@ -7,7 +7,7 @@
 import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
 import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
-import { createImage, type Image, type Mask } from './image.js';
+import { createImage, cropImage, type Image, type Mask } from './image.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 
 export const SIZE = 64;
@@ -18,15 +18,6 @@ export interface Crop {
   size: number;
   /** Which missing pixels this crop fills: the component's pixels (inpaint) or feather weights (interpolate). */
   component?: number;
-}
-
-export function cropRgb(image: Image, c: Crop): Image {
-  const out = createImage(c.size, c.size, 3);
-  for (let y = 0; y < c.size; y++) {
-    const from = ((c.y + y) * image.width + c.x) * 3;
-    out.data.set(image.data.subarray(from, from + c.size * 3), y * c.size * 3);
-  }
-  return out;
 }
 
 /** The crop's mask at 64×64: a pixel counts as observed only if everything it covers is observed. */
@@ -66,7 +57,7 @@ export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
   const ms = new Float32Array(n * SIZE * SIZE);
   const obs = new Float32Array(n * SIZE * SIZE);
   crops.forEach((c, b) => {
-    const img = cropRgb(rgb, c);
+    const img = cropImage(rgb, c.x, c.y, c.size, c.size);
     const small = c.size === SIZE ? img : resizeImage(img, SIZE, SIZE);
     const m = cropMask64(mask, c);
     let count = 0;
@@ -119,7 +110,10 @@ export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & 
     h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
     W: (x: tf.Tensor) => tf.mul(x, batch.mask),
     ...(bound.hAdjoint
-      ? { hAdjoint: (z: tf.Tensor, dx: tf.Tensor) => bound.hAdjoint!(z as tf.Tensor4D, dx as tf.Tensor4D), WT: (r: tf.Tensor) => tf.mul(r, batch.mask) }
+      ? {
+          hAdjoint: (z: tf.Tensor, dx: tf.Tensor) => bound.hAdjoint!(z as tf.Tensor4D, dx as tf.Tensor4D),
+          WT: (r: tf.Tensor) => tf.mul(r, batch.mask),
+        }
       : {}),
     y: batch.y,
     observed: batch.observed,

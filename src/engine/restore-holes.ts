@@ -10,7 +10,7 @@
  */
 import { resizeImage } from './degradations.js';
 import type { DLNetSettings } from './dlnet.js';
-import { createImage, type Image, type Mask } from './image.js';
+import { createImage, cropImage, type Image, type Mask } from './image.js';
 import { fillBatch, knownOf, type BatchInput } from './masked-batch.js';
 import { Canvas, rgbOf } from './masked-canvas.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
@@ -20,8 +20,8 @@ import type { RestoreOptions } from './restore-types.js';
 export const CONTEXT = 64;
 /** Crops larger than this are computed downscaled (activations stay under ~0.5 GB). */
 export const MAX_CROP_PIXELS = 1024 * 1024;
-/** Whole-photo frames are sent up to this many pixels (beyond, progress only). */
-const FRAME_LIMIT = 16_000_000;
+/** Whole-photo frames are sent up to this many pixels (beyond, progress only); restore-tiles.ts too. */
+export const FRAME_LIMIT = 16_000_000;
 
 export interface HoleRegion {
   /** The crop in the photo. */
@@ -69,16 +69,6 @@ export function holeRegions(
   });
 }
 
-function cropOf(image: Image, x0: number, y0: number, width: number, height: number): Image {
-  const ch = image.channels;
-  const out = createImage(width, height, ch);
-  for (let y = 0; y < height; y++) {
-    const from = ((y0 + y) * image.width + x0) * ch;
-    out.data.set(image.data.subarray(from, from + width * ch), y * width * ch);
-  }
-  return out;
-}
-
 /**
  * How L is weighted: per crop (the mean over its observed entries, as in training on fixed-size crops),
  * or, with `trainingArea`, per that many pixels at the observed `density` (of the crop unless given),
@@ -91,7 +81,7 @@ export interface LikelihoodWeighting {
 
 /** The crop as one DL-Net input: known pixels on −1..1, the padding and the downscaled holes unknown. */
 export function regionInput(rgb: Image, mask: Mask, r: HoleRegion, weighting: LikelihoodWeighting = {}): BatchInput {
-  let pixels = cropOf(rgb, r.x, r.y, r.width, r.height);
+  let pixels = cropImage(rgb, r.x, r.y, r.width, r.height);
   const known = createImage(r.width, r.height, 1);
   for (let y = 0; y < r.height; y++)
     for (let x = 0; x < r.width; x++) known.data[y * r.width + x] = mask.data[(r.y + y) * mask.width + r.x + x] ? 1 : 0;
@@ -127,9 +117,8 @@ export function regionInput(rgb: Image, mask: Mask, r: HoleRegion, weighting: Li
 
 /** A crop output (0..1, model size) cut to the crop and resized back to the photo's pixels. */
 export function fillImage(out: Float32Array, r: HoleRegion): Image {
-  const inner = createImage(r.innerWidth, r.innerHeight, 3);
-  for (let row = 0; row < r.innerHeight; row++)
-    inner.data.set(out.subarray(row * r.modelWidth * 3, (row * r.modelWidth + r.innerWidth) * 3), row * r.innerWidth * 3);
+  const model: Image = { width: r.modelWidth, height: r.modelHeight, channels: 3, data: out };
+  const inner = cropImage(model, 0, 0, r.innerWidth, r.innerHeight);
   return r.innerWidth === r.width && r.innerHeight === r.height ? inner : resizeImage(inner, r.width, r.height);
 }
 

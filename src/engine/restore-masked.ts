@@ -11,9 +11,9 @@
  */
 import type { DLNetSettings } from './dlnet.js';
 import { UserError, type Image, type Mask } from './image.js';
-import { Canvas, rgbOf, TILE_STRIDE } from './masked-canvas.js';
+import { rgbOf, TILE_STRIDE } from './masked-canvas.js';
 import { restoreHoles } from './restore-holes.js';
-import { fillInOrder, restoreTiles } from './restore-tiles.js';
+import { fillPieces, restoreTiles, type MaskedPiece } from './restore-tiles.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import type { RestoreOptions } from './restore-types.js';
 import {
@@ -23,7 +23,6 @@ import {
   maskedProblem,
   correctResidual,
   SIZE,
-  type BatchStep,
   type Crop,
   type MaskedExecutor,
 } from './masked-batch.js';
@@ -47,8 +46,6 @@ export interface MaskedTuning {
 export const DEFAULT_TUNING: MaskedTuning = { holeFraction: DEFAULT_HOLE_FRACTION, seamCorrection: true };
 /** Crops per DL-Net batch: bounds memory (each 64×64 crop needs ~3 MB of activations). */
 const BATCH = 32;
-/** Full-image iteration frames are streamed up to this many pixels (beyond, progress only). */
-const FRAME_LIMIT = 16_000_000;
 
 /** Connected components (4-neighbour) of the missing pixels: labels (0 = known) and bounding boxes. */
 export function holeComponents(mask: Mask): { labels: Int32Array; boxes: { x0: number; y0: number; x1: number; y1: number }[] } {
@@ -148,31 +145,13 @@ export async function restoreMasked(
   if (crops.length === 0) return image;
   const batches: Crop[][] = [];
   for (let i = 0; i < crops.length; i += BATCH) batches.push(crops.slice(i, i + BATCH));
-  const streamFrames = batches.length === 1 && image.width * image.height <= FRAME_LIMIT;
-  const final = new Canvas(image.width, image.height);
-  const addAll = (canvas: Canvas, cropsOfBatch: Crop[], out: Float32Array, known = false) =>
-    cropsOfBatch.forEach((c, b) =>
-      canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, known),
-    );
-  // The network's own estimate at the known pixels its crops cover: where W x̂_k disagrees with y.
-  const onStep: BatchStep = (k, K, out, likelihood) => {
-    const canvas = k === K ? final : new Canvas(image.width, image.height);
-    addAll(canvas, batches[0], out);
-    const raw = new Canvas(image.width, image.height);
-    addAll(raw, batches[0], out, true);
-    options.onEvent?.({ type: 'iteration', k, K, image: canvas.composite(image, mask), raw: raw.estimate(image), likelihood });
-  };
-  if (streamFrames) {
-    await fillBatch(net, batchInput(rgb, mask, batches[0]), settings, tuning.seamCorrection, options.signal, onStep);
-    options.onEvent?.({ type: 'progress', fraction: 1 });
-    return final.composite(image, mask);
-  }
-  const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
-  const workers = executors ? await executors() : [];
-  const jobs = batches.map((cropsOfBatch) => ({
+  const pieces = batches.map((cropsOfBatch): MaskedPiece => ({
     input: () => batchInput(rgb, mask, cropsOfBatch),
-    add: (out: Float32Array) => addAll(final, cropsOfBatch, out),
+    add: (canvas, out, known = false) =>
+      cropsOfBatch.forEach((c, b) =>
+        canvas.add(c, out.subarray(b * SIZE * SIZE * 3, (b + 1) * SIZE * SIZE * 3), mask, labels, known),
+      ),
   }));
-  await fillInOrder(jobs, workers.length > 0 ? workers : [local], settings, tuning.seamCorrection, options);
-  return final.composite(image, mask);
+  // fillPieces: a single batch runs here and streams its frames; several go to the workers.
+  return fillPieces(net, pieces, image, mask, settings, tuning.seamCorrection, options, executors);
 }

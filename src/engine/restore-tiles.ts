@@ -5,16 +5,18 @@
  * element through a 3×3 head, so the tiles give what the whole photo at once would. Several tiles go to
  * the worker threads; a photo of one tile streams its frames x̂_1 … x̂_K.
  *
- * fillInOrder is the one loop that deals DL-Net inputs to executors (this thread or workers) and adds
- * their results in input order, so the result does not depend on which thread finished first.
+ * fillPieces fills the pieces of any masked restoration (these tiles, restore-masked.ts's batches of 64×64
+ * crops): one piece here with its frames streamed, several on the executors (this thread or workers) through
+ * fillInOrder, the one loop that adds their results in input order, so the result does not depend on which
+ * thread finished first.
  */
 import type { DLNetSettings } from './dlnet.js';
-import { createImage, type Image, type Mask } from './image.js';
+import { cropImage, type Image, type Mask } from './image.js';
 import { fillBatch, type BatchInput, type BatchStep, type MaskedExecutor } from './masked-batch.js';
 import { Canvas, rgbOf } from './masked-canvas.js';
 import type { MaskedNetwork } from './networks/masked-network.js';
 import { settleAll } from './parallel/close.js';
-import { fillImage, regionInput, type HoleRegion } from './restore-holes.js';
+import { fillImage, FRAME_LIMIT, regionInput, type HoleRegion } from './restore-holes.js';
 import type { RestoreOptions } from './restore-types.js';
 
 export const TILE_CORE = 512;
@@ -24,6 +26,13 @@ export const MARGIN = 32;
 export interface FillJob {
   input(): BatchInput;
   add(out: Float32Array): void;
+}
+
+/** One DL-Net input of a masked restoration (a batch of crops, a tile) and where its output goes. */
+export interface MaskedPiece {
+  input(): BatchInput;
+  /** Adds the piece's output (0..1) onto a whole-photo canvas: at missing pixels, or with `known` at known ones. */
+  add(canvas: Canvas, out: Float32Array, known?: boolean): void;
 }
 
 /** Runs every job on the executors, adding results in job order; progress after each. */
@@ -66,6 +75,52 @@ export async function fillInOrder(
   }
 }
 
+/**
+ * Fills the pieces of a masked restoration into the whole photo and returns the composite of x̂_K. A photo
+ * of one piece (up to FRAME_LIMIT px) is filled on this thread, and with options.onEvent each x̂_k is sent
+ * as an 'iteration' of the whole photo: the composite, and the raw estimate at the known pixels the piece
+ * covers (where W x̂_k disagrees with y). Otherwise the worker threads (this thread without them) fill the
+ * pieces, progress after each.
+ */
+export async function fillPieces(
+  net: MaskedNetwork,
+  pieces: MaskedPiece[],
+  image: Image,
+  mask: Mask,
+  settings: DLNetSettings,
+  seamCorrection: boolean,
+  options: RestoreOptions,
+  executors?: () => Promise<MaskedExecutor[]>,
+): Promise<Image> {
+  const final = new Canvas(image.width, image.height);
+  if (pieces.length === 1 && image.width * image.height <= FRAME_LIMIT) {
+    const [piece] = pieces;
+    const onStep: BatchStep = (k, K, out, likelihood) => {
+      const canvas = k === K ? final : new Canvas(image.width, image.height);
+      piece.add(canvas, out);
+      const raw = new Canvas(image.width, image.height);
+      piece.add(raw, out, true);
+      options.onEvent?.({ type: 'iteration', k, K, image: canvas.composite(image, mask), raw: raw.estimate(image), likelihood });
+    };
+    const out = await fillBatch(
+      net,
+      piece.input(),
+      settings,
+      seamCorrection,
+      options.signal,
+      options.onEvent ? onStep : undefined,
+    );
+    if (!options.onEvent) piece.add(final, out);
+    options.onEvent?.({ type: 'progress', fraction: 1 });
+    return final.composite(image, mask);
+  }
+  const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
+  const workers = executors ? await executors() : [];
+  const jobs = pieces.map((p) => ({ input: () => p.input(), add: (out: Float32Array) => p.add(final, out) }));
+  await fillInOrder(jobs, workers.length > 0 ? workers : [local], settings, seamCorrection, options);
+  return final.composite(image, mask);
+}
+
 interface Tile {
   region: HoleRegion;
   core: { x: number; y: number; width: number; height: number };
@@ -92,15 +147,7 @@ export function interpolationTiles(width: number, height: number): Tile[] {
 
 /** The core of a tile's output (0..1) as an RGB image. */
 function coreOf(out: Float32Array, t: Tile): Image {
-  const full = fillImage(out, t.region);
-  const core = createImage(t.core.width, t.core.height, 3);
-  const dx = t.core.x - t.region.x;
-  const dy = t.core.y - t.region.y;
-  for (let y = 0; y < t.core.height; y++) {
-    const from = ((dy + y) * t.region.width + dx) * 3;
-    core.data.set(full.data.subarray(from, from + t.core.width * 3), y * t.core.width * 3);
-  }
-  return core;
+  return cropImage(fillImage(out, t.region), t.core.x - t.region.x, t.core.y - t.region.y, t.core.width, t.core.height);
 }
 
 /** Interpolates every missing pixel of `mask` (1 = observed); known pixels kept exactly. */
@@ -120,27 +167,9 @@ export async function restoreTiles(
   let known = 0;
   for (let p = 0; p < mask.data.length; p++) if (mask.data[p]) known++;
   const weighting = { trainingArea: net.trainingArea, density: known / mask.data.length };
-  const final = new Canvas(image.width, image.height);
-  const addTo = (canvas: Canvas, t: Tile, out: Float32Array, known = false) =>
-    canvas.addImage(t.core.x, t.core.y, coreOf(out, t), mask, undefined, undefined, known);
-  if (tiles.length === 1) {
-    const [tile] = tiles;
-    const onStep: BatchStep = (k, K, out, likelihood) => {
-      const canvas = k === K ? final : new Canvas(image.width, image.height);
-      addTo(canvas, tile, out);
-      const raw = new Canvas(image.width, image.height);
-      addTo(raw, tile, out, true);
-      options.onEvent?.({ type: 'iteration', k, K, image: canvas.composite(image, mask), raw: raw.estimate(image), likelihood });
-    };
-    const input = regionInput(rgb, mask, tile.region, weighting);
-    const out = await fillBatch(net, input, settings, seamCorrection, options.signal, options.onEvent ? onStep : undefined);
-    if (!options.onEvent) addTo(final, tile, out);
-    options.onEvent?.({ type: 'progress', fraction: 1 });
-    return final.composite(image, mask);
-  }
-  const local: MaskedExecutor = { fill: (input, s, seam, signal) => fillBatch(net, input, s, seam, signal) };
-  const workers = executors ? await executors() : [];
-  const jobs = tiles.map((t) => ({ input: () => regionInput(rgb, mask, t.region, weighting), add: (out: Float32Array) => addTo(final, t, out) }));
-  await fillInOrder(jobs, workers.length > 0 ? workers : [local], settings, seamCorrection, options);
-  return final.composite(image, mask);
+  const pieces = tiles.map((t): MaskedPiece => ({
+    input: () => regionInput(rgb, mask, t.region, weighting),
+    add: (canvas, out, known = false) => canvas.addImage(t.core.x, t.core.y, coreOf(out, t), mask, undefined, undefined, known),
+  }));
+  return fillPieces(net, pieces, image, mask, settings, seamCorrection, options, executors);
 }
