@@ -64,11 +64,11 @@ export const SUGGEST_CALIBRATION: Readonly<
   Record<2 | 3 | 4, { coef: readonly number[]; bicubic: readonly [number, number, number] }>
 > = {
   // training/reports/suggest_blur_calibration.json: 6 BSD400 photos × 8 degradations per scale; in-sample mean
-  // |error| of the Gaussian cases ×2 0.129, ×3 0.10, ×4 0.151; bicubic told apart in 46/48, 45/48, 45/48.
-  // ×3 refitted for the sr-x3 shipped on 2026-12-04 (10 × 48, CPU-trained).
-  2: { coef: [-0.9393, -0.9963, -0.0668, 1.9279], bicubic: [0.6547, 0.9869, -0.2868] },
-  3: { coef: [-2.0015, -1.286, 2.7546, -0.0148], bicubic: [1.4377, 1.9097, -0.8632] },
-  4: { coef: [-2.1512, 0.0297, 1.6989, -0.1081], bicubic: [2.0803, 2.3202, -0.5375] },
+  // |error| of the Gaussian cases ×2 0.144, ×3 0.148, ×4 0.173; bicubic told apart in 46/48, 46/48, 45/48.
+  // Fitted for the 16 × 64 models shipped on 2026-12-04 (GPU run 3).
+  2: { coef: [-1.0922, 0.1666, -1.1303, 2.1332], bicubic: [0.9414, 1.1888, -1] },
+  3: { coef: [-3.1963, -0.6683, 1.89, 0.6782], bicubic: [1.9647, 2.0766, -1.3781] },
+  4: { coef: [-3.1366, 1.4945, 0.713, -0.2875], bicubic: [1.9434, 2.5825, -1.3002] },
 };
 
 /** The luma plane of an image as a 1-channel Image (the SR networks see only luma). */
