@@ -26,6 +26,8 @@ export const Channels = {
   batchPause: 'dlnet:batch.pause',
   batchResume: 'dlnet:batch.resume',
   batchCancel: 'dlnet:batch.cancel',
+  settingsGet: 'dlnet:settings.get',
+  settingsSet: 'dlnet:settings.set',
 } as const;
 
 export type Channel = (typeof Channels)[keyof typeof Channels];

@@ -18,6 +18,7 @@ import type {
   OpenedImage,
   Residual,
   Saved,
+  UiSettings,
 } from './results.js';
 import {
   AppInfoArgsSchema,
@@ -38,6 +39,8 @@ import {
   MaskSaveArgsSchema,
   OpenArgsSchema,
   PreviewArgsSchema,
+  SettingsGetArgsSchema,
+  SettingsSetArgsSchema,
   UploadArgsSchema,
   type AppInfoArgs,
   type BatchPlanArgs,
@@ -58,6 +61,8 @@ import {
   type MaskSaveArgs,
   type OpenArgs,
   type PreviewArgs,
+  type SettingsGetArgs,
+  type SettingsSetArgs,
   type UploadArgs,
 } from './schemas.js';
 import { ValidationError } from './validate.js';
@@ -85,6 +90,8 @@ export const ArgSchemas: { readonly [C in Channel]: v.GenericSchema<unknown, Arg
   [Channels.batchPause]: BatchRefSchema,
   [Channels.batchResume]: BatchRefSchema,
   [Channels.batchCancel]: BatchRefSchema,
+  [Channels.settingsGet]: SettingsGetArgsSchema,
+  [Channels.settingsSet]: SettingsSetArgsSchema,
 };
 
 /** The request map: channel → argument and result. */
@@ -115,6 +122,10 @@ export interface ApiRequests {
   [Channels.batchPause]: { args: BatchRef; result: null };
   [Channels.batchResume]: { args: BatchRef; result: null };
   [Channels.batchCancel]: { args: BatchRef; result: null };
+  /** What the UI keeps between sessions (the batch panel's last-used options), checked field by field. */
+  [Channels.settingsGet]: { args: SettingsGetArgs; result: UiSettings };
+  /** Remembers them (Electron: the settings file of electron-store; `dlnet serve`: its --settings file). */
+  [Channels.settingsSet]: { args: SettingsSetArgs; result: null };
 }
 
 export type ArgsOf<C extends Channel> = ApiRequests[C]['args'];

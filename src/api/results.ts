@@ -5,6 +5,7 @@
 import type { Task } from './validate.js';
 import type { OutputFormat } from './limits.js';
 import type { Recipe } from '../base/recipe.js';
+import type { BatchOptions } from './schemas.js';
 
 export type { Recipe };
 
@@ -157,4 +158,13 @@ export interface BatchPlanView {
 export interface BatchStarted {
   batchId: string;
   plan: BatchPlanView;
+}
+
+/**
+ * What the UI keeps between sessions, as read back: each field its schema in ./schemas.ts accepts
+ * (a stale or hand-edited one is left out, and the form shows its default for it).
+ */
+export interface UiSettings {
+  /** The batch panel's last-used options ({} when none are remembered). */
+  batch: BatchOptions;
 }

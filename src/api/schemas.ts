@@ -242,21 +242,30 @@ export const DialogFolderArgsSchema = record('Arguments', {
 });
 export type DialogFolderArgs = v.InferOutput<typeof DialogFolderArgsSchema>;
 
+/** Fields of a batch's settings shared with the batch panel's remembered options (below). */
+const outputDir = path('Output folder');
+const recursive = flag('Recursive');
+/** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
+const batchFormat = oneOf(BATCH_FORMATS, 'Format must be keep, png, jpeg, webp or tiff');
+/** Appended to each output's base name ('' for none; required when the output is inside the input). */
+const batchSuffix = suffix();
+const skipExisting = flag('Skip existing');
+/** Worker threads (default: one per core, bounded by memory). */
+const batchJobs = wholeNumber(`Jobs must be a whole number from 1 to ${MAX_BATCH_JOBS}`, 1, MAX_BATCH_JOBS);
+
 /** A folder of images through src/engine/batch, the engine behind `dlnet batch` (super-resolution). */
 export const BatchSettingsSchema = record('Batch settings', {
   inputDir: path('Input folder'),
-  outputDir: path('Output folder'),
+  outputDir,
   scale,
   /** Any output size; with a width or height each file gets the model scale its size needs. */
   output: outputSize,
   /** u for every photo, or 'auto': suggested per photo (each file's recipe, in its output and the report, has the u used). */
   blur: batchBlur,
-  recursive: flag('Recursive'),
-  /** 'keep': the input's own format (PNG for BMP, GIF and AVIF inputs). */
-  format: oneOf(BATCH_FORMATS, 'Format must be keep, png, jpeg, webp or tiff'),
-  /** Appended to each output's base name ('' for none; required when the output is inside the input). */
-  suffix: suffix(),
-  skipExisting: flag('Skip existing'),
+  recursive,
+  format: batchFormat,
+  suffix: batchSuffix,
+  skipExisting,
   quality: v.exactOptional(quality),
   modelId: v.exactOptional(modelId),
   iterations: v.exactOptional(iterations),
@@ -272,10 +281,71 @@ export type BatchPlanArgs = v.InferOutput<typeof BatchPlanArgsSchema>;
 export const BatchStartArgsSchema = record('Arguments', {
   settings: BatchSettingsSchema,
   report,
-  /** Worker threads (default: one per core, bounded by memory). */
-  jobs: v.exactOptional(wholeNumber(`Jobs must be a whole number from 1 to ${MAX_BATCH_JOBS}`, 1, MAX_BATCH_JOBS)),
+  jobs: v.exactOptional(batchJobs),
 });
 export type BatchStartArgs = v.InferOutput<typeof BatchStartArgsSchema>;
+
+/**
+ * The batch panel's last-used options, kept between sessions (settings.get / settings.set): every field
+ * of a batch's settings and its jobs but the input folder (which photos), the model and the report (one
+ * run's file). Each field is checked by the same schema as in a batch request; any may be absent (the
+ * panel's default).
+ */
+const outputSizeField = parsedBy(parseOutputSize, 'Output size');
+
+export const BatchOptionsSchema = record('Batch options', {
+  outputDir: v.exactOptional(outputDir),
+  scale: v.exactOptional(scale),
+  output: v.exactOptional(outputSizeField),
+  blur: v.exactOptional(batchBlur),
+  recursive: v.exactOptional(recursive),
+  format: v.exactOptional(batchFormat),
+  suffix: v.exactOptional(batchSuffix),
+  skipExisting: v.exactOptional(skipExisting),
+  quality: v.exactOptional(quality),
+  iterations: v.exactOptional(iterations),
+  jobs: v.exactOptional(batchJobs),
+});
+export type BatchOptions = v.InferOutput<typeof BatchOptionsSchema>;
+
+/**
+ * Batch options as read back from a settings file: each field its schema accepts is kept, any other
+ * (stale after an update, edited by hand, unknown) is left out, so the panel shows its default for
+ * that field and keeps the rest. Anything but a plain object reads as no options. Never throws.
+ */
+export function readBatchOptions(stored: unknown): BatchOptions {
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) return {};
+  // The same schema as each field of BatchOptionsSchema (kept here, inside the function, so that bundles
+  // which use only the types leave valibot out).
+  const fields: Record<keyof BatchOptions, v.GenericSchema> = {
+    outputDir,
+    scale,
+    output: outputSizeField,
+    blur: batchBlur,
+    recursive,
+    format: batchFormat,
+    suffix: batchSuffix,
+    skipExisting,
+    quality,
+    iterations,
+    jobs: batchJobs,
+  };
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(fields)) {
+    if (!Object.prototype.hasOwnProperty.call(stored, key)) continue;
+    const parsed = v.safeParse(schema, (stored as Record<string, unknown>)[key], { abortEarly: true });
+    if (parsed.success) out[key] = parsed.output;
+  }
+  return out as BatchOptions;
+}
+
+/** settings.get takes nothing, as app.info. */
+export const SettingsGetArgsSchema = AppInfoArgsSchema;
+export type SettingsGetArgs = AppInfoArgs;
+
+/** settings.set: the options to remember (they replace those remembered before). */
+export const SettingsSetArgsSchema = record('Arguments', { batch: BatchOptionsSchema });
+export type SettingsSetArgs = v.InferOutput<typeof SettingsSetArgsSchema>;
 
 export const BatchRefSchema = record('Arguments', { batchId: id('Batch id') });
 export type BatchRef = v.InferOutput<typeof BatchRefSchema>;

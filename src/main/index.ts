@@ -50,12 +50,17 @@ async function start(): Promise<void> {
   // Files and folders the user chose; the API reads and writes nowhere else (./path-grants.ts).
   const grants = new PathGrants([workspaceDir]);
   for (const file of settings.recentFiles) grants.grantFile(file);
+  // The batch panel's remembered output folder was a chosen one when it was stored (the guard refuses
+  // settings.set otherwise), so it stays usable without choosing it again.
+  const batchOutput = settings.batchOptions.outputDir;
+  if (batchOutput !== undefined) grants.grantTree(batchOutput);
   const backend: Backend = createBackend({
     shell: 'electron',
     workspaceDir,
     log,
     backend: settings.backend,
     modelDirs,
+    settings,
     handlers: {
       [Channels.dialogOpen]: dialogs.open,
       [Channels.dialogSave]: dialogs.save,

@@ -7,7 +7,9 @@
  *     user's Pictures folder), the folder of an image opened by path, or the folder of a path
  *     picked in a native save dialog;
  *   - batches (batch.plan, batch.start) only between folders picked in the native folder dialog
- *     (with their sub-folders), and a report only where a write is allowed or inside such a folder.
+ *     (with their sub-folders), and a report only where a write is allowed or inside such a folder;
+ *   - settings.set remembers a batch output folder only when it is such a folder (main grants the
+ *     remembered one again at the next start, src/main/index.ts).
  * Paths are compared after resolving `..` and symbolic links. Runs without Electron (the fuzz
  * tests drive it); src/main/index.ts wires it between IPC and the dispatcher.
  */
@@ -127,6 +129,11 @@ export function guardPaths(inner: Dispatcher, grants: PathGrants): Dispatcher {
         case Channels.maskSave:
           if (typeof a.path === 'string' && !grants.mayWrite(a.path)) refusal = outside(a.path, 'write');
           break;
+        case Channels.settingsSet: {
+          const dir = (a.batch as { outputDir?: unknown } | undefined)?.outputDir;
+          if (typeof dir === 'string' && !grants.inTree(dir)) refusal = outside(dir, 'folder');
+          break;
+        }
         default:
           if (BATCH_CHANNELS.includes(request.channel)) refusal = batchRefusal(a, grants);
           break;

@@ -1,20 +1,28 @@
-/** Persisted settings (electron-store, in the user's config folder): recent files, window bounds, backend. */
+/**
+ * Persisted settings (electron-store, in the user's config folder): recent files, window bounds, backend,
+ * and the batch panel's last-used options (the store behind settings.get / settings.set, see
+ * src/server/settings.ts).
+ */
 import Store from 'electron-store';
+import { readBatchOptions, type BatchOptions } from '../api/api.js';
 import { BACKENDS, type BackendChoice } from '../base/backend.js';
+import type { SettingsStore } from '../server/settings.js';
 
 export interface SettingsData {
   recentFiles: string[];
   bounds: { x?: number; y?: number; width: number; height: number };
   maximized: boolean;
   backend: BackendChoice;
+  /** Stored as the renderer last sent it; checked field by field when read (readBatchOptions). */
+  batch: Record<string, unknown>;
 }
 
 const MAX_RECENT = 10;
 
-export class Settings {
+export class Settings implements SettingsStore {
   readonly #store = new Store<SettingsData>({
     name: 'settings',
-    defaults: { recentFiles: [], bounds: { width: 1400, height: 900 }, maximized: false, backend: 'auto' },
+    defaults: { recentFiles: [], bounds: { width: 1400, height: 900 }, maximized: false, backend: 'auto', batch: {} },
     schema: {
       recentFiles: { type: 'array', items: { type: 'string' }, maxItems: MAX_RECENT },
       bounds: {
@@ -28,6 +36,10 @@ export class Settings {
       },
       maximized: { type: 'boolean' },
       backend: { enum: [...BACKENDS] },
+      // Only "an object" here: a schema violation makes electron-store (clearInvalidConfig) start over
+      // with every setting at its default, so one stale batch field would lose the recent files too.
+      // Its fields are checked one by one with src/api's schemas when read (readBatchOptions).
+      batch: { type: 'object' },
     },
     clearInvalidConfig: true,
   });
@@ -62,5 +74,19 @@ export class Settings {
 
   get backend(): BackendChoice {
     return this.#store.get('backend');
+  }
+
+  /** The batch panel's last-used options as stored (SettingsStore; the handler checks them). */
+  readBatch(): unknown {
+    return this.#store.get('batch');
+  }
+
+  writeBatch(options: BatchOptions): void {
+    this.#store.set('batch', options);
+  }
+
+  /** The batch panel's last-used options, each field checked (an invalid one is left out). */
+  get batchOptions(): BatchOptions {
+    return readBatchOptions(this.readBatch());
   }
 }

@@ -10,6 +10,7 @@ import { PREVIEW_MAX_SIDE } from '../api/api.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import { BatchRuns, createHandlers, type Handlers } from './handlers/index.js';
 import type { Logger } from './log.js';
+import type { SettingsStore } from './settings.js';
 import type { BackendChoice } from './worker-protocol.js';
 import { Workspace } from './workspace.js';
 
@@ -23,6 +24,8 @@ export interface BackendOptions {
   restoreWorkers?: number;
   /** Replaces handlers (Electron: the native dialogs). */
   handlers?: Partial<Handlers>;
+  /** Where settings.get / settings.set keep what the UI remembers (default: in memory, for this process only). */
+  settings?: SettingsStore;
 }
 
 export interface Backend {
@@ -44,7 +47,7 @@ export function createBackend(options: BackendOptions): Backend {
     previewMaxSide: PREVIEW_MAX_SIDE,
   });
   const batches = new BatchRuns();
-  const dispatcher = createDispatcher(workspace, createHandlers(options.handlers, batches));
+  const dispatcher = createDispatcher(workspace, createHandlers(options.handlers, batches, options.settings));
   const dispose = async (): Promise<void> => {
     await batches.dispose(); // cancels a running batch; its temporaries are removed
     await workspace.dispose();
@@ -57,3 +60,4 @@ export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 export { startWsServer, type RunningServer } from './ws-server.js';
 export { streamLogger, silentLogger, type Logger } from './log.js';
+export { defaultSettingsFile, MemorySettings, SettingsFile, type SettingsStore } from './settings.js';

@@ -47,12 +47,30 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `dlnet serve --port 0` from source (tsx) in `cwd`, with models from `modelsDir`. */
-export async function startServe(cwd: string, modelsDir: string): Promise<Served> {
+/**
+ * Starts `dlnet serve --port 0` from source (tsx) in `cwd`, with models from `modelsDir`. What the app
+ * remembers goes to `settingsFile` (default: serve-settings.json in `cwd`), never to the user's own.
+ */
+export async function startServe(
+  cwd: string,
+  modelsDir: string,
+  settingsFile = path.join(cwd, 'serve-settings.json'),
+): Promise<Served> {
   const tsx = import.meta.resolve('tsx');
   const child = spawn(
     process.execPath,
-    ['--import', tsx, path.join(ROOT, 'src/cli/index.ts'), 'serve', '--port', '0', '--backend', 'wasm'],
+    [
+      '--import',
+      tsx,
+      path.join(ROOT, 'src/cli/index.ts'),
+      'serve',
+      '--port',
+      '0',
+      '--backend',
+      'wasm',
+      '--settings',
+      settingsFile,
+    ],
     {
       cwd,
       env: { ...process.env, DLNET_MODELS_DIR: modelsDir },

@@ -8,7 +8,8 @@
  *     socket, hostile HTTP paths, and the same malicious arguments as over IPC.
  * Every case must be refused with a clear error ({code, message}: one sentence, no stack, not
  * 'internal'), or the connection refused/closed; nothing may crash, and the server must keep
- * answering valid requests afterwards. Each part prints `fuzz …: N cases, N refused, 0 crashes`.
+ * answering valid requests afterwards. (One exception, over the WebSocket: settings.set remembers
+ * any options its schema accepts, such as an absolute path that no batch could use; see `remembered`.) Each part prints `fuzz …: N cases, N refused, 0 crashes`.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,16 @@ import { WebSocket } from 'ws';
 import { createIpcHandler, type IpcHandler } from '../../src/main/ipc-handler.js';
 import { guardPaths, PathGrants } from '../../src/main/path-grants.js';
 import { createBackend, silentLogger, startWsServer, type Backend, type RunningServer } from '../../src/server/index.js';
-import { ALL_CHANNELS, Channels, type ApiResponse, type Channel } from '../../src/api/api.js';
+import {
+  ALL_CHANNELS,
+  BatchOptionsSchema,
+  Channels,
+  parseWith,
+  SettingsSetArgsSchema,
+  type ApiResponse,
+  type Channel,
+  type UiSettings,
+} from '../../src/api/api.js';
 import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
 import { seededRandom } from '../../src/engine/degradations.js';
 
@@ -84,7 +94,40 @@ function templates(): Record<string, Record<string, unknown>> {
     'dlnet:batch.pause': { batchId: 'batch-000000' },
     'dlnet:batch.resume': { batchId: 'batch-000000' },
     'dlnet:batch.cancel': { batchId: 'batch-000000' },
+    [Channels.settingsGet]: {},
+    [Channels.settingsSet]: {
+      batch: {
+        outputDir: inDir('out'),
+        scale: 2,
+        blur: 0,
+        recursive: false,
+        format: 'png',
+        suffix: '',
+        skipExisting: false,
+        quality: 90,
+        iterations: 3,
+        jobs: 2,
+      },
+    },
   };
+}
+
+/** Channels that take nothing: no arguments, null and {} are valid for them. */
+const TAKES_NOTHING: readonly unknown[] = [Channels.appInfo, Channels.settingsGet];
+
+/**
+ * An accepted settings.set whose arguments the schema accepts. It only remembers them: what is stored is
+ * checked field by field again when read, and a path in it only when a batch uses it. Over IPC the path
+ * guard still refuses an output folder that was not chosen, so there every case is refused.
+ */
+function remembered(channel: unknown, args: unknown, result: string): boolean {
+  if (channel !== Channels.settingsSet || result !== 'accepted') return false;
+  try {
+    parseWith(SettingsSetArgsSchema, args);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const PATH_KEYS = new Set(['path', 'defaultPath', 'inputDir', 'outputDir', 'report']);
@@ -218,7 +261,7 @@ function makeCase(rand: Rand, transport: 'ipc' | 'ws', channel: string): Case {
   }
   if (roll < 0.14) {
     const whole = [42, 'text', true, [], [template], new Uint8Array(8), DEEP, HUGE, NaN, { unknown: 1 }, protoObject(rand, {})];
-    if (channel !== Channels.appInfo) whole.push(null, undefined, {});
+    if (!TAKES_NOTHING.includes(channel)) whole.push(null, undefined, {});
     return { channel, args: pick(rand, whole), what: 'wrong arguments' };
   }
   const args = clone(template);
@@ -664,7 +707,7 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
       const c = makeCase(rand, 'ws', channel);
       let args = c.args;
       // The wire carries JSON and Uint8Array only; values JSON cannot hold become what a browser would send.
-      if (args === undefined || Number.isNaN(args)) args = c.channel === Channels.appInfo ? 'text' : null;
+      if (args === undefined || Number.isNaN(args)) args = TAKES_NOTHING.includes(c.channel) ? 'text' : null;
       let result: string;
       try {
         result = verdict(await call(ws, c.channel, args));
@@ -672,12 +715,15 @@ describe('WebSocket fuzzing (`dlnet serve` on 127.0.0.1:0)', () => {
         result = `connection lost: ${String(error)}`;
         ws = await open();
       }
-      tally.record(result === 'refused', `${result} ← ${describeCase(c)}`);
+      tally.record(result === 'refused' || remembered(c.channel, args, result), `${result} ← ${describeCase(c)}`);
     }
     tally.report('ws api');
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was not polluted');
     const r = (await call(ws, Channels.appInfo, {})) as { ok: boolean };
     assert.ok(r.ok, 'still answering valid requests');
+    const stored = (await call(ws, Channels.settingsGet, {})) as ApiResponse<UiSettings>;
+    assert.ok(stored.ok, 'settings.get still answers');
+    if (stored.ok) parseWith(BatchOptionsSchema, stored.result.batch);
     ws.close();
   });
 

@@ -1,9 +1,11 @@
 /**
- * `dlnet serve [--port N] [--open]`: the app's UI in a browser. Hosts the built renderer and the
- * typed API over a WebSocket on 127.0.0.1 only; the printed URL carries a random access token.
- * Runs until Ctrl-C.
+ * `dlnet serve [--port N] [--open] [--settings FILE]`: the app's UI in a browser. Hosts the built
+ * renderer and the typed API over a WebSocket on 127.0.0.1 only; the printed URL carries a random
+ * access token. What the UI remembers between sessions (the batch panel's last-used options) goes to
+ * FILE, by default dlnet-studio/serve-settings.json in the user's configuration folder. Runs until Ctrl-C.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { parseBackend, ValidationError, type BackendChoice } from '../../api/validate.js';
 import { info, type CliContext } from '../context.js';
@@ -14,6 +16,7 @@ interface ServeFlags {
   open?: boolean;
   backend: string;
   workers?: string;
+  settings?: string;
 }
 
 export function parsePort(value: unknown, label = '--port'): number {
@@ -39,10 +42,31 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--open', 'open the address in the default browser')
     .option('--backend <name>', 'compute backend: auto, tensorflow, onnxruntime or wasm', 'auto')
     .option('--workers <n>', 'worker threads for each restoration (default: one per CPU core)')
+    .option(
+      '--settings <file>',
+      "where the app remembers its settings, such as the batch panel's last options " +
+        '(default: dlnet-studio/serve-settings.json in your configuration folder)',
+    )
     .addHelpText('after', '\nExample:\n  dlnet serve --port 8123 --open')
     .action(async (raw: ServeFlags) => {
-      await serve(ctx, parsePort(raw.port), parseBackend(raw.backend, '--backend'), raw.open === true, parseWorkers(raw.workers));
+      await serve(
+        ctx,
+        parsePort(raw.port),
+        parseBackend(raw.backend, '--backend'),
+        raw.open === true,
+        parseWorkers(raw.workers),
+        parseSettingsFile(raw.settings),
+      );
     });
+}
+
+/** --settings: a file path (relative to the working folder); absent, null (the default file). */
+export function parseSettingsFile(value: unknown, label = '--settings'): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value.trim() === '' || value.includes('\0')) {
+    throw new ValidationError(`${label} must name a file, not ${JSON.stringify(value)}.`, label);
+  }
+  return path.resolve(value);
 }
 
 function openInBrowser(url: string): boolean {
@@ -68,10 +92,13 @@ async function serve(
   backend: BackendChoice,
   open: boolean,
   restoreWorkers: number,
+  settingsFile: string | null,
 ): Promise<void> {
-  const { createBackend, startWsServer, streamLogger, RENDERER_DIR } = await import('../../server/index.js');
+  const { createBackend, defaultSettingsFile, SettingsFile, startWsServer, streamLogger, RENDERER_DIR } =
+    await import('../../server/index.js');
   const log = streamLogger((line) => ctx.stderr.write(line), process.env.DLNET_DEBUG === '1');
-  const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend, restoreWorkers });
+  const settings = new SettingsFile(settingsFile ?? defaultSettingsFile());
+  const app = createBackend({ shell: 'browser', workspaceDir: process.cwd(), log, backend, restoreWorkers, settings });
   let server;
   try {
     server = await startWsServer({ port, staticDir: RENDERER_DIR, dispatcher: app.dispatcher, log });
@@ -87,6 +114,7 @@ async function serve(
     .then((b) => info(ctx, `dlnet serve: compute backend ${b.name}${b.details ? ` (${b.details})` : ''}`));
   ctx.stdout.write(`DL-Net Studio is running at ${server.url}\n`);
   info(ctx, 'dlnet serve: listening on 127.0.0.1 only; press Ctrl-C to stop.');
+  info(ctx, `dlnet serve: remembered settings in ${settings.file}`);
   if (open && !openInBrowser(server.url)) info(ctx, 'dlnet serve: could not open a browser; open the address above yourself.');
   await new Promise<void>((resolve) => {
     if (ctx.signal.aborted) resolve();

@@ -1,9 +1,11 @@
 /**
  * The batch panel's state: the options form, the dry-run plan, the live queue (one record per file,
  * updated from batch.* events), overall progress and the summary. Its methods are the only place
- * the panel talks to the backend.
+ * the panel talks to the backend. The form's options but the input folder and the report are
+ * remembered (settings.set) each time the backend accepts a dry run or a start, and come back
+ * (settings.get) the first time the panel opens after the app starts or the page loads.
  */
-import { DEFAULT_QUALITY } from '../../base/limits.js';
+import { DEFAULT_QUALITY, MAX_BATCH_JOBS } from '../../base/limits.js';
 import {
   ApiRequestError,
   Channels,
@@ -13,6 +15,7 @@ import {
   type BatchFileRecord,
   type BatchFileStatus,
   type BatchFormat,
+  type BatchOptions,
   type BatchPlanView,
   type BatchProgress,
   type BatchSettings,
@@ -33,6 +36,11 @@ export function isBatchEvent(event: AppEvent): event is BatchEvent {
 function message(error: unknown): string {
   if (error instanceof ApiRequestError) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An optional number field as text: '' when left empty (a cleared number input binds null). */
+function optional(value: string | number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value).trim();
 }
 
 const PLANNED_STATUS = { process: 'queued', skip: 'skipped', fail: 'failed' } as const;
@@ -76,6 +84,8 @@ export class BatchState {
   #fileProgress = new Map<number, number>();
   /** Events that arrive while batch.start is still being answered (the id is not known yet). */
   #early: BatchEvent[] | null = null;
+  /** The remembered options have been asked for (once per page load). */
+  #restoring: Promise<void> | null = null;
   readonly #client: () => ApiClient | null;
 
   constructor(client: () => ApiClient | null) {
@@ -111,7 +121,7 @@ export class BatchState {
 
   settings(): BatchSettings {
     const quality = this.format === 'png' || this.format === 'tiff' ? undefined : Number(this.quality);
-    const iterations = String(this.iterations).trim();
+    const iterations = optional(this.iterations);
     return {
       inputDir: this.inputDir.trim(),
       outputDir: this.outputDir.trim(),
@@ -128,13 +138,74 @@ export class BatchState {
 
   #args(): BatchStartArgs {
     const report = this.report.trim();
-    const jobs = String(this.jobs).trim();
+    const jobs = optional(this.jobs);
     return { settings: this.settings(), ...(report !== '' ? { report } : {}), ...(jobs !== '' ? { jobs: Number(jobs) } : {}) };
   }
 
   #key(): string {
     const { jobs: _jobs, ...rest } = this.#args();
     return JSON.stringify(rest);
+  }
+
+  /**
+   * The options to remember after the backend accepted `args`: every field of the request but the input
+   * folder (which photos), the model and the report (one run's file). A dry run does not check the
+   * jobs, so they are kept only when batch.start would accept them (left out, the default, otherwise).
+   */
+  #options(args: BatchStartArgs): BatchOptions {
+    const { inputDir: _input, modelId: _model, ...settings } = args.settings;
+    const { jobs } = args;
+    const validJobs = jobs !== undefined && Number.isInteger(jobs) && jobs >= 1 && jobs <= MAX_BATCH_JOBS;
+    return { ...settings, ...(validJobs ? { jobs } : {}) };
+  }
+
+  /** Remembers the options (best effort: a refusal leaves the ones remembered before). */
+  async #remember(args: BatchStartArgs): Promise<void> {
+    const client = this.#client();
+    if (!client) return;
+    try {
+      await client.call(Channels.settingsSet, { batch: this.#options(args) });
+    } catch {
+      // Not remembering the options must not disturb the batch; the form keeps them for this session.
+    }
+  }
+
+  /**
+   * Fills the form with the remembered options, once per page load (the panel calls it when it opens).
+   * The backend has already left out any stale or hand-edited field, so those keep the form's default.
+   */
+  restore(): Promise<void> {
+    const client = this.#client();
+    if (!client) return Promise.resolve();
+    this.#restoring ??= client
+      .call(Channels.settingsGet, {})
+      .then(({ batch }) => {
+        if (this.status === 'idle') this.applyOptions(batch);
+      })
+      .catch(() => {
+        // Nothing remembered can be read: the form keeps its defaults.
+      });
+    return this.#restoring;
+  }
+
+  /** Sets the form from remembered options; a field they lack keeps its value. */
+  applyOptions(o: BatchOptions): void {
+    if (o.outputDir !== undefined) this.outputDir = o.outputDir;
+    if (o.scale !== undefined) this.scale = o.scale;
+    if (o.output !== undefined) {
+      if ('scale' in o.output) [this.sizeMode, this.sizeValue] = ['scale', o.output.scale];
+      else if ('width' in o.output) [this.sizeMode, this.sizeValue] = ['width', o.output.width];
+      else [this.sizeMode, this.sizeValue] = ['height', o.output.height];
+    }
+    if (o.blur === 'auto') this.blurMode = 'auto';
+    else if (o.blur !== undefined) [this.blurMode, this.blur] = ['fixed', o.blur];
+    if (o.recursive !== undefined) this.recursive = o.recursive;
+    if (o.format !== undefined) this.format = o.format;
+    if (o.quality !== undefined) this.quality = o.quality;
+    if (o.suffix !== undefined) this.suffix = o.suffix;
+    if (o.skipExisting !== undefined) this.skipExisting = o.skipExisting;
+    if (o.iterations !== undefined) this.iterations = String(o.iterations);
+    if (o.jobs !== undefined) this.jobs = String(o.jobs);
   }
 
   /** Records of the queue, filtered; depends on `version` so components re-read it on every change. */
@@ -198,13 +269,15 @@ export class BatchState {
     this.status = 'planning';
     const key = this.#key();
     try {
-      const { jobs: _jobs, ...args } = this.#args();
+      const all = this.#args();
+      const { jobs: _jobs, ...args } = all;
       const plan = await client.call(Channels.batchPlan, args);
       this.plan = plan;
       this.#planKey = key;
       this.#fromPlan(plan);
       this.filter = 'all';
       this.status = 'planned';
+      void this.#remember(all);
     } catch (error) {
       this.plan = null;
       this.#setRecords([]);
@@ -222,7 +295,9 @@ export class BatchState {
     this.#early = [];
     const key = this.#key();
     try {
-      const started = await client.call(Channels.batchStart, this.#args());
+      const args = this.#args();
+      const started = await client.call(Channels.batchStart, args);
+      void this.#remember(args);
       this.plan = started.plan;
       this.#planKey = key;
       this.batchId = started.batchId;

@@ -10,6 +10,8 @@ import { loadMask, saveMask } from './mask.js';
 import { closeImage, openImage, uploadImage } from './open-image.js';
 import { previewDegradation } from './preview-degradation.js';
 import { labDegrade, suggestBlurHandler } from './lab.js';
+import { settingsHandlers } from './settings.js';
+import { MemorySettings, type SettingsStore } from '../settings.js';
 
 const noDialogs: Handler<typeof Channels.dialogOpen> &
   Handler<typeof Channels.dialogSave> &
@@ -17,9 +19,17 @@ const noDialogs: Handler<typeof Channels.dialogOpen> &
   throw new UserError('Native file dialogs exist only in the desktop app.', 'unsupported');
 };
 
-/** `batches` holds the backend's running batch (one instance per backend, disposed with it). */
-export function createHandlers(overrides: Partial<Handlers> = {}, batches: BatchRuns = new BatchRuns()): Handlers {
+/**
+ * `batches` holds the backend's running batch (one instance per backend, disposed with it); `settings`
+ * is where settings.get / settings.set keep what the UI remembers.
+ */
+export function createHandlers(
+  overrides: Partial<Handlers> = {},
+  batches: BatchRuns = new BatchRuns(),
+  settings: SettingsStore = new MemorySettings(),
+): Handlers {
   const batch = batchHandlers(batches);
+  const remembered = settingsHandlers(settings);
   return {
     [Channels.appInfo]: appInfo,
     [Channels.imageOpen]: openImage,
@@ -42,6 +52,8 @@ export function createHandlers(overrides: Partial<Handlers> = {}, batches: Batch
     [Channels.batchPause]: batch.pause,
     [Channels.batchResume]: batch.resume,
     [Channels.batchCancel]: batch.cancel,
+    [Channels.settingsGet]: remembered.get,
+    [Channels.settingsSet]: remembered.set,
     ...overrides,
   };
 }
