@@ -1,10 +1,11 @@
 /**
  * Child process of `dlnet bench`: super-resolves ×4 to an `argv[2]` MP output on a pool of
  * `argv[3]` workers and prints {"peakRssMb", "seconds"}: the process's peak resident set (worker
- * threads included: they share the address space) from getrusage. `argv[5]` = 'frames': the
+ * threads included: they share the address space). `argv[5]` = 'frames': the
  * iterates stream as the app keeps them (IterationSink: display frames and residual maps kept,
  * x̂_1..x̂_{K−1} to disk).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { initBackend, type BackendPreference } from '../backend.js';
 import { loadWeights } from '../model-file.js';
@@ -30,4 +31,19 @@ sink?.dispose();
 const seconds = (performance.now() - t0) / 1000;
 await pool.close();
 if (out.width !== width) throw new Error('unexpected output size');
-process.stdout.write(`${JSON.stringify({ peakRssMb: process.resourceUsage().maxRSS / 1024, seconds })}\n`);
+process.stdout.write(`${JSON.stringify({ peakRssMb: peakRssMb(), seconds })}\n`);
+
+/**
+ * This process's peak resident set in MB. On Linux from VmHWM (/proc/self/status), which starts
+ * afresh at exec: getrusage's maxRSS keeps the peak of the process it was forked from, so a probe
+ * forked by a bench that had grown to 2.3 GB reported 2.3 GB whatever it used itself.
+ */
+function peakRssMb(): number {
+  try {
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux: getrusage below
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
