@@ -97,13 +97,7 @@ function templates(): Record<string, Record<string, unknown>> {
     [Channels.settingsGet]: {},
     [Channels.settingsSet]: {
       batch: {
-        outputDir: inDir('out'),
-        scale: 2,
-        blur: 0,
-        recursive: false,
-        format: 'png',
-        suffix: '',
-        skipExisting: false,
+        ...(({ inputDir: _, ...kept }) => kept)(batchSettings()),
         quality: 90,
         iterations: 3,
         jobs: 2,
