@@ -94,15 +94,15 @@ export interface Saved {
   warnings: string[];
 }
 
-/** A blur suggestion (engine/suggest-blur.ts): u, and the likelihood curve it was read from. */
+/** A blur suggestion (engine/suggest-blur.ts): u, and the blur estimator's posterior it was read from. */
 export interface BlurSuggestionView {
   /** The suggested u; 0 = bicubic downscaling. */
   blur: number;
-  /** L(z_1) of the model's restorations of the crops for each Gaussian u tried (geometric mean over crops). */
-  curve: { u: number; likelihood: number }[];
-  /** L(z_1) of the bicubic model (u = 0). */
-  bicubicLikelihood: number;
-  /** The crops it tried, in image pixels. */
+  /** Posterior probability of each Gaussian u of the estimator's grid, in order of u. */
+  curve: { u: number; probability: number }[];
+  /** Posterior probability of bicubic downscaling (u = 0). */
+  bicubicProbability: number;
+  /** The crops it rated, in image pixels. */
   crops: { x: number; y: number; width: number; height: number }[];
 }
 

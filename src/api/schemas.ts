@@ -152,7 +152,7 @@ export const PreviewArgsSchema = record('Arguments', { imageId, scale, blur });
 export type PreviewArgs = v.InferOutput<typeof PreviewArgsSchema>;
 
 /** Suggest u for upscaling an open image ×scale (the likelihood of the model's restorations of a few crops). */
-export const BlurSuggestArgsSchema = record('Arguments', { imageId, scale, modelId: v.exactOptional(modelId) });
+export const BlurSuggestArgsSchema = record('Arguments', { imageId, scale });
 export type BlurSuggestArgs = v.InferOutput<typeof BlurSuggestArgsSchema>;
 
 const labSr = record('Degradation', { task: v.literal('sr'), scale, blur });

@@ -84,6 +84,16 @@ export interface FConvInpaintBackbone {
   width1: number;
 }
 
+/** Blur estimator (training/blur_estimator.py): six 3×3 convs, a mean, one linear head per scale. */
+export interface BlurEstimatorBackbone {
+  type: 'blur-estimator';
+  width: number;
+  scales: number[];
+  /** Class 0 is bicubic downscaling; class i ≥ 1 a Gaussian of std i·uStep. */
+  classes: number;
+  uStep: number;
+}
+
 export interface DLNetRecord {
   K: number;
   gamma: number;
@@ -119,9 +129,17 @@ export interface ModelJson {
   formatVersion: number;
   id: string;
   name: string;
-  task: 'sr' | 'inpaint' | 'interpolate';
+  /** 'blur': the blur estimator behind the blur suggestion (not a restoration). */
+  task: 'sr' | 'inpaint' | 'interpolate' | 'blur';
   scale?: 2 | 3 | 4;
-  backbone: SrBackbone | DrrnBackbone | IdnBackbone | ContextEncoderBackbone | FConvMaskedBackbone | FConvInpaintBackbone;
+  backbone:
+    | SrBackbone
+    | DrrnBackbone
+    | IdnBackbone
+    | ContextEncoderBackbone
+    | FConvMaskedBackbone
+    | FConvInpaintBackbone
+    | BlurEstimatorBackbone;
   dlnet: DLNetRecord | null;
   color: Record<string, string>;
   weights: { file: string; dtype: 'float32'; byteOrder: 'little-endian'; bytes: number; sha256: string };
@@ -233,6 +251,20 @@ export function expectedTensors(json: ModelJson): TensorEntry[] {
       { name: `${name}.kernel`, shape: [3, 3, cin, cout], layout: 'HWIO' },
       { name: `${name}.bias`, shape: [cout], layout: 'C' },
     ]);
+  }
+  if (b.type === 'blur-estimator') {
+    const w = b.width;
+    const convs: [number, number][] = [[1, w], [w, w], [w, 2 * w], [2 * w, 2 * w], [2 * w, 2 * w], [2 * w, 2 * w]];
+    return [
+      ...convs.flatMap(([cin, cout], i): TensorEntry[] => [
+        { name: `c${i}.kernel`, shape: [3, 3, cin, cout], layout: 'HWIO' },
+        { name: `c${i}.bias`, shape: [cout], layout: 'C' },
+      ]),
+      ...b.scales.flatMap((s): TensorEntry[] => [
+        { name: `head.x${s}.weight`, shape: [2 * w, b.classes], layout: 'IO' },
+        { name: `head.x${s}.bias`, shape: [b.classes], layout: 'C' },
+      ]),
+    ];
   }
   const enc = [b.feedMask ? 4 : 3, 64, 128, 256, 512];
   const list: TensorEntry[] = [];

@@ -75,7 +75,12 @@ async function readListing(): Promise<ModelInfo[]> {
   return found.sort((a, b) => a.id.localeCompare(b.id));
 }
 
-const TASK_NAMES = { sr: 'super-resolution', inpaint: 'inpainting', interpolate: 'interpolation' } as const;
+const TASK_NAMES = {
+  sr: 'super-resolution',
+  inpaint: 'inpainting',
+  interpolate: 'interpolation',
+  blur: 'blur estimation',
+} as const;
 
 /** The model a request should use: by id, else the default for the task (and scale). */
 export async function findModel(task: ModelJson['task'], scale?: number, id?: string): Promise<ModelInfo> {
@@ -97,7 +102,7 @@ export async function findModel(task: ModelJson['task'], scale?: number, id?: st
     }
     return byId;
   }
-  const defaultId = task === 'sr' ? `sr-x${scale}` : task;
+  const defaultId = task === 'sr' ? `sr-x${scale}` : task === 'blur' ? 'blur-estimator' : task;
   const model = models.find((m) => m.id === defaultId);
   if (!model) {
     const what = task === 'sr' ? `${TASK_NAMES.sr} ×${scale}` : TASK_NAMES[task];

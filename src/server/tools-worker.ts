@@ -19,16 +19,13 @@ async function handle({ request, modelDirs }: ToolMessage): Promise<ToolResult> 
   setModelDirs(modelDirs);
   if (request.type === 'suggest') {
     const { suggestBlur } = await computeHalf();
-    const s = await suggestBlur(request.image as Image, {
-      scale: request.scale,
-      ...(request.modelId ? { modelId: request.modelId } : {}),
-    });
+    const s = await suggestBlur(request.image as Image, { scale: request.scale });
     return {
       type: 'suggest',
       suggestion: {
         blur: s.blur,
-        curve: s.curve.map((p) => ({ u: p.u, likelihood: p.likelihood })),
-        bicubicLikelihood: s.bicubicLikelihood,
+        curve: s.curve.map((p) => ({ u: p.u, probability: p.probability })),
+        bicubicProbability: s.bicubicProbability,
         crops: [...s.crops],
       },
     };

@@ -1,7 +1,7 @@
 /**
  * The app's small compute requests off the server's thread, in a worker of their own (tools-worker.ts),
  * so they neither wait behind a long restoration in the job queue nor freeze the server's thread
- * (Electron's main process): suggesting the blur (a few K = 1 passes on crops) and degrading a clean
+ * (Electron's main process): suggesting the blur (the blur estimator on a few crops) and degrading a clean
  * photo for lab mode. The worker runs on WebAssembly (a thread never terminated inside an onnxruntime
  * run), starts on the first request, and is replaced if it dies (every request waiting on it then fails
  * with a sentence).
@@ -13,7 +13,7 @@ import type { FloatImage } from './pixels.js';
 import type { BlurSuggestionView } from '../api/api.js';
 
 export type ToolRequest =
-  | { readonly type: 'suggest'; readonly image: FloatImage; readonly scale: 2 | 3 | 4; readonly modelId?: string }
+  | { readonly type: 'suggest'; readonly image: FloatImage; readonly scale: 2 | 3 | 4 }
   | {
       readonly type: 'degrade';
       readonly image: FloatImage;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { writeSrModel } from '../helpers/models.js';
+import { writeBlurEstimator, writeSrModel } from '../helpers/models.js';
 import { APP_VERSION, recipeXmp } from '../../src/engine/recipe.js';
 import { browserSuite, launchBrowser, record, screenshot, startServe, type Served } from './helpers.js';
 
@@ -40,6 +40,7 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-lab-'));
     writeSrModel(path.join(dir, 'models'), { scale: 2, depth: 2, width: 6, K: 4 });
+    writeBlurEstimator(path.join(dir, 'models'));
     served = await startServe(dir, path.join(dir, 'models'));
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -69,7 +70,7 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
     assert.ok(Number.isFinite(suggested) && suggested >= 0 && suggested <= 3, text);
     const slider = Number(await page.inputValue('[data-testid="blur"]'));
     assert.ok(Math.abs(slider - suggested) <= 0.05 + 1e-9, `slider ${slider}, suggested ${suggested}`); // the slider's step is 0.1
-    assert.ok((await page.locator('[data-testid="blur-curve-point"]').count()) >= 12, 'the curve it came from');
+    assert.equal(await page.locator('[data-testid="blur-curve-point"]').count(), 30, 'the curve it came from');
     await screenshot(page, 'lab-01-suggested-blur');
     assert.deepEqual(rec.consoleErrors, []);
   });

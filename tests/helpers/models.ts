@@ -1,7 +1,8 @@
 /** Writes small real model folders (random, seeded weights) in the §6 format for tests. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../../src/engine/degradations.js';
 import { expectedTensors, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJson } from '../../src/engine/model-file.js';
 
@@ -109,4 +110,31 @@ export function writeMaskedModel(dir: string, task: 'inpaint' | 'interpolate', s
     seed,
     (name, fanIn) => (name.endsWith('bias') ? 0.01 : Math.sqrt(3 / fanIn)),
   );
+}
+
+/** A random blur estimator (suggests u for the Suggest button and --blur auto), width 4, heads for ×2, ×3, ×4. */
+export function writeBlurEstimator(dir: string, seed = 5): string {
+  return writeModel(
+    dir,
+    {
+      format: MODEL_FORMAT,
+      formatVersion: MODEL_FORMAT_VERSION,
+      id: 'blur-estimator',
+      name: 'test blur estimator',
+      task: 'blur',
+      backbone: { type: 'blur-estimator', width: 4, scales: [2, 3, 4], classes: 31, uStep: 0.1 },
+      dlnet: null,
+      color: { network: 'luma' },
+    },
+    seed,
+    (name, fanIn) => (name.endsWith('bias') ? 0.01 : Math.sqrt(6 / fanIn)),
+  );
+}
+
+/** The shipped blur estimator copied into `dir`: for tests that need its judgement, not just its plumbing. */
+export function copyShippedBlurEstimator(dir: string): string {
+  const from = fileURLToPath(new URL('../../resources/models/blur-estimator', import.meta.url));
+  const to = path.join(dir, 'blur-estimator');
+  cpSync(from, to, { recursive: true });
+  return to;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { dlnet } from '../helpers/cli.js';
-import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
+import { writeBlurEstimator, writeMaskedModel, writeSrModel } from '../helpers/models.js';
 import { maskSha256 } from '../../src/engine/recipe.js';
 
 const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,6 +22,7 @@ let env: Record<string, string> = {};
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dlnet-recipe-cli-'));
   for (const scale of [2, 3] as const) writeSrModel(path.join(dir, 'models'), { scale, depth: 2, width: 4, K: 3 });
+  writeBlurEstimator(path.join(dir, 'models'));
   writeMaskedModel(path.join(dir, 'models'), 'inpaint');
   env = { DLNET_MODELS_DIR: path.join(dir, 'models') };
   const rgb = Buffer.alloc(40 * 30 * 3);
@@ -148,7 +149,7 @@ test('--blur auto: upscale and batch suggest u from each photo, say so, and reco
   );
   assert.equal(up.status, 0, up.stderr);
   const said =
-    /^a\.png: suggested blur u = ([\d.]+)(?: \(bicubic downscaling\))?, from the likelihood of \d+ restorations of 1 textured crop$/m.exec(
+    /^a\.png: suggested blur u = ([\d.]+)(?: \(bicubic downscaling\))?, rated by the blur estimator on 1 textured crop$/m.exec(
       up.stderr,
     );
   assert.ok(said, up.stderr);

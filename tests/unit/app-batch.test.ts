@@ -25,7 +25,7 @@ import {
   type BlurSuggestionView,
   type OpenedImage,
 } from '../../src/api/api.js';
-import { writeSrModel } from '../helpers/models.js';
+import { copyShippedBlurEstimator, writeSrModel } from '../helpers/models.js';
 
 let dir: string;
 let input: string;
@@ -115,6 +115,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-app-batch-'));
   const models = path.join(dir, 'models');
   writeSrModel(models, { scale: 2, depth: 3, width: 8, K: 3 });
+  copyShippedBlurEstimator(models);
   input = path.join(dir, 'in');
   await writeImages(input, 3, 24);
   writeFileSync(path.join(input, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]));

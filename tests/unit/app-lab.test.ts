@@ -21,7 +21,7 @@ import {
   type LabDegraded,
   type OpenedImage,
 } from '../../src/api/api.js';
-import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
+import { writeBlurEstimator, writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
 let dir: string;
 let backend: Backend;
@@ -59,6 +59,7 @@ before(async () => {
   const models = path.join(dir, 'models');
   writeSrModel(models, { scale: 2, depth: 2, width: 4, K: 3 });
   writeMaskedModel(models, 'interpolate');
+  writeBlurEstimator(models);
   const raw = Buffer.alloc(66 * 50 * 3); // not a multiple of 2 wide or high: the reference is cropped as W crops
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 7 + ((i / 198) | 0) * 3) % 256;
   await sharp(raw, { raw: { width: 66, height: 50, channels: 3 } })
@@ -73,12 +74,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('blur.suggest answers u in 0..3 with the likelihood curve it was read from', async () => {
+test('blur.suggest answers u in 0..3 with the posterior it was read from', async () => {
   const s = await ok<BlurSuggestionView>(Channels.blurSuggest, { imageId: photo.imageId, scale: 2 });
   assert.ok(s.blur >= 0 && s.blur <= 3, String(s.blur));
-  assert.ok(s.curve.length >= 12, `${s.curve.length} points`);
-  assert.ok(s.curve.every((p, i) => p.likelihood > 0 && (i === 0 || p.u > s.curve[i - 1].u)));
-  assert.ok(s.bicubicLikelihood > 0);
+  assert.equal(s.curve.length, 30);
+  assert.ok(s.curve.every((p, i) => p.probability > 0 && Math.abs(p.u - 0.1 * (i + 1)) < 1e-9));
+  const total = s.bicubicProbability + s.curve.reduce((sum, p) => sum + p.probability, 0);
+  assert.ok(Math.abs(total - 1) < 1e-6, String(total));
   assert.ok(s.crops.length >= 1);
   const bad = await call(Channels.blurSuggest, { imageId: photo.imageId, scale: 5 });
   assert.ok(!bad.ok && /^Scale must be 2, 3 or 4, not 5\.$/.test(bad.error.message));

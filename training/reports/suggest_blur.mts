@@ -3,7 +3,8 @@
  * button) works: Set14 degraded as docs/protocols.md §1.1 says with u ∈ {0, 0.7, 1.3, 2.0, 2.6} at ×2/×3/×4;
  * for each case the suggested u, and the luma PSNR (§5.1) of the shipped model's restoration with the
  * suggested u and with the true u. A case counts as good when the suggestion loses at most 0.3 dB.
- * The calibration of the suggestion was fitted on BSD400 photos (calibrate_suggest_blur.mts), never on Set14.
+ * The blur estimator was trained on T91 + BSD400 and its decision calibrated on the BSD400 photos it held out
+ * (calibrate_suggest_blur.mts), never on Set14.
  * Results are kept per case in suggest_blur.json, so an interrupted run resumes; writes suggest_blur.md.
  *   nohup npx tsx training/reports/suggest_blur.mts > training/reports/logs/suggest_blur.log 2>&1 &
  */
@@ -18,7 +19,7 @@ import { psnrLuma } from '../../src/engine/metrics.js';
 import { restore } from '../../src/engine/restore.js';
 import { readModelJson } from '../../src/engine/model-file.js';
 import { findModel } from '../../src/engine/models.js';
-import { SUGGEST_CALIBRATION, suggestBlur } from '../../src/engine/suggest-blur.js';
+import { BICUBIC_SHARE, SUGGEST_SHIFT, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +33,7 @@ const MD_OUT = path.join(HERE, 'suggest_blur.md');
 interface Case {
   image: string;
   scale: 2 | 3 | 4;
-  /** What the case was run with: the scale's calibration and the sha256 of its model's weights. */
+  /** What the case was run with: the decision's constants and the estimator's sha256 for the scale, and the sha256 of the SR model's weights. */
   calibration: string;
   modelSha256: string;
   u: number;
@@ -90,7 +91,7 @@ function writeReport(cases: Case[], total: number): void {
       `| ${c.image} | ×${c.scale} | ${fmtU(c.u)} | ${fmtU(c.suggested)} | ${c.psnrTrue.toFixed(2)} | ${c.psnrSuggested.toFixed(2)} | ${loss.toFixed(2)}${loss > TOLERANCE_DB ? ' ✗' : ''} |`,
     );
   }
-  lines.push('', '## Calibration used', '', '```json', JSON.stringify(SUGGEST_CALIBRATION), '```', '');
+  lines.push('', '## Decision used', '', '```json', JSON.stringify({ BICUBIC_SHARE, SUGGEST_SHIFT }), '```', '');
   writeFileSync(MD_OUT, `${lines.join('\n')}\n`);
 }
 
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
   const images = readdirSync(SET14)
     .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
     .sort();
-  const calibration = Object.fromEntries(SCALES.map((t) => [t, JSON.stringify(SUGGEST_CALIBRATION[t])])) as Record<number, string>;
+  const estimatorSha = (await readModelJson((await findModel('blur')).dir)).weights.sha256;
+  const calibration = Object.fromEntries(
+    SCALES.map((t) => [t, JSON.stringify({ share: BICUBIC_SHARE, shift: SUGGEST_SHIFT[t], estimator: estimatorSha })]),
+  ) as Record<number, string>;
   const sha = Object.fromEntries(
     await Promise.all(SCALES.map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
   ) as Record<number, string>;

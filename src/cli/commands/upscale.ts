@@ -103,12 +103,12 @@ async function upscale(ctx: CliContext, inputs: string[], raw: UpscaleFlags): Pr
         let blur = fixedBlur;
         if (auto) {
           const { suggestBlur } = await loadCompute();
-          const s = await suggestBlur(image, { scale: plan.modelScale, modelId, signal: ctx.signal });
+          const s = await suggestBlur(image, { scale: plan.modelScale, signal: ctx.signal });
           blur = s.blur;
           info(
             ctx,
-            `${path.basename(input)}: suggested blur u = ${blur}${blur === 0 ? ' (bicubic downscaling)' : ''}, from the likelihood ` +
-              `of ${s.curve.length + 1} restorations of ${s.crops.length} textured crop${s.crops.length === 1 ? '' : 's'}`,
+            `${path.basename(input)}: suggested blur u = ${blur}${blur === 0 ? ' (bicubic downscaling)' : ''}, rated by the ` +
+              `blur estimator on ${s.crops.length} textured crop${s.crops.length === 1 ? '' : 's'}`,
           );
         }
         await runRestoreJob(

@@ -183,17 +183,13 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       if (f !== undefined) progress(READ_SHARE + restoreShare * Math.min(1, f));
     };
     const { output: _size, ...asked } = job.request;
-    // --blur auto: u suggested from this photo by the likelihood (a few textured crops), then restored with it.
+    // --blur auto: u suggested from this photo by the blur estimator (its textured crops), then restored with it.
     const request = {
       ...asked,
       blur:
         asked.blur === 'auto'
           ? (
-              await suggestBlur(input.image, {
-                scale: plan.modelScale,
-                ...(asked.modelId !== undefined ? { modelId: asked.modelId } : {}),
-                ...(signal ? { signal } : {}),
-              })
+              await suggestBlur(input.image, { scale: plan.modelScale, ...(signal ? { signal } : {}) })
             ).blur
           : asked.blur,
     };

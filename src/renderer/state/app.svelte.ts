@@ -249,7 +249,7 @@ export class AppState {
     this.blurSuggestion = result;
     this.settings.blur = result.blur;
     this.settings.blurSuggested = true;
-    this.notice = `Suggested blur u = ${result.blur}${result.blur === 0 ? ' (bicubic downscaling)' : ''} for ×${scale}, from the likelihood of the model's restorations of ${result.crops.length} crops.`;
+    this.notice = `Suggested blur u = ${result.blur}${result.blur === 0 ? ' (bicubic downscaling)' : ''} for ×${scale}, rated by the blur estimator on ${result.crops.length} textured crops.`;
   }
 
   /** "Restore again with these settings": the form takes an opened output's recipe (a mask is only hashed in it). */

@@ -8,14 +8,21 @@ const { version } = require('../../../package.json') as { version: string };
 
 /** Version, shell, installed models and the compute backend (reported by event once the worker is up). */
 export const appInfo: Handler<typeof Channels.appInfo> = async (_args, { workspace, emit }): Promise<AppInfo> => {
-  const models = (await listModels()).map((m) => ({
-    id: m.id,
-    name: m.name,
-    task: m.task,
-    scale: m.scale,
-    dlnet: m.dlnet,
-    shipped: m.shipped,
-  }));
+  // The blur estimator serves the Suggest button; it restores nothing, so the model lists leave it out.
+  const models = (await listModels()).flatMap((m) =>
+    m.task === 'blur'
+      ? []
+      : [
+          {
+            id: m.id,
+            name: m.name,
+            task: m.task,
+            scale: m.scale,
+            dlnet: m.dlnet,
+            shipped: m.shipped,
+          },
+        ],
+  );
   if (workspace.backend.name === 'starting') {
     void workspace.ready().then((backend) => emit({ type: 'backend', backend }));
   }

@@ -12,9 +12,9 @@ import type { Handler } from './context.js';
 /** Lab mode works on photos up to this size (every x̂_k is measured against the original). */
 export const LAB_MAX_PIXELS = 4_000_000;
 
-export const suggestBlurHandler: Handler<typeof Channels.blurSuggest> = async ({ imageId, scale, modelId }, { workspace }) => {
+export const suggestBlurHandler: Handler<typeof Channels.blurSuggest> = async ({ imageId, scale }, { workspace }) => {
   const { image } = workspace.image(imageId);
-  const result = await workspace.tools.run({ type: 'suggest', image, scale, ...(modelId ? { modelId } : {}) });
+  const result = await workspace.tools.run({ type: 'suggest', image, scale });
   if (result.type !== 'suggest') throw new Error('The helper thread answered another request.');
   workspace.log.info(`suggested u = ${result.suggestion.blur} for ×${scale}`);
   return result.suggestion;
