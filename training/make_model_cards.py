@@ -71,7 +71,7 @@ def blur_estimator_card(m):
              f"i = 1 … {b['classes'] - 1} — from 48 × 48 crops of its luma, with one head per scale (×{', ×'.join(map(str, b['scales']))}): "
              f"six 3×3 convs ({b['width']}–{2 * b['width']} channels), a mean over the map, a linear head. Behind `--blur auto` and the "
              "app's Suggest button (docs/protocols.md §8).", "", "## Measured", "",
-             "On the 10 BSD400 photos held out of training, u ∈ {0, 0.7, 1.3, 2.0, 2.6}, 16 textured crops each "
+             "On the 10 BSD400 photos held out of training, u ∈ {0, 0.7, 1.3, 2.0, 2.6}, 32 textured crops each "
              "(mean |error| of the posterior-mean u over the Gaussian cases, share within 0.1, bicubic cases told apart):", "",
              "| scale | mean abs error | within 0.1 | bicubic right |", "| --- | --- | --- | --- |"]
     for scale, v in m["metrics"]["heldout_bsd400"].items():

@@ -37,30 +37,26 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--val-every", type=float, default=300)
     p.add_argument("--ckpt-every", type=float, default=120)
-    p.add_argument("--crops", type=int, default=16, help="textured crops per held-out photo")
+    p.add_argument("--crops", type=int, default=32, help="textured crops per held-out photo")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
 
-def textured_crops(lr, count, size):
-    """The `count` most textured non-overlapping size x size crops of a 11HW image (Laplacian energy), as the engine picks them."""
+def grid_starts(n, size, stride):
+    starts = list(range(0, n - size + 1, stride))
+    return starts if starts[-1] == n - size else starts + [n - size]
+
+
+def textured_crops(lr, count, size, stride=16):
+    """The `count` most textured size x size crops of a 11HW image (Laplacian energy) on a grid of `stride`, overlaps
+    allowed, the most textured first — as the engine picks them (src/engine/suggest-blur.ts texturedCrops)."""
     h, w = lr.shape[-2:]
     if h <= size or w <= size:
         return lr[..., :size, :size]
     lap = F.conv2d(lr, torch.tensor([[0.0, -1, 0], [-1, 4, -1], [0, -1, 0]]).view(1, 1, 3, 3)) ** 2
-    step = size // 2
-    scored = []
-    for y0 in range(0, h - size + 1, step):
-        for x0 in range(0, w - size + 1, step):
-            scored.append((float(lap[0, 0, y0 : y0 + size - 2, x0 : x0 + size - 2].sum()), y0, x0))
-    scored.sort(reverse=True)
-    picked = []
-    for _, y0, x0 in scored:
-        if all(abs(y0 - py) >= size or abs(x0 - px) >= size for py, px in picked):
-            picked.append((y0, x0))
-            if len(picked) == count:
-                break
-    return torch.cat([lr[..., y : y + size, x : x + size] for y, x in picked])
+    scored = sorted(((-float(lap[0, 0, y0 : y0 + size - 2, x0 : x0 + size - 2].sum()), y0, x0)
+                     for y0 in grid_starts(h, size, stride) for x0 in grid_starts(w, size, stride)))
+    return torch.cat([lr[..., y : y + size, x : x + size] for _, y, x in scored[:count]])
 
 
 @torch.no_grad()
@@ -98,7 +94,9 @@ def main(argv=None):
         net.load_state_dict(state["net"])
         opt.load_state_dict(state["opt"])
         step, elapsed = state["step"], state["elapsed"]
-        print(f"resumed {ckpt_path} at step {step}, {elapsed:.0f}s", flush=True)
+        for group in opt.param_groups:  # a resumed run takes the --lr it is given (e.g. a lower one to finish)
+            group["lr"] = args.lr
+        print(f"resumed {ckpt_path} at step {step}, {elapsed:.0f}s, lr {args.lr}", flush=True)
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(vars(args), f, indent=1)
     train_files, heldout = split_heldout(args.data, args.heldout)

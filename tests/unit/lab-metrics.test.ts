@@ -32,11 +32,13 @@ test('iterationScore: luma PSNR with t shaved for SR, every channel for the mask
   assert.ok(s.psnr > 40 && s.psnr < 43, String(s.psnr)); // about 2 levels everywhere: 10·log10(255²/4) = 42.1 dB
 });
 
-test('the suggestion rates the most textured crops, without overlap', () => {
+test('the suggestion rates the most textured crops of a grid, most textured first', () => {
   const luma = createImage(100, 60, 1);
   for (let y = 0; y < 60; y++) for (let x = 60; x < 100; x++) luma.data[y * 100 + x] = (x + y) % 2; // texture on the right
-  const crops = texturedCrops(luma, 2, 32);
-  assert.equal(crops.length, 2);
-  assert.ok(crops[0].x >= 60, JSON.stringify(crops)); // the most textured first
-  assert.ok(Math.abs(crops[0].x - crops[1].x) >= 32 || Math.abs(crops[0].y - crops[1].y) >= 32, 'no overlap');
+  const crops = texturedCrops(luma, 3, 32, 16);
+  assert.equal(crops.length, 3);
+  assert.deepEqual(crops[0], { x: 64, y: 0, width: 32, height: 32 }); // wholly in the texture (x = 68, flush with the edge, ties later)
+  assert.ok(crops.every((c) => c.x + c.width <= 100 && c.y + c.height <= 60));
+  assert.ok(crops[1].x >= 48 && crops[2].x >= 48, JSON.stringify(crops)); // then the other crops that reach the texture most
+  assert.deepEqual(texturedCrops(luma, 5, 80), [{ x: 0, y: 0, width: 80, height: 60 }]); // smaller than a crop: the photo
 });
