@@ -289,7 +289,8 @@ export type BatchStartArgs = v.InferOutput<typeof BatchStartArgsSchema>;
  * The batch panel's last-used options, kept between sessions (settings.get / settings.set): every field
  * of a batch's settings and its jobs but the input folder (which photos), the model and the report (one
  * run's file). Each field is checked by the same schema as in a batch request; any may be absent (the
- * panel's default).
+ * panel's default). `fixedBlur`: the slider's u while the blur is suggested per photo ('auto'), so that
+ * switching back to Fixed finds it.
  */
 const outputSizeField = parsedBy(parseOutputSize, 'Output size');
 
@@ -298,6 +299,7 @@ export const BatchOptionsSchema = record('Batch options', {
   scale: v.exactOptional(scale),
   output: v.exactOptional(outputSizeField),
   blur: v.exactOptional(batchBlur),
+  fixedBlur: v.exactOptional(blur),
   recursive: v.exactOptional(recursive),
   format: v.exactOptional(batchFormat),
   suffix: v.exactOptional(batchSuffix),
@@ -322,6 +324,7 @@ export function readBatchOptions(stored: unknown): BatchOptions {
     scale,
     output: outputSizeField,
     blur: batchBlur,
+    fixedBlur: blur,
     recursive,
     format: batchFormat,
     suffix: batchSuffix,

@@ -152,6 +152,9 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
     await page.fill(sel('batch-input'), path.join(dir, 'scans'));
     await page.fill(sel('batch-output'), output);
     await page.click(sel('batch-scale-3'));
+    await page
+      .locator(sel('batch-blur'))
+      .evaluate((el) => (((el as HTMLInputElement).value = '0.8'), el.dispatchEvent(new Event('input', { bubbles: true }))));
     await page.click(sel('batch-blur-auto'));
     await page.click(sel('batch-format-webp'));
     await page.fill(sel('batch-quality'), '80');
@@ -185,6 +188,7 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
       outputDir: output,
       scale: 3,
       blur: 'auto',
+      fixedBlur: 0.8, // the slider's u, kept for when Fixed is chosen again
       recursive: true,
       format: 'webp',
       suffix: '.x3',
@@ -196,6 +200,8 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
 
     await openBatchPanel(page, null, output);
     assert.deepEqual(await form(page), { ...expected, input: '' });
+    await page.click(sel('batch-blur-fixed'));
+    assert.equal(await page.inputValue(sel('batch-blur')), '0.8');
   });
 
   test('options of a started batch come back after a restart; values edited to bad ones show their defaults', async () => {

@@ -156,7 +156,8 @@ export class BatchState {
     const { inputDir: _input, modelId: _model, ...settings } = args.settings;
     const { jobs } = args;
     const validJobs = jobs !== undefined && Number.isInteger(jobs) && jobs >= 1 && jobs <= MAX_BATCH_JOBS;
-    return { ...settings, ...(validJobs ? { jobs } : {}) };
+    const fixedBlur = settings.blur === 'auto' ? Number(this.blur) : undefined;
+    return { ...settings, ...(fixedBlur !== undefined ? { fixedBlur } : {}), ...(validJobs ? { jobs } : {}) };
   }
 
   /** Remembers the options (best effort: a refusal leaves the ones remembered before). */
@@ -199,6 +200,7 @@ export class BatchState {
     }
     if (o.blur === 'auto') this.blurMode = 'auto';
     else if (o.blur !== undefined) [this.blurMode, this.blur] = ['fixed', o.blur];
+    if (o.blur === 'auto' && o.fixedBlur !== undefined) this.blur = o.fixedBlur;
     if (o.recursive !== undefined) this.recursive = o.recursive;
     if (o.format !== undefined) this.format = o.format;
     if (o.quality !== undefined) this.quality = o.quality;
