@@ -3,8 +3,8 @@
  * T91 + BSD400 patches degraded exactly as the SR models' training data) rates every u of a 0.1 grid, and
  * bicubic downscaling, on each of the photo's 32 most textured crops (48 px, on a 16-px grid); the crops' mean log-probability is the
  * photo's posterior (the curve the app draws). The suggestion is bicubic (u = 0) when that holds at least
- * BICUBIC_SHARE of the posterior, else the posterior mean of the Gaussian u, less a small per-scale shift
- * (SUGGEST_SHIFT): a restoration told too much blur over-sharpens and loses far more PSNR than one told too
+ * the scale's share of the posterior, else the posterior mean of the Gaussian u less a small shift (both
+ * per scale, SUGGEST_DECISION): a restoration told too much blur over-sharpens and loses far more PSNR than one told too
  * little, so the suggestion leans low. Flat crops say nothing about blur, hence the textured ones.
  *
  * Loads TensorFlow.js: reach it through loadCompute().
@@ -44,14 +44,16 @@ export interface BlurSuggestion {
   readonly crops: readonly { readonly x: number; readonly y: number; readonly width: number; readonly height: number }[];
 }
 
-/** Bicubic is suggested when it holds at least this share of the posterior. */
-export const BICUBIC_SHARE = 0.5;
-
 /**
- * Subtracted from the posterior mean u, per scale: chosen on held-out BSD400 photos (never Set14) by
- * training/reports/calibrate_suggest_blur.mts for the least PSNR loss against restoring with the true u.
+ * Per scale: the posterior share from which bicubic is suggested, and the shift subtracted from the
+ * posterior mean u. Chosen on held-out BSD400 photos (never Set14) by
+ * training/reports/calibrate_suggest_blur.mts: the most cases within 0.3 dB of the true u's PSNR.
  */
-export const SUGGEST_SHIFT: Readonly<Record<2 | 3 | 4, number>> = { 2: 0, 3: 0, 4: 0 };
+export const SUGGEST_DECISION: Readonly<Record<2 | 3 | 4, { readonly bicubicShare: number; readonly shift: number }>> = {
+  2: { bicubicShare: 0.5, shift: 0 },
+  3: { bicubicShare: 0.5, shift: 0 },
+  4: { bicubicShare: 0.5, shift: 0 },
+};
 
 /** The luma plane of an image as a 1-channel Image (the SR networks see only luma). */
 function lumaImage(image: Image): Image {
@@ -119,15 +121,15 @@ export function posterior(logProbabilities: readonly Float32Array[]): Float64Arr
 }
 
 /** The suggestion a posterior gives (class 0 bicubic, class i a Gaussian of std i·uStep); see the module comment. */
-export function decideBlur(p: Float64Array, uStep: number, shift: number): number {
-  if (p[0] >= BICUBIC_SHARE) return 0;
+export function decideBlur(p: Float64Array, uStep: number, decision: { bicubicShare: number; shift: number }): number {
+  if (p[0] >= decision.bicubicShare) return 0;
   let mass = 0;
   let mean = 0;
   for (let c = 1; c < p.length; c++) {
     mass += p[c];
     mean += p[c] * c * uStep;
   }
-  const u = mean / mass - shift;
+  const u = mean / mass - decision.shift;
   return Math.min(BLUR_RANGE.max, Math.max(0.05, Math.round(u * 20) / 20));
 }
 
@@ -165,7 +167,7 @@ export async function suggestBlur(image: Image, options: SuggestBlurOptions): Pr
     probability,
   }));
   return {
-    blur: decideBlur(p, estimator.uStep, SUGGEST_SHIFT[options.scale]),
+    blur: decideBlur(p, estimator.uStep, SUGGEST_DECISION[options.scale]),
     curve,
     bicubicProbability: p[0],
     crops: rects,

@@ -9,7 +9,7 @@ import { initBackend } from '../../src/engine/backend.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel } from '../../src/engine/models.js';
 import { BlurEstimator } from '../../src/engine/networks/blur-estimator.js';
-import { BICUBIC_SHARE, decideBlur, posterior } from '../../src/engine/suggest-blur.js';
+import { decideBlur, posterior } from '../../src/engine/suggest-blur.js';
 import { decodeFloat32, maxDiff } from '../helpers/arrays.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/parity-blur-estimator.json', import.meta.url), 'utf8')) as {
@@ -45,17 +45,18 @@ test("the posterior is the softmax of the crops' mean log-probability", () => {
   raw.forEach((r, i) => assert.ok(Math.abs(p[i] - r / sum) < 1e-7, `${p[i]} vs ${r / sum}`)); // float32 inputs
 });
 
-test('the decision: bicubic at half the posterior, else the Gaussian mean less the shift, on the 0.05 grid', () => {
+test('the decision: bicubic from its share of the posterior, else the Gaussian mean less the shift, on the 0.05 grid', () => {
   const p = new Float64Array(31);
-  p[0] = BICUBIC_SHARE;
-  p[13] = 1 - BICUBIC_SHARE;
-  assert.equal(decideBlur(p, 0.1, 0), 0);
+  p[0] = 0.5;
+  p[13] = 0.5;
+  assert.equal(decideBlur(p, 0.1, { bicubicShare: 0.5, shift: 0 }), 0);
+  assert.equal(decideBlur(p, 0.1, { bicubicShare: 0.6, shift: 0 }), 1.3);
   p[0] = 0.4;
   p[13] = 0.3;
   p[15] = 0.3; // Gaussian mean (1.3 + 1.5) / 2
-  assert.equal(decideBlur(p, 0.1, 0), 1.4);
-  assert.equal(decideBlur(p, 0.1, 0.12), 1.3); // 1.28 on the 0.05 grid
+  assert.equal(decideBlur(p, 0.1, { bicubicShare: 0.5, shift: 0 }), 1.4);
+  assert.equal(decideBlur(p, 0.1, { bicubicShare: 0.5, shift: 0.12 }), 1.3); // 1.28 on the 0.05 grid
   p.fill(0);
   p[30] = 1;
-  assert.equal(decideBlur(p, 0.1, -0.5), 3); // never past the slider's range
+  assert.equal(decideBlur(p, 0.1, { bicubicShare: 0.5, shift: -0.5 }), 3); // never past the slider's range
 });

@@ -1,5 +1,5 @@
 /**
- * Calibrates the blur suggestion's decision (src/engine/suggest-blur.ts: BICUBIC_SHARE, SUGGEST_SHIFT) on the
+ * Calibrates the blur suggestion's decision (src/engine/suggest-blur.ts: SUGGEST_DECISION) on the
  * BSD400 photos the blur estimator and the SR models held out (the last 10, sorted), never on the evaluation
  * sets. Each photo is degraded at ×2/×3/×4 with bicubic downscaling and Gaussian u ∈ {0.4, 0.8, …, 2.8}; the
  * estimator's posterior is recorded, and the shipped model restores the photo with the true u and with every u
@@ -44,8 +44,7 @@ function choose(cases: Case[]) {
   for (const share of SHARES) {
     for (const shift of SHIFTS) {
       const losses = cases.map((c) => {
-        const p = Float64Array.from(c.posterior);
-        const u = p[0] >= share ? 0 : decideBlur(Float64Array.from([0, ...c.posterior.slice(1)]), 0.1, shift);
+        const u = decideBlur(Float64Array.from(c.posterior), 0.1, { bicubicShare: share, shift });
         return c.psnr[key(c.u)] - c.psnr[key(u)];
       });
       const within = losses.filter((l) => l <= 0.3).length;
@@ -74,7 +73,7 @@ async function main(): Promise<void> {
         const posterior = [s.bicubicProbability, ...s.curve.map((p) => p.probability)];
         const tried = new Set<number>([u, 0]);
         const gaussian = Float64Array.from([0, ...posterior.slice(1)]);
-        for (const shift of SHIFTS) tried.add(decideBlur(gaussian, 0.1, shift));
+        for (const shift of SHIFTS) tried.add(decideBlur(gaussian, 0.1, { bicubicShare: Infinity, shift }));
         const psnr: Record<string, number> = {};
         for (const t of tried) {
           const out = await restore(lr, { task: 'sr', scale, blur: t });

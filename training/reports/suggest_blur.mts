@@ -19,7 +19,7 @@ import { psnrLuma } from '../../src/engine/metrics.js';
 import { restore } from '../../src/engine/restore.js';
 import { readModelJson } from '../../src/engine/model-file.js';
 import { findModel } from '../../src/engine/models.js';
-import { BICUBIC_SHARE, SUGGEST_SHIFT, suggestBlur } from '../../src/engine/suggest-blur.js';
+import { SUGGEST_DECISION, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -91,7 +91,7 @@ function writeReport(cases: Case[], total: number): void {
       `| ${c.image} | ×${c.scale} | ${fmtU(c.u)} | ${fmtU(c.suggested)} | ${c.psnrTrue.toFixed(2)} | ${c.psnrSuggested.toFixed(2)} | ${loss.toFixed(2)}${loss > TOLERANCE_DB ? ' ✗' : ''} |`,
     );
   }
-  lines.push('', '## Decision used', '', '```json', JSON.stringify({ BICUBIC_SHARE, SUGGEST_SHIFT }), '```', '');
+  lines.push('', '## Decision used', '', '```json', JSON.stringify(SUGGEST_DECISION), '```', '');
   writeFileSync(MD_OUT, `${lines.join('\n')}\n`);
 }
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     .sort();
   const estimatorSha = (await readModelJson((await findModel('blur')).dir)).weights.sha256;
   const calibration = Object.fromEntries(
-    SCALES.map((t) => [t, JSON.stringify({ share: BICUBIC_SHARE, shift: SUGGEST_SHIFT[t], estimator: estimatorSha })]),
+    SCALES.map((t) => [t, JSON.stringify({ ...SUGGEST_DECISION[t], estimator: estimatorSha })]),
   ) as Record<number, string>;
   const sha = Object.fromEntries(
     await Promise.all(SCALES.map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
