@@ -53,6 +53,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", help="run folder of train_blur_estimator.py (checkpoint.pt, config.json, log.jsonl)")
     p.add_argument("--dest", default=os.path.join(HERE, "../resources/models"))
+    p.add_argument("--lr-note", help="the learning rates of a run resumed with another --lr (config.json keeps the last)")
     args = p.parse_args()
     state = torch.load(os.path.join(args.run, "checkpoint.pt"), map_location="cpu")
     config = json.load(open(os.path.join(args.run, "config.json")))
@@ -65,7 +66,7 @@ def main():
         "dlnet": None,
         "color": {"network": "luma (Y of docs/protocols.md §5.1, 0..1 = Y/255) of the low-resolution photo", "range": "0..1"},
         "training": {"data": [os.path.basename(d) for d in config["data"]], "heldout_bsd400": config["heldout"],
-                     "batch": config["batch"], "patch": config["patch"], "lr": config["lr"], "optimizer": "adam",
+                     "batch": config["batch"], "patch": config["patch"], "lr": args.lr_note or config["lr"], "optimizer": "adam",
                      "loss": "cross-entropy, soft two-bin targets", "steps": state["step"], "samples": state["step"] * config["batch"],
                      "cpu_seconds": round(state["elapsed"]), "threads": config["threads"],
                      "samples_per_s": round(state["step"] * config["batch"] / state["elapsed"], 1)},
