@@ -44,6 +44,17 @@ async function writeImages(folder: string, n: number, width: number, height: num
   }
 }
 
+/** photo-1.png: seeded noise, sharp; photo-2.png: the same, blurred — two photos that call for different u. */
+async function writeSharpAndBlurred(folder: string, side: number): Promise<void> {
+  mkdirSync(folder, { recursive: true });
+  let seed = 7;
+  const raw = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < raw.length; i += 3) raw.fill((seed = (seed * 16807) % 2147483647) % 256, i, i + 3);
+  const sharp_ = sharp(raw, { raw: { width: side, height: side, channels: 3 } });
+  await sharp_.clone().png().toFile(path.join(folder, 'photo-1.png'));
+  await sharp_.clone().blur(2).png().toFile(path.join(folder, 'photo-2.png'));
+}
+
 const batchEvents = (events: RecordedEvent[]) =>
   events.filter((e) => e.event.type.startsWith('batch.')) as (RecordedEvent & { event: BatchEvent })[];
 
@@ -79,7 +90,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3]),
     );
     await writeImages(path.join(dir, 'many'), 12, 96, 80);
-    await writeImages(path.join(dir, 'auto'), 2, 40, 32);
+    await writeSharpAndBlurred(path.join(dir, 'auto'), 96);
     served = await startServe(dir, models);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
@@ -200,7 +211,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
       const listed = json.files.find((f) => f.input === row.rel);
       assert.deepEqual([listed?.recipe?.blur, listed?.recipe?.blurSuggested], [u, true], `${row.rel} in the report`);
       const made = await readRecipe(path.join(out, row.rel));
-      assert.deepEqual([made.width, made.height], [80, 64]);
+      assert.deepEqual([made.width, made.height], [192, 192]);
       assert.deepEqual([made.recipe?.blur, made.recipe?.blurSuggested], [u, true], `${row.rel}'s XMP recipe`);
     }
     // Each photo's own suggestion, not one for the batch: these two photos are suggested different u.
