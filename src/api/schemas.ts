@@ -151,7 +151,7 @@ export type ImageRef = v.InferOutput<typeof ImageRefSchema>;
 export const PreviewArgsSchema = record('Arguments', { imageId, scale, blur });
 export type PreviewArgs = v.InferOutput<typeof PreviewArgsSchema>;
 
-/** Suggest u for upscaling an open image ×scale (the likelihood of the model's restorations of a few crops). */
+/** Suggest u for upscaling an open image ×scale (the blur estimator on its textured crops). */
 export const BlurSuggestArgsSchema = record('Arguments', { imageId, scale });
 export type BlurSuggestArgs = v.InferOutput<typeof BlurSuggestArgsSchema>;
 

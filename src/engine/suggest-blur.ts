@@ -12,7 +12,7 @@
  */
 import { BLUR_RANGE } from '../base/limits.js';
 import { splitLuma } from './color.js';
-import { createImage, UserError, type Image } from './image.js';
+import { cropImage, UserError, type Image } from './image.js';
 import { loadWeights } from './model-file.js';
 import { findModel } from './models.js';
 import { BlurEstimator } from './networks/blur-estimator.js';
@@ -23,8 +23,6 @@ export interface SuggestBlurOptions {
   readonly crops?: number;
   /** Crop side in photo pixels (default 48, what the estimator was trained on). */
   readonly cropSize?: number;
-  /** Another installed blur estimator (default "blur-estimator"). */
-  readonly estimatorId?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -103,15 +101,6 @@ export function texturedCrops(
   return scored.slice(0, count).map(({ x, y }) => ({ x, y, width: size, height: size }));
 }
 
-function crop(image: Image, r: { x: number; y: number; width: number; height: number }): Image {
-  const out = createImage(r.width, r.height, 1);
-  for (let y = 0; y < r.height; y++) {
-    const from = (r.y + y) * image.width + r.x;
-    out.data.set(image.data.subarray(from, from + r.width), y * r.width);
-  }
-  return out;
-}
-
 /** Softmax of the crops' mean log-probability: the photo's posterior over the estimator's classes. */
 export function posterior(logProbabilities: readonly Float32Array[]): Float64Array {
   const classes = logProbabilities[0].length;
@@ -138,8 +127,9 @@ export function decideBlur(p: Float64Array, uStep: number, decision: { bicubicSh
 
 const estimators = new Map<string, Promise<BlurEstimator>>();
 
-async function loadEstimator(id: string): Promise<BlurEstimator> {
-  const model = await findModel('blur', undefined, id);
+/** The installed blur estimator, loaded once per model folder. */
+async function loadEstimator(): Promise<BlurEstimator> {
+  const model = await findModel('blur');
   let loaded = estimators.get(model.dir);
   if (!loaded) {
     loaded = loadWeights(model.dir).then((w) => new BlurEstimator(w));
@@ -155,11 +145,11 @@ export async function suggestBlur(image: Image, options: SuggestBlurOptions): Pr
   const luma = lumaImage(image);
   if (luma.width < 8 || luma.height < 8)
     throw new UserError('The photo is too small to suggest a blur (at least 8 × 8 pixels).', 'too-small');
-  const estimator = await loadEstimator(options.estimatorId ?? 'blur-estimator');
+  const estimator = await loadEstimator();
   options.signal?.throwIfAborted();
   const rects = texturedCrops(luma, options.crops ?? 32, size);
   const logProbabilities = estimator.logProbabilities(
-    rects.map((r) => crop(luma, r).data),
+    rects.map((r) => cropImage(luma, r.x, r.y, r.width, r.height).data),
     rects[0].width,
     rects[0].height,
     options.scale,

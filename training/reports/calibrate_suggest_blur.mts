@@ -25,6 +25,8 @@ import { dataPath, requireFolder } from './data-root.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BSD = requireFolder(dataPath('train', 'BSD400'));
 const HELD_OUT = 10;
+/** The estimator's grid step (class i is u = i·U_STEP): resources/models/blur-estimator/model.json. */
+const U_STEP = 0.1;
 const SIDE = 360; // a multiple of 2, 3 and 4
 const TRUE_U = [0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8];
 const SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
@@ -47,7 +49,7 @@ function choose(cases: Case[]) {
   for (const share of SHARES) {
     for (const shift of SHIFTS) {
       const losses = cases.map((c) => {
-        const u = decideBlur(Float64Array.from(c.posterior), 0.1, { bicubicShare: share, shift });
+        const u = decideBlur(Float64Array.from(c.posterior), U_STEP, { bicubicShare: share, shift });
         return c.psnr[key(c.u)] - c.psnr[key(u)];
       });
       const within = losses.filter((l) => l <= 0.3).length;
@@ -77,8 +79,7 @@ async function main(): Promise<void> {
         const s = await suggestBlur(lr, { scale });
         const posterior = [s.bicubicProbability, ...s.curve.map((p) => p.probability)];
         const tried = new Set<number>([u, 0]);
-        const gaussian = Float64Array.from([0, ...posterior.slice(1)]);
-        for (const shift of SHIFTS) tried.add(decideBlur(gaussian, 0.1, { bicubicShare: Infinity, shift }));
+        for (const shift of SHIFTS) tried.add(decideBlur(Float64Array.from(posterior), U_STEP, { bicubicShare: Infinity, shift }));
         const psnr: Record<string, number> = {};
         for (const t of tried) {
           const out = await restore(lr, { task: 'sr', scale, blur: t });

@@ -20,7 +20,6 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
 ];
 
 export class BlurEstimator {
-  readonly scales: readonly number[];
   /** u of class i ≥ 1 is i·uStep; class 0 is bicubic. */
   readonly uStep: number;
   readonly classes: number;
@@ -29,7 +28,6 @@ export class BlurEstimator {
 
   constructor(weights: LoadedWeights) {
     const b = weights.json.backbone as BlurEstimatorBackbone;
-    this.scales = b.scales;
     this.uStep = b.uStep;
     this.classes = b.classes;
     const t = (name: string) => {
