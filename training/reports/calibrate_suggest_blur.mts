@@ -1,10 +1,12 @@
 /**
- * Calibrates the blur suggestion's decision (src/engine/suggest-blur.ts: SUGGEST_DECISION) on the
- * BSD400 photos the blur estimator and the SR models held out (the last 10, sorted), never on the evaluation
- * sets. The central 360 × 360 of each photo (where these 481 × 321 photos hold their subject; a third of the
- * restoration time of the whole photo) is degraded at ×2/×3/×4 with bicubic downscaling and Gaussian u ∈ {0.4, 0.8, …, 2.8}; the
- * estimator's posterior is recorded, and the shipped model restores the photo with the true u and with every u
- * the candidate decisions would suggest (bicubic share thresholds × shifts of the posterior mean). Per scale,
+ * Calibrates the blur suggestion's decision (src/engine/suggest-blur.ts: SUGGEST_DECISION) on photos the blur
+ * estimator and the SR models never trained on, never on the evaluation sets: the BSD400 photos they held out
+ * (the last 10, sorted) and every 8th of the 80 scene photos (10; the SR and estimator training sets hold
+ * none of them), for a second kind of camera and content. The central 360 × 360 of each photo (where these
+ * photos hold their subject; for BSD400 a third of the restoration time of the whole photo) is degraded at
+ * ×2/×3/×4 with bicubic downscaling and Gaussian u ∈ {0.4, 0.8, …, 2.8}; the estimator's posterior is
+ * recorded, and the shipped model restores the photo with the true u and with every u the candidate decisions
+ * would suggest (bicubic share thresholds × shifts of the posterior mean). Per scale,
  * the pair is chosen that puts the most cases within 0.3 dB of the true u's PSNR (ties: the least mean loss).
  * Writes training/reports/suggest_blur_calibration.json; the choice is then copied into suggest-blur.ts.
  *   nohup npx tsx training/reports/calibrate_suggest_blur.mts > training/reports/logs/calibrate_suggest_blur.log 2>&1 &
@@ -24,7 +26,9 @@ import { dataPath, requireFolder } from './data-root.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BSD = requireFolder(dataPath('train', 'BSD400'));
+const SCENES = requireFolder(dataPath('train', 'scenes'));
 const HELD_OUT = 10;
+const SCENE_STRIDE = 8;
 /** The estimator's grid step (class i is u = i·U_STEP): resources/models/blur-estimator/model.json. */
 const U_STEP = 0.1;
 const SIDE = 360; // a multiple of 2, 3 and 4
@@ -62,14 +66,19 @@ function choose(cases: Case[]) {
 
 async function main(): Promise<void> {
   await initBackend('auto');
-  const photos = readdirSync(BSD)
-    .filter((f) => /\.(jpg|png)$/i.test(f))
-    .sort()
-    .slice(-HELD_OUT);
+  const images = (dir: string) =>
+    readdirSync(dir)
+      .filter((f) => /\.(jpg|png)$/i.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  const photos = [
+    ...images(BSD).slice(-HELD_OUT),
+    ...images(SCENES).filter((_, i) => i % SCENE_STRIDE === 0),
+  ];
   const cases: Case[] = [];
   const started = Date.now();
   for (const photo of photos) {
-    const whole = quantize8((await readImage(path.join(BSD, photo))).image);
+    const whole = quantize8((await readImage(photo)).image);
     const side = Math.min(SIDE, whole.width - (whole.width % 12), whole.height - (whole.height % 12));
     const hr8 = cropImage(whole, (whole.width - side) >> 1, (whole.height - side) >> 1, side, side);
     for (const scale of [2, 3, 4] as const) {
@@ -85,12 +94,12 @@ async function main(): Promise<void> {
           const out = await restore(lr, { task: 'sr', scale, blur: t });
           psnr[key(t)] = psnrLuma(hr, out, scale);
         }
-        cases.push({ photo, scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr });
-        console.log(`${photo} x${scale} u=${u}: suggested ${s.blur} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        cases.push({ photo: path.basename(photo), scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr });
+        console.log(`${path.basename(photo)} x${scale} u=${u}: suggested ${s.blur} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       }
     }
     const calibration = Object.fromEntries(([2, 3, 4] as const).map((t) => [t, choose(cases.filter((c) => c.scale === t))]));
-    writeFileSync(OUT, `${JSON.stringify({ photos, shares: SHARES, shifts: SHIFTS, calibration, cases }, null, 1)}\n`);
+    writeFileSync(OUT, `${JSON.stringify({ photos: photos.map((p) => path.basename(p)), shares: SHARES, shifts: SHIFTS, calibration, cases }, null, 1)}\n`);
     console.log(JSON.stringify(calibration));
   }
 }
