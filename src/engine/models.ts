@@ -82,6 +82,14 @@ const TASK_NAMES = {
   blur: 'blur estimation',
 } as const;
 
+/** The id of the model a task uses when the request names none. */
+const DEFAULT_MODEL_IDS: Readonly<Record<ModelJson['task'], (scale?: number) => string>> = {
+  sr: (scale) => `sr-x${scale}`,
+  inpaint: () => 'inpaint',
+  interpolate: () => 'interpolate',
+  blur: () => 'blur-estimator',
+};
+
 /** The model a request should use: by id, else the default for the task (and scale). */
 export async function findModel(task: ModelJson['task'], scale?: number, id?: string): Promise<ModelInfo> {
   const models = await listModels();
@@ -102,7 +110,7 @@ export async function findModel(task: ModelJson['task'], scale?: number, id?: st
     }
     return byId;
   }
-  const defaultId = task === 'sr' ? `sr-x${scale}` : task === 'blur' ? 'blur-estimator' : task;
+  const defaultId = DEFAULT_MODEL_IDS[task](scale);
   const model = models.find((m) => m.id === defaultId);
   if (!model) {
     const what = task === 'sr' ? `${TASK_NAMES.sr} ×${scale}` : TASK_NAMES[task];
