@@ -3,11 +3,10 @@
  * back as transferred buffers, so the server's thread only files them. The worker starts on the first
  * open and is replaced if it dies (every open waiting on it then fails with a sentence).
  */
-import type { Worker } from 'node:worker_threads';
-import { UserError } from '../base/errors.js';
 import type { Frame } from '../api/api.js';
-import { type ImageMetadata, type InputFormat, rejectPendingOnDeath, spawnModuleWorker } from '../engine/index.js';
+import type { ImageMetadata, InputFormat } from '../engine/index.js';
 import type { FloatImage } from './pixels.js';
+import { RequestWorker, type WorkerReply } from './request-worker.js';
 
 export interface DecodeRequest {
   readonly id: number;
@@ -24,9 +23,7 @@ export interface DecodedImage {
   readonly hasTransparency: boolean;
 }
 
-export type DecodeReply =
-  | ({ readonly id: number; readonly ok: true } & DecodedImage)
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };
+export type DecodeReply = WorkerReply<DecodedImage>;
 
 /** Structured cloning turns Buffers into plain Uint8Arrays; sharp's writers want Buffers back. */
 function asBuffers(metadata: ImageMetadata): ImageMetadata {
@@ -40,41 +37,18 @@ function asBuffers(metadata: ImageMetadata): ImageMetadata {
 }
 
 export class ImageDecoder {
-  #worker: Worker | null = null;
-  #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (d: DecodedImage) => void; reject: (e: Error) => void }>();
+  readonly #worker = new RequestWorker<Omit<DecodeRequest, 'id'>, DecodedImage, DecodedImage>(
+    import.meta.url,
+    'decode-worker',
+    'The image decoder stopped (out of memory?); try opening the image again.',
+    ({ id: _id, ok: _ok, ...decoded }) => ({ ...decoded, metadata: asBuffers(decoded.metadata) }),
+  );
 
   decode(file: string, previewMaxSide: number): Promise<DecodedImage> {
-    const worker = this.#start();
-    const id = this.#nextId++;
-    return new Promise<DecodedImage>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, file, previewMaxSide } satisfies DecodeRequest);
-    });
+    return this.#worker.request({ file, previewMaxSide });
   }
 
-  async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = null;
-    await worker?.terminate();
-  }
-
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = spawnModuleWorker(import.meta.url, 'decode-worker');
-    worker.unref();
-    rejectPendingOnDeath(worker, this.#pending, 'The image decoder stopped (out of memory?); try opening the image again.');
-    worker.on('exit', () => {
-      if (this.#worker === worker) this.#worker = null;
-    });
-    worker.on('message', (reply: DecodeReply) => {
-      const pending = this.#pending.get(reply.id);
-      if (!pending) return;
-      this.#pending.delete(reply.id);
-      if (reply.ok) pending.resolve({ ...reply, metadata: asBuffers(reply.metadata) });
-      else pending.reject(reply.code ? new UserError(reply.message, reply.code) : new Error(reply.message));
-    });
-    this.#worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }

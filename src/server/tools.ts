@@ -6,11 +6,9 @@
  * run), starts on the first request, and is replaced if it dies (every request waiting on it then fails
  * with a sentence).
  */
-import type { Worker } from 'node:worker_threads';
-import { UserError } from '../base/errors.js';
-import { rejectPendingOnDeath, spawnModuleWorker } from '../engine/index.js';
 import type { FloatImage } from './pixels.js';
 import type { BlurSuggestionView } from '../api/api.js';
+import { RequestWorker, type WorkerReply } from './request-worker.js';
 
 export type ToolRequest =
   | { readonly type: 'suggest'; readonly image: FloatImage; readonly scale: 2 | 3 | 4 }
@@ -28,14 +26,15 @@ export type ToolResult =
   | { readonly type: 'degrade'; readonly image: FloatImage };
 
 export type ToolMessage = { readonly id: number; readonly modelDirs: string[]; readonly request: ToolRequest };
-export type ToolReply =
-  | { readonly id: number; readonly ok: true; readonly result: ToolResult }
-  | { readonly id: number; readonly ok: false; readonly message: string; readonly code?: string };
+export type ToolReply = WorkerReply<{ readonly result: ToolResult }>;
 
 export class Tools {
-  #worker: Worker | null = null;
-  #nextId = 1;
-  readonly #pending = new Map<number, { resolve: (r: ToolResult) => void; reject: (e: Error) => void }>();
+  readonly #worker = new RequestWorker<Omit<ToolMessage, 'id'>, { readonly result: ToolResult }, ToolResult>(
+    import.meta.url,
+    'tools-worker',
+    'The helper thread stopped (out of memory?); try again.',
+    (reply) => reply.result,
+  );
   readonly #modelDirs: string[];
 
   constructor(modelDirs: string[]) {
@@ -44,38 +43,12 @@ export class Tools {
 
   /** Runs one request; the image is copied (the caller keeps its own). */
   run(request: ToolRequest): Promise<ToolResult> {
-    const worker = this.#start();
-    const id = this.#nextId++;
     const data = Float32Array.from(request.image.data);
     const copy = { ...request, image: { ...request.image, data } } as ToolRequest;
-    return new Promise<ToolResult>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, modelDirs: this.#modelDirs, request: copy } satisfies ToolMessage, [data.buffer]);
-    });
+    return this.#worker.request({ modelDirs: this.#modelDirs, request: copy }, [data.buffer]);
   }
 
-  async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = null;
-    await worker?.terminate();
-  }
-
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = spawnModuleWorker(import.meta.url, 'tools-worker');
-    worker.unref();
-    rejectPendingOnDeath(worker, this.#pending, 'The helper thread stopped (out of memory?); try again.');
-    worker.on('exit', () => {
-      if (this.#worker === worker) this.#worker = null;
-    });
-    worker.on('message', (reply: ToolReply) => {
-      const pending = this.#pending.get(reply.id);
-      if (!pending) return;
-      this.#pending.delete(reply.id);
-      if (reply.ok) pending.resolve(reply.result);
-      else pending.reject(reply.code ? new UserError(reply.message, reply.code) : new Error(reply.message));
-    });
-    this.#worker = worker;
-    return worker;
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 }
