@@ -55,18 +55,16 @@ class PatchSampler:
         self.areas = torch.tensor([float(im.shape[1] * im.shape[2]) for im in self.images])
         self.gen = torch.Generator().manual_seed(seed)
 
-    def sample(self, batch, size, group=1):
-        """batch x 1 x size x size patches (images smaller than size are skipped); with group > 1, batch * group
-        patches where each run of `group` comes from one image (different places and flips)."""
+    def sample(self, batch, size):
+        """batch x 1 x size x size patches (images smaller than size are skipped)."""
         out = []
-        while len(out) < batch * group:
-            picks = torch.multinomial(self.areas, batch, replacement=True, generator=self.gen).repeat_interleave(group).tolist()
-            offsets = torch.rand(batch * group, 2, generator=self.gen).tolist()
-            flips = torch.randint(0, 8, (batch * group,), generator=self.gen).tolist()
-            for k in range(0, batch * group, group):
-                if len(out) < batch * group and min(self.images[picks[k]].shape[1:]) >= size:
-                    for i, (fy, fx), r in zip(picks[k : k + group], offsets[k : k + group], flips[k : k + group]):
-                        self._crop(out, self.images[i], size, fy, fx, r)
+        while len(out) < batch:
+            picks = torch.multinomial(self.areas, batch, replacement=True, generator=self.gen).tolist()
+            offsets = torch.rand(batch, 2, generator=self.gen).tolist()
+            flips = torch.randint(0, 8, (batch,), generator=self.gen).tolist()
+            for i, (fy, fx), r in zip(picks, offsets, flips):
+                if len(out) < batch:
+                    self._crop(out, self.images[i], size, fy, fx, r)
         return torch.stack(out)
 
     @staticmethod

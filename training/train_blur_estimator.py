@@ -38,9 +38,6 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=float, default=300)
     p.add_argument("--ckpt-every", type=float, default=120)
     p.add_argument("--crops", type=int, default=32, help="textured crops per held-out photo")
-    p.add_argument("--textured", type=int, default=1,
-                   help="train on the most textured of this many patches of one image (the app rates a photo's most "
-                        "textured crops; 1 = plain random patches)")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -50,30 +47,16 @@ def grid_starts(n, size, stride):
     return starts if starts[-1] == n - size else starts + [n - size]
 
 
-def squared_laplacian(lr):
-    """The squared 5-point Laplacian of an N1HW batch (valid part): texture, as the engine ranks crops by it."""
-    return F.conv2d(lr, torch.tensor([[0.0, -1, 0], [-1, 4, -1], [0, -1, 0]]).view(1, 1, 3, 3)) ** 2
-
-
 def textured_crops(lr, count, size, stride=16):
     """The `count` most textured size x size crops of a 11HW image (Laplacian energy) on a grid of `stride`, overlaps
     allowed, the most textured first — as the engine picks them (src/engine/suggest-blur.ts texturedCrops)."""
     h, w = lr.shape[-2:]
     if h <= size or w <= size:
         return lr[..., :size, :size]
-    lap = squared_laplacian(lr)
+    lap = F.conv2d(lr, torch.tensor([[0.0, -1, 0], [-1, 4, -1], [0, -1, 0]]).view(1, 1, 3, 3)) ** 2
     scored = sorted(((-float(lap[0, 0, y0 : y0 + size - 2, x0 : x0 + size - 2].sum()), y0, x0)
                      for y0 in grid_starts(h, size, stride) for x0 in grid_starts(w, size, stride)))
     return torch.cat([lr[..., y : y + size, x : x + size] for _, y, x in scored[:count]])
-
-
-def most_textured(lr, group):
-    """Of each run of `group` patches, the one with the most Laplacian energy."""
-    if group == 1:
-        return lr
-    n = lr.shape[0] // group
-    pick = squared_laplacian(lr).sum((1, 2, 3)).view(n, group).argmax(1) + torch.arange(n) * group
-    return lr[pick]
 
 
 @torch.no_grad()
@@ -133,10 +116,9 @@ def main(argv=None):
 
     while elapsed < args.budget:
         scale = SCALES[step % len(SCALES)]
-        hr = sampler.sample(args.batch, (args.patch + 2 * m) * scale, group=args.textured)
+        hr = sampler.sample(args.batch, (args.patch + 2 * m) * scale)
         u = sample_blurs(args.batch, "joint", gen)
-        lr = quantize8(sr_degrade(hr, scale, blur_operand(u.repeat_interleave(args.textured))))
-        lr = most_textured(lr[:, :, m : m + args.patch, m : m + args.patch], args.textured)
+        lr = quantize8(sr_degrade(hr, scale, blur_operand(u)))[:, :, m : m + args.patch, m : m + args.patch]
         logits = net(lr.contiguous(memory_format=torch.channels_last), scale)
         loss = -(class_targets(u) * torch.log_softmax(logits, 1)).sum(1).mean()
         opt.zero_grad()

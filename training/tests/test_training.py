@@ -170,26 +170,6 @@ class Data(unittest.TestCase):
             crops = SceneCrops([tmp], "cpu").sample(3, torch.Generator().manual_seed(0))
             self.assertEqual(tuple(crops.shape), (3, 3, 64, 64))
 
-    def test_grouped_patches_come_from_one_image_and_the_most_textured_is_kept(self):
-        from data import PatchSampler
-        from train_blur_estimator import most_textured
-
-        with tempfile.TemporaryDirectory() as tmp:
-            # Two flat images of different grey levels: a group's patches share their image's level.
-            for name, level in [("a.png", 40), ("b.png", 200)]:
-                Image.fromarray(np.full((60, 60), level, np.uint8)).save(os.path.join(tmp, name))
-            patches = PatchSampler([tmp], "cpu", seed=3).sample(8, 20, group=4)
-        self.assertEqual(tuple(patches.shape), (32, 1, 20, 20))
-        levels = (patches.mean((1, 2, 3)) * 255).round().view(8, 4)  # rescaled copies keep the level
-        self.assertTrue(torch.allclose(levels, levels[:, :1].expand(8, 4)))
-        self.assertEqual(len(set(levels[:, 0].tolist())), 2)  # both images were drawn
-        flat = torch.full((3, 1, 10, 10), 0.5)
-        textured = flat.clone()
-        textured[1, 0, ::2] = 1.0  # stripes: the only patch with Laplacian energy
-        picked = most_textured(torch.cat([flat, textured]), 3)  # groups: (flat, flat, flat), (flat, stripes, flat)
-        self.assertEqual(picked.shape[0], 2)
-        self.assertTrue(torch.equal(picked[1], textured[1]))
-
 
 class SrBudget(unittest.TestCase):
     """The arithmetic of reports/sr_budget.py and the one-u option it motivated."""
