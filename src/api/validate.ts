@@ -100,7 +100,7 @@ export function parseBlur(value: unknown, label = 'blur'): number {
 }
 
 /**
- * Blur u, or 'auto': suggested from each photo by the likelihood (engine/suggest-blur.ts) before it is
+ * Blur u, or 'auto': suggested from each photo by the blur estimator (engine/suggest-blur.ts) before it is
  * upscaled — `dlnet upscale/batch --blur auto` and the batch panel's "Suggest per photo".
  */
 export function parseBlurOrAuto(value: unknown, label = 'blur'): number | 'auto' {

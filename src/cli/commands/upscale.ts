@@ -24,8 +24,8 @@ export function registerUpscale(program: Command, ctx: CliContext): void {
     .description(
       'Super-resolve photos with the DL-Net model for the scale. Colour photos: luma goes through the network, ' +
         'chroma and alpha are upscaled bicubically. --blur names how blurred the photo is (0 = bicubic downscaling, ' +
-        "up to 3 = strong Gaussian blur; auto = suggested from each photo by the likelihood of the model's " +
-        'restorations of a few textured crops, printed, and recorded in the output). Outputs never overwrite existing files; a failed file leaves nothing behind ' +
+        "up to 3 = strong Gaussian blur; auto = suggested from each photo by the blur estimator, which rates its most " +
+        'textured crops; printed, and recorded in the output). Outputs never overwrite existing files; a failed file leaves nothing behind ' +
         'and does not stop the batch. ' +
         OUTPUT_SIZE_HELP,
     )
