@@ -16,6 +16,9 @@ from blur_estimator import CLASSES, SCALES, U_STEP, BlurEstimator  # noqa: E402
 from export import f32, write_model  # noqa: E402
 from make_fixtures import b64  # noqa: E402
 from make_model_cards import card  # noqa: E402
+from paths import data_path  # noqa: E402
+from train_blur_estimator import validate  # noqa: E402
+from train_sr import split_heldout  # noqa: E402
 
 FIXTURE = os.path.join(HERE, "..", "tests", "fixtures", "parity-blur-estimator.json")
 
@@ -57,8 +60,13 @@ def main():
     args = p.parse_args()
     state = torch.load(os.path.join(args.run, "checkpoint.pt"), map_location="cpu")
     config = json.load(open(os.path.join(args.run, "config.json")))
-    log = [json.loads(line) for line in open(os.path.join(args.run, "log.jsonl"))]
-    last = log[-1]
+    net = BlurEstimator(state["width"])
+    net.load_state_dict(state["net"])
+    net.eval()
+    # Scored here, on the exported weights: the run's log may end at an earlier step.
+    _, heldout = split_heldout([data_path(os.path.join("train", os.path.basename(d))) for d in config["data"]], config["heldout"])
+    heldout_scores = validate(net, heldout, config["patch"], config["crops"])
+    net.eval()  # validate() leaves it in training mode
     meta = {
         "name": "Blur estimator (suggests u for super-resolution)",
         "task": "blur",
@@ -70,14 +78,12 @@ def main():
                      "loss": "cross-entropy, soft two-bin targets", "steps": state["step"], "samples": state["step"] * config["batch"],
                      "cpu_seconds": round(state["elapsed"]), "threads": config["threads"],
                      "samples_per_s": round(state["step"] * config["batch"] / state["elapsed"], 1)},
-        "metrics": {"heldout_bsd400": last["val"]},
+        "metrics": {"heldout_bsd400": heldout_scores},
     }
     folder = write_model(args.dest, "blur-estimator", meta, tensors(state["net"]))
     card(folder)
     print(folder)
-    net = BlurEstimator(state["width"])
-    net.load_state_dict(state["net"])
-    write_fixture(net.eval())
+    write_fixture(net)
     print(FIXTURE)
 
 

@@ -4,7 +4,7 @@
  * for each case the suggested u, and the luma PSNR (§5.1) of the shipped model's restoration with the
  * suggested u and with the true u. A case counts as good when the suggestion loses at most 0.3 dB.
  * The blur estimator was trained on T91 + BSD400 and its decision calibrated on the BSD400 photos it held out
- * (calibrate_suggest_blur.mts), never on Set14.
+ * and on scene photos it never saw (calibrate_suggest_blur.mts), never on Set14.
  * Results are kept per case in suggest_blur.json, so an interrupted run resumes; writes suggest_blur.md.
  *   nohup npx tsx training/reports/suggest_blur.mts > training/reports/logs/suggest_blur.log 2>&1 &
  */
@@ -56,7 +56,7 @@ function writeReport(cases: Case[], total: number): void {
       'and ×4 (docs/protocols.md §1.1; u = 0 is bicubic downscaling); `suggestBlur` (the engine function behind ' +
       '`dlnet upscale --blur auto` and the app\'s Suggest button) suggests u from the degraded image alone; the shipped model ' +
       'restores the image with the suggested and with the true u (K = the model\'s), scored by luma PSNR with t pixels shaved ' +
-      '(§5.1). The suggestion is calibrated on BSD400 photos (`calibrate_suggest_blur.mts`), never on Set14.',
+      '(§5.1). The suggestion is calibrated on held-out BSD400 and scene photos (`calibrate_suggest_blur.mts`), never on Set14.',
     '',
   );
   lines.push(
