@@ -71,3 +71,10 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     assert.ok(typeof result[key] === 'number' && (result[key] as number) >= 0, `${key} = ${String(result[key])}`);
   assert.equal(result.quick, true);
 });
+
+test('the bench takes the median of repeated ratios: the middle one, or the mean of the middle two', async () => {
+  const { median } = await import('../../src/engine/bench/bench.js');
+  assert.equal(median([1.5, 1.08, 1.3]), 1.3);
+  assert.equal(median([1.25, 1.5, 1.0, 1.75]), 1.375);
+  assert.equal(median([1.1]), 1.1);
+});

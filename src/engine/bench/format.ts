@@ -47,7 +47,7 @@ export function formatBench(r: BenchResult): string {
   lines.push(
     `  with the app's iteration frames on       ${f(r.k5_over_k1_with_frames, 3).padStart(8)}   ≤ 1.15     ${ok(r.k5_over_k1_with_frames <= 1.15)}`,
   );
-  lines.push('  (best of two alternating runs of each)');
+  lines.push('  (median ratio of three back-to-back pairs)');
   lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
   lines.push(
