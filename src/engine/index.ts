@@ -32,7 +32,7 @@ export {
   type RecipeInput,
 } from './recipe.js';
 export { defaultWorkers } from './parallel/cores.js';
-export { initWorker, rejectPendingOnDeath, spawnModuleWorker } from './parallel/spawn.js';
+export { initWorker, rejectPendingOnDeath, spawnModuleWorker, untilAnswered } from './parallel/spawn.js';
 export * from './batch/index.js';
 export type { RestoreEvent, RestoreOptions, RestoreRequest } from './restore-types.js';
 export type { BackendPreference, BackendReport } from './backend.js';

@@ -4,7 +4,7 @@
  * worker runs from its .ts source with tsx's loader; built, from dist/server/worker.js.
  */
 import type { Worker } from 'node:worker_threads';
-import { initWorker, spawnModuleWorker } from '../engine/index.js';
+import { initWorker, spawnModuleWorker, untilAnswered } from '../engine/index.js';
 import type { Logger } from './log.js';
 import type { BackendChoice, BackendReportMessage, FromWorker, ToWorker } from './worker-protocol.js';
 
@@ -91,7 +91,14 @@ export class WorkerHost {
   async stop(): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;
-    const settle = this.#busy && this.#backendName === 'onnxruntime' ? answered(worker, ONNX_STOP_WAIT_MS) : undefined;
+    const settle =
+      this.#busy && this.#backendName === 'onnxruntime'
+        ? untilAnswered<FromWorker>(
+            worker,
+            ONNX_STOP_WAIT_MS,
+            (m) => m.type === 'done' || m.type === 'failed' || m.type === 'cancelled',
+          )
+        : undefined;
     this.#stopping = true;
     this.#worker = null;
     this.#ready = null;
@@ -99,22 +106,4 @@ export class WorkerHost {
     await settle;
     await worker.terminate();
   }
-}
-
-/** Resolves on the worker's next job answer (done, failed, cancelled), its exit, or after `ms`. */
-function answered(worker: Worker, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('exit', done);
-      resolve();
-    };
-    const onMessage = (m: FromWorker) => {
-      if (m.type === 'done' || m.type === 'failed' || m.type === 'cancelled') done();
-    };
-    const timer = setTimeout(done, ms);
-    worker.on('message', onMessage);
-    worker.once('exit', done);
-  });
 }

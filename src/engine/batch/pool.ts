@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { spawnModuleWorker } from '../parallel/spawn.js';
+import { spawnModuleWorker, untilAnswered } from '../parallel/spawn.js';
 import type { BackendPreference } from '../backend.js';
 import { UserError } from '../image.js';
 import type { FileJob, FileOutcome } from './process-file.js';
@@ -49,24 +49,6 @@ const MAX_CONSECUTIVE_CRASHES = 3;
  * ends well within this.
  */
 const ONNX_STOP_WAIT_MS = 15_000;
-
-/** Resolves on the worker's next 'outcome' message, its exit, or after `ms`. */
-function answered(worker: Worker, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('exit', done);
-      resolve();
-    };
-    const onMessage = (m: FromBatchWorker) => {
-      if (m.type === 'outcome') done();
-    };
-    const timer = setTimeout(done, ms);
-    worker.on('message', onMessage);
-    worker.once('exit', done);
-  });
-}
 
 function spawnWorker(): Worker {
   return spawnModuleWorker(import.meta.url, 'worker', { stdout: true, stderr: true });
@@ -131,7 +113,9 @@ export class BatchWorkerPool {
     // On onnxruntime a busy worker answers its (cancelled) file before it is terminated.
     const settling =
       this.#backendName === 'onnxruntime'
-        ? slots.filter((slot) => slot.current !== null).map((slot) => answered(slot.worker, ONNX_STOP_WAIT_MS))
+        ? slots
+            .filter((slot) => slot.current !== null)
+            .map((slot) => untilAnswered<FromBatchWorker>(slot.worker, ONNX_STOP_WAIT_MS, (m) => m.type === 'outcome'))
         : [];
     for (const slot of slots) {
       slot.current?.resolve({ status: 'cancelled' });

@@ -79,3 +79,21 @@ export async function startWorkers<Ready extends WorkerReply>(
     throw error;
   }
 }
+
+/** Resolves on the first message of `worker` that `isAnswer` accepts, on its exit, or after `ms`, whichever comes first. */
+export function untilAnswered<M>(worker: Worker, ms: number, isAnswer: (message: M) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    };
+    const onMessage = (m: M) => {
+      if (isAnswer(m)) done();
+    };
+    const timer = setTimeout(done, ms);
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
+}
