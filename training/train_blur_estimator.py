@@ -38,6 +38,9 @@ def parse_args(argv=None):
     p.add_argument("--val-every", type=float, default=300)
     p.add_argument("--ckpt-every", type=float, default=120)
     p.add_argument("--crops", type=int, default=32, help="textured crops per held-out photo")
+    p.add_argument("--ambiguous", type=float, default=0.0,
+                   help="share of the Gaussian patches whose u is drawn near 0.4·t instead (U(0.4t - 0.3, 0.4t + 0.3)), "
+                        "where Gaussian blur looks most like bicubic downscaling")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -57,6 +60,17 @@ def textured_crops(lr, count, size, stride=16):
     scored = sorted(((-float(lap[0, 0, y0 : y0 + size - 2, x0 : x0 + size - 2].sum()), y0, x0)
                      for y0 in grid_starts(h, size, stride) for x0 in grid_starts(w, size, stride)))
     return torch.cat([lr[..., y : y + size, x : x + size] for _, y, x in scored[:count]])
+
+
+def sample_training_blurs(n, scale, ambiguous, gen):
+    """u per patch as the SR training data has it (sample_blurs, joint), except that a share `ambiguous` of the
+    Gaussian ones is drawn from U(0.4·t - 0.3, 0.4·t + 0.3): there a Gaussian blur looks most like bicubic
+    downscaling ×t while the two sample the photo half a pixel apart, so telling them apart matters most."""
+    u = sample_blurs(n, "joint", gen)
+    if ambiguous <= 0:
+        return u
+    near = (u > 0) & (torch.rand(n, generator=gen) < ambiguous)
+    return torch.where(near, 0.4 * scale + 0.6 * (torch.rand(n, generator=gen) - 0.5), u)
 
 
 @torch.no_grad()
@@ -117,7 +131,7 @@ def main(argv=None):
     while elapsed < args.budget:
         scale = SCALES[step % len(SCALES)]
         hr = sampler.sample(args.batch, (args.patch + 2 * m) * scale)
-        u = sample_blurs(args.batch, "joint", gen)
+        u = sample_training_blurs(args.batch, scale, args.ambiguous, gen)
         lr = quantize8(sr_degrade(hr, scale, blur_operand(u)))[:, :, m : m + args.patch, m : m + args.patch]
         logits = net(lr.contiguous(memory_format=torch.channels_last), scale)
         loss = -(class_targets(u) * torch.log_softmax(logits, 1)).sum(1).mean()

@@ -171,6 +171,18 @@ class Data(unittest.TestCase):
             self.assertEqual(tuple(crops.shape), (3, 3, 64, 64))
 
 
+class BlurEstimatorTraining(unittest.TestCase):
+    def test_ambiguous_share_moves_gaussian_draws_near_0_4_t_and_keeps_bicubic(self):
+        from train_blur_estimator import sample_training_blurs
+
+        plain = sample_training_blurs(4000, 3, 0.0, torch.Generator().manual_seed(5))
+        focused = sample_training_blurs(4000, 3, 0.5, torch.Generator().manual_seed(5))
+        self.assertTrue(torch.equal(plain == 0, focused == 0))  # the same patches are bicubic
+        near = lambda u: float(((u - 1.2).abs() <= 0.3).sum()) / float((u > 0).sum())  # noqa: E731
+        self.assertAlmostEqual(near(plain), 0.2, delta=0.03)  # U(0, 3]: 0.6 / 3 of the Gaussian draws
+        self.assertAlmostEqual(near(focused), 0.6, delta=0.04)  # half moved there, plus a fifth of the rest
+
+
 class SrBudget(unittest.TestCase):
     """The arithmetic of reports/sr_budget.py and the one-u option it motivated."""
 
