@@ -62,7 +62,6 @@ def main():
     config = json.load(open(os.path.join(args.run, "config.json")))
     net = BlurEstimator(state["width"])
     net.load_state_dict(state["net"])
-    net.eval()
     # Scored here, on the exported weights: the run's log may end at an earlier step.
     _, heldout = split_heldout([data_path(os.path.join("train", os.path.basename(d))) for d in config["data"]], config["heldout"])
     heldout_scores = validate(net, heldout, config["patch"], config["crops"])

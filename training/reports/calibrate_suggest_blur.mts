@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   const cases: Case[] = [];
   const started = Date.now();
   for (const photo of photos) {
+    const name = path.basename(photo);
     const whole = quantize8((await readImage(photo)).image);
     const side = Math.min(SIDE, whole.width - (whole.width % 12), whole.height - (whole.height % 12));
     const hr8 = cropImage(whole, (whole.width - side) >> 1, (whole.height - side) >> 1, side, side);
@@ -88,14 +89,15 @@ async function main(): Promise<void> {
         const s = await suggestBlur(lr, { scale });
         const posterior = [s.bicubicProbability, ...s.curve.map((p) => p.probability)];
         const tried = new Set<number>([u, 0]);
-        for (const shift of SHIFTS) tried.add(decideBlur(Float64Array.from(posterior), U_STEP, { bicubicShare: Infinity, shift }));
+        const p = Float64Array.from(posterior);
+        for (const shift of SHIFTS) tried.add(decideBlur(p, U_STEP, { bicubicShare: Infinity, shift }));
         const psnr: Record<string, number> = {};
         for (const t of tried) {
           const out = await restore(lr, { task: 'sr', scale, blur: t });
           psnr[key(t)] = psnrLuma(hr, out, scale);
         }
-        cases.push({ photo: path.basename(photo), scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr });
-        console.log(`${path.basename(photo)} x${scale} u=${u}: suggested ${s.blur} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        cases.push({ photo: name, scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr });
+        console.log(`${name} x${scale} u=${u}: suggested ${s.blur} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       }
     }
     const calibration = Object.fromEntries(([2, 3, 4] as const).map((t) => [t, choose(cases.filter((c) => c.scale === t))]));
