@@ -5,41 +5,14 @@
  * main states go to test-results/screenshots/ (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import {
-  browserSuite,
-  launchBrowser,
-  record,
-  ROOT,
-  screenshot,
-  startServe,
-  type RecordedEvent,
-  type Served,
-} from './helpers.js';
-
-/** A smooth synthetic photo: gradients, a disc and stripes. */
-async function writePhoto(file: string, width: number, height: number): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      const disc = (x - width * 0.6) ** 2 + (y - height * 0.45) ** 2 < (Math.min(width, height) * 0.22) ** 2;
-      raw[o] = disc ? 230 : Math.round(40 + (180 * x) / width);
-      raw[o + 1] = disc ? 180 : Math.round(60 + (140 * y) / height);
-      raw[o + 2] = Math.round(120 + 60 * Math.sin(x / 5) * Math.cos(y / 7));
-    }
-  }
-  await sharp(raw, { raw: { width, height, channels: 3 } })
-    .png()
-    .toFile(file);
-  return raw;
-}
+import { browserSuite, openApp, ROOT, screenshot, type OpenApp, type RecordedEvent } from './helpers.js';
+import { writePhoto } from './images.js';
 
 /** A mask PNG (white = fill) with `count` small square holes on a grid. */
 async function writeDotsMask(file: string, width: number, height: number, count: number): Promise<void> {
@@ -111,30 +84,17 @@ async function cancelRun(page: Page, events: RecordedEvent[]): Promise<void> {
 }
 
 browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 }, () => {
-  let dir: string;
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let rec: ReturnType<typeof record>;
+  let app: OpenApp;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-'));
     // The real shipped models (resources/models).
-    served = await startServe(dir, path.join(ROOT, 'resources/models'));
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    rec = record(page);
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
+    app = await openApp('app', () => ({ models: path.join(ROOT, 'resources/models') }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('the page needs the token, and the API refuses other origins', async () => {
+    const { served, page } = app;
     const base = served.url.replace(/\?token=.*$/, '');
     assert.equal((await fetch(base)).status, 403);
     assert.equal((await fetch(`${base}?token=wrong`)).status, 403);
@@ -158,6 +118,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
   });
 
   test('bad input gets one clear sentence, not a stack trace', async () => {
+    const { dir, page } = app;
     const bad = path.join(dir, 'notes.txt');
     writeFileSync(bad, 'these are not pixels\n');
     await page.setInputFiles('[data-testid="file-input"]', bad);
@@ -170,6 +131,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
   });
 
   test('inpainting: paint, run, K frames one by one, scrub to x̂1, residual, compare, save, cancel a second run', async () => {
+    const { dir, page, rec } = app;
     const input = path.join(dir, 'portrait.png');
     const W = 128;
     const H = 96;
@@ -278,6 +240,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
   });
 
   test('upscaling ×3 with u = 1.3: live degradation preview, K frames, output ×3, save; cancel', async () => {
+    const { dir, page, rec } = app;
     const input = path.join(dir, 'small.png');
     await writePhoto(input, 64, 48);
     await page.setInputFiles('[data-testid="file-input"]', input);
@@ -320,6 +283,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
   });
 
   test('upscaling a region of 64+ rows streams a preview (x̂_1 of the top rows) before the K frames', async () => {
+    const { dir, page, rec } = app;
     const input = path.join(dir, 'tall.png');
     await writePhoto(input, 96, 80);
     await page.setInputFiles('[data-testid="file-input"]', input);
@@ -345,6 +309,7 @@ browserSuite('DL-Net Studio in Chromium over dlnet serve', { timeout: 180_000 },
   });
 
   test('help overlay lists the shortcuts; no console errors during the whole run', async () => {
+    const { page, rec } = app;
     await page.keyboard.press('?');
     await page.waitForSelector('[data-testid="help"]');
     await screenshot(page, '08-help');

@@ -6,50 +6,19 @@
  * the rest are back. Screenshot: test-results/screenshots/batch-settings-restored.png (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { writeSrModel } from '../helpers/models.js';
-import { browserSuite, launchBrowser, record, screenshot, startServe, type Served } from './helpers.js';
-
-async function writeImages(folder: string, n: number, width: number, height: number): Promise<void> {
-  mkdirSync(folder, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const raw = Buffer.alloc(width * height * 3);
-    for (let p = 0; p < raw.length; p++) raw[p] = (p * (5 + i)) % 251;
-    await sharp(raw, { raw: { width, height, channels: 3 } })
-      .png()
-      .toFile(path.join(folder, `photo-${i + 1}.png`));
-  }
-}
-
-async function until<T>(find: () => T | undefined, what: string, timeout = 15_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const sel = (id: string) => `[data-testid="${id}"]`;
-
-/** Waits for the batch to reach `value`; an error on the way fails with its sentence. */
-async function status(page: Page, value: string, timeout = 60_000): Promise<void> {
-  const reached = `${sel('batch-status')}[data-status="${value}"]`;
-  await page.waitForSelector(`${reached}, ${sel('batch-status')}[data-status="error"]`, { timeout });
-  if ((await page.locator(reached).count()) === 0)
-    assert.fail(`the batch stopped with an error: ${await page.textContent(sel('batch-error'))}`);
-}
+import { browserSuite, byTestId, openApp, screenshot, until, waitForBatchStatus, type OpenApp } from './helpers.js';
+import { writeImages } from './images.js';
 
 /** The batch form as the user sees it. */
 async function form(page: Page): Promise<Record<string, unknown>> {
-  const value = async (id: string) => ((await page.locator(sel(id)).count()) > 0 ? page.inputValue(sel(id)) : null);
-  const on = async (id: string) => (await page.getAttribute(sel(id), 'aria-checked')) === 'true';
+  const value = async (id: string) => ((await page.locator(byTestId(id)).count()) > 0 ? page.inputValue(byTestId(id)) : null);
+  const on = async (id: string) => (await page.getAttribute(byTestId(id), 'aria-checked')) === 'true';
   const which = async <T>(options: readonly T[], id: (o: T) => string) => {
     for (const o of options) if (await on(id(o))) return o;
     return null;
@@ -59,14 +28,14 @@ async function form(page: Page): Promise<Record<string, unknown>> {
     output: await value('batch-output'),
     sizeMode: await value('batch-size-mode'),
     sizeValue: await value('batch-size-value'),
-    scale: (await page.locator(sel('batch-scale-2')).count()) > 0 ? await which([2, 3, 4], (s) => `batch-scale-${s}`) : null,
+    scale: (await page.locator(byTestId('batch-scale-2')).count()) > 0 ? await which([2, 3, 4], (s) => `batch-scale-${s}`) : null,
     blur: (await on('batch-blur-auto')) ? 'auto' : await value('batch-blur'),
     format: await which(['keep', 'png', 'jpeg', 'webp', 'tiff'], (f) => `batch-format-${f}`),
     quality: await value('batch-quality'),
     suffix: await value('batch-suffix'),
     jobs: await value('batch-jobs'),
-    skipExisting: await page.isChecked(sel('batch-skip-existing')),
-    recursive: await page.isChecked(sel('batch-recursive')),
+    skipExisting: await page.isChecked(byTestId('batch-skip-existing')),
+    recursive: await page.isChecked(byTestId('batch-recursive')),
     iterations: await value('batch-iterations'),
   };
 }
@@ -75,27 +44,22 @@ async function form(page: Page): Promise<Record<string, unknown>> {
 async function openBatchPanel(page: Page, url: string | null, output: string): Promise<void> {
   if (url === null) await page.reload();
   else await page.goto(url);
-  await page.waitForSelector(`${sel('backend')} b`, { timeout: 30_000 });
-  await page.click(sel('mode-batch'));
-  await page.waitForSelector(sel('batch-panel'));
+  await page.waitForSelector(`${byTestId('backend')} b`, { timeout: 30_000 });
+  await page.click(byTestId('mode-batch'));
+  await page.waitForSelector(byTestId('batch-panel'));
   await page.waitForFunction(
     ([selector, expected]) => (document.querySelector(selector) as HTMLInputElement | null)?.value === expected,
-    [sel('batch-output'), output] as const,
+    [byTestId('batch-output'), output] as const,
     { timeout: 15_000 },
   );
 }
 
 const openAdvanced = (page: Page) =>
-  page.locator(`${sel('batch-panel')} details`).evaluate((d) => ((d as HTMLDetailsElement).open = true));
+  page.locator(`${byTestId('batch-panel')} details`).evaluate((d) => ((d as HTMLDetailsElement).open = true));
 
 browserSuite('the Batch panel remembers its options across a reload and a restart of dlnet serve', { timeout: 240_000 }, () => {
-  let dir: string;
-  let models: string;
+  let app: OpenApp;
   let settingsFile: string;
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let rec: ReturnType<typeof record>;
 
   const stored = (): Record<string, unknown> | undefined => {
     if (!existsSync(settingsFile)) return undefined;
@@ -107,29 +71,22 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
   };
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-batch-settings-'));
-    models = path.join(dir, 'models');
-    // Every scale: a batch given a width plans each photo's model scale, so it needs all three.
-    for (const scale of [2, 3, 4] as const) writeSrModel(models, { scale, depth: 3, width: 8, K: 2 });
-    await writeImages(path.join(dir, 'scans'), 2, 40, 32);
-    settingsFile = path.join(dir, 'config', 'serve-settings.json');
-    served = await startServe(dir, models, settingsFile);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    rec = record(page);
-    await page.goto(served.url);
-    await page.waitForSelector(`${sel('backend')} b`, { timeout: 30_000 });
-    await page.click(sel('mode-batch'));
-    await page.waitForSelector(sel('batch-panel'));
+    app = await openApp('batch-settings', async (dir) => {
+      const models = path.join(dir, 'models');
+      // Every scale: a batch given a width plans each photo's model scale, so it needs all three.
+      for (const scale of [2, 3, 4] as const) writeSrModel(models, { scale, depth: 3, width: 8, K: 2 });
+      await writeImages(path.join(dir, 'scans'), 2, 40, 32);
+      settingsFile = path.join(dir, 'config', 'serve-settings.json');
+      return { models, settingsFile };
+    });
+    await app.page.click(byTestId('mode-batch'));
+    await app.page.waitForSelector(byTestId('batch-panel'));
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('a first start shows the defaults', async () => {
+    const { page } = app;
     assert.deepEqual(await form(page), {
       input: '',
       output: '',
@@ -148,22 +105,23 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
   });
 
   test('options of a dry run are back after the page is reloaded (all but the input folder)', async () => {
+    const { dir, page } = app;
     const output = path.join(dir, 'out-a');
-    await page.fill(sel('batch-input'), path.join(dir, 'scans'));
-    await page.fill(sel('batch-output'), output);
-    await page.click(sel('batch-scale-3'));
+    await page.fill(byTestId('batch-input'), path.join(dir, 'scans'));
+    await page.fill(byTestId('batch-output'), output);
+    await page.click(byTestId('batch-scale-3'));
     await page
-      .locator(sel('batch-blur'))
+      .locator(byTestId('batch-blur'))
       .evaluate((el) => (((el as HTMLInputElement).value = '0.8'), el.dispatchEvent(new Event('input', { bubbles: true }))));
-    await page.click(sel('batch-blur-auto'));
-    await page.click(sel('batch-format-webp'));
-    await page.fill(sel('batch-quality'), '80');
-    await page.fill(sel('batch-suffix'), '.x3');
-    await page.fill(sel('batch-jobs'), '2');
-    await page.check(sel('batch-skip-existing'));
-    await page.check(sel('batch-recursive'));
+    await page.click(byTestId('batch-blur-auto'));
+    await page.click(byTestId('batch-format-webp'));
+    await page.fill(byTestId('batch-quality'), '80');
+    await page.fill(byTestId('batch-suffix'), '.x3');
+    await page.fill(byTestId('batch-jobs'), '2');
+    await page.check(byTestId('batch-skip-existing'));
+    await page.check(byTestId('batch-recursive'));
     await openAdvanced(page);
-    await page.fill(sel('batch-iterations'), '2');
+    await page.fill(byTestId('batch-iterations'), '2');
     const expected = {
       input: path.join(dir, 'scans'),
       output,
@@ -181,9 +139,9 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
     };
     assert.deepEqual(await form(page), expected);
 
-    await page.click(sel('batch-plan'));
-    await status(page, 'planned', 30_000);
-    const batch = await until(() => (stored()?.scale === 3 ? stored() : undefined), 'the options in the settings file');
+    await page.click(byTestId('batch-plan'));
+    await waitForBatchStatus(page, 'planned', 30_000);
+    const batch = await until(() => (stored()?.scale === 3 ? stored() : undefined), 'the options in the settings file', 15_000);
     assert.deepEqual(batch, {
       outputDir: output,
       scale: 3,
@@ -200,34 +158,35 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
 
     await openBatchPanel(page, null, output);
     assert.deepEqual(await form(page), { ...expected, input: '' });
-    await page.click(sel('batch-blur-fixed'));
-    assert.equal(await page.inputValue(sel('batch-blur')), '0.8');
+    await page.click(byTestId('batch-blur-fixed'));
+    assert.equal(await page.inputValue(byTestId('batch-blur')), '0.8');
   });
 
   test('options of a started batch come back after a restart; values edited to bad ones show their defaults', async () => {
+    const { dir, page, rec } = app;
     const output = path.join(dir, 'out-b');
-    await page.fill(sel('batch-input'), path.join(dir, 'scans'));
-    await page.fill(sel('batch-output'), output);
-    await page.selectOption(sel('batch-size-mode'), 'width');
-    await page.fill(sel('batch-size-value'), '70');
-    await page.click(sel('batch-blur-fixed'));
+    await page.fill(byTestId('batch-input'), path.join(dir, 'scans'));
+    await page.fill(byTestId('batch-output'), output);
+    await page.selectOption(byTestId('batch-size-mode'), 'width');
+    await page.fill(byTestId('batch-size-value'), '70');
+    await page.click(byTestId('batch-blur-fixed'));
     await page
-      .locator(sel('batch-blur'))
+      .locator(byTestId('batch-blur'))
       .evaluate((el) => (((el as HTMLInputElement).value = '1.3'), el.dispatchEvent(new Event('input', { bubbles: true }))));
-    await page.click(sel('batch-format-png'));
-    await page.fill(sel('batch-suffix'), '');
-    await page.fill(sel('batch-jobs'), '1');
-    await page.uncheck(sel('batch-skip-existing'));
-    await page.uncheck(sel('batch-recursive'));
+    await page.click(byTestId('batch-format-png'));
+    await page.fill(byTestId('batch-suffix'), '');
+    await page.fill(byTestId('batch-jobs'), '1');
+    await page.uncheck(byTestId('batch-skip-existing'));
+    await page.uncheck(byTestId('batch-recursive'));
     await openAdvanced(page);
-    await page.fill(sel('batch-iterations'), '');
+    await page.fill(byTestId('batch-iterations'), '');
 
-    await page.click(sel('batch-start'));
-    await status(page, 'finished', 120_000);
-    assert.equal(await page.textContent(sel('summary-done')), '2 done');
+    await page.click(byTestId('batch-start'));
+    await waitForBatchStatus(page, 'finished', 120_000);
+    assert.equal(await page.textContent(byTestId('summary-done')), '2 done');
     const meta = await sharp(path.join(output, 'photo-1.png')).metadata();
     assert.equal(meta.width, 70, 'the batch ran with the options that are remembered');
-    const batch = await until(() => (stored()?.outputDir === output ? stored() : undefined), 'the new options');
+    const batch = await until(() => (stored()?.outputDir === output ? stored() : undefined), 'the new options', 15_000);
     assert.deepEqual(batch, {
       outputDir: output,
       scale: 3, // the ×3 chosen before, hidden while a width is given
@@ -241,9 +200,9 @@ browserSuite('the Batch panel remembers its options across a reload and a restar
     });
 
     // Edited by hand while the server is down: a format no batch writes and a blur out of range.
-    await served.stop();
-    writeFileSync(settingsFile, JSON.stringify({ batch: { ...batch, format: 'gif', blur: 9 } }, null, 2));
-    served = await startServe(dir, models, settingsFile);
+    const served = await app.restartServe(() =>
+      writeFileSync(settingsFile, JSON.stringify({ batch: { ...batch, format: 'gif', blur: 9 } }, null, 2)),
+    );
     await openBatchPanel(page, served.url, output);
     assert.deepEqual(await form(page), {
       input: '',

@@ -7,42 +7,15 @@
  * test-results/screenshots/batch-*.png (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import type { BatchEvent } from '../../src/api/api.js';
 import { readRecipe } from '../../src/engine/recipe.js';
 import { copyShippedBlurEstimator, writeSrModel } from '../helpers/models.js';
-import {
-  browserSuite,
-  launchBrowser,
-  record,
-  screenshot,
-  startServe,
-  type RecordedEvent,
-  type Served,
-} from './helpers.js';
-
-async function writeImages(folder: string, n: number, width: number, height: number): Promise<void> {
-  mkdirSync(folder, { recursive: true });
-  for (let i = 0; i < n; i++) {
-    const raw = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const o = (y * width + x) * 3;
-        raw[o] = (40 + 4 * x + 30 * i) % 256;
-        raw[o + 1] = (60 + 3 * y) % 256;
-        raw[o + 2] = Math.round(128 + 90 * Math.sin((x + i) / 4));
-      }
-    }
-    await sharp(raw, { raw: { width, height, channels: 3 } })
-      .png()
-      .toFile(path.join(folder, `photo-${i + 1}.png`));
-  }
-}
+import { browserSuite, openApp, screenshot, until, waitForBatchStatus, type OpenApp, type RecordedEvent } from './helpers.js';
+import { writeImages } from './images.js';
 
 /** photo-1.png: seeded noise, sharp; photo-2.png: the same, blurred — two photos that call for different u. */
 async function writeSharpAndBlurred(folder: string, side: number): Promise<void> {
@@ -58,60 +31,35 @@ async function writeSharpAndBlurred(folder: string, side: number): Promise<void>
 const batchEvents = (events: RecordedEvent[]) =>
   events.filter((e) => e.event.type.startsWith('batch.')) as (RecordedEvent & { event: BatchEvent })[];
 
-async function until<T>(find: () => T | undefined, timeout = 60_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() - t0 > timeout) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function status(page: Page, value: string, timeout = 60_000): Promise<void> {
-  await page.waitForSelector(`[data-testid="batch-status"][data-status="${value}"]`, { timeout });
-}
-
 browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 }, () => {
-  let dir: string;
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let rec: ReturnType<typeof record>;
+  let app: OpenApp;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-batch-'));
-    const models = path.join(dir, 'models');
-    writeSrModel(models, { scale: 2, depth: 3, width: 8, K: 3 });
-    copyShippedBlurEstimator(models); // its judgement: the two photos get different u
-    await writeImages(path.join(dir, 'scans'), 3, 40, 32);
-    writeFileSync(
-      path.join(dir, 'scans', 'corrupt.jpg'),
-      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3]),
-    );
-    await writeImages(path.join(dir, 'many'), 12, 96, 80);
-    await writeSharpAndBlurred(path.join(dir, 'auto'), 96);
-    served = await startServe(dir, models);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    rec = record(page);
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
-    await page.click('[data-testid="mode-batch"]');
-    await page.waitForSelector('[data-testid="batch-panel"]');
+    app = await openApp('batch', async (dir) => {
+      const models = path.join(dir, 'models');
+      writeSrModel(models, { scale: 2, depth: 3, width: 8, K: 3 });
+      copyShippedBlurEstimator(models); // its judgement: the two photos get different u
+      await writeImages(path.join(dir, 'scans'), 3, 40, 32);
+      writeFileSync(
+        path.join(dir, 'scans', 'corrupt.jpg'),
+        Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1, 2, 3]),
+      );
+      await writeImages(path.join(dir, 'many'), 12, 96, 80);
+      await writeSharpAndBlurred(path.join(dir, 'auto'), 96);
+      return { models };
+    });
+    await app.page.click('[data-testid="mode-batch"]');
+    await app.page.waitForSelector('[data-testid="batch-panel"]');
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('folders are checked on the server, with one sentence', async () => {
+    const { dir, page } = app;
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'no-such-folder'));
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'error', 30_000);
+    await waitForBatchStatus(page, 'error', 30_000);
     assert.match(
       (await page.textContent('[data-testid="batch-error"]')) ?? '',
       /^The input folder .*no-such-folder does not exist\.$/,
@@ -119,14 +67,15 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'scans'));
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'scans', 'x2'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'error', 30_000);
+    await waitForBatchStatus(page, 'error', 30_000);
     assert.match((await page.textContent('[data-testid="batch-error"]')) ?? '', /inside the input folder; add a suffix/);
   });
 
   test('a dry run shows the plan and writes nothing', async () => {
+    const { dir, page } = app;
     await page.fill('[data-testid="batch-output"]', path.join(dir, 'out'));
     await page.click('[data-testid="batch-plan"]');
-    await status(page, 'planned', 30_000);
+    await waitForBatchStatus(page, 'planned', 30_000);
     assert.match((await page.textContent('[data-testid="batch-plan-summary"]')) ?? '', /Dry run: 4 images to upscale/);
     const rows = await page.$$eval('[data-testid="batch-row"]', (els) =>
       els.map((e) => `${e.getAttribute('data-rel')}:${e.getAttribute('data-status')}`),
@@ -137,9 +86,10 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
   });
 
   test('a run: per-file statuses arrive, the summary says 3 done and 1 failed with its reason, outputs are ×2', async () => {
+    const { dir, page, rec } = app;
     const since = rec.events.length;
     await page.click('[data-testid="batch-start"]');
-    await status(page, 'finished', 90_000);
+    await waitForBatchStatus(page, 'finished', 90_000);
     const mine = batchEvents(rec.events.slice(since));
     const statuses = (rel: string) =>
       mine.flatMap((e) => (e.event.type === 'batch.file' && e.event.file.rel === rel ? [e.event.file.status] : []));
@@ -160,6 +110,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
   });
 
   test('Suggest per photo: each photo is upscaled with its own suggested u, shown in the list, the report and its recipe', async () => {
+    const { dir, page, rec } = app;
     const out = path.join(dir, 'auto-out');
     const report = path.join(dir, 'auto-report.json');
     await page.click('[data-testid="batch-blur-auto"]');
@@ -174,7 +125,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
     await page.fill('[data-testid="batch-report"]', report);
     const since = rec.events.length;
     await page.click('[data-testid="batch-start"]');
-    await status(page, 'finished', 120_000);
+    await waitForBatchStatus(page, 'finished', 120_000);
     assert.equal(await page.textContent('[data-testid="summary-done"]'), '2 done');
     await page.waitForSelector('[data-testid="batch-summary"] >> text=Report written to');
     const rows = await page.$$eval('[data-testid="batch-row"]', (els) =>
@@ -223,6 +174,7 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
   });
 
   test('pause holds new files back, resume continues, cancel stops the batch', async () => {
+    const { dir, page, rec } = app;
     const out = path.join(dir, 'many-out');
     await page.fill('[data-testid="batch-input"]', path.join(dir, 'many'));
     await page.fill('[data-testid="batch-output"]', out);
@@ -234,9 +186,9 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
     const running = () => mine().filter((e) => e.event.type === 'batch.file' && e.event.file.status === 'running').length;
     const done = () => mine().filter((e) => e.event.type === 'batch.file' && e.event.file.status === 'done').length;
     await page.click('[data-testid="batch-start"]');
-    await until(() => (done() >= 1 ? true : undefined));
+    await until(() => (done() >= 1 ? true : undefined), 'a first file done');
     await page.click('[data-testid="batch-pause"]');
-    await status(page, 'paused', 30_000);
+    await waitForBatchStatus(page, 'paused', 30_000);
     await screenshot(page, 'batch-03-paused');
     const doneAtPause = done();
     await until(
@@ -245,12 +197,13 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
         mine().some((e) => e.event.type === 'batch.progress' && e.event.progress.paused && e.event.progress.running === 0)
           ? true
           : undefined,
+      'the paused batch to settle',
       30_000,
     );
     const runningWhilePaused = running();
     await page.click('[data-testid="batch-resume"]');
-    await status(page, 'running', 30_000);
-    await until(() => (mine().some((e) => e.event.type === 'batch.resumed') ? true : undefined), 30_000);
+    await waitForBatchStatus(page, 'running', 30_000);
+    await until(() => (mine().some((e) => e.event.type === 'batch.resumed') ? true : undefined), 'batch.resumed', 30_000);
     // No file started while paused, read from the event stream (in order, over one WebSocket): between
     // 'batch.paused' and 'batch.resumed' the running file finished and no file turned 'running'. An
     // engine that ignored the pause would start the next file as soon as that one finished, long
@@ -259,12 +212,12 @@ browserSuite('the Batch panel in Chromium over dlnet serve', { timeout: 240_000 
     const whilePaused = stream.slice(stream.indexOf('batch.paused'), stream.indexOf('batch.resumed'));
     assert.ok(whilePaused.length > 0 && whilePaused.includes('file:done'), `paused, then a file finished: ${whilePaused.join(' ')}`);
     assert.ok(!whilePaused.includes('file:running'), `no file starts while paused: ${whilePaused.join(' ')}`);
-    await until(() => (running() > runningWhilePaused ? true : undefined), 30_000);
+    await until(() => (running() > runningWhilePaused ? true : undefined), 'a file running after the resume', 30_000);
     // Cancel stops the batch: how fast (≤ 1 s) is `dlnet bench`'s cancel_ms, on a quiet machine;
     // here the 30 s limits only catch a batch that never stops.
     await page.click('[data-testid="batch-cancel"]');
-    await until(() => mine().find((e) => e.event.type === 'batch.finished'), 30_000);
-    await status(page, 'finished', 30_000);
+    await until(() => mine().find((e) => e.event.type === 'batch.finished'), 'batch.finished', 30_000);
+    await waitForBatchStatus(page, 'finished', 30_000);
     assert.match((await page.textContent('[data-testid="batch-summary"]')) ?? '', /^\s*Cancelled in/);
     assert.ok(Number((await page.textContent('[data-testid="summary-cancelled"]'))?.split(' ')[0]) > 0);
     assert.deepEqual(

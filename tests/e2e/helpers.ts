@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -81,7 +82,10 @@ export async function startServe(
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dlnet serve printed no URL within 30 s:\n${err}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dlnet serve printed no URL within 30 s:\n${err}`));
+    }, 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(out);
@@ -101,7 +105,7 @@ export async function startServe(
     stderr: () => err,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGINT');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
@@ -121,8 +125,13 @@ export interface RecordedEvent {
   event: AppEvent;
 }
 
+export interface Recording {
+  events: RecordedEvent[];
+  consoleErrors: string[];
+}
+
 /** Records every API event the page receives over its WebSocket, and console errors. */
-export function record(page: Page): { events: RecordedEvent[]; consoleErrors: string[] } {
+export function record(page: Page): Recording {
   const events: RecordedEvent[] = [];
   const consoleErrors: string[] = [];
   page.on('console', (m) => {
@@ -142,4 +151,95 @@ export function record(page: Page): { events: RecordedEvent[]; consoleErrors: st
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** What a suite's set-up wrote: the models folder, and where serve keeps its settings (default: in the temp folder). */
+export interface AppFiles {
+  models: string;
+  settingsFile?: string;
+}
+
+/** The app open in Chromium over `dlnet serve`, on a temp folder of its own. */
+export interface OpenApp {
+  dir: string;
+  /** The server now running (a new one after restartServe). */
+  readonly served: Served;
+  browser: Browser;
+  page: Page;
+  rec: Recording;
+  /** Stops serve, runs `whileDown` (e.g. to edit its settings file), starts it again on the same files. */
+  restartServe(whileDown?: () => void | Promise<void>): Promise<Served>;
+  /** Closes the browser, stops serve and removes the temp folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes a temp folder dlnet-e2e-<name>-…, lets `prepare` write what the suite needs into it, starts
+ * serve on it and opens the app in a recorded Chromium page, ready once the backend is shown. A set-up
+ * that fails half-way cleans up what it started before rethrowing.
+ */
+export async function openApp(
+  name: string,
+  prepare: (dir: string) => AppFiles | Promise<AppFiles>,
+  viewport = { width: 1280, height: 760 },
+): Promise<OpenApp> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `dlnet-e2e-${name}-`));
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await served?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const { models, settingsFile } = await prepare(dir);
+    served = await startServe(dir, models, settingsFile);
+    browser = await launchBrowser();
+    const page = await browser.newPage({ viewport });
+    const rec = record(page);
+    await page.goto(served.url);
+    await page.waitForSelector(`${byTestId('backend')} b`, { timeout: 30_000 });
+    return {
+      dir,
+      get served() {
+        return served!;
+      },
+      browser,
+      page,
+      rec,
+      async restartServe(whileDown) {
+        await served!.stop();
+        await whileDown?.();
+        served = await startServe(dir, models, settingsFile);
+        return served;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The CSS selector of the element with data-testid `id`. */
+export const byTestId = (id: string) => `[data-testid="${id}"]`;
+
+/** Polls `find` every 10 ms until it returns a value; fails after `timeout` ms, naming `what` it waited for. */
+export async function until<T>(find: () => T | undefined, what: string, timeout = 60_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits for the Batch panel's status to be `value`; an error on the way fails with its sentence. */
+export async function waitForBatchStatus(page: Page, value: string, timeout = 60_000): Promise<void> {
+  const status = byTestId('batch-status');
+  const reached = `${status}[data-status="${value}"]`;
+  await page.waitForSelector(`${reached}, ${status}[data-status="error"]`, { timeout });
+  if ((await page.locator(reached).count()) === 0)
+    assert.fail(`the batch stopped with an error: ${await page.textContent(byTestId('batch-error'))}`);
 }

@@ -12,32 +12,15 @@
  * bands). DLNET_E2E_PHOTO=4000x3000 runs the issue's size.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
+import type { Page } from 'playwright-core';
 import { writeSrModel } from '../helpers/models.js';
-import { browserSuite, launchBrowser, record, screenshot, startServe, type RecordedEvent, type Served } from './helpers.js';
+import { browserSuite, openApp, screenshot, type OpenApp, type RecordedEvent } from './helpers.js';
+import { writePhoto } from './images.js';
 
 const [PW, PH] = (process.env.DLNET_E2E_PHOTO ?? '1200x900').split('x').map(Number);
 const BIG = PW * PH > 4e6;
-
-async function writePhoto(file: string, width: number, height: number): Promise<void> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 3;
-      const disc = (x - width * 0.6) ** 2 + (y - height * 0.45) ** 2 < (Math.min(width, height) * 0.22) ** 2;
-      raw[o] = disc ? 230 : Math.round(40 + (180 * x) / width);
-      raw[o + 1] = disc ? 180 : Math.round(60 + (140 * y) / height);
-      raw[o + 2] = Math.round(120 + 60 * Math.sin(x / 5) * Math.cos(y / 7));
-    }
-  await sharp(raw, { raw: { width, height, channels: 3 } })
-    .png()
-    .toFile(file);
-}
 
 type IterationEvent = {
   type: 'job.iteration';
@@ -54,30 +37,20 @@ async function attribute(page: Page, selector: string, name: string): Promise<st
 }
 
 browserSuite('watching every iteration of a large upscale', { timeout: BIG ? 900_000 : 240_000 }, () => {
-  let dir: string;
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let rec: ReturnType<typeof record>;
+  let app: OpenApp;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-iterations-'));
-    writeSrModel(path.join(dir, 'models'), { scale: 2, depth: 3, width: 8, K: 5 });
-    served = await startServe(dir, path.join(dir, 'models'));
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    rec = record(page);
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
+    app = await openApp('iterations', (dir) => {
+      const models = path.join(dir, 'models');
+      writeSrModel(models, { scale: 2, depth: 3, width: 8, K: 5 });
+      return { models };
+    });
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test(`×2 of a ${PW} × ${PH} photo: K frames band by band, a K-point likelihood curve, a residual for every k, the scrubber through all K`, async () => {
+    const { dir, page, rec } = app;
     const input = path.join(dir, 'large.png');
     await writePhoto(input, PW, PH);
     await page.setInputFiles('[data-testid="file-input"]', input);

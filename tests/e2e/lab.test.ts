@@ -6,15 +6,12 @@
  * task panel from it. Screenshots go to test-results/screenshots/ (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { writeBlurEstimator, writeSrModel } from '../helpers/models.js';
 import { APP_VERSION, recipeXmp } from '../../src/engine/recipe.js';
-import { browserSuite, launchBrowser, record, screenshot, startServe, type Served } from './helpers.js';
+import { browserSuite, openApp, screenshot, type OpenApp } from './helpers.js';
 
 async function writePhoto(file: string, width: number, height: number): Promise<void> {
   const raw = Buffer.alloc(width * height * 3);
@@ -31,22 +28,20 @@ async function writePhoto(file: string, width: number, height: number): Promise<
 }
 
 browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
-  let dir: string;
-  let served: Served;
-  let browser: Browser;
-  let page: Page;
-  let rec: ReturnType<typeof record>;
+  let app: OpenApp;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-e2e-lab-'));
-    writeSrModel(path.join(dir, 'models'), { scale: 2, depth: 2, width: 6, K: 4 });
-    writeBlurEstimator(path.join(dir, 'models'));
-    served = await startServe(dir, path.join(dir, 'models'));
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    rec = record(page);
-    await page.goto(served.url);
-    await page.waitForSelector('[data-testid="backend"] b', { timeout: 30_000 });
+    app = await openApp(
+      'lab',
+      (dir) => {
+        const models = path.join(dir, 'models');
+        writeSrModel(models, { scale: 2, depth: 2, width: 6, K: 4 });
+        writeBlurEstimator(models);
+        return { models };
+      },
+      { width: 1280, height: 800 },
+    );
+    const { dir, page } = app;
     const input = path.join(dir, 'clean.png');
     await writePhoto(input, 160, 120);
     await page.setInputFiles('[data-testid="file-input"]', input);
@@ -55,13 +50,10 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
     await page.click('[data-testid="scale-2"]');
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => app?.close());
 
   test('the Suggest button sets the blur slider to the suggested u and shows the curve it came from', async () => {
+    const { page, rec } = app;
     await page.fill('[data-testid="blur"]', '0');
     await page.click('[data-testid="suggest-blur"]');
     await page.waitForSelector('[data-testid="suggested-blur"]', { timeout: 120_000 });
@@ -76,6 +68,7 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
   });
 
   test('lab mode: degrade ×2 with u = 1.3 in the app, restore, one PSNR per iteration beside the likelihood curve', async () => {
+    const { page, rec } = app;
     await page.fill('[data-testid="blur"]', '1.3');
     await page.locator('details').evaluate((d) => ((d as HTMLDetailsElement).open = true));
     await page.fill('[data-testid="iterations"]', '4');
@@ -110,6 +103,7 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
   });
 
   test('an output with a recipe shows it, and "Restore again with these settings" sets the task panel', async () => {
+    const { dir, page, rec } = app;
     const file = path.join(dir, 'made.png');
     const xmp = recipeXmp({
       task: 'sr',
