@@ -9,9 +9,12 @@
  * would suggest (bicubic share thresholds × shifts of the posterior mean). Per scale,
  * the pair is chosen that puts the most cases within 0.3 dB of the true u's PSNR (ties: the least mean loss).
  * Writes training/reports/suggest_blur_calibration.json; the choice is then copied into suggest-blur.ts.
+ * A restoration's PSNR depends only on the photo, scale, true and tried u and the SR model: the ones that
+ * file already holds for the SR model in use (its weights' sha256) are reused, so a new estimator costs
+ * only the restorations its suggestions add.
  *   nohup npx tsx training/reports/calibrate_suggest_blur.mts > training/reports/logs/calibrate_suggest_blur.log 2>&1 &
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/engine/backend.js';
@@ -20,6 +23,8 @@ import { cropToMultiple, degradeSr } from '../../src/engine/degradations.js';
 import { cropImage } from '../../src/engine/image.js';
 import { readImage } from '../../src/engine/image-io.js';
 import { psnrLuma } from '../../src/engine/metrics.js';
+import { readModelJson, type BlurEstimatorBackbone } from '../../src/engine/model-file.js';
+import { findModel } from '../../src/engine/models.js';
 import { restore } from '../../src/engine/restore.js';
 import { decideBlur, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
@@ -29,8 +34,6 @@ const BSD = requireFolder(dataPath('train', 'BSD400'));
 const SCENES = requireFolder(dataPath('train', 'scenes'));
 const HELD_OUT = 10;
 const SCENE_STRIDE = 8;
-/** The estimator's grid step (class i is u = i·U_STEP): resources/models/blur-estimator/model.json. */
-const U_STEP = 0.1;
 const SIDE = 360; // a multiple of 2, 3 and 4
 const TRUE_U = [0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8];
 const SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
@@ -42,18 +45,29 @@ interface Case {
   scale: 2 | 3 | 4;
   u: number;
   posterior: number[];
-  /** PSNR of the restoration with each u tried (key: u with two decimals); `true` with the true u. */
+  /** PSNR of the restoration with each u tried (key: u with two decimals). */
   psnr: Record<string, number>;
+  /** sha256 of the SR model's weights the PSNRs were measured with. */
+  modelSha256: string;
+}
+
+const caseKey = (c: { photo: string; scale: number; u: number }) => `${c.photo} ×${c.scale} u=${c.u}`;
+
+/** PSNRs measured before with the SR models in use now, by case. */
+function measuredBefore(sha: Record<number, string>): Map<string, Record<string, number>> {
+  if (!existsSync(OUT)) return new Map();
+  const saved = (JSON.parse(readFileSync(OUT, 'utf8')) as { cases: Case[] }).cases;
+  return new Map(saved.filter((c) => c.modelSha256 === sha[c.scale]).map((c) => [caseKey(c), c.psnr]));
 }
 
 const key = (u: number) => u.toFixed(2);
 
-function choose(cases: Case[]) {
+function choose(cases: Case[], uStep: number) {
   let best = { share: 0, shift: 0, within: -1, meanLoss: Infinity };
   for (const share of SHARES) {
     for (const shift of SHIFTS) {
       const losses = cases.map((c) => {
-        const u = decideBlur(Float64Array.from(c.posterior), U_STEP, { bicubicShare: share, shift });
+        const u = decideBlur(Float64Array.from(c.posterior), uStep, { bicubicShare: share, shift });
         return c.psnr[key(c.u)] - c.psnr[key(u)];
       });
       const within = losses.filter((l) => l <= 0.3).length;
@@ -66,6 +80,8 @@ function choose(cases: Case[]) {
 
 async function main(): Promise<void> {
   await initBackend('auto');
+  // The installed estimator's grid step: class i ≥ 1 is the Gaussian u = i·uStep.
+  const { uStep } = (await readModelJson((await findModel('blur')).dir)).backbone as BlurEstimatorBackbone;
   const images = (dir: string) =>
     readdirSync(dir)
       .filter((f) => /\.(jpg|png)$/i.test(f))
@@ -75,8 +91,13 @@ async function main(): Promise<void> {
     ...images(BSD).slice(-HELD_OUT),
     ...images(SCENES).filter((_, i) => i % SCENE_STRIDE === 0),
   ];
+  const sha = Object.fromEntries(
+    await Promise.all(([2, 3, 4] as const).map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
+  ) as Record<number, string>;
+  const before = measuredBefore(sha);
   const cases: Case[] = [];
   const started = Date.now();
+  let restored = 0;
   for (const photo of photos) {
     const name = path.basename(photo);
     const whole = quantize8((await readImage(photo)).image);
@@ -90,17 +111,19 @@ async function main(): Promise<void> {
         const posterior = [s.bicubicProbability, ...s.curve.map((p) => p.probability)];
         const tried = new Set<number>([u, 0]);
         const p = Float64Array.from(posterior);
-        for (const shift of SHIFTS) tried.add(decideBlur(p, U_STEP, { bicubicShare: Infinity, shift }));
+        for (const shift of SHIFTS) tried.add(decideBlur(p, uStep, { bicubicShare: Infinity, shift }));
+        const known = before.get(caseKey({ photo: name, scale, u })) ?? {};
         const psnr: Record<string, number> = {};
         for (const t of tried) {
-          const out = await restore(lr, { task: 'sr', scale, blur: t });
-          psnr[key(t)] = psnrLuma(hr, out, scale);
+          if (known[key(t)] === undefined) restored++;
+          psnr[key(t)] = known[key(t)] ?? psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: t }), scale);
         }
-        cases.push({ photo: name, scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr });
-        console.log(`${name} x${scale} u=${u}: suggested ${s.blur} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+        const c = { photo: name, scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr, modelSha256: sha[scale] };
+        cases.push(c);
+        console.log(`${caseKey(c)}: suggested ${s.blur} (${restored} restorations so far, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
       }
     }
-    const calibration = Object.fromEntries(([2, 3, 4] as const).map((t) => [t, choose(cases.filter((c) => c.scale === t))]));
+    const calibration = Object.fromEntries(([2, 3, 4] as const).map((t) => [t, choose(cases.filter((c) => c.scale === t), uStep)]));
     writeFileSync(OUT, `${JSON.stringify({ photos: photos.map((p) => path.basename(p)), shares: SHARES, shifts: SHIFTS, calibration, cases }, null, 1)}\n`);
     console.log(JSON.stringify(calibration));
   }

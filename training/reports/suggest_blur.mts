@@ -5,7 +5,9 @@
  * suggested u and with the true u. A case counts as good when the suggestion loses at most 0.3 dB.
  * The blur estimator was trained on T91 + BSD400 and its decision calibrated on the BSD400 photos it held out
  * and on scene photos it never saw (calibrate_suggest_blur.mts), never on Set14.
- * Results are kept per case in suggest_blur.json, so an interrupted run resumes; writes suggest_blur.md.
+ * Results are kept per case in suggest_blur.json, so an interrupted run resumes, and a restoration measured
+ * before with the same SR model is not run again (a new estimator or decision costs only the restorations
+ * with u it suggests for the first time); writes suggest_blur.md.
  *   nohup npx tsx training/reports/suggest_blur.mts > training/reports/logs/suggest_blur.log 2>&1 &
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,6 +46,16 @@ interface Case {
 }
 
 const key = (c: Pick<Case, 'image' | 'scale' | 'u'>) => `${c.image}|${c.scale}|${c.u}`;
+
+/** PSNR of the restoration of one degraded image with one u by one SR model: `${key}|${modelSha256}|${u tried}`. */
+function measuredBefore(cases: readonly Case[]): Map<string, number> {
+  const psnr = new Map<string, number>();
+  for (const c of cases) {
+    psnr.set(`${key(c)}|${c.modelSha256}|${c.u}`, c.psnrTrue);
+    psnr.set(`${key(c)}|${c.modelSha256}|${c.suggested}`, c.psnrSuggested);
+  }
+  return psnr;
+}
 const fmtU = (u: number) => (u === 0 ? '0 (bic.)' : u.toFixed(2));
 
 function writeReport(cases: Case[], total: number): void {
@@ -111,6 +123,7 @@ async function main(): Promise<void> {
   // A case counts only if its scale's calibration and model are the ones in use now.
   const cases: Case[] = (saved?.cases ?? []).filter((c) => c.calibration === calibration[c.scale] && c.modelSha256 === sha[c.scale]);
   const done = new Set(cases.map(key));
+  const before = measuredBefore(saved?.cases ?? []);
   const total = images.length * SCALES.length * TRUE_U.length;
   for (const image of images) {
     const hr8 = quantize8((await readImage(path.join(SET14, image))).image);
@@ -121,9 +134,11 @@ async function main(): Promise<void> {
         const started = Date.now();
         const lr = degradeSr(hr, scale, u);
         const { blur: suggested } = await suggestBlur(lr, { scale });
-        const psnrTrue = psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: u }), scale);
-        const psnrSuggested =
-          suggested === u ? psnrTrue : psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: suggested }), scale);
+        const measure = async (blur: number) =>
+          before.get(`${key({ image, scale, u })}|${sha[scale]}|${blur}`) ??
+          psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur }), scale);
+        const psnrTrue = await measure(u);
+        const psnrSuggested = suggested === u ? psnrTrue : await measure(suggested);
         const c: Case = {
           image,
           scale,
