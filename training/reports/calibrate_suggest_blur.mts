@@ -45,7 +45,7 @@ interface Case {
   scale: 2 | 3 | 4;
   u: number;
   posterior: number[];
-  /** PSNR of the restoration with each u tried (key: u with two decimals). */
+  /** PSNR of the restoration with each u tried, for this estimator or another one (key: u with two decimals). */
   psnr: Record<string, number>;
   /** sha256 of the SR model's weights the PSNRs were measured with. */
   modelSha256: string;
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
         const p = Float64Array.from(posterior);
         for (const shift of SHIFTS) tried.add(decideBlur(p, uStep, { bicubicShare: Infinity, shift }));
         const known = before.get(caseKey({ photo: name, scale, u })) ?? {};
-        const psnr: Record<string, number> = {};
+        const psnr: Record<string, number> = { ...known }; // kept for later estimators
         for (const t of tried) {
           if (known[key(t)] === undefined) restored++;
           psnr[key(t)] = known[key(t)] ?? psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: t }), scale);
