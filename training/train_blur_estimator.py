@@ -1,6 +1,7 @@
 """Train the blur estimator (blur_estimator.py) on random patches of T91 + BSD400, degraded on the fly exactly as
 the SR training data (u = 0, i.e. bicubic, with probability 1/4, else U(0, 3]); the last 10 BSD400 photos are
-held out and scored every --val-every seconds. Resumable: rerun the same command to continue a run.
+held out and scored every --val-every seconds. With --data … scenes it also trains on the scene photos, less the
+ones the suggestion is calibrated on. Resumable: rerun the same command to continue a run.
 
   OPENBLAS_NUM_THREADS=1 /usr/bin/python3 training/train_blur_estimator.py --budget 1800 \
       --run training/checkpoints/cpu/blur-estimator
@@ -22,6 +23,16 @@ from paths import data_path  # noqa: E402
 from train_sr import blur_operand, sample_blurs, split_heldout  # noqa: E402
 
 VAL_BLURS = (0.0, 0.7, 1.3, 2.0, 2.6)
+# The suggestion's decision is calibrated on every 8th scene photo (training/reports/calibrate_suggest_blur.mts):
+# a run given the scenes folder never trains on those.
+CALIBRATION_SCENE_STRIDE = 8
+
+
+def without_calibration_scenes(files):
+    """`files` less every CALIBRATION_SCENE_STRIDE-th photo (sorted) of a folder named scenes."""
+    scenes = sorted(f for f in files if os.path.basename(os.path.dirname(f)) == "scenes")
+    calibration = set(scenes[::CALIBRATION_SCENE_STRIDE])
+    return [f for f in files if f not in calibration]
 
 
 def parse_args(argv=None):
@@ -116,6 +127,7 @@ def main(argv=None):
     with open(os.path.join(args.run, "config.json"), "w") as f:
         json.dump(vars(args), f, indent=1)
     train_files, heldout = split_heldout(args.data, args.heldout)
+    train_files = without_calibration_scenes(train_files)
     sampler = PatchSampler(train_files, "cpu", seed=args.seed + step)
     gen = torch.Generator().manual_seed(args.seed + 1 + step)
     m = 4

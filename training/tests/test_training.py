@@ -182,6 +182,18 @@ class BlurEstimatorTraining(unittest.TestCase):
         self.assertAlmostEqual(near(plain), 0.2, delta=0.03)  # U(0, 3]: 0.6 / 3 of the Gaussian draws
         self.assertAlmostEqual(near(focused), 0.6, delta=0.04)  # half moved there, plus a fifth of the rest
 
+    def test_scene_photos_the_suggestion_is_calibrated_on_are_never_trained_on(self):
+        from train_blur_estimator import without_calibration_scenes
+
+        scenes = [os.path.join("data", "train", "scenes", f"{name}.jpg") for name in "qwertyuiopasdfghjklz"]
+        others = [os.path.join("data", "train", "BSD400", f"{i}.jpg") for i in range(3)]
+        kept = without_calibration_scenes(others + scenes)
+        left_out = sorted(scenes)[::8]  # as calibrate_suggest_blur.mts picks them
+        self.assertEqual(len(left_out), 3)
+        self.assertFalse(set(kept) & set(left_out))
+        self.assertEqual(len(kept), len(others) + len(scenes) - 3)
+        self.assertTrue(set(others) <= set(kept))
+
 
 class SrBudget(unittest.TestCase):
     """The arithmetic of reports/sr_budget.py and the one-u option it motivated."""
