@@ -63,6 +63,10 @@ browserSuite('lab mode and the blur suggestion', { timeout: 240_000 }, () => {
     const slider = Number(await page.inputValue('[data-testid="blur"]'));
     assert.ok(Math.abs(slider - suggested) <= 0.05 + 1e-9, `slider ${slider}, suggested ${suggested}`); // the slider's step is 0.1
     assert.equal(await page.locator('[data-testid="blur-curve-point"]').count(), 30, 'the curve it came from');
+    // The suggested value (two decimals) stays inside the panel beside its slider.
+    const panel = await page.locator('section[aria-label="Task"]').boundingBox();
+    const value = await page.locator('label:has([data-testid="blur"]) output').boundingBox();
+    assert.ok(panel && value && value.x + value.width <= panel.x + panel.width, `value ${JSON.stringify(value)}, panel ${JSON.stringify(panel)}`);
     await screenshot(page, 'lab-01-suggested-blur');
     assert.deepEqual(rec.consoleErrors, []);
   });
