@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { Channels, type ApiResponse, type AppEvent, type JobEvent, type OpenedImage, type Residual } from '../../src/api/api.js';
-import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
+import type { Backend } from '../../src/server/index.js';
+import { testBackend } from '../helpers/backend.js';
 import { writeSrModel } from '../helpers/models.js';
 
 let dir: string;
@@ -26,14 +27,7 @@ async function ok<T>(channel: unknown, args: unknown): Promise<T> {
 before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-app-iterations-'));
   writeSrModel(path.join(dir, 'models'), { scale: 2, depth: 3, width: 8, K: 5 });
-  backend = createBackend({
-    shell: 'browser',
-    workspaceDir: dir,
-    log: silentLogger,
-    modelDirs: [path.join(dir, 'models')],
-    backend: 'wasm',
-    restoreWorkers: 2,
-  });
+  backend = testBackend(dir, path.join(dir, 'models'), { restoreWorkers: 2 });
 });
 
 after(async () => {

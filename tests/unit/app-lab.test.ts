@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
+import type { Backend } from '../../src/server/index.js';
 import {
   Channels,
   type ApiResponse,
@@ -21,6 +21,7 @@ import {
   type LabDegraded,
   type OpenedImage,
 } from '../../src/api/api.js';
+import { testBackend } from '../helpers/backend.js';
 import { writeBlurEstimator, writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
 let dir: string;
@@ -65,7 +66,7 @@ before(async () => {
   await sharp(raw, { raw: { width: 66, height: 50, channels: 3 } })
     .png()
     .toFile(path.join(dir, 'clean.png'));
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [models], backend: 'wasm' });
+  backend = testBackend(dir, models);
   photo = await ok<OpenedImage>(Channels.imageOpen, { path: path.join(dir, 'clean.png') });
 });
 

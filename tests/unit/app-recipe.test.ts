@@ -10,9 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
+import type { Backend } from '../../src/server/index.js';
 import { Channels, type ApiResponse, type AppEvent, type JobStarted, type OpenedImage } from '../../src/api/api.js';
 import { maskSha256 } from '../../src/engine/recipe.js';
+import { testBackend } from '../helpers/backend.js';
 import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
 let dir: string;
@@ -54,7 +55,7 @@ before(async () => {
   await sharp(raw, { raw: { width: 40, height: 30, channels: 3 } })
     .png()
     .toFile(path.join(dir, 'photo.png'));
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [models], backend: 'wasm' });
+  backend = testBackend(dir, models);
   photo = await ok<OpenedImage>(Channels.imageOpen, { path: path.join(dir, 'photo.png') });
   assert.equal(photo.recipe, undefined);
 });

@@ -23,7 +23,7 @@ import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { createIpcHandler, type IpcHandler } from '../../src/main/ipc-handler.js';
 import { guardPaths, PathGrants } from '../../src/main/path-grants.js';
-import { createBackend, silentLogger, startWsServer, type Backend, type RunningServer } from '../../src/server/index.js';
+import { silentLogger, startWsServer, type Backend, type RunningServer } from '../../src/server/index.js';
 import {
   ALL_CHANNELS,
   BatchOptionsSchema,
@@ -36,6 +36,7 @@ import {
 } from '../../src/api/api.js';
 import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
 import { seededRandom } from '../../src/engine/degradations.js';
+import { testBackend } from '../helpers/backend.js';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness (the engine's mulberry32, seededRandom)
@@ -360,13 +361,7 @@ before(async () => {
   await sharp({ create: { width: 16, height: 12, channels: 3, background: '#ff0000' } })
     .png()
     .toFile(path.join(outsideDir, 'secret.png'));
-  backend = createBackend({
-    shell: 'browser',
-    workspaceDir: dir,
-    log: silentLogger,
-    modelDirs: [path.join(dir, 'models')],
-    backend: 'wasm',
-  });
+  backend = testBackend(dir, path.join(dir, 'models'));
 });
 
 after(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/engine/backend.js';
-import { createImage, type Image, type Mask } from '../../src/engine/image.js';
+import { type Mask } from '../../src/engine/image.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { fillBatch } from '../../src/engine/masked-batch.js';
 import { loadWeights } from '../../src/engine/model-file.js';
@@ -15,6 +15,7 @@ import { CONTEXT, holeRegions, MAX_CROP_PIXELS, regionInput } from '../../src/en
 import { interpolationTiles } from '../../src/engine/restore-tiles.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent } from '../../src/engine/restore-types.js';
+import { maskWith, photo } from '../helpers/images.js';
 
 const MODEL = 'fconv-inpaint-tiny';
 
@@ -26,18 +27,6 @@ before(async () => {
 after(async () => {
   await unloadModels();
 });
-
-function photo(width: number, height: number, channels: Image['channels'] = 3): Image {
-  const img = createImage(width, height, channels);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = 0.5 + 0.3 * Math.sin(i * 0.013) * Math.cos(i * 0.0007);
-  return img;
-}
-
-function maskWith(width: number, height: number, holes: [number, number, number, number][]): Mask {
-  const data = new Uint8Array(width * height).fill(1);
-  for (const [x, y, w, h] of holes) for (let r = y; r < y + h; r++) data.fill(0, r * width + x, r * width + x + w);
-  return { width, height, data };
-}
 
 test('hole regions: bounding box plus context inside the photo, padded to the multiple; big ones downscaled', () => {
   const [small, edge, big] = holeRegions(

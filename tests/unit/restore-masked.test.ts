@@ -5,13 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { initBackend } from '../../src/engine/backend.js';
-import { createImage, type Image, type Mask } from '../../src/engine/image.js';
+import { type Mask } from '../../src/engine/image.js';
 import { alphaMask } from '../../src/engine/mask-io.js';
 import { setModelDirs } from '../../src/engine/models.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { MaskedWorkerPool } from '../../src/engine/parallel/masked-pool.js';
 import { batchInput, correctResidual, holeComponents } from '../../src/engine/restore-masked.js';
 import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
+import { maskWith, photo } from '../helpers/images.js';
 import { writeMaskedModel } from '../helpers/models.js';
 
 let dir: string;
@@ -28,18 +29,6 @@ after(async () => {
   await unloadModels();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function photo(width: number, height: number, channels: Image['channels'] = 3): Image {
-  const img = createImage(width, height, channels);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = 0.5 + 0.3 * Math.sin(i * 0.013) * Math.cos(i * 0.0007);
-  return img;
-}
-
-function maskWith(width: number, height: number, holes: [number, number, number, number][]): Mask {
-  const data = new Uint8Array(width * height).fill(1);
-  for (const [x, y, w, h] of holes) for (let r = y; r < y + h; r++) data.fill(0, r * width + x, r * width + x + w);
-  return { width, height, data };
-}
 
 test('hole components: two separate holes give two boxes', () => {
   const { boxes, labels } = holeComponents(

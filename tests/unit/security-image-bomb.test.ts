@@ -12,9 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import { WebSocket } from 'ws';
 import { readImage } from '../../src/engine/image-io.js';
-import { createBackend, silentLogger, startWsServer, type Backend } from '../../src/server/index.js';
+import { silentLogger, startWsServer, type Backend } from '../../src/server/index.js';
 import { Channels, type ApiResponse, type OpenedImage } from '../../src/api/api.js';
 import { decodeMessage, encodeMessage } from '../../src/api/wire.js';
+import { testBackend } from '../helpers/backend.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -79,13 +80,7 @@ before(() => {
   writeFileSync(path.join(dir, 'full-bomb.png'), fullBomb);
   writeFileSync(path.join(dir, 'bomb.bmp'), bmpClaiming(60_000, 60_000));
   mkdirSync(path.join(dir, 'models'));
-  backend = createBackend({
-    shell: 'browser',
-    workspaceDir: dir,
-    log: silentLogger,
-    modelDirs: [path.join(dir, 'models')],
-    backend: 'wasm',
-  });
+  backend = testBackend(dir, path.join(dir, 'models'));
 });
 
 after(async () => {
