@@ -7,7 +7,7 @@
  * test-results/screenshots/batch-*.png (ignored by git).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
@@ -15,18 +15,8 @@ import type { BatchEvent } from '../../src/api/api.js';
 import { readRecipe } from '../../src/engine/recipe.js';
 import { copyShippedBlurEstimator, writeSrModel } from '../helpers/models.js';
 import { browserSuite, openApp, screenshot, until, waitForBatchStatus, type OpenApp, type RecordedEvent } from './helpers.js';
+import { writeSharpAndBlurred } from '../helpers/images.js';
 import { writeImages } from './images.js';
-
-/** photo-1.png: seeded noise, sharp; photo-2.png: the same, blurred — two photos that call for different u. */
-async function writeSharpAndBlurred(folder: string, side: number): Promise<void> {
-  mkdirSync(folder, { recursive: true });
-  let seed = 7;
-  const raw = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < raw.length; i += 3) raw.fill((seed = (seed * 16807) % 2147483647) % 256, i, i + 3);
-  const sharp_ = sharp(raw, { raw: { width: side, height: side, channels: 3 } });
-  await sharp_.clone().png().toFile(path.join(folder, 'photo-1.png'));
-  await sharp_.clone().blur(2).png().toFile(path.join(folder, 'photo-2.png'));
-}
 
 const batchEvents = (events: RecordedEvent[]) =>
   events.filter((e) => e.event.type.startsWith('batch.')) as (RecordedEvent & { event: BatchEvent })[];

@@ -1,4 +1,7 @@
 /** Small synthetic photos and masks for the engine's tests. */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
 import { createImage, type Image, type Mask } from '../../src/engine/image.js';
 
 /** A smoothly varying photo of width × height pixels (values in 0.2..0.8). */
@@ -13,4 +16,18 @@ export function maskWith(width: number, height: number, holes: [number, number, 
   const data = new Uint8Array(width * height).fill(1);
   for (const [x, y, w, h] of holes) for (let r = y; r < y + h; r++) data.fill(0, r * width + x, r * width + x + w);
   return { width, height, data };
+}
+
+/**
+ * photo-1.png: seeded grey noise, sharp; photo-2.png: the same, blurred — two photos that call for
+ * different u (side × side each, written into `folder`).
+ */
+export async function writeSharpAndBlurred(folder: string, side: number): Promise<void> {
+  mkdirSync(folder, { recursive: true });
+  let seed = 7;
+  const raw = Buffer.alloc(side * side * 3);
+  for (let i = 0; i < raw.length; i += 3) raw.fill((seed = (seed * 16807) % 2147483647) % 256, i, i + 3);
+  const noise = sharp(raw, { raw: { width: side, height: side, channels: 3 } });
+  await noise.clone().png().toFile(path.join(folder, 'photo-1.png'));
+  await noise.clone().blur(2).png().toFile(path.join(folder, 'photo-2.png'));
 }

@@ -25,6 +25,7 @@ import {
   type BlurSuggestionView,
   type OpenedImage,
 } from '../../src/api/api.js';
+import { writeSharpAndBlurred } from '../helpers/images.js';
 import { copyShippedBlurEstimator, writeSrModel } from '../helpers/models.js';
 
 let dir: string;
@@ -94,23 +95,6 @@ async function writeImages(folder: string, n: number, side: number): Promise<voi
 }
 
 /** Smooth photos, one per period (in pixels): the suggested u differs between them, as it would between real photos. */
-async function writeWaves(folder: string, periods: number[]): Promise<void> {
-  mkdirSync(folder, { recursive: true });
-  for (const [i, period] of periods.entries()) {
-    const [width, height] = [40, 32];
-    const raw = Buffer.alloc(width * height * 3);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = 128 + 100 * Math.sin(x / period) * Math.cos(y / (1.2 * period));
-        raw.fill(Math.round(v), (y * width + x) * 3, (y * width + x) * 3 + 3);
-      }
-    }
-    await sharp(raw, { raw: { width, height, channels: 3 } })
-      .png()
-      .toFile(path.join(folder, `wave${i}.png`));
-  }
-}
-
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dlnet-app-batch-'));
   const models = path.join(dir, 'models');
@@ -317,7 +301,7 @@ describe('batch handlers', () => {
 
   test('blur "auto": each photo gets its own suggested u (the Suggest button\'s), in its events, the report and its recipe', async () => {
     const photos = path.join(dir, 'auto-in');
-    await writeWaves(photos, [2, 4]);
+    await writeSharpAndBlurred(photos, 96);
     const out = path.join(dir, 'auto-out');
     const report = path.join(dir, 'auto-report.json');
     const { batchId } = await ok<BatchStarted>(Channels.batchStart, {
@@ -330,7 +314,7 @@ describe('batch handlers', () => {
     const done = batchEvents(batchId).flatMap((e) => (e.type === 'batch.file' && e.file.status === 'done' ? [e.file] : []));
     assert.deepEqual(
       done.map((f) => f.rel),
-      ['wave0.png', 'wave1.png'],
+      ['photo-1.png', 'photo-2.png'],
     );
     const json = JSON.parse(readFileSync(report, 'utf8')) as {
       options: { blur: unknown };

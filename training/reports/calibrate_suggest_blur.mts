@@ -36,7 +36,7 @@ const HELD_OUT = 10;
 const SCENE_STRIDE = 8;
 const SIDE = 360; // a multiple of 2, 3 and 4
 const TRUE_U = [0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8];
-const SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+const SHARES = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
 const SHIFTS = [-0.25, -0.2, -0.15, -0.1, -0.05, 0, 0.05, 0.1, 0.15];
 const OUT = path.join(HERE, 'suggest_blur_calibration.json');
 
