@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
+import type { Backend } from '../../src/server/index.js';
+import { testBackend } from '../helpers/backend.js';
 import { toAppEvent } from '../../src/server/handlers/batch.js';
 import { readRecipe } from '../../src/engine/recipe.js';
 import {
@@ -104,7 +105,7 @@ before(async () => {
   await writeImages(input, 3, 24);
   writeFileSync(path.join(input, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4, 5]));
   writeFileSync(path.join(dir, 'file.txt'), 'not a folder');
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [models], backend: 'wasm' });
+  backend = testBackend(dir, models);
 });
 
 after(async () => {

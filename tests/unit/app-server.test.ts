@@ -10,7 +10,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createBackend, silentLogger, type Backend } from '../../src/server/index.js';
+import type { Backend } from '../../src/server/index.js';
+import { testBackend } from '../helpers/backend.js';
 import { Channels, type ApiResponse, type AppEvent, type JobEvent, type OpenedImage } from '../../src/api/api.js';
 import { writeMaskedModel, writeSrModel } from '../helpers/models.js';
 
@@ -67,7 +68,7 @@ before(async () => {
   await sharp(raw, { raw: { width: W, height: H, channels: 3 } })
     .png()
     .toFile(input);
-  backend = createBackend({ shell: 'browser', workspaceDir: dir, log: silentLogger, modelDirs: [models], backend: 'wasm' });
+  backend = testBackend(dir, models);
   image = await ok<OpenedImage>(Channels.imageOpen, { path: input });
 });
 
