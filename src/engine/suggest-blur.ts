@@ -50,11 +50,11 @@ export interface BlurSuggestion {
  */
 export const SUGGEST_DECISION: Readonly<Record<2 | 3 | 4, { readonly bicubicShare: number; readonly shift: number }>> = {
   // training/reports/suggest_blur_calibration.json (10 held-out BSD400 and 10 scene photos × 8 u): within
-  // 0.3 dB in 134/160, 155/160 and 158/160 cases. ×2 loses most between bicubic and Gaussian u ≈ 0.8, which
+  // 0.3 dB in 138/160, 155/160 and 159/160 cases. ×2 loses most between bicubic and Gaussian u ≈ 0.8, which
   // look alike but sample the photo half a pixel apart.
-  2: { bicubicShare: 0.4, shift: 0 },
-  3: { bicubicShare: 0.2, shift: 0.05 },
-  4: { bicubicShare: 0.2, shift: 0.05 },
+  2: { bicubicShare: 0.5, shift: 0 },
+  3: { bicubicShare: 0.6, shift: 0.05 },
+  4: { bicubicShare: 0.5, shift: 0 },
 };
 
 /** The luma plane of an image as a 1-channel Image (the SR networks see only luma). */
