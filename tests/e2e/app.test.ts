@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { browserSuite, openApp, ROOT, screenshot, type OpenApp, type RecordedEvent } from './helpers.js';
-import { writePhoto } from './images.js';
+import { writePhoto } from '../helpers/images.js';
 
 /** A mask PNG (white = fill) with `count` small square holes on a grid. */
 async function writeDotsMask(file: string, width: number, height: number, count: number): Promise<void> {

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { writeSrModel } from '../helpers/models.js';
 import { browserSuite, byTestId, openApp, screenshot, until, waitForBatchStatus, type OpenApp } from './helpers.js';
-import { writeImages } from './images.js';
+import { writeImages } from '../helpers/images.js';
 
 /** The batch form as the user sees it. */
 async function form(page: Page): Promise<Record<string, unknown>> {

@@ -15,8 +15,7 @@ import type { BatchEvent } from '../../src/api/api.js';
 import { readRecipe } from '../../src/engine/recipe.js';
 import { copyShippedBlurEstimator, writeSrModel } from '../helpers/models.js';
 import { browserSuite, openApp, screenshot, until, waitForBatchStatus, type OpenApp, type RecordedEvent } from './helpers.js';
-import { writeSharpAndBlurred } from '../helpers/images.js';
-import { writeImages } from './images.js';
+import { writeImages, writeSharpAndBlurred } from '../helpers/images.js';
 
 const batchEvents = (events: RecordedEvent[]) =>
   events.filter((e) => e.event.type.startsWith('batch.')) as (RecordedEvent & { event: BatchEvent })[];

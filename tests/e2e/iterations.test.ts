@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { writeSrModel } from '../helpers/models.js';
 import { browserSuite, openApp, screenshot, type OpenApp, type RecordedEvent } from './helpers.js';
-import { writePhoto } from './images.js';
+import { writePhoto } from '../helpers/images.js';
 
 const [PW, PH] = (process.env.DLNET_E2E_PHOTO ?? '1200x900').split('x').map(Number);
 const BIG = PW * PH > 4e6;
