@@ -23,11 +23,10 @@ import { cropToMultiple, degradeSr } from '../../src/engine/degradations.js';
 import { cropImage } from '../../src/engine/image.js';
 import { readImage } from '../../src/engine/image-io.js';
 import { psnrLuma } from '../../src/engine/metrics.js';
-import { readModelJson, type BlurEstimatorBackbone } from '../../src/engine/model-file.js';
-import { findModel } from '../../src/engine/models.js';
 import { restore } from '../../src/engine/restore.js';
 import { decideBlur, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
+import { blurEstimatorUStep, srModelShas } from './installed-models.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BSD = requireFolder(dataPath('train', 'BSD400'));
@@ -80,8 +79,7 @@ function choose(cases: Case[], uStep: number) {
 
 async function main(): Promise<void> {
   await initBackend('auto');
-  // The installed estimator's grid step: class i ≥ 1 is the Gaussian u = i·uStep.
-  const { uStep } = (await readModelJson((await findModel('blur')).dir)).backbone as BlurEstimatorBackbone;
+  const uStep = await blurEstimatorUStep();
   const images = (dir: string) =>
     readdirSync(dir)
       .filter((f) => /\.(jpg|png)$/i.test(f))
@@ -91,9 +89,7 @@ async function main(): Promise<void> {
     ...images(BSD).slice(-HELD_OUT),
     ...images(SCENES).filter((_, i) => i % SCENE_STRIDE === 0),
   ];
-  const sha = Object.fromEntries(
-    await Promise.all(([2, 3, 4] as const).map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
-  ) as Record<number, string>;
+  const sha: Record<number, string> = await srModelShas();
   const before = measuredBefore(sha);
   const cases: Case[] = [];
   const started = Date.now();
@@ -112,11 +108,12 @@ async function main(): Promise<void> {
         const tried = new Set<number>([u, 0]);
         const p = Float64Array.from(posterior);
         for (const shift of SHIFTS) tried.add(decideBlur(p, uStep, { bicubicShare: Infinity, shift }));
-        const known = before.get(caseKey({ photo: name, scale, u })) ?? {};
-        const psnr: Record<string, number> = { ...known }; // kept for later estimators
+        // Every PSNR measured before is kept (a later estimator may suggest that u); only new u are restored.
+        const psnr: Record<string, number> = { ...before.get(caseKey({ photo: name, scale, u })) };
         for (const t of tried) {
-          if (known[key(t)] === undefined) restored++;
-          psnr[key(t)] = known[key(t)] ?? psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: t }), scale);
+          if (psnr[key(t)] !== undefined) continue;
+          psnr[key(t)] = psnrLuma(hr, await restore(lr, { task: 'sr', scale, blur: t }), scale);
+          restored++;
         }
         const c = { photo: name, scale, u, posterior: posterior.map((v) => +v.toPrecision(4)), psnr, modelSha256: sha[scale] };
         cases.push(c);

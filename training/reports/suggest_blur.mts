@@ -19,10 +19,9 @@ import { cropToMultiple, degradeSr } from '../../src/engine/degradations.js';
 import { readImage } from '../../src/engine/image-io.js';
 import { psnrLuma } from '../../src/engine/metrics.js';
 import { restore } from '../../src/engine/restore.js';
-import { readModelJson } from '../../src/engine/model-file.js';
-import { findModel } from '../../src/engine/models.js';
 import { SUGGEST_DECISION, suggestBlur } from '../../src/engine/suggest-blur.js';
 import { dataPath, requireFolder } from './data-root.mjs';
+import { blurEstimatorSha, srModelShas } from './installed-models.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SET14 = requireFolder(dataPath('eval', 'Set14'));
@@ -112,13 +111,11 @@ async function main(): Promise<void> {
   const images = readdirSync(SET14)
     .filter((f) => /\.(png|jpe?g|bmp)$/i.test(f))
     .sort();
-  const estimatorSha = (await readModelJson((await findModel('blur')).dir)).weights.sha256;
+  const estimatorSha = await blurEstimatorSha();
   const calibration = Object.fromEntries(
     SCALES.map((t) => [t, JSON.stringify({ ...SUGGEST_DECISION[t], estimator: estimatorSha })]),
   ) as Record<number, string>;
-  const sha = Object.fromEntries(
-    await Promise.all(SCALES.map(async (t) => [t, (await readModelJson((await findModel('sr', t)).dir)).weights.sha256] as const)),
-  ) as Record<number, string>;
+  const sha: Record<number, string> = await srModelShas();
   const saved = existsSync(JSON_OUT) ? (JSON.parse(readFileSync(JSON_OUT, 'utf8')) as { cases: Case[] }) : null;
   // A case counts only if its scale's calibration and model are the ones in use now.
   const cases: Case[] = (saved?.cases ?? []).filter((c) => c.calibration === calibration[c.scale] && c.modelSha256 === sha[c.scale]);
