@@ -52,14 +52,14 @@ def profile(args, channels_last, blur_per, K):
     t, m = args.scale, 4
     phases = {}
     phases["sample patches"], hr = timed(lambda: sampler.sample(args.batch, (args.patch + 2 * m) * t), args.repeats)
-    phases["degrade (make_batch - sampling)"], batch = timed(lambda: make_batch(sampler, Settings, gen, "cpu"), args.repeats)
+    phases["degrade (make_batch - sampling)"], batch = timed(lambda: make_batch(sampler, Settings, gen, "cpu", net), args.repeats)
     phases["degrade (make_batch - sampling)"] -= phases["sample patches"]
-    lr, hr, u = batch
+    lr, hr, u, skip = batch
     if channels_last:
         lr = lr.contiguous(memory_format=torch.channels_last)
 
     def forward():
-        return restore(net, lr, u, K, 1e-3, True)
+        return restore(net, lr, u, K, 1e-3, True, skip)
 
     phases["network forward" + (" (K steps)" if K > 1 else "")], out = timed(forward, args.repeats)
 

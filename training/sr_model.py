@@ -10,13 +10,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from deconv import tikhonov_upsample
 from degradations import bicubic_up, sr_degrade
 
 
 class SRNet(nn.Module):
-    def __init__(self, scale: int, depth: int = 16, width: int = 64, conditioned: bool = True):
+    skip_kind = "bicubic"
+
+    def __init__(self, scale: int, depth: int = 16, width: int = 64, conditioned: bool = True, skip: str = "bicubic"):
         super().__init__()
-        self.scale, self.depth, self.width, self.conditioned = scale, depth, width, conditioned
+        self.scale, self.depth, self.width, self.conditioned, self.skip_kind = scale, depth, width, conditioned, skip
         in_ch = 3 if conditioned else 1
         self.convs = nn.ModuleList(
             [nn.Conv2d(in_ch, width, 3, padding=1)] + [nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 1)]
@@ -49,8 +52,14 @@ class SRNet(nn.Module):
         r = F.pixel_shuffle(self.out(F.relu(z)), self.scale)
         return r + skip
 
-    def forward(self, y, u):
-        return self.h(self.g(y, u), bicubic_up(y, self.scale))
+    def upsample(self, y, u):
+        """The global skip: bicubic upsampling, or (skip "deconv") the degradation's regularised inverse."""
+        if self.skip_kind == "deconv":
+            return tikhonov_upsample(y, self.scale, u)
+        return bicubic_up(y, self.scale)
+
+    def forward(self, y, u, skip=None):
+        return self.h(self.g(y, u), self.upsample(y, u) if skip is None else skip)
 
 
 class DRRN(SRNet):
@@ -140,7 +149,7 @@ def build_sr_net(config):
     if config.get("backbone", "vdsr-lr") == "drrn-lr":
         return DRRN(config["scale"], config["recursions"], config["width"], config.get("fuse_every", 3), config.get("z_width", 64),
                     conditioned=conditioned)
-    return SRNet(config["scale"], config["depth"], config["width"], conditioned=conditioned)
+    return SRNet(config["scale"], config["depth"], config["width"], conditioned=conditioned, skip=config.get("skip", "bicubic"))
 
 
 def likelihood_per_image(xhat, y, scale, u):
@@ -149,13 +158,13 @@ def likelihood_per_image(xhat, y, scale, u):
     return 0.5 * r.pow(2).flatten(1).mean(1)
 
 
-def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_graph=False, trace=None):
+def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_graph=False, trace=None, skip=None):
     """The DL-Net module (docs/protocols.md §2). Returns x̂_K. With create_graph, gradients flow through all K steps (training).
 
     trace, if a list, receives (k, x̂_k, L(z_k) per image) for k = 1..K.
     u: float or per-sample tensor [N].
     """
-    skip = bicubic_up(y, net.scale)
+    skip = net.upsample(y, u) if skip is None else skip
     z = net.g(y, u)
     m = torch.zeros_like(z)
     v = torch.zeros_like(z)

@@ -42,6 +42,8 @@ def parse_args(argv=None):
     p.add_argument("--recursions", type=int, default=9, help="drrn-lr: residual units (B1U<n>)")
     p.add_argument("--fuse-every", type=int, default=3, help="drrn-lr: every n-th unit's output goes to the 1x1 fusion")
     p.add_argument("--z-width", type=int, default=64, help="drrn-lr: channels of z (the fusion's output)")
+    p.add_argument("--skip", choices=("bicubic", "deconv"), default="bicubic",
+                   help="vdsr-lr: the global skip h adds: bicubic upsampling, or the degradation's regularised inverse (deconv.py)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--patch", type=int, default=40, help="LR patch side")
     p.add_argument("--lr", type=float, default=None)
@@ -99,21 +101,23 @@ def blur_operand(u):
     return float(u[0]) if bool((u == u[0]).all()) else u
 
 
-def make_batch(sampler, args, gen, device):
+def make_batch(sampler, args, gen, device, net):
+    """LR patches, their HR targets, u per patch, and h's skip computed with the margins (as bands are in the engine)."""
     t, m = args.scale, 4  # m LR pixels of margin so patch borders see real context
     hr = sampler.sample(args.batch, (args.patch + 2 * m) * t)
     u = sample_blurs(args.batch, args.regime, gen, args.blur, args.blur_per).to(device)
     lr = quantize8(sr_degrade(hr, t, blur_operand(u)))
+    skip = net.upsample(lr, blur_operand(u))[:, :, m * t : (m + args.patch) * t, m * t : (m + args.patch) * t]
     lr = lr[:, :, m : m + args.patch, m : m + args.patch]
     hr = hr[:, :, m * t : (m + args.patch) * t, m * t : (m + args.patch) * t]
-    return lr, hr, u
+    return lr, hr, u, skip
 
 
-def restore(net, lr, u, K, gamma, create_graph):
+def restore(net, lr, u, K, gamma, create_graph, skip=None):
     if K == 1:
-        return net(lr, u)
+        return net(lr, u, skip)
     with torch.enable_grad():
-        return dlnet_sr(net, lr, blur_operand(u), K=K, gamma=gamma, create_graph=create_graph)
+        return dlnet_sr(net, lr, blur_operand(u), K=K, gamma=gamma, create_graph=create_graph, skip=skip)
 
 
 def evaluate(net, files, scale, K, gamma, device, blurs=VAL_BLURS):
@@ -179,7 +183,7 @@ def main(argv=None):
 
     init = load_init(args.init, args.init_entry) if args.init else None
     if init:
-        adopt_init_config(args, init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks"))
+        adopt_init_config(args, init, ("backbone", "depth", "width", "recursions", "fuse_every", "z_width", "blocks", "skip"))
     if args.width is None:
         args.width = 128 if args.backbone == "drrn-lr" else 64
     net = build_sr_net(vars(args)).to(device).to(memory_format=torch.channels_last)
@@ -198,10 +202,10 @@ def main(argv=None):
     val_files = list_images(args.val)
 
     def train_step():
-        lr_y, hr_y, u = make_batch(sampler, args, gen, device)
+        lr_y, hr_y, u, skip = make_batch(sampler, args, gen, device, net)
         lr_y = lr_y.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=args.amp):
-            out = restore(net, lr_y, u, K, args.gamma, True)
+            out = restore(net, lr_y, u, K, args.gamma, True, skip)
         diff = out.float() - hr_y
         return diff.pow(2).mean() if args.loss == "mse" else diff.abs().mean()
 

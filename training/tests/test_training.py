@@ -270,6 +270,40 @@ class SrRecipe(unittest.TestCase):
             self.assertFalse(set(train) & set(held))
 
 
+class DeconvolutionSkip(unittest.TestCase):
+    """The regularised inverse tried as h's global skip: W as matrices, and what CG buys over bicubic upsampling."""
+
+    def test_axis_matrices_reproduce_the_degradation_per_sample(self):
+        from deconv import operators
+
+        x = torch.rand(3, 1, 30, 36, generator=torch.Generator().manual_seed(1))
+        u = torch.tensor([0.0, 1.3, 2.6])
+        a_h, a_w = operators((3, 1, 10, 12), 3, u, x.dtype, "cpu")
+        matrices = (a_h @ x[:, 0] @ a_w.transpose(1, 2))[:, None]
+        self.assertLess((matrices - sr_degrade(x, 3, u)).abs().max().item(), 1e-5)
+
+    def test_deconvolution_is_closer_to_the_photo_than_bicubic_and_agrees_with_y(self):
+        from deconv import tikhonov_upsample
+
+        yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+        hr = (0.5 + 0.3 * torch.sin(xx / 3.0) * torch.cos(yy / 4.0))[None, None]
+        for u in (0.0, 1.3):
+            lr = sr_degrade(hr, 2, u)
+            skip = tikhonov_upsample(lr, 2, u)
+            bicubic = bicubic_up(lr, 2)
+            self.assertLess((skip - hr).pow(2).mean(), 0.5 * (bicubic - hr).pow(2).mean())
+            self.assertLess((sr_degrade(skip, 2, u) - lr).abs().max(), 0.02)
+
+    def test_the_net_uses_the_skip_its_config_names(self):
+        from sr_model import build_sr_net
+
+        config = {"scale": 2, "depth": 3, "width": 8}
+        lr = torch.rand(1, 1, 12, 12)
+        self.assertEqual(build_sr_net(config).skip_kind, "bicubic")
+        net = build_sr_net(dict(config, skip="deconv"))
+        self.assertTrue(torch.equal(net.upsample(lr, 1.0), __import__("deconv").tikhonov_upsample(lr, 2, 1.0)))
+
+
 class Pipeline(unittest.TestCase):
     def test_train_resume_export(self):
         with tempfile.TemporaryDirectory() as tmp:
