@@ -20,7 +20,7 @@ class SRNet(nn.Module):
     def __init__(self, scale: int, depth: int = 16, width: int = 64, conditioned: bool = True, skip: str = "bicubic"):
         super().__init__()
         self.scale, self.depth, self.width, self.conditioned, self.skip_kind = scale, depth, width, conditioned, skip
-        in_ch = 3 if conditioned else 1
+        in_ch = (3 if conditioned else 1) + (scale * scale if skip == "deconv" else 0)
         self.convs = nn.ModuleList(
             [nn.Conv2d(in_ch, width, 3, padding=1)] + [nn.Conv2d(width, width, 3, padding=1) for _ in range(depth - 1)]
         )
@@ -42,8 +42,11 @@ class SRNet(nn.Module):
         u = torch.as_tensor(u, dtype=y.dtype, device=y.device).reshape(-1, 1, 1, 1).expand(n, 1, hh, ww)
         return torch.cat([y, u / 3.0, (u == 0).to(y.dtype)], 1)
 
-    def g(self, y, u):
+    def g(self, y, u, skip=None):
         a = self.inputs(y, u)
+        if self.skip_kind == "deconv":  # g sees the skip it corrects, its t x t phases as LR channels
+            skip = self.upsample(y, u) if skip is None else skip
+            a = torch.cat([a, F.pixel_unshuffle(skip, self.scale)], 1)
         for conv in self.convs[:-1]:
             a = F.relu(conv(a))
         return self.convs[-1](a)
@@ -59,7 +62,8 @@ class SRNet(nn.Module):
         return bicubic_up(y, self.scale)
 
     def forward(self, y, u, skip=None):
-        return self.h(self.g(y, u), self.upsample(y, u) if skip is None else skip)
+        skip = self.upsample(y, u) if skip is None else skip
+        return self.h(self.g(y, u, skip), skip)
 
 
 class DRRN(SRNet):
@@ -165,7 +169,7 @@ def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_g
     u: float or per-sample tensor [N].
     """
     skip = net.upsample(y, u) if skip is None else skip
-    z = net.g(y, u)
+    z = net.g(y, u, skip) if net.skip_kind == "deconv" else net.g(y, u)
     m = torch.zeros_like(z)
     v = torch.zeros_like(z)
     for k in range(1, K + 1):
