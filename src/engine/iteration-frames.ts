@@ -34,26 +34,18 @@ function boxStarts(n: number, m: number): Int32Array {
   return b;
 }
 
-/** Display index of each source pixel along an axis. */
-function boxOf(starts: Int32Array): Int32Array {
-  const m = starts.length - 1;
-  const map = new Int32Array(starts[m]);
-  for (let o = 0; o < m; o++) map.fill(o, starts[o], starts[o + 1]);
-  return map;
-}
-
 /**
  * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
  * arrive in any order. A display row whose box straddles bands keeps its partial sums until complete.
+ * Source rows are summed column by column first (a straight, independent pass) and folded into the
+ * display columns once per display row.
  */
 export class BandShrinker {
   readonly width: number;
   readonly height: number;
   readonly #W: number;
   readonly #rows: Int32Array;
-  readonly #rowOf: Int32Array;
-  readonly #colOf: Int32Array;
-  readonly #colCount: Float64Array;
+  readonly #cols: Int32Array;
   readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
 
   constructor(W: number, H: number, w: number, h: number) {
@@ -61,40 +53,42 @@ export class BandShrinker {
     this.width = w;
     this.height = h;
     this.#rows = boxStarts(H, h);
-    this.#rowOf = boxOf(this.#rows);
-    const cols = boxStarts(W, w);
-    this.#colOf = boxOf(cols);
-    this.#colCount = new Float64Array(w);
-    for (let o = 0; o < w; o++) this.#colCount[o] = cols[o + 1] - cols[o];
+    this.#cols = boxStarts(W, w);
   }
 
   /**
-   * Adds source rows [y0, y0 + n) (`rows`: n × W values, `map` applied to each); returns display rows
-   * [y, y + height) they touch, each the box mean over the source rows seen so far, and whether each
-   * is complete.
+   * Adds source rows [y0, y0 + n) (`rows`: n × W values, absolute values taken with `abs`); returns
+   * display rows [y, y + height) they touch, each the box mean over the source rows seen so far,
+   * whether each is complete, and (with `abs`) the sum of the absolute values added.
    */
   add(
     y0: number,
     rows: Float32Array,
-    map?: (v: number) => number,
-  ): { y: number; height: number; values: Float32Array; complete: boolean[] } {
+    abs = false,
+  ): { y: number; height: number; values: Float32Array; complete: boolean[]; total: number } {
     const W = this.#W;
     const w = this.width;
+    const cols = this.#cols;
+    let total = 0;
     const n = rows.length / W;
-    const o0 = this.#rowOf[y0];
-    const o1 = this.#rowOf[y0 + n - 1];
+    const o0 = rowOfBox(this.#rows, y0);
+    const o1 = rowOfBox(this.#rows, y0 + n - 1);
     const values = new Float32Array((o1 - o0 + 1) * w);
     const complete: boolean[] = [];
-    const colOf = this.#colOf;
     for (let o = o0; o <= o1; o++) {
-      const acc = this.#partial.get(o) ?? { sum: new Float64Array(w), seen: 0 };
+      const acc = this.#partial.get(o) ?? { sum: new Float64Array(W), seen: 0 };
       const a = Math.max(y0, this.#rows[o]);
       const b = Math.min(y0 + n, this.#rows[o + 1]);
       const sum = acc.sum;
       for (let y = a; y < b; y++) {
         const from = (y - y0) * W;
-        if (map) for (let x = 0; x < W; x++) sum[colOf[x]] += map(rows[from + x]);
-        else for (let x = 0; x < W; x++) sum[colOf[x]] += rows[from + x];
+        if (abs)
+          for (let x = 0; x < W; x++) {
+            const v = Math.abs(rows[from + x]);
+            sum[x] += v;
+            total += v;
+          }
+        else for (let x = 0; x < W; x++) sum[x] += rows[from + x];
       }
       acc.seen += b - a;
       const done = acc.seen >= this.#rows[o + 1] - this.#rows[o];
@@ -102,10 +96,26 @@ export class BandShrinker {
       else this.#partial.set(o, acc);
       complete.push(done);
       const out = (o - o0) * w;
-      for (let x = 0; x < w; x++) values[out + x] = sum[x] / (this.#colCount[x] * acc.seen);
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let c = cols[x]; c < cols[x + 1]; c++) s += sum[c];
+        values[out + x] = s / ((cols[x + 1] - cols[x]) * acc.seen);
+      }
     }
-    return { y: o0, height: o1 - o0 + 1, values, complete };
+    return { y: o0, height: o1 - o0 + 1, values, complete, total };
   }
+}
+
+/** The box (display row) that source row y falls in: the last o with starts[o] ≤ y. */
+function rowOfBox(starts: Int32Array, y: number): number {
+  let lo = 0;
+  let hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= y) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** For each of the m display boxes along an axis of n·t upscaled pixels: its LR pixels and their overlaps. */
@@ -132,11 +142,12 @@ function shrinkUpscaled(plane: Float32Array, lw: number, lh: number, t: number, 
     }
   }
   const out = new Float32Array(w * h);
-  for (let ox = 0; ox < w; ox++) {
-    const { taps, size } = cols[ox];
-    for (let oy = 0; oy < h; oy++) {
+  for (let oy = 0; oy < h; oy++) {
+    const row = oy * lw;
+    for (let ox = 0; ox < w; ox++) {
+      const { taps, size } = cols[ox];
       let s = 0;
-      for (const [j, wx] of taps) s += wx * mid[oy * lw + j];
+      for (const [j, wx] of taps) s += wx * mid[row + j];
       out[oy * w + ox] = s / size;
     }
   }
@@ -197,24 +208,27 @@ function toRgba(
 ): void {
   const n = Y.length;
   const px = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
-  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = TO_RGB;
   for (let i = 0; i < n; i++) {
-    let r: number;
-    let g: number;
-    let b: number;
+    const a = alpha ? level(alpha[p0 + i]) : 255;
     if (cb && cr) {
       // RGB (0..1) = M · (Y·255 − 16, Cb·255 − 128, Cr·255 − 128), rounded and clipped to 8 bits.
       const y = Y[i] * 255 - 16;
       const u = cb[p0 + i] * 255 - 128;
       const v = cr[p0 + i] * 255 - 128;
-      r = level(r0 * y + r1 * u + r2 * v);
-      g = level(g0 * y + g1 * u + g2 * v);
-      b = level(b0 * y + b1 * u + b2 * v);
-    } else r = g = b = level(Y[i]);
-    const a = alpha ? level(alpha[p0 + i]) : 255;
-    px[i] = little ? (r | (g << 8) | (b << 16) | (a << 24)) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
+      px[i] = packRgba(level(r0 * y + r1 * u + r2 * v), level(g0 * y + g1 * u + g2 * v), level(b0 * y + b1 * u + b2 * v), a);
+    } else {
+      const g = level(Y[i]);
+      px[i] = packRgba(g, g, g, a);
+    }
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** One RGBA pixel as the 32-bit word whose bytes in memory are r, g, b, a. */
+function packRgba(r: number, g: number, b: number, a: number): number {
+  return LITTLE_ENDIAN ? (r | (g << 8) | (b << 16) | (a << 24)) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
 }
 
 /** A 0..1 value as an 8-bit level: rounded (halves up, as Math.round for these non-negative values), clipped. */
@@ -263,9 +277,7 @@ export class SrFrameStream {
     const y = this.#luma[k - 1].add(band.y0, band.luma);
     const rgba = new Uint8Array(y.values.length * 4);
     toRgba(y.values, y.y * w, this.#cb, this.#cr, this.#alpha, rgba);
-    let absSum = 0;
-    for (const v of band.residual) absSum += Math.abs(v);
-    const r = this.#residual[k - 1].add(band.y0 / t, band.residual, Math.abs);
+    const r = this.#residual[k - 1].add(band.y0 / t, band.residual, true);
     return {
       k,
       K,
@@ -275,7 +287,7 @@ export class SrFrameStream {
       residualSize: this.residualSize,
       frame: { y: y.y, width: w, height: y.height, rgba },
       residual: { y: r.y, width: this.residualSize.width, height: r.height, data: r.values },
-      absSum,
+      absSum: r.total,
       pixels: band.residual.length,
     };
   }
