@@ -47,9 +47,12 @@ export class BandShrinker {
   readonly #rows: Int32Array;
   readonly #cols: Int32Array;
   readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
+  /** The sums of a display row completed within one call (reused: fresh arrays cost page faults). */
+  readonly #whole: Float64Array;
 
   constructor(W: number, H: number, w: number, h: number) {
     this.#W = W;
+    this.#whole = new Float64Array(W);
     this.width = w;
     this.height = h;
     this.#rows = boxStarts(H, h);
@@ -76,9 +79,10 @@ export class BandShrinker {
     const values = new Float32Array((o1 - o0 + 1) * w);
     const complete: boolean[] = [];
     for (let o = o0; o <= o1; o++) {
-      const acc = this.#partial.get(o) ?? { sum: new Float64Array(W), seen: 0 };
       const a = Math.max(y0, this.#rows[o]);
       const b = Math.min(y0 + n, this.#rows[o + 1]);
+      const inOneCall = a === this.#rows[o] && b === this.#rows[o + 1];
+      const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole.fill(0) : new Float64Array(W), seen: 0 };
       const sum = acc.sum;
       for (let y = a; y < b; y++) {
         const from = (y - y0) * W;
