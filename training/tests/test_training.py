@@ -302,6 +302,9 @@ class DeconvolutionSkip(unittest.TestCase):
         self.assertEqual(build_sr_net(config).skip_kind, "bicubic")
         net = build_sr_net(dict(config, skip="deconv"))
         self.assertTrue(torch.equal(net.upsample(lr, 1.0), __import__("deconv").tikhonov_upsample(lr, 2, 1.0)))
+        self.assertEqual(net.convs[0].in_channels, 3 + 4)  # y, u/3, flag and the skip's 2 x 2 phases
+        other = lr + 0.1 * torch.rand(1, 1, 12, 12)
+        self.assertFalse(torch.equal(net.g(lr, 1.0), net.g(lr, 1.0, net.upsample(other, 1.0))))
 
 
 class Pipeline(unittest.TestCase):
