@@ -96,10 +96,7 @@ export async function superResolve(
     compute.d,
     image,
     run,
-    {
-      ...options,
-      chunkWidth: options.chunkWidth ?? (executor instanceof OnnxSrExecutor ? onnxChunkWidth(run.scale) : undefined),
-    },
+    { ...options, onnx: executor instanceof OnnxSrExecutor },
     () => [executor],
     () => ArrayBuffer,
   );
@@ -146,12 +143,7 @@ export function superResolveOnPool(
     pool.weights,
     image,
     run,
-    {
-      ...options,
-      parallel: pool.size,
-      // onnxruntime: narrower chunks, so one g part (the grain a cancel waits for) stays well under 1 s
-      chunkWidth: options.chunkWidth ?? (pool.backend.startsWith('onnxruntime') ? onnxChunkWidth(run.scale) : undefined),
-    },
+    { ...options, parallel: pool.size, onnx: pool.backend.startsWith('onnxruntime') },
     () => [...pool.executors],
     () => SharedArrayBuffer,
   );
@@ -162,7 +154,8 @@ export async function superResolveWith(
   d: SrWeightsData,
   image: Image,
   run: SrRun,
-  options: RestoreOptions & { parallel?: number; bandRows?: number; chunkWidth?: number },
+  /** onnx: g runs on onnxruntime, whose chunks are narrower (onnxChunkWidth). */
+  options: RestoreOptions & { parallel?: number; bandRows?: number; chunkWidth?: number; onnx?: boolean },
   executors: () => SrExecutor[],
   bufferType: () => typeof ArrayBuffer | typeof SharedArrayBuffer,
 ): Promise<Image> {
@@ -177,7 +170,11 @@ export async function superResolveWith(
     overlap: run.overlap,
     tileSize: options.tileSize,
     bandRows: options.bandRows,
-    chunkWidth: options.chunkWidth,
+    chunkWidth:
+      options.chunkWidth ??
+      (options.onnx
+        ? onnxChunkWidth(t, d.C, d.radius, run.overlap ?? srOverlap(d.radius, t, settings.K), options.bandRows)
+        : undefined),
     parallel: options.parallel,
   });
   const Buf = bufferType();

@@ -65,12 +65,27 @@ export class OnnxSrExecutor implements SrExecutor {
 }
 
 /**
- * Chunk width (LR columns) of band-engine jobs on onnxruntime: half the default 2048/scale, so one g
- * part of the largest slab (≈ 330 × 540 LR px, a quarter of g) takes ≈ 0.6 s at ~85 GFLOP/s on one
- * core — the longest a cancel waits — for ≈ 3 % more g (its 16-px context) than full chunks.
+ * The largest network activation (bytes) a g slab on onnxruntime may have. onnxruntime (its arena
+ * off, for bounded memory) allocates every layer's output afresh; glibc serves blocks under its
+ * largest dynamic mmap threshold (32 MiB on 64-bit) from the heap, where freed blocks are reused,
+ * but maps and unmaps anything larger each time, and every layer then page-faults its output in
+ * again. Measured (one thread, shipped ×2 g, 64 channels): a 288 × 544 LR slab (40 MB per layer)
+ * ran at 45 GFLOP/s, 288 × 432 (32 MB) and 224 × 544 (31 MB) at 192–200 — onnxruntime's own 3×3 conv
+ * rate on that core.
  */
-export function onnxChunkWidth(scale: number): number {
-  return Math.round(1024 / scale);
+export const ONNX_SLAB_BYTES = 30 * 1024 * 1024;
+
+/**
+ * Chunk width (LR columns) of band-engine jobs on onnxruntime: at most half the default 2048/scale,
+ * so one g part of the largest slab (a quarter of g) stays well under a second (the longest a cancel
+ * waits), and narrow enough that the largest slab keeps every C-channel activation under
+ * ONNX_SLAB_BYTES: `bandRows` owned rows plus `overlap` rows on each side (the steps' margin and g's
+ * context), by the chunk plus g's context (`radius`, at most `overlap`) on each side.
+ */
+export function onnxChunkWidth(scale: number, channels = 64, radius = 0, overlap = radius, bandRows = 256): number {
+  const rows = bandRows + 2 * overlap;
+  const fits = Math.floor(ONNX_SLAB_BYTES / (4 * channels * rows)) - 2 * Math.min(radius, overlap);
+  return Math.max(32, Math.min(Math.round(1024 / scale), fits));
 }
 
 /** A sentence for logs when the onnxruntime backend is active but g stays on tfjs (no ONNX, a bad file). */

@@ -148,6 +148,7 @@ export interface StepsTimes {
 
 export class SrCompute {
   readonly d: SrWeightsData;
+  #work?: ArrayBuffer;
   private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
@@ -255,7 +256,7 @@ export class SrCompute {
     // would be chunks of glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
     const count = countActive(region, C);
     const mv = K > 1 ? count : 0;
-    const work = new ArrayBuffer(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
+    const work = this.workBuffer(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
     let at = 0;
     const f32 = (n: number) => {
       const view = new Float32Array(work, at, n);
@@ -368,12 +369,27 @@ export class SrCompute {
       ga.dispose();
       times.js += performance.now() - tj;
     }
-    releaseBuffer(work);
     releaseArrays(skip);
     return { xhat, likelihoods };
   }
 
+  /**
+   * The step tasks' work arrays: one zeroed buffer kept from task to task (grown when a task needs more),
+   * not a fresh one each time. Fresh memory of that size (tens of MB) is mapped anew for every task and
+   * page-faulted in as it is first written, which on some hosts cost more than the K steps themselves;
+   * keeping it costs one buffer per compute (≈ 30–60 MB at the band sizes), released by dispose().
+   */
+  private workBuffer(bytes: number): ArrayBuffer {
+    if (this.#work === undefined || this.#work.byteLength < bytes) {
+      if (this.#work) releaseBuffer(this.#work);
+      this.#work = new ArrayBuffer(bytes);
+    } else new Uint8Array(this.#work, 0, bytes).fill(0);
+    return this.#work;
+  }
+
   dispose(): void {
+    if (this.#work) releaseBuffer(this.#work);
+    this.#work = undefined;
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }
