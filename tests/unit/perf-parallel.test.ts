@@ -80,6 +80,7 @@ test("an SR worker polls the job's cancel flag inside its tasks; a cancelled job
       rh: 30,
       own: { x: 0, y: 0, width: 40, height: 30 },
       cacheTop: 0,
+      frames: false,
     };
     // The flag is the only thing that tells the worker: the engine's own between-task check is not involved.
     Atomics.store(bufs.cancel, 0, 1);

@@ -117,21 +117,8 @@ export interface StepTask {
   rh: number;
   own: { x: number; y: number; width: number; height: number };
   cacheTop: number;
-  /** Where every x̂_k of the owned part and its residual go (jobs that stream iterations). */
-  frames?: BandFrames;
-}
-
-/**
- * The band's x̂_1..x̂_K (luma) and W x̂_k − y, K slots of `lumaLen + resLen` floats on memory the band
- * engine and its workers share: a step task writes its owned rows and columns of each in place, so
- * no copy of a frame is made, posted or assembled.
- */
-export interface BandFrames {
-  buffer: SharedArrayBuffer;
-  /** First LR row of the band (slot row 0). */
-  r0: number;
-  lumaLen: number;
-  resLen: number;
+  /** Post every x̂_k of the owned part and its residual (jobs that stream iterations). */
+  frames: boolean;
 }
 
 export interface JobConst {
@@ -145,8 +132,12 @@ export interface StepResult {
   likelihoods: number[];
 }
 
-/** Told that a step task's owned part of x̂_k (and its residual) is in its band's slot k, with its share of L(z_k). */
-export type FrameSink = (k: number, likelihood: number) => void;
+/**
+ * x̂_k of a step task's owned part (own.width·t × own.height·t) and the residual W x̂_k − y on its
+ * owned LR pixels (own.width × own.height), streamed as soon as they exist. Both arrays are the sink's
+ * (fresh copies: the band engine releases them once it has them in the band's planes).
+ */
+export type FrameSink = (k: number, frame: Float32Array, likelihood: number, residual: Float32Array) => void;
 
 /** Runs tasks somewhere (this thread, or a worker). */
 export interface SrExecutor {
@@ -168,36 +159,27 @@ export function writeOwned(bufs: SrJobBuffers, plan: SrJobPlan, task: StepTask, 
   }
 }
 
-/**
- * Writes the owned part of a step region's x̂_k (HR, rh·t × rw·t) and of its residual (LR, rh × rw)
- * into slot k of the band's shared frames.
- */
-export function writeFrame(plan: SrJobPlan, task: StepTask, k: number, xhat: Float32Array, residual: Float32Array): void {
-  const frames = task.frames!;
+/** Crops the owned part of an HR region (for streamed frames). */
+export function cropOwned(plan: SrJobPlan, task: StepTask, xhat: Float32Array): Float32Array {
   const t = plan.scale;
-  const W = plan.width;
-  const at = (k - 1) * (frames.lumaLen + frames.resLen);
-  const luma = new Float32Array(frames.buffer, 4 * at, frames.lumaLen);
-  const res = new Float32Array(frames.buffer, 4 * (at + frames.lumaLen), frames.resLen);
-  const { x, y, width, height } = task.own;
   const regionW = task.rw * t;
-  const ox = (x - task.rx) * t;
-  const oy = (y - task.ry) * t;
-  for (let r = 0; r < height * t; r++) {
-    const from = (oy + r) * regionW + ox;
-    luma.set(xhat.subarray(from, from + width * t), ((y - frames.r0) * t + r) * W * t + x * t);
-  }
-  for (let r = 0; r < height; r++) {
-    const from = (y - task.ry + r) * task.rw + (x - task.rx);
-    res.set(residual.subarray(from, from + width), (y - frames.r0 + r) * W + x);
-  }
+  const ox = (task.own.x - task.rx) * t;
+  const oy = (task.own.y - task.ry) * t;
+  const w = task.own.width * t;
+  const out = new Float32Array(w * task.own.height * t);
+  for (let r = 0; r < task.own.height * t; r++)
+    out.set(xhat.subarray((oy + r) * regionW + ox, (oy + r) * regionW + ox + w), r * w);
+  return out;
 }
 
-/** Shared frame slots for K iterates of a band of `rows` LR rows (image `width` LR columns, scale t). */
-function bandFrames(r0: number, rows: number, width: number, t: number, K: number): BandFrames {
-  const lumaLen = rows * t * width * t;
-  const resLen = rows * width;
-  return { buffer: new SharedArrayBuffer(4 * K * (lumaLen + resLen)), r0, lumaLen, resLen };
+/** Crops the owned part of an LR region map (the residual of a step region, rh × rw). */
+export function cropOwnedLr(task: StepTask, map: Float32Array): Float32Array {
+  const ox = task.own.x - task.rx;
+  const oy = task.own.y - task.ry;
+  const w = task.own.width;
+  const out = new Float32Array(w * task.own.height);
+  for (let r = 0; r < task.own.height; r++) out.set(map.subarray((oy + r) * task.rw + ox, (oy + r) * task.rw + ox + w), r * w);
+  return out;
 }
 
 /** Gathers the y slab of a g task (with context) and where its result goes. */
@@ -280,6 +262,7 @@ function previewTasks(plan: SrJobPlan, strip: { rows: number; zRows: number }): 
       rh: strip.zRows,
       own: { x: c.c0, y: 0, width: c.c1 - c.c0, height: strip.rows },
       cacheTop: 0,
+      frames: false,
     };
   });
 }
@@ -408,35 +391,49 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
         rh: zBot - zTop,
         own: { x: c.c0, y: band.r0, width: c.c1 - c.c0, height: band.r1 - band.r0 },
         cacheTop: top,
+        frames: wantFrames,
       };
     });
     const K = job.settings.K;
-    // x̂_k of this band, written chunk by chunk by the step tasks, handed on when every chunk has it.
-    // The K luma planes and residuals of a band share one buffer (≈ 100 MB at ×4 on 24 MP): a mapping
-    // of its own, unmapped whole once the band's frames are dropped.
-    const frames = wantFrames ? bandFrames(band.r0, band.r1 - band.r0, width, t, K) : undefined;
-    const arrived = Array.from({ length: K }, () => ({ n: 0, L: 0 }));
-    const sink: FrameSink | undefined = frames
-      ? (k, L) => {
-          const slot = arrived[k - 1];
-          slot.L += L;
-          if (++slot.n < stepTasks.length) return;
-          const at = (k - 1) * (frames.lumaLen + frames.resLen);
-          options.onBand!({
-            k,
-            K,
-            r0: band.r0,
-            r1: band.r1,
-            luma: new Float32Array(frames.buffer, 4 * at, frames.lumaLen),
-            residual: new Float32Array(frames.buffer, 4 * (at + frames.lumaLen), frames.resLen),
-            likelihood: slot.L,
-          });
-        }
-      : undefined;
-    for (const task of stepTasks) task.frames = frames;
+    const bandRows = band.r1 - band.r0;
+    // x̂_k of this band, filled chunk by chunk, handed on (and let go) when every chunk has it. The K
+    // luma planes and residuals of a band are views on one buffer (≈ 100 MB at ×4 on 24 MP): a mapping
+    // of its own, unmapped whole once the band's frames are dropped, not K chunks of glibc's arena
+    // that stay resident after they are freed (release-buffer.ts).
+    const lumaLen = bandRows * t * width * t;
+    const resLen = bandRows * width;
+    const planes = wantFrames ? new Float32Array(K * (lumaLen + resLen)) : undefined;
+    const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
+    const sink = (task: StepTask): FrameSink | undefined =>
+      planes
+        ? (k, f, L, res) => {
+            const at = (k - 1) * (lumaLen + resLen);
+            const slot = (pending[k - 1] ??= {
+              n: 0,
+              L: 0,
+              luma: planes.subarray(at, at + lumaLen),
+              residual: planes.subarray(at + lumaLen, at + lumaLen + resLen),
+            });
+            const w = task.own.width * t;
+            const y0 = (task.own.y - band.r0) * t;
+            for (let r = 0; r < task.own.height * t; r++)
+              slot.luma.set(f.subarray(r * w, (r + 1) * w), (y0 + r) * width * t + task.own.x * t);
+            for (let r = 0; r < task.own.height; r++)
+              slot.residual.set(
+                res.subarray(r * task.own.width, (r + 1) * task.own.width),
+                (task.own.y - band.r0 + r) * width + task.own.x,
+              );
+            releaseArrays(f, res); // the chunk's own copies (a worker's transferables), now in the slot
+            slot.L += L;
+            if (++slot.n === stepTasks.length) {
+              pending[k - 1] = undefined;
+              options.onBand!({ k, K, r0: band.r0, r1: band.r1, luma: slot.luma, residual: slot.residual, likelihood: slot.L });
+            }
+          }
+        : undefined;
     await runAll(
       stepTasks.map((task) => () => async (ex: SrExecutor) => {
-        const r = await ex.steps(job, bufs, task, sink);
+        const r = await ex.steps(job, bufs, task, sink(task));
         done++;
         if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
         options.onEvent?.({ type: 'progress', fraction: done / total });
@@ -463,12 +460,7 @@ export class LocalExecutor implements SrExecutor {
       region,
       job.blur,
       job.settings,
-      task.frames && onFrame
-        ? (k, x, L, res) => {
-            writeFrame(job.plan, task, k, x, res);
-            onFrame(k, L);
-          }
-        : undefined,
+      task.frames && onFrame ? (k, x, L, res) => onFrame(k, cropOwned(job.plan, task, x), L, cropOwnedLr(task, res)) : undefined,
       flagCheck(bufs.cancel),
     );
     writeOwned(bufs, job.plan, task, xhat);

@@ -21,8 +21,7 @@ export type ToSrWorker =
 
 export type FromSrWorker =
   | { type: 'ready'; backend: string; details?: string }
-  /** The task's owned part of x̂_k and its residual are in the band's shared frames (BandFrames). */
-  | { type: 'frame'; id: number; k: number; likelihood: number }
+  | { type: 'frame'; id: number; k: number; frame: Float32Array; likelihood: number; residual: Float32Array }
   | { type: 'done'; id: number; result?: { likelihoods: number[] }; times: SrCompute['times']; gflops?: number }
   | { type: 'error'; id: number; message: string };
 
@@ -67,8 +66,11 @@ async function handle(message: ToSrWorker): Promise<void> {
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times } satisfies FromSrWorker);
     } else {
       const id = message.id;
-      const result = await executor!.steps(message.job, message.bufs, message.task, (k, likelihood) =>
-        port!.postMessage({ type: 'frame', id, k, likelihood } satisfies FromSrWorker),
+      const result = await executor!.steps(message.job, message.bufs, message.task, (k, frame, likelihood, residual) =>
+        port!.postMessage({ type: 'frame', id, k, frame, likelihood, residual } satisfies FromSrWorker, [
+          frame.buffer as ArrayBuffer,
+          residual.buffer as ArrayBuffer,
+        ]),
       );
       port!.postMessage({ type: 'done', id, result, times: compute!.times } satisfies FromSrWorker);
     }
