@@ -13,13 +13,19 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { planBatch, startBatch } from '../../src/engine/batch/index.js';
 import { initBackend } from '../../src/engine/backend.js';
-import { lastOnnxFallback, OnnxSrExecutor, srExecutor } from '../../src/engine/backends/onnx-sr.js';
+import {
+  lastOnnxFallback,
+  ONNX_SLAB_BYTES,
+  onnxChunkWidth,
+  OnnxSrExecutor,
+  srExecutor,
+} from '../../src/engine/backends/onnx-sr.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel, getModelDirs, setModelDirs } from '../../src/engine/models.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
-import { SrCompute, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
-import { LocalExecutor } from '../../src/engine/parallel/sr-engine.js';
+import { SrCompute, srOverlap, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
+import { LocalExecutor, planSrJob } from '../../src/engine/parallel/sr-engine.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import { releaseCompute, superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
 import { maxDiff } from '../helpers/arrays.js';
@@ -174,5 +180,23 @@ test('a batch on onnxruntime cancelled mid-file ends as cancelled, and its worke
     );
   } finally {
     setModelDirs(saved);
+  }
+});
+
+test('onnxruntime chunks keep every g slab activation under ONNX_SLAB_BYTES (the shipped 16 × 64 g, K = 5)', () => {
+  for (const t of [2, 3, 4]) {
+    const [radius, C, K] = [16, 64, 5];
+    const overlap = srOverlap(radius, t, K);
+    const chunkWidth = onnxChunkWidth(t, C, radius, overlap);
+    assert.ok(chunkWidth <= Math.round(1024 / t), `×${t}: ${chunkWidth} columns`);
+    const plan = planSrJob(3000 / t, 2000 / t, { radius, C, scale: t, K, chunkWidth, parallel: 2 });
+    const ctx = plan.gContext + plan.kMargin;
+    const rows = Math.max(...plan.bands.map((b) => Math.min(plan.height, b.r1 + ctx) - Math.max(0, b.r0 - ctx)));
+    const cols = Math.max(...plan.chunks.map((c) => c.c1 - c.c0)) + 2 * plan.gContext;
+    assert.ok(plan.chunks.length > 1, `×${t}: one chunk`);
+    assert.ok(
+      rows * cols * C * 4 <= ONNX_SLAB_BYTES,
+      `×${t}: a ${rows} × ${cols} slab is ${rows * cols * C * 4} bytes per activation`,
+    );
   }
 });
