@@ -94,7 +94,7 @@ class DRRN(SRNet):
             self.out.weight.mul_(0.1)
             self.out.bias.zero_()
 
-    def g(self, y, u):
+    def g(self, y, u, skip=None):  # skip: the bicubic skip, which this g does not take as input
         h0 = self.entry(self.inputs(y, u))
         h, kept = h0, []
         for step in range(1, self.recursions + 1):
@@ -132,7 +132,7 @@ class IDN(SRNet):
             self.out.weight.mul_(0.1)
             self.out.bias.zero_()
 
-    def g(self, y, u):
+    def g(self, y, u, skip=None):  # skip: the bicubic skip, which this g does not take as input
         act = lambda x: F.leaky_relu(x, 0.05)  # noqa: E731
         a = act(self.fblock[1](act(self.fblock[0](self.inputs(y, u)))))
         for i, (c1, c2, c3, c4, c5, c6, compress) in enumerate(self.dblocks):
@@ -169,7 +169,7 @@ def dlnet_sr(net: SRNet, y, u, K=5, gamma=1e-3, beta1=0.9, beta2=0.999, create_g
     u: float or per-sample tensor [N].
     """
     skip = net.upsample(y, u) if skip is None else skip
-    z = net.g(y, u, skip) if net.skip_kind == "deconv" else net.g(y, u)
+    z = net.g(y, u, skip)
     m = torch.zeros_like(z)
     v = torch.zeros_like(z)
     for k in range(1, K + 1):

@@ -34,6 +34,14 @@ function boxStarts(n: number, m: number): Int32Array {
   return b;
 }
 
+/** Display index of each source pixel along an axis. */
+function boxOf(starts: Int32Array): Int32Array {
+  const m = starts.length - 1;
+  const map = new Int32Array(starts[m]);
+  for (let o = 0; o < m; o++) map.fill(o, starts[o], starts[o + 1]);
+  return map;
+}
+
 /**
  * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
  * arrive in any order. A display row whose box straddles bands keeps its partial sums until complete.
@@ -45,6 +53,7 @@ export class BandShrinker {
   readonly height: number;
   readonly #W: number;
   readonly #rows: Int32Array;
+  readonly #rowOf: Int32Array;
   readonly #cols: Int32Array;
   readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
   /** The sums of a display row completed within one call (reused: fresh arrays cost page faults). */
@@ -56,6 +65,7 @@ export class BandShrinker {
     this.width = w;
     this.height = h;
     this.#rows = boxStarts(H, h);
+    this.#rowOf = boxOf(this.#rows);
     this.#cols = boxStarts(W, w);
   }
 
@@ -74,8 +84,8 @@ export class BandShrinker {
     const cols = this.#cols;
     let total = 0;
     const n = rows.length / W;
-    const o0 = rowOfBox(this.#rows, y0);
-    const o1 = rowOfBox(this.#rows, y0 + n - 1);
+    const o0 = this.#rowOf[y0];
+    const o1 = this.#rowOf[y0 + n - 1];
     const values = new Float32Array((o1 - o0 + 1) * w);
     const complete: boolean[] = [];
     for (let o = o0; o <= o1; o++) {
@@ -108,18 +118,6 @@ export class BandShrinker {
     }
     return { y: o0, height: o1 - o0 + 1, values, complete, total };
   }
-}
-
-/** The box (display row) that source row y falls in: the last o with starts[o] ≤ y. */
-function rowOfBox(starts: Int32Array, y: number): number {
-  let lo = 0;
-  let hi = starts.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid] <= y) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** For each of the m display boxes along an axis of n·t upscaled pixels: its LR pixels and their overlaps. */
