@@ -46,6 +46,8 @@ def parse_args(argv=None):
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--K", type=int, default=None)
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="Adam's L2 penalty")
+    p.add_argument("--beta1", type=float, default=0.5, help="Adam's first-moment decay")
     p.add_argument("--faces", default=data_path("train/faces"))
     p.add_argument("--scenes", nargs="+", default=[data_path("train/scenes"), data_path("train/BSD400")])
     p.add_argument("--max-faces", type=int, default=0, help="use at most this many training faces (0 = all)")
@@ -84,6 +86,15 @@ def run_net(net, y, mask, K, gamma, create_graph):
         return dlnet_masked(net, y, mask, K=K, gamma=gamma, create_graph=create_graph)
 
 
+def hole_psnr(out, ref, mask):
+    """PSNR (8-bit) over the hole pixels of the whole batch pooled: small holes do not drown large ones."""
+    a = torch.round((out.clamp(-1, 1) + 1) * 127.5)
+    b = torch.round((ref + 1) * 127.5)
+    hole = (1 - mask).expand_as(a)
+    mse = ((a - b).pow(2) * hole).sum() / hole.sum().clamp(min=1)
+    return (10 * torch.log10(255.0**2 / mse.clamp(min=1e-10))).item()
+
+
 def psnr_batch(out, ref):
     a = torch.round((out.clamp(-1, 1) + 1) * 127.5)
     b = torch.round((ref + 1) * 127.5)
@@ -105,8 +116,8 @@ def main(argv=None):
     if init:
         adopt_init_config(args, init, ("backbone", "depth", "width", "width0", "width1"))
     net = build_net(vars(args)).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(0.5, 0.999), weight_decay=1e-4)
-    config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2", weight_decay=1e-4)
+    opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(args.beta1, 0.999), weight_decay=args.weight_decay)
+    config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2")
     if init:
         config["init_steps_in_regime"] = steps_in_regime(init, args.regime)
     trainer = Trainer(args.run, net, opt, config, budget=args.budget, steps=args.steps, val_every=args.val_every,
@@ -137,6 +148,7 @@ def main(argv=None):
 
         fill = membrane_fill(val_scenes * val_holes, val_holes)
         membrane_scene_psnr = psnr_batch(val_holes * val_scenes + (1 - val_holes) * fill, val_scenes)
+        membrane_hole_psnr = hole_psnr(fill, val_scenes, val_holes)
 
     def scores(x, m):
         out = run_net(net, x * m, m, K, gamma, False).detach()
@@ -148,6 +160,9 @@ def main(argv=None):
         if photo:
             result["val_scene_psnr"] = scores(val_scenes, val_holes)
             result["val_scene_membrane_psnr"] = membrane_scene_psnr
+            out = run_net(net, val_scenes * val_holes, val_holes, K, gamma, False).detach()
+            result["val_scene_hole_psnr"] = hole_psnr(out, val_scenes, val_holes)
+            result["val_scene_membrane_hole_psnr"] = membrane_hole_psnr
         return result
 
     def photo_loss(x, m):
@@ -158,14 +173,17 @@ def main(argv=None):
         return err.mean() + (err * hole).sum() / hole.sum().clamp(min=1)
 
     def photo_step():
+        crops = scenes.sample(args.photo_batch, gen).to(device)
+        holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, rng) for _ in range(args.photo_batch)]))[:, None].to(device)
+        loss = photo_loss(crops, holes)
+        if args.batch == 0:  # photos only
+            return loss
         idx = torch.randint(0, len(faces), (args.batch,), generator=gen).to(device)
         face_batch = faces[idx]
         flip = torch.rand(args.batch, generator=gen).to(device) < 0.5
         face_batch = torch.where(flip[:, None, None, None], torch.flip(face_batch, [3]), face_batch)
         face_masks = masks_for("inpaint", "joint", args.batch, rng, device)
-        crops = scenes.sample(args.photo_batch, gen).to(device)
-        holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, rng) for _ in range(args.photo_batch)]))[:, None].to(device)
-        return photo_loss(face_batch, face_masks) + photo_loss(crops, holes)
+        return photo_loss(face_batch, face_masks) + loss
 
     def train_step():
         half = args.batch // 2
