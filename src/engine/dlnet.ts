@@ -35,13 +35,6 @@ export interface DLNetProblem {
   normalizer?: number;
   /** Weights (broadcastable to y) of the entries counted in the reported L; default all. */
   reportWeights?: tf.Tensor;
-  /**
-   * Hand-written adjoints, used instead of automatic differentiation when both are given (tfjs-wasm's
-   * gradient kernels for convolutions are far slower than its forward convolutions):
-   * hAdjoint(z, dx) = (∂h/∂z at z)ᵀ dx, and WT the adjoint of W.
-   */
-  hAdjoint?(z: tf.Tensor, dx: tf.Tensor): tf.Tensor;
-  WT?(r: tf.Tensor): tf.Tensor;
 }
 
 export interface DLNetStep {
@@ -99,18 +92,7 @@ export async function* runDLNet(problem: DLNetProblem, settings: DLNetSettings, 
       let xhat: tf.Tensor | null = null;
       let loss: tf.Scalar;
       let grad: tf.Tensor | null = null;
-      if (k < K && problem.hAdjoint && problem.WT) {
-        const x = problem.h(z);
-        xhat = x;
-        const zk = z;
-        const [dz, value] = tf.tidy((): [tf.Tensor, tf.Scalar] => {
-          const r = residual(problem, x);
-          const weighted = problem.observed ? tf.mul(r, problem.observed) : r;
-          return [problem.hAdjoint!(zk, tf.div(problem.WT!(weighted), normalizer)), reported(problem, r, normalizer)];
-        });
-        grad = dz;
-        loss = value;
-      } else if (k < K) {
+      if (k < K) {
         const f = (zk: tf.Tensor) => {
           const x = problem.h(zk);
           xhat = tf.keep(x);

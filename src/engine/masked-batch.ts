@@ -8,7 +8,8 @@ import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
 import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, cropImage, type Image, type Mask } from './image.js';
-import type { MaskedNetwork } from './networks/masked-network.js';
+import { convHeadSteps, type MaskedEstimate } from './masked-steps.js';
+import type { BoundMaskedNetwork, MaskedNetwork } from './networks/masked-network.js';
 
 export const SIZE = 64;
 
@@ -103,18 +104,16 @@ export function batchTensors(input: BatchInput): Batch {
  * DL-Net problem for a batch of 64×64 crops: W = M ⊙ x; each crop's residual is weighted by
  * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
  */
-export function maskedProblem(net: MaskedNetwork, batch: Batch): DLNetProblem & { release(): void } {
+export type MaskedProblem = DLNetProblem & Pick<BoundMaskedNetwork, 'head' | 'release'> & { mask: tf.Tensor4D; observed: tf.Tensor4D };
+
+export function maskedProblem(net: MaskedNetwork, batch: Batch): MaskedProblem {
   const bound = net.bind(batch.y, batch.mask);
   return {
+    head: bound.head,
+    mask: batch.mask,
     g: () => bound.g(),
     h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
     W: (x: tf.Tensor) => tf.mul(x, batch.mask),
-    ...(bound.hAdjoint
-      ? {
-          hAdjoint: (z: tf.Tensor, dx: tf.Tensor) => bound.hAdjoint!(z as tf.Tensor4D, dx as tf.Tensor4D),
-          WT: (r: tf.Tensor) => tf.mul(r, batch.mask),
-        }
-      : {}),
     y: batch.y,
     observed: batch.observed,
     normalizer: 1,
@@ -256,13 +255,10 @@ export async function fillBatch(
   const span = input.width * input.height;
   let last: Float32Array = new Float32Array(0);
   try {
-    for await (const step of runDLNet(problem, settings, signal)) {
-      if (step.k < step.K && !onStep) {
-        step.image.dispose(); // nobody sees this x̂_k: no read-back, no seam correction
-        continue;
-      }
-      const out = (await tf.tidy(() => tf.div(tf.add(step.image, 1), 2)).data()) as Float32Array;
-      step.image.dispose();
+    for await (const step of maskedEstimates(problem, settings, signal, onStep !== undefined)) {
+      if (step.k < step.K && !onStep) continue; // nobody sees this x̂_k: no seam correction
+      const out = new Float32Array(step.xhat.length);
+      for (let i = 0; i < out.length; i++) out[i] = (step.xhat[i] + 1) / 2;
       if (seamCorrection)
         for (let b = 0; b < input.n; b++)
           correctResidual(
@@ -282,6 +278,34 @@ export async function fillBatch(
     tf.dispose([batch.y, batch.mask, batch.observed]);
   }
   return last;
+}
+
+/**
+ * The DL-Net estimates x̂_1 … x̂_K of a masked problem as arrays: by the plain-JS steps where the network's
+ * head is a ConvHead (masked-steps.ts), else by runDLNet; with `every` false, x̂_k for k < K may be left out.
+ */
+export async function* maskedEstimates(
+  problem: MaskedProblem,
+  settings: DLNetSettings,
+  signal?: CancelCheck,
+  every = true,
+): AsyncGenerator<MaskedEstimate> {
+  if (!problem.head) return yield* tfEstimates(problem, settings, signal, every);
+  const input = { y: problem.y.dataSync() as Float32Array, mask: problem.mask.dataSync() as Float32Array, observed: problem.observed.dataSync() as Float32Array };
+  yield* convHeadSteps(problem.head.conv, (await problem.g()) as tf.Tensor4D, problem.head.base, input, settings, signal);
+}
+
+/** runDLNet's estimates read back as arrays; with `every` false, only x̂_K is read back. */
+async function* tfEstimates(problem: DLNetProblem, settings: DLNetSettings, signal: CancelCheck | undefined, every: boolean): AsyncGenerator<MaskedEstimate> {
+  for await (const step of runDLNet(problem, settings, signal)) {
+    if (step.k < step.K && !every) {
+      step.image.dispose();
+      continue;
+    }
+    const xhat = (await step.image.data()) as Float32Array;
+    step.image.dispose();
+    yield { k: step.k, K: step.K, xhat, likelihood: step.likelihood };
+  }
 }
 
 /** Runs fillBatch somewhere: this thread, or a worker thread with its own tfjs (parallel/masked-pool.ts). */

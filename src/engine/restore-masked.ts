@@ -20,6 +20,7 @@ import {
   batchInput,
   fillBatch,
   makeBatch,
+  maskedEstimates,
   maskedProblem,
   correctResidual,
   SIZE,
@@ -27,7 +28,7 @@ import {
   type MaskedExecutor,
 } from './masked-batch.js';
 
-export { batchInput, correctResidual, fillBatch, makeBatch, maskedProblem };
+export { batchInput, correctResidual, fillBatch, makeBatch, maskedEstimates, maskedProblem };
 export type { Batch, BatchInput, BatchStep, Crop, MaskedExecutor } from './masked-batch.js';
 
 /**

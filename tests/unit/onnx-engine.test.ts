@@ -13,9 +13,9 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { planBatch, startBatch } from '../../src/engine/batch/index.js';
 import { initBackend } from '../../src/engine/backend.js';
+import { ONNX_SLAB_BYTES } from '../../src/engine/networks/onnx-g.js';
 import {
   lastOnnxFallback,
-  ONNX_SLAB_BYTES,
   onnxChunkWidth,
   OnnxSrExecutor,
   srExecutor,

@@ -5,7 +5,7 @@
  * each SR worker thread (parallel/sr-worker.ts).
  */
 import { activeBackend } from '../backend.js';
-import { OnnxG } from '../networks/onnx-g.js';
+import { ONNX_SLAB_BYTES, OnnxG } from '../networks/onnx-g.js';
 import { flagCheck } from '../parallel/cancel-flag.js';
 import { releaseArrays } from '../release-buffer.js';
 import type { SrCompute } from '../parallel/sr-compute.js';
@@ -63,17 +63,6 @@ export class OnnxSrExecutor implements SrExecutor {
     return this.local.steps(job, bufs, task, onFrame);
   }
 }
-
-/**
- * The largest network activation (bytes) a g slab on onnxruntime may have. onnxruntime (its arena
- * off, for bounded memory) allocates every layer's output afresh; glibc serves blocks under its
- * largest dynamic mmap threshold (32 MiB on 64-bit) from the heap, where freed blocks are reused,
- * but maps and unmaps anything larger each time, and every layer then page-faults its output in
- * again. Measured (one thread, shipped ×2 g, 64 channels): a 288 × 544 LR slab (40 MB per layer)
- * ran at 45 GFLOP/s, 288 × 432 (32 MB) and 224 × 544 (31 MB) at 192–200 — onnxruntime's own 3×3 conv
- * rate on that core.
- */
-export const ONNX_SLAB_BYTES = 30 * 1024 * 1024;
 
 /**
  * Chunk width (LR columns) of band-engine jobs on onnxruntime: at most half the default 2048/scale,

@@ -135,7 +135,7 @@ export class FConvInpaintNet implements MaskedNetwork {
     return {
       g: () => this.g(y, mask, base),
       h: (z) => this.h(z, base),
-      hAdjoint: (z, dx) => this.head.adjoint(z, dx),
+      head: { conv: this.head, base },
       release: () => base.dispose(),
     };
   }

@@ -8,6 +8,7 @@ import type { LoadedWeights } from '../model-file.js';
 import { FConvMaskedNet } from './fconv-masked.js';
 import type { BoundMaskedNetwork } from './masked-network.js';
 import { OnnxG, type OnnxSource } from './onnx-g.js';
+import { releaseArrays } from '../release-buffer.js';
 
 type K4 = tf.Tensor4D;
 
@@ -34,11 +35,14 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
         const [n, h, w, c] = a.shape;
         const data = (await a.data()) as Float32Array;
         a.dispose();
-        const z = await net.run(data, [n, h, w, c]);
-        return tf.tensor4d(z, [n, h, w, z.length / (n * h * w)]);
+        const { radius, channels } = this.gShape;
+        const z = await net.runInRows(data, [n, h, w, c], radius, channels);
+        const zt = tf.tensor4d(z, [n, h, w, z.length / (n * h * w)]);
+        releaseArrays(z);
+        return zt;
       },
       h: (z) => this.h(z, base),
-      hAdjoint: (z, dx) => this.hAdjoint(z, dx),
+      head: { conv: this.head, base },
       release: () => base.dispose(),
     };
   }

@@ -37,7 +37,7 @@ export class FConvMaskedNet implements MaskedNetwork {
   readonly trainingArea: number = 64 * 64;
   private readonly kernels: K4[] = [];
   private readonly biases: tf.Tensor1D[] = [];
-  private readonly head: ConvHead;
+  protected readonly head: ConvHead;
   private readonly gaussian = gaussianKernel();
 
   constructor(weights: LoadedWeights) {
@@ -80,14 +80,14 @@ export class FConvMaskedNet implements MaskedNetwork {
     });
   }
 
+  /** g's receptive radius (one pixel per 3×3 layer) and its widest activation (channels). */
+  protected get gShape(): { radius: number; channels: number } {
+    return { radius: this.kernels.length, channels: Math.max(...this.kernels.map((k) => k.shape[3])) };
+  }
+
   /** h(z) = conv(ReLU z) + b; differentiable in z. */
   h(z: K4, base: K4): K4 {
     return this.head.h(z, base);
-  }
-
-  /** (∂h/∂z)ᵀ dx, written by hand (conv-head.ts). */
-  hAdjoint(z: K4, dx: K4): K4 {
-    return this.head.adjoint(z, dx);
   }
 
   bind(y: K4, mask: K4): BoundMaskedNetwork {
@@ -95,7 +95,7 @@ export class FConvMaskedNet implements MaskedNetwork {
     return {
       g: () => this.g(y, mask, base),
       h: (z) => this.h(z, base),
-      hAdjoint: (z, dx) => this.hAdjoint(z, dx),
+      head: { conv: this.head, base },
       release: () => base.dispose(),
     };
   }

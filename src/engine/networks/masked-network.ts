@@ -4,13 +4,17 @@
  * close over the input, as the fully convolutional model's first guess).
  */
 import type { tf } from '../backend.js';
+import type { ConvHead } from './conv-head.js';
 
 export interface BoundMaskedNetwork {
   /** Async where g runs on onnxruntime (fconv-masked-onnx.ts). */
   g(): tf.Tensor4D | Promise<tf.Tensor4D>;
   h(z: tf.Tensor4D): tf.Tensor4D;
-  /** (∂h/∂z at z)ᵀ dx, where the network has it written by hand (DL-Net then skips autodiff). */
-  hAdjoint?(z: tf.Tensor4D, dx: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Where h is a ConvHead over the first guess `base` (h(z) = conv(ReLU z) + bias + base): DL-Net's
+   * steps then run in plain JS around its two convolutions (masked-steps.ts).
+   */
+  head?: { conv: ConvHead; base: tf.Tensor4D };
   /** Frees what g and h close over. */
   release(): void;
 }

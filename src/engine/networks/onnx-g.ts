@@ -30,6 +30,17 @@ export function onnxSource(weights: Pick<LoadedWeights, 'dir' | 'json'>, part = 
   return { dir: weights.dir, entries };
 }
 
+/**
+ * The largest network activation (bytes) a slab of g on onnxruntime may have (SR bands, interpolation tiles). onnxruntime (its arena
+ * off, for bounded memory) allocates every layer's output afresh; glibc serves blocks under its
+ * largest dynamic mmap threshold (32 MiB on 64-bit) from the heap, where freed blocks are reused,
+ * but maps and unmaps anything larger each time, and every layer then page-faults its output in
+ * again. Measured (one thread, shipped ×2 g, 64 channels): a 288 × 544 LR slab (40 MB per layer)
+ * ran at 45 GFLOP/s, 288 × 432 (32 MB) and 224 × 544 (31 MB) at 192–200 — onnxruntime's own 3×3 conv
+ * rate on that core.
+ */
+export const ONNX_SLAB_BYTES = 30 * 1024 * 1024;
+
 export class OnnxG {
   /** Milliseconds spent in session.run, summed (profiles). */
   runMs = 0;
@@ -86,6 +97,35 @@ export class OnnxG {
       feed = out[this.entries[i].outputs[0].name];
     }
     return feed.data as Float32Array;
+  }
+
+  /**
+   * run() on an NHWC input [1, h, w, c] in slabs of rows, each with `radius` rows of context (g's
+   * receptive radius: the slabs then give exactly the whole input's z), so that no activation of
+   * `channels` channels exceeds ONNX_SLAB_BYTES. z in a buffer of its own.
+   */
+  async runInRows(
+    a: Float32Array,
+    [n, h, w, c]: [number, number, number, number],
+    radius: number,
+    channels: number,
+    cancel?: CancelCheck,
+    maxBytes = ONNX_SLAB_BYTES,
+  ): Promise<Float32Array> {
+    const rows = Math.max(1, Math.floor(maxBytes / (4 * channels * w)) - 2 * radius);
+    if (n !== 1 || rows >= h) return this.run(a, [n, h, w, c], cancel);
+    let z: Float32Array | undefined;
+    for (let y0 = 0; y0 < h; y0 += rows) {
+      const y1 = Math.min(h, y0 + rows);
+      const s0 = Math.max(0, y0 - radius);
+      const s1 = Math.min(h, y1 + radius);
+      const slab = await this.run(a.subarray(s0 * w * c, s1 * w * c), [1, s1 - s0, w, c], cancel);
+      const C = slab.length / ((s1 - s0) * w);
+      z ??= new Float32Array(h * w * C);
+      z.set(slab.subarray((y0 - s0) * w * C, (y1 - s0) * w * C), y0 * w * C);
+      releaseArrays(slab);
+    }
+    return z!;
   }
 
   async release(): Promise<void> {

@@ -18,6 +18,7 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
+import { adamActive, countActive, fillActive } from '../active-adam.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
 import { applyW, applyWT, axisTaps, lowerBound, type AxisTaps } from './sr-operator.js';
@@ -99,45 +100,6 @@ export interface StepsRegion {
   own: { x: number; y: number; width: number; height: number };
   /** Count of LR pixels of the whole image (the mean's 1/N is global). */
   normalizer: number;
-}
-
-/**
- * The entries of z that the Adam steps can move: those with z > 0 at the start. Where z ≤ 0, ReLU′
- * is 0, so the gradient, m and v stay 0 and z never changes (exactly): a third of z on the shipped
- * models, so Adam runs on compact arrays over this set only. countActive counts them; fillActive
- * writes a = ReLU(z) (dense, zero elsewhere: `a` must come zeroed), their indices and values.
- */
-function countActive(region: StepsRegion, C: number): number {
-  const { rh, rw, z } = region;
-  const offset = region.zOffset ?? 0;
-  const stride = region.zStride ?? rw * C;
-  const rowLen = rw * C;
-  let count = 0;
-  for (let r = 0; r < rh; r++) {
-    const from = offset + r * stride;
-    for (let i = 0; i < rowLen; i++) if (z[from + i] > 0) count++;
-  }
-  return count;
-}
-
-function fillActive(region: StepsRegion, C: number, a: Float32Array, index: Int32Array, active: Float32Array): void {
-  const { rh, rw, z } = region;
-  const offset = region.zOffset ?? 0;
-  const stride = region.zStride ?? rw * C;
-  const rowLen = rw * C;
-  let n = 0;
-  for (let r = 0; r < rh; r++) {
-    const from = offset + r * stride;
-    const to = r * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      const v = z[from + i];
-      if (v > 0) {
-        a[to + i] = v;
-        index[n] = to + i;
-        active[n++] = v;
-      }
-    }
-  }
 }
 
 export interface StepsTimes {
@@ -226,7 +188,7 @@ export class SrCompute {
     onGradient?: (k: number, grad: Float32Array) => void,
   ): { xhat: Float32Array; likelihoods: number[] } {
     const { rh, rw, y, own, normalizer: N } = region;
-    const { K, gamma, beta1, beta2 } = settings;
+    const { K } = settings;
     const t = this.d.scale;
     const C = this.d.C;
     const T2 = t * t;
@@ -254,7 +216,8 @@ export class SrCompute {
     // views on one zeroed buffer, released when the task ends: at the sizes of a band task (≈ 50 MB at
     // ×4) it is a mapping of its own that goes back to the system whole, where a dozen separate arrays
     // would be chunks of glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
-    const count = countActive(region, C);
+    const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
+    const count = countActive(zRows);
     const mv = K > 1 ? count : 0;
     const work = this.workBuffer(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
     let at = 0;
@@ -267,7 +230,7 @@ export class SrCompute {
     const index = new Int32Array(work, at, count);
     at += 4 * count;
     const z = f32(count);
-    fillActive(region, C, a, index, z);
+    fillActive(zRows, a, index, z);
     const m = f32(mv);
     const v = f32(mv);
     const res = f32(P);
@@ -348,24 +311,7 @@ export class SrCompute {
         for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - off];
         onGradient(k, dense);
       }
-      // Adam (docs/protocols.md §2) with ReLU′ folded in, and ReLU of the new z for the next h.
-      const b1 = 1 - beta1;
-      const b2 = 1 - beta2;
-      const c1 = 1 / (1 - beta1 ** k);
-      const c2 = 1 / (1 - beta2 ** k);
-      for (let j = j0; j < j1; j++) {
-        const i = index[j];
-        const zi = z[j];
-        const d = zi > 0 ? gv[i - off] : 0;
-        const mk = beta1 * m[j] + b1 * d;
-        const vk = beta2 * v[j] + b2 * d * d;
-        m[j] = mk;
-        v[j] = vk;
-        const vh = vk * c2;
-        const zn = zi - (gamma * (mk * c1)) / Math.sqrt(vh > 1e-16 ? vh : 1e-16);
-        z[j] = zn;
-        a[i] = zn > 0 ? zn : 0;
-      }
+      adamActive({ index, z, m, v, a }, gv, off, j0, j1, k, settings);
       ga.dispose();
       times.js += performance.now() - tj;
     }

@@ -1,0 +1,100 @@
+/**
+ * The K DL-Net steps of a masked restoration whose head is a ConvHead (the fully convolutional
+ * inpainting and interpolation networks), with h's two convolutions on tfjs and everything else in
+ * plain JS over arrays kept from step to step:
+ *
+ *   L(z) = ½ Σ ((M ⊙ h(z) − y) ⊙ O)²,   h(z) = conv(ReLU z) + bias + b
+ *   ∂L/∂z = ReLU′(z) ⊙ convᵀ((M ⊙ h(z) − y) ⊙ O²)
+ *
+ * (O = M times each crop's weight, so O² ⊙ M = O²). It computes what runDLNet (dlnet.ts) computes
+ * with tf ops: there, each Adam step is a dozen elementwise passes over z's 48 channels, each into a
+ * fresh tensor, which cost more than h's convolutions and more than g itself on a 512-px tile.
+ */
+import { adamActive, countActive, fillActive } from './active-adam.js';
+import { readFloat32, tf } from './backend.js';
+import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
+import type { ConvHead } from './networks/conv-head.js';
+
+export interface MaskedEstimate {
+  k: number;
+  K: number;
+  /** x̂_k on −1..1, NHWC × 3: valid until the generator resumes. */
+  xhat: Float32Array;
+  likelihood: number;
+}
+
+export interface MaskedStepsInput {
+  /** Known pixels on −1..1 (0 where missing), NHWC × 3. */
+  y: Float32Array;
+  /** 1 = observed, NHWC × 1. */
+  mask: Float32Array;
+  /** The mask times each crop's weight in L, NHWC × 1. */
+  observed: Float32Array;
+}
+
+/** Runs the K steps from z = g(y, M) (disposed here) with the first guess `base`, yielding each x̂_k. */
+export async function* convHeadSteps(
+  head: ConvHead,
+  zTensor: tf.Tensor4D,
+  base: tf.Tensor4D,
+  input: MaskedStepsInput,
+  settings: DLNetSettings,
+  signal?: CancelCheck,
+): AsyncGenerator<MaskedEstimate> {
+  const { K } = settings;
+  if (!Number.isInteger(K) || K < 1) {
+    zTensor.dispose();
+    throw new RangeError(`K must be an integer ≥ 1, not ${K}.`);
+  }
+  const [n, H, W, C] = zTensor.shape;
+  const P = n * H * W;
+  const zRows = { z: readFloat32(zTensor), rows: n * H, rowLen: W * C };
+  const count = countActive(zRows);
+  const adam = K > 1 ? count : 0;
+  const work = head.workBuffer(4 * (P * C + 2 * count + 2 * adam + 3 * P * 3));
+  let at = 0;
+  const f32 = (length: number) => {
+    const view = new Float32Array(work, at, length);
+    at += 4 * length;
+    return view;
+  };
+  const a = f32(P * C); // ReLU(z): h's input
+  const index = new Int32Array(work, at, count);
+  at += 4 * count;
+  const active = { index, a, z: f32(count), m: f32(adam), v: f32(adam) };
+  const b = f32(P * 3);
+  const xhat = f32(P * 3);
+  const dx = f32(P * 3);
+  fillActive(zRows, a, index, active.z);
+  zTensor.dispose();
+  b.set(readFloat32(base));
+  const { y, mask, observed } = input;
+  for (let k = 1; k <= K; k++) {
+    // Yield to the event loop so an abort (Ctrl+C, a Cancel message) can land between steps.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw new CancelledError();
+    const conv = tf.tidy(() =>
+      tf.fused.conv2d({ x: tf.tensor4d(a, [n, H, W, C]), filter: head.kernel, strides: 1, pad: 'same', bias: head.bias }),
+    );
+    const cv = readFloat32(conv); // a view on the wasm heap: no tf call until conv is disposed
+    for (let i = 0; i < xhat.length; i++) xhat[i] = cv[i] + b[i];
+    conv.dispose();
+    let sum = 0;
+    for (let p = 0; p < P; p++) {
+      const o = observed[p];
+      const known = mask[p];
+      for (let c = 0; c < 3; c++) {
+        const i = p * 3 + c;
+        const r = (xhat[i] * known - y[i]) * o;
+        sum += r * r;
+        dx[i] = r * o;
+      }
+    }
+    if (k < K) {
+      const grad = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
+      adamActive(active, readFloat32(grad), 0, 0, count, k, settings); // grad: read before the next tf call
+      grad.dispose();
+    }
+    yield { k, K, xhat, likelihood: 0.5 * sum };
+  }
+}
