@@ -37,6 +37,8 @@ def parse_args(argv=None):
     p.add_argument("--width0", type=int, default=32, help="fconv-inpaint: channels at full resolution")
     p.add_argument("--width1", type=int, default=64, help="fconv-inpaint: channels at 1/2 and 1/4")
     p.add_argument("--photo-size", type=int, default=128, help="fconv-inpaint: side of the scene crops (multiple of 32)")
+    p.add_argument("--max-zoom", type=float, default=2.0,
+                   help="fconv-inpaint: scene crops span 1 to this many times --photo-size px of the photo (1 = its own scale)")
     p.add_argument("--photo-batch", type=int, default=8, help="fconv-inpaint: scene crops per step (besides --batch faces)")
     p.add_argument("--depth", type=int, default=8, help="fconv: conv layers in g")
     p.add_argument("--width", type=int, default=48, help="fconv: channels")
@@ -135,7 +137,7 @@ def main(argv=None):
     photo = args.backbone == "fconv-inpaint"
     # The photo network fills holes in photos at their own resolution: crops at 1–2× of it (the context
     # encoder's 64×64 crops keep the earlier shrunk-photo sampling).
-    scenes = (SceneCrops(args.scenes, device, max_side=1024, size=args.photo_size, max_zoom=2) if photo
+    scenes = (SceneCrops(args.scenes, device, max_side=1024, size=args.photo_size, max_zoom=args.max_zoom) if photo
               else SceneCrops(args.scenes, device, size=64))
     gen = torch.Generator().manual_seed(args.seed + trainer.state["step"])
     rng = np.random.default_rng(args.seed + trainer.state["step"])
