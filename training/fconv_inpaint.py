@@ -46,15 +46,18 @@ def push_pull(y, mask, levels=LEVELS):
 
 
 SWEEPS = 20
-_NEIGHBOURS = torch.tensor([[0.0, 0.25, 0.0], [0.25, 0.0, 0.25], [0.0, 0.25, 0.0]])
 
 
 def smooth(b, v, w, sweeps=SWEEPS):
     """Jacobi sweeps of b <- v + (1 - w) * (mean of the 4 neighbours), edges replicated: cells keep their
-    known share and take the rest from their neighbours (at full resolution: the membrane equation)."""
-    k = _NEIGHBOURS.to(b)[None, None].repeat(b.shape[1], 1, 1, 1)
+    known share and take the rest from their neighbours (at full resolution: the membrane equation).
+    The neighbours are summed from four shifted slices: a depthwise 3×3 convolution computed the same
+    14× slower on this CPU (16 crops of 128²: 3.6 s against 0.25 s for 20 sweeps, one thread), and the
+    first guess was most of a training step."""
+    keep = 1 - w
     for _ in range(sweeps):
-        b = v + (1 - w) * F.conv2d(F.pad(b, (1, 1, 1, 1), mode="replicate"), k, groups=b.shape[1])
+        p = F.pad(b, (1, 1, 1, 1), mode="replicate")
+        b = v + keep * (0.25 * (p[..., :-2, 1:-1] + p[..., 2:, 1:-1] + p[..., 1:-1, :-2] + p[..., 1:-1, 2:]))
     return b
 
 
