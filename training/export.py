@@ -181,7 +181,8 @@ def main():
         tensors = sr_tensors(entry["params"], cfg)  # the same layer names: convs.i, out
     elif cfg.get("backbone") == "fconv-inpaint":
         meta = {"name": args.name, "task": cfg["task"],
-                "backbone": {"type": "fconv-inpaint", "width0": cfg["width0"], "width1": cfg["width1"]},
+                "backbone": {"type": "fconv-inpaint", "width0": cfg["width0"], "width1": cfg["width1"],
+                             "sweeps": cfg.get("sweeps", 20)},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
         tensors = fconv_inpaint_tensors(entry["params"])
     else:

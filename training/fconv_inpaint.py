@@ -61,9 +61,9 @@ def smooth(b, v, w, sweeps=SWEEPS):
     return b
 
 
-def membrane_fill(y, mask, levels=LEVELS):
+def membrane_fill(y, mask, levels=LEVELS, sweeps=SWEEPS):
     """First guess: an approximate membrane (harmonic) fill of the holes, coarse to fine: the push-pull
-    pyramid of push_pull with SWEEPS smoothing sweeps at every level."""
+    pyramid of push_pull with `sweeps` smoothing sweeps at every level."""
     v, w = y * mask, mask
     pyramid = [(v, w)]
     for _ in range(levels):
@@ -72,16 +72,16 @@ def membrane_fill(y, mask, levels=LEVELS):
     known = mask.sum((2, 3), keepdim=True)
     b = (y * mask).sum((2, 3), keepdim=True) / known.clamp(min=1)
     v, w = pyramid[-1]
-    b = smooth(v + (1 - w) * b, v, w)
+    b = smooth(v + (1 - w) * b, v, w, sweeps)
     for v, w in reversed(pyramid[:-1]):
-        b = smooth(v + (1 - w) * upsample_bilinear2(b), v, w)
+        b = smooth(v + (1 - w) * upsample_bilinear2(b), v, w, sweeps)
     return b
 
 
 class FConvInpaint(nn.Module):
-    def __init__(self, width0=32, width1=64):
+    def __init__(self, width0=32, width1=64, sweeps=SWEEPS):
         super().__init__()
-        self.width0, self.width1 = width0, width1
+        self.width0, self.width1, self.sweeps = width0, width1, sweeps
         w0, w1 = width0, width1
         self.e0 = nn.Conv2d(7, w0, 3, padding=1)
         self.e1 = nn.Conv2d(w0, w1, 3, stride=2, padding=1)
@@ -109,7 +109,7 @@ class FConvInpaint(nn.Module):
 
     def split(self, y, mask):
         """(z, h) for this input: h closes over the first guess b."""
-        base = membrane_fill(y, mask)
+        base = membrane_fill(y, mask, sweeps=self.sweeps)
         z = self.g(y, mask, base)
         return z, lambda zk: self.out(F.relu(zk)) + base
 

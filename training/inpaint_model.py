@@ -118,7 +118,7 @@ def build_net(config):
     if config.get("backbone") == "fconv-inpaint":
         from fconv_inpaint import FConvInpaint
 
-        return FConvInpaint(config["width0"], config["width1"])
+        return FConvInpaint(config["width0"], config["width1"], config.get("sweeps", 20))
     return ContextEncoder()
 
 

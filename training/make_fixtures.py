@@ -141,12 +141,12 @@ def fconv_inpaint_fixture():
     from inpaint_model import dlnet_masked
 
     torch.manual_seed(17)
-    net = FConvInpaint(width0=6, width1=8)
+    net = FConvInpaint(width0=6, width1=8, sweeps=7)  # not the default 20: the engine must read it
     with torch.no_grad():
         for p in net.parameters():
             p.add_(torch.randn_like(p) * 0.05)
     meta = {"name": "fconv-inpaint parity fixture (random weights)", "task": "inpaint",
-            "backbone": {"type": "fconv-inpaint", "width0": 6, "width1": 8},
+            "backbone": {"type": "fconv-inpaint", "width0": 6, "width1": 8, "sweeps": 7},
             "dlnet": {"K": 3, "gamma": 1e-2, "beta1": 0.9, "beta2": 0.999},
             "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
     params = {k: v.detach().float() for k, v in net.state_dict().items()}

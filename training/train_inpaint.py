@@ -39,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument("--photo-size", type=int, default=128, help="fconv-inpaint: side of the scene crops (multiple of 32)")
     p.add_argument("--max-zoom", type=float, default=2.0,
                    help="fconv-inpaint: scene crops span 1 to this many times --photo-size px of the photo (1 = its own scale)")
+    p.add_argument("--sweeps", type=int, default=20,
+                   help="fconv-inpaint: Jacobi sweeps per pyramid level of the first guess (more: closer to the membrane fill)")
     p.add_argument("--photo-batch", type=int, default=8, help="fconv-inpaint: scene crops per step (besides --batch faces)")
     p.add_argument("--depth", type=int, default=8, help="fconv: conv layers in g")
     p.add_argument("--width", type=int, default=48, help="fconv: channels")
@@ -154,7 +156,7 @@ def main(argv=None):
         val_rng = np.random.default_rng(4321)
         val_holes = torch.from_numpy(np.stack([photo_holes(args.photo_size, val_rng) for _ in range(32)]))[:, None].to(device)
 
-        fill = membrane_fill(val_scenes * val_holes, val_holes)
+        fill = membrane_fill(val_scenes * val_holes, val_holes, sweeps=args.sweeps)
         membrane_scene_psnr = psnr_batch(val_holes * val_scenes + (1 - val_holes) * fill, val_scenes)
         membrane_hole_psnr = hole_psnr(fill, val_scenes, val_holes)
 

@@ -82,6 +82,8 @@ export interface FConvInpaintBackbone {
   type: 'fconv-inpaint';
   width0: number;
   width1: number;
+  /** Jacobi sweeps per pyramid level of the first guess (default 20). */
+  sweeps?: number;
 }
 
 /** Blur estimator (training/blur_estimator.py): six 3×3 convs, a mean, one linear head per scale. */

@@ -127,3 +127,14 @@ test('interpolation tiles at the photo resolution give what the whole photo at o
   }
   net.dispose();
 });
+
+test('a fconv-inpaint model whose backbone.sweeps is not a whole number from 0 to 1000 is refused with one sentence', async () => {
+  const weights = await loadWeights(fileURLToPath(new URL(`../fixtures/models/${MODEL}/`, import.meta.url)));
+  for (const sweeps of [-1, 2.5, 5000]) {
+    const damaged = { ...weights, json: { ...weights.json, backbone: { ...weights.json.backbone, sweeps } } };
+    assert.throws(
+      () => maskedNetwork(damaged as typeof weights),
+      (e: Error) => e.name === 'UserError' && /cannot be used: backbone\.sweeps must be a whole number from 0 to 1000\.$/.test(e.message),
+    );
+  }
+});

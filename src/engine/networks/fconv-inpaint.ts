@@ -9,7 +9,8 @@
  * Tensors are NHWC on the [−1, 1] scale; y has missing pixels set to 0; M is 1 where observed.
  */
 import { tf } from '../backend.js';
-import type { LoadedWeights } from '../model-file.js';
+import { UserError } from '../image.js';
+import type { FConvInpaintBackbone, LoadedWeights } from '../model-file.js';
 import { ConvHead } from './conv-head.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
@@ -26,16 +27,16 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
   [0, 0],
 ];
 
-/** Jacobi sweeps per pyramid level of the first guess. */
+/** Jacobi sweeps per pyramid level of the first guess, where model.json does not say. */
 const SWEEPS = 20;
 
 /**
- * `SWEEPS` Jacobi sweeps of b ← v + (1 − w)·(mean of the 4 neighbours), edges replicated: cells keep
+ * `sweeps` Jacobi sweeps of b ← v + (1 − w)·(mean of the 4 neighbours), edges replicated: cells keep
  * their known share and take the rest from their neighbours (at full resolution, the membrane equation).
  */
-function smooth(b: K4, v: K4, w: K4, neighbours: K4): K4 {
+function smooth(b: K4, v: K4, w: K4, neighbours: K4, sweeps: number): K4 {
   const free = tf.sub(1, w);
-  for (let i = 0; i < SWEEPS; i++) {
+  for (let i = 0; i < sweeps; i++) {
     const padded = tf.mirrorPad(b, [
       [0, 0],
       [1, 1],
@@ -52,7 +53,7 @@ function smooth(b: K4, v: K4, w: K4, neighbours: K4): K4 {
  * y·M and w of M; each level starts from b_l = v_l + (1 − w_l)·up(b_{l+1}) (below the coarsest level
  * stands the mean of all known pixels) and is smoothed (see smooth).
  */
-export function membraneFill(y: K4, mask: K4): K4 {
+export function membraneFill(y: K4, mask: K4, sweeps = SWEEPS): K4 {
   return tf.tidy(() => {
     const channels = y.shape[3];
     const ring = [0, 0.25, 0, 0.25, 0, 0.25, 0, 0.25, 0];
@@ -68,11 +69,11 @@ export function membraneFill(y: K4, mask: K4): K4 {
     const known = tf.maximum(tf.sum(mask, [1, 2], true), 1);
     let b = tf.div(tf.sum(pyramid[0][0], [1, 2], true), known) as K4;
     const [vTop, wTop] = pyramid[LEVELS];
-    b = smooth(tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4, vTop, wTop, neighbours);
+    b = smooth(tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4, vTop, wTop, neighbours, sweeps);
     for (let l = LEVELS - 1; l >= 0; l--) {
       const [v, w] = pyramid[l];
       const up = tf.image.resizeBilinear(b, [v.shape[1], v.shape[2]], false, true);
-      b = smooth(tf.add(v, tf.mul(tf.sub(1, w), up)) as K4, v, w, neighbours);
+      b = smooth(tf.add(v, tf.mul(tf.sub(1, w), up)) as K4, v, w, neighbours, sweeps);
     }
     return b;
   });
@@ -86,8 +87,13 @@ export class FConvInpaintNet implements MaskedNetwork {
   readonly trainingArea = 128 * 128;
 
   private readonly head: ConvHead;
+  private readonly sweeps: number;
 
   constructor(weights: LoadedWeights) {
+    const sweeps = (weights.json.backbone as FConvInpaintBackbone).sweeps ?? SWEEPS;
+    if (!Number.isInteger(sweeps) || sweeps < 0 || sweeps > 1000)
+      throw new UserError(`The model in ${weights.dir} cannot be used: backbone.sweeps must be a whole number from 0 to 1000.`, 'bad-model');
+    this.sweeps = sweeps;
     for (const [name, { shape, data }] of weights.tensors) this.tensors.set(name, tf.tensor(data, shape));
     this.head = new ConvHead(this.tensors.get('out.kernel') as K4, this.tensors.get('out.bias') as tf.Tensor1D);
   }
@@ -131,7 +137,7 @@ export class FConvInpaintNet implements MaskedNetwork {
     const [, height, width] = y.shape;
     if (height % MULTIPLE !== 0 || width % MULTIPLE !== 0)
       throw new Error(`fconv-inpaint needs crop sides that are multiples of ${MULTIPLE} (got ${width}×${height}).`);
-    const base = membraneFill(y, mask);
+    const base = membraneFill(y, mask, this.sweeps);
     return {
       g: () => this.g(y, mask, base),
       h: (z) => this.h(z, base),
