@@ -5,7 +5,7 @@ report's runs (inpaint_strategies.mts scores held-out scene files 41-60 through 
 Per photo, one square hole of each size at a seeded position, cropped with 64 px of context (as the engine
 crops holes), padded to the network's multiple of 32 with unknown pixels. Prints, per size, the hole PSNR
 (8-bit RGB) pooled over the photos and the mean over the photos of each photo's hole PSNR (capped at 60 dB),
-for the network, for its own first guess (the approximate membrane fill: 20 Jacobi sweeps per pyramid level)
+for the network, for its own first guess (the approximate membrane fill: its Jacobi sweeps per pyramid level)
 and for a near-converged membrane fill (the same with 300 sweeps per level), the report's classical baseline.
 
     python3 training/reports/inpaint_heldout_check.py training/checkpoints/cpu/<run>/checkpoint.pt [--sizes 15,40,100]
@@ -81,7 +81,7 @@ def main():
             hole = torch.zeros_like(mask)
             hole[..., CONTEXT : CONTEXT + s, CONTEXT : CONTEXT + s] = 1
             with torch.no_grad():
-                fills = (net(x * mask, mask), membrane_fill(x * mask, mask), membrane(x * mask, mask))
+                fills = (net(x * mask, mask), membrane_fill(x * mask, mask, sweeps=net.sweeps), membrane(x * mask, mask))
                 rows.append([squared_error(f, x, hole) for f in fills])
         pooled = [10 * np.log10(255**2 * sum(r[i][1] for r in rows) / sum(r[i][0] for r in rows)) for i in range(3)]
         mean = [np.mean([min(60.0, 10 * np.log10(255**2 * r[i][1] / max(r[i][0], 1e-3))) for r in rows]) for i in range(3)]
