@@ -8,7 +8,7 @@ import { tf } from './backend.js';
 import { resizeImage } from './degradations.js';
 import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } from './dlnet.js';
 import { createImage, cropImage, type Image, type Mask } from './image.js';
-import { convHeadSteps, type MaskedEstimate } from './masked-steps.js';
+import { convHeadSteps, type MaskedEstimate, type MaskedStepsInput } from './masked-steps.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './networks/masked-network.js';
 
 export const SIZE = 64;
@@ -104,7 +104,8 @@ export function batchTensors(input: BatchInput): Batch {
  * DL-Net problem for a batch of 64×64 crops: W = M ⊙ x; each crop's residual is weighted by
  * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
  */
-export type MaskedProblem = DLNetProblem & Pick<BoundMaskedNetwork, 'head' | 'release'> & { mask: tf.Tensor4D; observed: tf.Tensor4D };
+export type MaskedProblem = DLNetProblem &
+  Pick<BoundMaskedNetwork, 'head' | 'release'> & { mask: tf.Tensor4D; observed: tf.Tensor4D };
 
 export function maskedProblem(net: MaskedNetwork, batch: Batch): MaskedProblem {
   const bound = net.bind(batch.y, batch.mask);
@@ -255,7 +256,7 @@ export async function fillBatch(
   const span = input.width * input.height;
   let last: Float32Array = new Float32Array(0);
   try {
-    for await (const step of maskedEstimates(problem, settings, signal, onStep !== undefined)) {
+    for await (const step of maskedEstimates(problem, settings, signal, onStep !== undefined, input)) {
       if (step.k < step.K && !onStep) continue; // nobody sees this x̂_k: no seam correction
       const out = new Float32Array(step.xhat.length);
       for (let i = 0; i < out.length; i++) out[i] = (step.xhat[i] + 1) / 2;
@@ -289,14 +290,25 @@ export async function* maskedEstimates(
   settings: DLNetSettings,
   signal?: CancelCheck,
   every = true,
+  /** The batch's arrays where the caller has them (else read back from the problem's tensors). */
+  arrays?: MaskedStepsInput,
 ): AsyncGenerator<MaskedEstimate> {
   if (!problem.head) return yield* tfEstimates(problem, settings, signal, every);
-  const input = { y: problem.y.dataSync() as Float32Array, mask: problem.mask.dataSync() as Float32Array, observed: problem.observed.dataSync() as Float32Array };
+  const input = arrays ?? {
+    y: problem.y.dataSync() as Float32Array,
+    mask: problem.mask.dataSync() as Float32Array,
+    observed: problem.observed.dataSync() as Float32Array,
+  };
   yield* convHeadSteps(problem.head.conv, (await problem.g()) as tf.Tensor4D, problem.head.base, input, settings, signal);
 }
 
 /** runDLNet's estimates read back as arrays; with `every` false, only x̂_K is read back. */
-async function* tfEstimates(problem: DLNetProblem, settings: DLNetSettings, signal: CancelCheck | undefined, every: boolean): AsyncGenerator<MaskedEstimate> {
+async function* tfEstimates(
+  problem: DLNetProblem,
+  settings: DLNetSettings,
+  signal: CancelCheck | undefined,
+  every: boolean,
+): AsyncGenerator<MaskedEstimate> {
   for await (const step of runDLNet(problem, settings, signal)) {
     if (step.k < step.K && !every) {
       step.image.dispose();

@@ -19,26 +19,11 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from fconv_inpaint import LEVELS, membrane_fill, smooth, upsample_bilinear2  # noqa: E402
+from fconv_inpaint import membrane_fill  # noqa: E402
 from inpaint_model import build_net  # noqa: E402
 from paths import data_path  # noqa: E402
 
 CONTEXT = 64
-
-
-def membrane(y, mask, sweeps=300):
-    """membrane_fill with `sweeps` Jacobi sweeps per pyramid level instead of 20."""
-    v, w = y * mask, mask
-    pyramid = [(v, w)]
-    for _ in range(LEVELS):
-        v, w = torch.nn.functional.avg_pool2d(v, 2), torch.nn.functional.avg_pool2d(w, 2)
-        pyramid.append((v, w))
-    b = (y * mask).sum((2, 3), keepdim=True) / mask.sum((2, 3), keepdim=True).clamp(min=1)
-    v, w = pyramid[-1]
-    b = smooth(v + (1 - w) * b, v, w, sweeps)
-    for v, w in reversed(pyramid[:-1]):
-        b = smooth(v + (1 - w) * upsample_bilinear2(b), v, w, sweeps)
-    return b
 
 
 def squared_error(out, x, hole):
@@ -81,7 +66,7 @@ def main():
             hole = torch.zeros_like(mask)
             hole[..., CONTEXT : CONTEXT + s, CONTEXT : CONTEXT + s] = 1
             with torch.no_grad():
-                fills = (net(x * mask, mask), membrane_fill(x * mask, mask, sweeps=net.sweeps), membrane(x * mask, mask))
+                fills = (net(x * mask, mask), membrane_fill(x * mask, mask, sweeps=net.sweeps), membrane_fill(x * mask, mask, sweeps=300))
                 rows.append([squared_error(f, x, hole) for f in fills])
         pooled = [10 * np.log10(255**2 * sum(r[i][1] for r in rows) / sum(r[i][0] for r in rows)) for i in range(3)]
         mean = [np.mean([min(60.0, 10 * np.log10(255**2 * r[i][1] / max(r[i][0], 1e-3))) for r in rows]) for i in range(3)]

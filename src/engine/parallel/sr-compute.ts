@@ -26,7 +26,7 @@ import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.j
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
-import { releaseArrays, releaseBuffer } from '../release-buffer.js';
+import { releaseArrays, ReusedBuffer } from '../release-buffer.js';
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
 export interface SrWeightsData {
@@ -110,7 +110,7 @@ export interface StepsTimes {
 
 export class SrCompute {
   readonly d: SrWeightsData;
-  #work?: ArrayBuffer;
+  readonly #work = new ReusedBuffer();
   private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
@@ -213,13 +213,14 @@ export class SrCompute {
       return [Math.max(0, own.y - margin), Math.min(rh, own.y + own.height + margin)] as const;
     };
     // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries. The work arrays are
-    // views on one zeroed buffer, released when the task ends: at the sizes of a band task (≈ 50 MB at
-    // ×4) it is a mapping of its own that goes back to the system whole, where a dozen separate arrays
-    // would be chunks of glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
+    // views on one zeroed buffer kept from task to task and released with the compute: at the sizes of a
+    // band task (≈ 50 MB at ×4) it is a mapping of its own that goes back to the system whole, where a
+    // dozen separate arrays would be chunks of glibc's per-thread arena, kept resident after they are
+    // freed (release-buffer.ts).
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
     const count = countActive(zRows);
     const mv = K > 1 ? count : 0;
-    const work = this.workBuffer(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
+    const work = this.#work.zeroed(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
     let at = 0;
     const f32 = (n: number) => {
       const view = new Float32Array(work, at, n);
@@ -319,24 +320,8 @@ export class SrCompute {
     return { xhat, likelihoods };
   }
 
-  /**
-   * The step tasks' work arrays: one zeroed buffer kept from task to task (grown when a task needs more),
-   * not a fresh one each time. Fresh memory of that size (tens of MB) is mapped anew for every task and
-   * page-faulted in as it is first written: on the 2-core dev VM the workers' plain-JS time of a 12 MP
-   * ×2 job fell from 13.2 to 10.0 s (K = 5) and 2.6 to 1.6 s (K = 1) with the buffer kept. It costs one
-   * buffer per compute (tens of MB at the band sizes), released by dispose().
-   */
-  private workBuffer(bytes: number): ArrayBuffer {
-    if (this.#work === undefined || this.#work.byteLength < bytes) {
-      if (this.#work) releaseBuffer(this.#work);
-      this.#work = new ArrayBuffer(bytes);
-    } else new Uint8Array(this.#work, 0, bytes).fill(0);
-    return this.#work;
-  }
-
   dispose(): void {
-    if (this.#work) releaseBuffer(this.#work);
-    this.#work = undefined;
+    this.#work.release();
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }
