@@ -12,6 +12,7 @@ import { tf } from '../backend.js';
 import { UserError } from '../image.js';
 import type { FConvInpaintBackbone, LoadedWeights } from '../model-file.js';
 import { ConvHead } from './conv-head.js';
+import { membraneFillImage } from './membrane-fill.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
 type K4 = tf.Tensor4D;
@@ -31,52 +32,26 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
 const SWEEPS = 20;
 
 /**
- * `sweeps` Jacobi sweeps of b ← v + (1 − w)·(mean of the 4 neighbours), edges replicated: cells keep
- * their known share and take the rest from their neighbours (at full resolution, the membrane equation).
- */
-function smooth(b: K4, v: K4, w: K4, neighbours: K4, sweeps: number): K4 {
-  const free = tf.sub(1, w);
-  for (let i = 0; i < sweeps; i++) {
-    const padded = tf.mirrorPad(b, [
-      [0, 0],
-      [1, 1],
-      [1, 1],
-      [0, 0],
-    ], 'symmetric');
-    b = tf.add(v, tf.mul(free, tf.depthwiseConv2d(padded, neighbours, 1, 'valid'))) as K4;
-  }
-  return b;
-}
-
-/**
- * First guess: an approximate membrane (harmonic) fill, coarse to fine. Pyramid of 2×2 averages v of
- * y·M and w of M; each level starts from b_l = v_l + (1 − w_l)·up(b_{l+1}) (below the coarsest level
- * stands the mean of all known pixels) and is smoothed (see smooth).
+ * First guess: the membrane fill of membrane-fill.ts for each image of the batch (y: n × h × w × c,
+ * mask: n × h × w × 1).
  */
 export function membraneFill(y: K4, mask: K4, sweeps = SWEEPS): K4 {
-  return tf.tidy(() => {
-    const channels = y.shape[3];
-    const ring = [0, 0.25, 0, 0.25, 0, 0.25, 0, 0.25, 0];
-    const neighbours = tf.tensor4d(
-      ring.flatMap((v) => Array<number>(channels).fill(v)),
-      [3, 3, channels, 1],
+  const [n, height, width, channels] = y.shape;
+  const yData = y.dataSync() as Float32Array;
+  const maskData = mask.dataSync() as Float32Array;
+  const out = new Float32Array(yData.length);
+  const pixels = height * width;
+  for (let i = 0; i < n; i++) {
+    const image = membraneFillImage(
+      yData.subarray(i * pixels * channels, (i + 1) * pixels * channels),
+      maskData.subarray(i * pixels, (i + 1) * pixels),
+      { height, width, channels },
+      LEVELS,
+      sweeps,
     );
-    const pyramid: [K4, K4][] = [[tf.mul(y, mask) as K4, mask]];
-    for (let l = 0; l < LEVELS; l++) {
-      const [v, w] = pyramid[l];
-      pyramid.push([tf.avgPool(v, 2, 2, 'valid'), tf.avgPool(w, 2, 2, 'valid')]);
-    }
-    const known = tf.maximum(tf.sum(mask, [1, 2], true), 1);
-    let b = tf.div(tf.sum(pyramid[0][0], [1, 2], true), known) as K4;
-    const [vTop, wTop] = pyramid[LEVELS];
-    b = smooth(tf.add(vTop, tf.mul(tf.sub(1, wTop), b)) as K4, vTop, wTop, neighbours, sweeps);
-    for (let l = LEVELS - 1; l >= 0; l--) {
-      const [v, w] = pyramid[l];
-      const up = tf.image.resizeBilinear(b, [v.shape[1], v.shape[2]], false, true);
-      b = smooth(tf.add(v, tf.mul(tf.sub(1, w), up)) as K4, v, w, neighbours, sweeps);
-    }
-    return b;
-  });
+    out.set(image, i * pixels * channels);
+  }
+  return tf.tensor4d(out, [n, height, width, channels]);
 }
 
 export class FConvInpaintNet implements MaskedNetwork {
