@@ -124,6 +124,7 @@ def describe(entry, log=None):
         recipe["degradations"] = "s ~ 1..30, shift ±10 px" if cfg.get("task") == "inpaint" else "r ~ Uniform[0, 75 %]"
     if cfg.get("backbone") == "fconv-inpaint":
         recipe["photo_batch"], recipe["photo_size"] = cfg.get("photo_batch"), cfg.get("photo_size")
+        recipe["sweeps"] = cfg.get("sweeps", 20)  # the first guess's Jacobi sweeps per level (20 before it was a flag)
         recipe["degradations"] = (f"64×64 faces: square hole s ~ 1..30, shift ±10 px; {cfg.get('photo_size')}² scene crops: "
                                   "painted holes (one square of 8 px to 3/4 of the side, 2–4 rectangles, or brush strokes 4–24 px wide)")
     metrics = {}

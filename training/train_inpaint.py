@@ -127,7 +127,7 @@ def main(argv=None):
         adopt_init_config(args, init, ("backbone", "depth", "width", "width0", "width1"))
     net = build_net(vars(args)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=base_lr, betas=(args.beta1, 0.999), weight_decay=args.weight_decay)
-    config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2")
+    config = dict(vars(args), K=K, gamma=gamma, base_lr=base_lr, git_commit=git_commit(), loss="l2" if args.loss == "mse" else args.loss)
     if init:
         config["init_steps_in_regime"] = steps_in_regime(init, args.regime)
     trainer = Trainer(args.run, net, opt, config, budget=args.budget, steps=args.steps, val_every=args.val_every,
