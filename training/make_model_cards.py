@@ -107,7 +107,7 @@ def card(folder):
     elif b["type"] == "fconv-inpaint":
         lines += [f"Inpainting of painted holes at the photo's own resolution with the fully convolutional network `fconv-inpaint` "
                   f"({b['width0']} channels at full resolution, {b['width1']} at 1/2 and 1/4 with dilated convs; it refines a "
-                  "push-pull pyramid fill of the known pixels; training/README.md). Every hole gets a crop of its bounding box plus "
+                  f"membrane fill of the hole, coarse to fine with {b.get('sweeps', 20)} Jacobi sweeps per pyramid level; training/README.md). Every hole gets a crop of its bounding box plus "
                   "64 px of context (src/engine/restore-holes.ts); known pixels are kept exactly.", ""]
     else:
         lines += [f"{'Inpainting of painted holes' if m['task'] == 'inpaint' else 'Interpolation of scattered missing pixels'} "

@@ -6,7 +6,7 @@
  * report-only dependency), the shipped inpaint model and every `--model <dir>` (a folder with
  * model.json), each run through the engine's public restore() as the app runs it. Metrics: PSNR
  * (8-bit RGB) over the hole and over its 3-px boundary band (where a seam would show). Writes
- * inpaint_strategies.md / .json and before/after PNGs of the largest holes for the last model row.
+ * inpaint_strategies.md / .json and before/after PNGs of the largest holes for the shipped model.
  *   npx tsx training/reports/inpaint_strategies.mts [--photos 20] [--model <dir>]...
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,7 +69,7 @@ for (const [i, given] of [SHIPPED, ...modelArgs].entries()) {
   cpSync(dir, path.join(registry, 'model'), { recursive: true, dereference: true }); // the registry lists real folders only
   modelRows.push({ label: i === 0 ? `shipped: ${json.name}` : json.name, dir, id: json.id, backbone: json.backbone?.type ?? '?', registry });
 }
-const shown = modelRows[modelRows.length - 1];
+const shown = modelRows[0]; // the shipped model's before/after PNGs
 
 const BASELINES = ['ring-mean', 'membrane', `OpenCV Telea (r = ${CV_RADIUS.telea})`, `OpenCV Navier–Stokes (r = ${CV_RADIUS.ns})`];
 const ROWS = [...BASELINES, ...modelRows.map((m) => m.label)];
