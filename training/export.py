@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from train_sr import git_commit  # noqa: E402
 from export_onnx import write_onnx  # noqa: E402
+from fconv_inpaint import SWEEPS  # noqa: E402
 
 FORMAT = {"format": "dlnet-studio-model", "formatVersion": 1}
 
@@ -124,7 +125,7 @@ def describe(entry, log=None):
         recipe["degradations"] = "s ~ 1..30, shift ±10 px" if cfg.get("task") == "inpaint" else "r ~ Uniform[0, 75 %]"
     if cfg.get("backbone") == "fconv-inpaint":
         recipe["photo_batch"], recipe["photo_size"] = cfg.get("photo_batch"), cfg.get("photo_size")
-        recipe["sweeps"] = cfg.get("sweeps", 20)  # the first guess's Jacobi sweeps per level (20 before it was a flag)
+        recipe["sweeps"] = cfg.get("sweeps", SWEEPS)  # the first guess's Jacobi sweeps per level (SWEEPS before it was a flag)
         recipe["degradations"] = (f"64×64 faces: square hole s ~ 1..30, shift ±10 px; {cfg.get('photo_size')}² scene crops: "
                                   "painted holes (one square of 8 px to 3/4 of the side, 2–4 rectangles, or brush strokes 4–24 px wide)")
     metrics = {}
@@ -183,7 +184,7 @@ def main():
     elif cfg.get("backbone") == "fconv-inpaint":
         meta = {"name": args.name, "task": cfg["task"],
                 "backbone": {"type": "fconv-inpaint", "width0": cfg["width0"], "width1": cfg["width1"],
-                             "sweeps": cfg.get("sweeps", 20)},
+                             "sweeps": cfg.get("sweeps", SWEEPS)},
                 "dlnet": dlnet, "color": {"network": "RGB", "range": "-1..1 (2·v − 1); missing pixels 0; mask channel 1 = observed"}}
         tensors = fconv_inpaint_tensors(entry["params"])
     else:

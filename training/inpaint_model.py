@@ -116,9 +116,9 @@ def build_net(config):
     if config.get("backbone", "context-encoder") == "fconv":
         return FConvMasked(config["depth"], config["width"])
     if config.get("backbone") == "fconv-inpaint":
-        from fconv_inpaint import FConvInpaint
+        from fconv_inpaint import SWEEPS, FConvInpaint
 
-        return FConvInpaint(config["width0"], config["width1"], config.get("sweeps", 20))
+        return FConvInpaint(config["width0"], config["width1"], config.get("sweeps", SWEEPS))
     return ContextEncoder()
 
 

@@ -16,7 +16,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from faces import SceneCrops, face_split, load_faces  # noqa: E402
 from inpaint_model import build_net, dlnet_masked  # noqa: E402
-from fconv_inpaint import membrane_fill  # noqa: E402
+from fconv_inpaint import SWEEPS, membrane_fill  # noqa: E402
 from masks import photo_holes, sample_mask, square_hole, bernoulli  # noqa: E402
 from paths import data_path  # noqa: E402
 from train_sr import adopt_init_config, git_commit, learning_rate, load_init  # noqa: E402
@@ -39,7 +39,7 @@ def parse_args(argv=None):
     p.add_argument("--photo-size", type=int, default=128, help="fconv-inpaint: side of the scene crops (multiple of 32)")
     p.add_argument("--max-zoom", type=float, default=2.0,
                    help="fconv-inpaint: scene crops span 1 to this many times --photo-size px of the photo (1 = its own scale)")
-    p.add_argument("--sweeps", type=int, default=20,
+    p.add_argument("--sweeps", type=int, default=SWEEPS,
                    help="fconv-inpaint: Jacobi sweeps per pyramid level of the first guess (more: closer to the membrane fill)")
     p.add_argument("--photo-batch", type=int, default=8, help="fconv-inpaint: scene crops per step (besides --batch faces)")
     p.add_argument("--depth", type=int, default=8, help="fconv: conv layers in g")

@@ -25,12 +25,17 @@ function halve(level: Level, channels: number): Level {
   const w = new Float32Array(height * width);
   for (let r = 0; r < height; r++)
     for (let c = 0; c < width; c++) {
-      const a = 2 * r * level.width + 2 * c;
-      const corners = [a, a + 1, a + level.width, a + level.width + 1];
+      const a = 2 * r * level.width + 2 * c; // the 2×2 block's cells: a, a + 1, b, b + 1
+      const b = a + level.width;
       const cell = r * width + c;
-      w[cell] = 0.25 * corners.reduce((sum, i) => sum + level.w[i], 0);
+      w[cell] = 0.25 * (level.w[a] + level.w[a + 1] + level.w[b] + level.w[b + 1]);
       for (let ch = 0; ch < channels; ch++)
-        v[cell * channels + ch] = 0.25 * corners.reduce((sum, i) => sum + level.v[i * channels + ch], 0);
+        v[cell * channels + ch] =
+          0.25 *
+          (level.v[a * channels + ch] +
+            level.v[(a + 1) * channels + ch] +
+            level.v[b * channels + ch] +
+            level.v[(b + 1) * channels + ch]);
     }
   return { height, width, v, w };
 }
@@ -96,7 +101,8 @@ function smooth(start: Float32Array, level: Level, channels: number, sweeps: num
         const keep = 0.25 * share[f];
         for (let ch = 0; ch < channels; ch++)
           next[i + ch] =
-            v[i + ch] + keep * (b[around[4 * f] + ch] + b[around[4 * f + 1] + ch] + b[around[4 * f + 2] + ch] + b[around[4 * f + 3] + ch]);
+            v[i + ch] +
+            keep * (b[around[4 * f] + ch] + b[around[4 * f + 1] + ch] + b[around[4 * f + 2] + ch] + b[around[4 * f + 3] + ch]);
       }
     [b, next] = [next, b];
   }
@@ -104,7 +110,14 @@ function smooth(start: Float32Array, level: Level, channels: number, sweeps: num
 }
 
 /** One Jacobi sweep for 3 channels, unrolled: 300 sweeps on a 1 MP crop with an 800-px hole took 3.47 s with the loop over channels, 2.36 s so. */
-function sweepRgb(b: Float32Array, next: Float32Array, v: Float32Array, at: Int32Array, around: Int32Array, share: Float32Array): void {
+function sweepRgb(
+  b: Float32Array,
+  next: Float32Array,
+  v: Float32Array,
+  at: Int32Array,
+  around: Int32Array,
+  share: Float32Array,
+): void {
   for (let f = 0; f < at.length; f++) {
     const i = at[f];
     const up = around[4 * f];
