@@ -65,6 +65,9 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
       `${key} = ${String(result[key])}`,
     );
   assert.ok(Array.isArray(result.tasks) && (result.tasks as unknown[]).length >= 3);
+  // Interpolation's GFLOP/s counts the shipped fully convolutional model over its tiles.
+  const interpolation = (result.tasks as { task: string; gflops: number | null }[]).find((t) => t.task === 'interpolate');
+  assert.ok(interpolation && typeof interpolation.gflops === 'number' && interpolation.gflops > 0, JSON.stringify(interpolation));
   assert.ok(Array.isArray(result.batch_images_per_s) && (result.batch_images_per_s as unknown[]).length === 2);
   // At tiny sizes a job can end before its cancel lands; these are only present and never negative.
   for (const key of ['cancel_ms_job', 'cancel_ms_batch', 'bomb_refusal_ms', 'bomb_refusal_rss_growth_mb'])

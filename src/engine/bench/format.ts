@@ -28,7 +28,7 @@ export function formatBench(r: BenchResult): string {
       `${t.task.padEnd(14)} ${f(t.mp).padStart(6)} ${f(t.seconds, 1).padStart(6)} ${f(t.mp_per_s, 3).padStart(8)} ${(t.gflops === null ? '—' : f(t.gflops, 1)).padStart(8)}  ${t.fraction_of_ceiling === null ? '—' : `${(t.fraction_of_ceiling * 100).toFixed(0)} %`}`,
     );
   lines.push(
-    '(sr: the 2-worker pool, FLOPs = g + K·h per LR pixel; interpolate: the same pool, crops × (g + K·h); inpaint: cost depends on the holes)',
+    '(sr: the 2-worker pool, FLOPs = g + K·h per LR pixel; interpolate: a started pool of as many workers, its tile regions × (g + K·h); inpaint: cost depends on the holes)',
   );
   lines.push('');
   lines.push('figure                                   measured     target    ');
