@@ -282,7 +282,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const pairs = quick || tiny ? 1 : 3;
       const ratios: number[] = [];
       for (let i = 0; i < pairs; i++) {
-        if (i > 0) log(`K = ${settings.K} and K = 1 again${frames ? ' with frames' : ''} (pair ${i + 1} of ${pairs}; the median counts)…`);
+        if (i > 0)
+          log(`K = ${settings.K} and K = 1 again${frames ? ' with frames' : ''} (pair ${i + 1} of ${pairs}; the median counts)…`);
         const k5 = i === 0 && firstK5 !== undefined ? firstK5 : (await srRun(pool, bigMp, settings.K, frames)).seconds;
         const k1 = (await srRun(pool, bigMp, 1, frames)).seconds;
         ratios.push(k5 / k1);
@@ -323,7 +324,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       await restore(img, { task: 'interpolate', mask: scatteredMask(width, height, 0.45, 3) }, { workers });
       s = (performance.now() - t0) / 1000;
       const flopsOfJob = await interpolationFlops(width, height);
-      tasks.push(taskFigure('interpolate', (width * height) / 1e6, s, flopsOfJob === null ? null : flopsOfJob / 1e9 / s, ceiling));
+      tasks.push(
+        taskFigure('interpolate', (width * height) / 1e6, s, flopsOfJob === null ? null : flopsOfJob / 1e9 / s, ceiling),
+      );
     }
 
     log('inpainting a 12 MP photo with five 100-px holes…');
