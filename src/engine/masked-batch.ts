@@ -168,22 +168,28 @@ export function correctResidual(
   for (let it = 0; it < sweeps; it++) {
     let change = 0;
     for (let i = 0; i < m; i++) {
-      const p = missing[i];
-      for (let c = 0; c < 3; c++) {
-        let sum = 0;
-        let count = 0;
-        for (let k = 0; k < 4; k++) {
-          const q = nb[4 * i + k];
-          if (q >= 0) {
-            sum += r[q * 3 + c];
-            count++;
-          }
+      // The three channels share the neighbour lookups (each channel's sums in the same order as alone).
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let count = 0;
+      for (let k = 0; k < 4; k++) {
+        const q = nb[4 * i + k];
+        if (q >= 0) {
+          s0 += r[q * 3];
+          s1 += r[q * 3 + 1];
+          s2 += r[q * 3 + 2];
+          count++;
         }
-        const old = r[p * 3 + c];
-        const next = old + omega * (sum / count - old);
-        r[p * 3 + c] = next;
-        change = Math.max(change, Math.abs(next - old));
       }
+      const o = missing[i] * 3;
+      const d0 = omega * (s0 / count - r[o]);
+      const d1 = omega * (s1 / count - r[o + 1]);
+      const d2 = omega * (s2 / count - r[o + 2]);
+      r[o] += d0;
+      r[o + 1] += d1;
+      r[o + 2] += d2;
+      change = Math.max(change, Math.abs(d0), Math.abs(d1), Math.abs(d2));
     }
     if (change < 1e-6) break;
   }
