@@ -317,7 +317,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       await restore(img, { task: 'inpaint', mask: inpaint }, { workers });
       let s = (performance.now() - t0) / 1000;
       tasks.push(taskFigure('inpaint', (width * height) / 1e6, s, null, ceiling));
-      if (mp > 2) continue; // interpolation of 12 MP takes minutes on one thread; its MP/s is size-independent (64-px tiles)
+      if (mp > 2) continue; // interpolation of 12 MP takes minutes on one thread; its MP/s is size-independent (tiles of restore-tiles.ts TILE_CORE px)
       // Timed on a started pool, as the SR jobs are: the first job also starts its workers.
       await restore(syntheticPhoto(64, 64), { task: 'interpolate', mask: scatteredMask(64, 64, 0.45, 3) }, { workers });
       t0 = performance.now();
