@@ -30,7 +30,12 @@ export function countActive({ z, rows, rowLen, offset = 0, stride = rowLen }: ZR
  * Writes a = ReLU(z) densely (rows packed, `a` must come zeroed), and the active entries' indices into a
  * and their values.
  */
-export function fillActive({ z, rows, rowLen, offset = 0, stride = rowLen }: ZRows, a: Float32Array, index: Int32Array, active: Float32Array): void {
+export function fillActive(
+  { z, rows, rowLen, offset = 0, stride = rowLen }: ZRows,
+  a: Float32Array,
+  index: Int32Array,
+  active: Float32Array,
+): void {
   let n = 0;
   for (let r = 0; r < rows; r++) {
     const from = offset + r * stride;
@@ -76,4 +81,16 @@ export function adamActive(
     z[j] = zn;
     a[i] = zn > 0 ? zn : 0;
   }
+}
+
+/** The first position in the sorted `index` whose value is ≥ `value`. */
+export function lowerBound(index: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = index.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -2,7 +2,8 @@
  * Parity of the onnxruntime backend: for every shipped model's fixture
  * (training/make_fixtures.py), the engine's onnxruntime path — g through the model's ONNX parts
  * (OnnxG, as OnnxSrExecutor / FConvMaskedOnnx run it) and the DL-Net steps as the engine runs them
- * on that backend (SR: the band engine's hand-written adjoints; masked: tfjs autodiff) — must
+ * on that backend (SR: the band engine's hand-written adjoints, h's conv and its adjoint as matrix
+ * products on onnxruntime; masked: tfjs autodiff) — must
  * reproduce PyTorch's x̂_1..x̂_K and L(z_k) within 1e-4. onnxruntime-node is an optionalDependency
  * that `npm install` brings: its absence fails these tests with a sentence, it does not skip them.
  */
@@ -10,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { describeBackend, initBackend, tf } from '../../src/engine/backend.js';
+import { OnnxHead } from '../../src/engine/backends/onnx-head.js';
 import { OnnxSrExecutor } from '../../src/engine/backends/onnx-sr.js';
 import type { Image, Mask } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
@@ -79,7 +81,7 @@ for (const { file, json: fixture } of fixtures) {
       const compute = new SrCompute(srWeightsData(weights));
       const source = onnxSource(weights);
       assert.ok(source, `${fixture.model} lists no ONNX files`);
-      const executor = new OnnxSrExecutor(compute, await OnnxG.open(source));
+      const executor = new OnnxSrExecutor(compute, await OnnxG.open(source), await OnnxHead.open(compute.d.outKernel));
       for (const c of fixture.cases) {
         const [, h, w] = c.input.shape;
         const y = decode(c.input.data);
@@ -89,15 +91,15 @@ for (const { file, json: fixture } of fixtures) {
         const job = { plan, blur: c.blur, settings, normalizer: w * h };
         await executor.g(job, bufs, { kind: 'g', y0: 0, y1: h, x0: 0, x1: w, cacheTop: 0 });
         let k = 0;
-        compute.steps(
+        await compute.steps(
           { rh: h, rw: w, z: bufs.z, y, own: { x: 0, y: 0, width: w, height: h }, normalizer: w * h },
           c.blur,
           settings,
-          (kk, xhat, L) => check(kk, c.steps[k++], xhat, L),
+          { onFrame: (kk, xhat, L) => check(kk, c.steps[k++], xhat, L), head: executor.head },
         );
         assert.equal(k, c.steps.length);
       }
-      await executor.net.release();
+      await Promise.all([executor.net.release(), executor.head!.release()]);
       compute.dispose();
     } else {
       const net = maskedNetwork(weights)!;
@@ -116,7 +118,10 @@ for (const { file, json: fixture } of fixtures) {
         });
         let k = 0;
         for await (const step of maskedEstimates(problem, settings)) {
-          assert.equal(step.xhat.length, c.steps[k].shape.reduce((a: number, b: number) => a * b, 1));
+          assert.equal(
+            step.xhat.length,
+            c.steps[k].shape.reduce((a: number, b: number) => a * b, 1),
+          );
           check(step.k, c.steps[k++], step.xhat, step.likelihood);
         }
         assert.equal(k, c.steps.length);
@@ -152,7 +157,10 @@ test('g on onnxruntime in row slabs (with its receptive radius of context) equal
     assert.ok(maxDiff(sliced, whole) < 1e-5, `max |Δz| ${maxDiff(sliced, whole)}`);
     // With one row less of context the slabs' borders differ: the radius is what makes them exact.
     const short = await g.runInRows(input, [1, h, w, c], depth - 1, C, undefined, 4 * C * w * (20 + 2 * (depth - 1)));
-    assert.ok(maxDiff(short, whole) > 1e-5, `slabs without enough context should differ at their borders (max |Δz| ${maxDiff(short, whole)})`);
+    assert.ok(
+      maxDiff(short, whole) > 1e-5,
+      `slabs without enough context should differ at their borders (max |Δz| ${maxDiff(short, whole)})`,
+    );
   } finally {
     await g.release();
   }

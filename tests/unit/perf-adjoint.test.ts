@@ -72,7 +72,7 @@ test('hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic
     for (const blur of [0, 1.3, 2.6]) {
       const ref = autodiffGradient(weights, net, y, t, blur);
       let hand: Float32Array | null = null;
-      compute.steps(
+      await compute.steps(
         {
           rh: y.height,
           rw: y.width,
@@ -83,10 +83,10 @@ test('hand-written adjoints of h and W equal tf autodiff (×2, ×3, ×4; bicubic
         },
         blur,
         { K: 2, gamma: 1e-3, beta1: 0.9, beta2: 0.999 },
-        undefined,
-        undefined,
-        (k, g) => {
-          if (k === 1) hand = Float32Array.from(g);
+        {
+          onGradient: (k, g) => {
+            if (k === 1) hand = Float32Array.from(g);
+          },
         },
       );
       // Normalizer 1 (L = ½ Σ r², not the mean) keeps the gradient O(1), so 1e-5 is a real bound.

@@ -1,8 +1,8 @@
 /**
  * A minimal ONNX (protobuf) writer for the graphs the onnxruntime backend builds itself: the
- * availability probe and the bench's 3×3 conv probe (stacks of Conv + Relu). The networks' own
- * graphs come from training/export_onnx.py; this only saves shipping probe files. Field numbers are
- * those of onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
+ * availability probe, the bench's 3×3 conv probe (stacks of Conv + Relu) and the DL-Net head's matrix
+ * products. The networks' own graphs come from training/export_onnx.py; this only saves shipping
+ * such small files. Field numbers are those of onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
  */
 
 class Writer {
@@ -129,6 +129,26 @@ export function convStackModel(channels: number, layers: number, kernel: (layer:
       }
       valueInfo(g, 11, 'x', ['n', channels, 'h', 'w']);
       valueInfo(g, 12, 'y', ['n', channels, 'h', 'w']);
+    })
+    .finish();
+}
+
+/**
+ * y = x · w: "x" [p, k] (p dynamic) times the constant `weight` [k, n] (row-major), output "y" [p, n].
+ * The DL-Net head's products (onnx-head.ts).
+ */
+export function matMulModel(k: number, n: number, weight: Float32Array): Uint8Array {
+  if (weight.length !== k * n) throw new Error(`matMulModel: weight has ${weight.length} values, not ${k} × ${n}`);
+  return new Writer()
+    .int(1, 7)
+    .string(2, 'dlnet-studio')
+    .message(8, (o) => o.string(1, '').int(2, 13))
+    .message(7, (g) => {
+      g.string(2, 'matmul');
+      g.message(1, (node) => node.string(1, 'x').string(1, 'w').string(2, 'y').string(3, 'matmul').string(4, 'MatMul'));
+      initializer(g, 'w', [k, n], weight);
+      valueInfo(g, 11, 'x', ['p', k]);
+      valueInfo(g, 12, 'y', ['p', n]);
     })
     .finish();
 }

@@ -1,8 +1,8 @@
 /**
  * The onnxruntime backend: onnxruntime-node's CPU execution provider runs the networks'
- * g (the bulk of the FLOPs) from the ONNX files training/export_onnx.py writes next to the weights;
- * everything else (h, W and the hand-written adjoints, Adam, the masked networks' autodiff steps)
- * stays on tfjs-wasm, which backend.ts initialises beside it.
+ * g (the bulk of the FLOPs) from the ONNX files training/export_onnx.py writes next to the weights,
+ * and the SR head's conv and adjoint as matrix products (onnx-head.ts); everything else (W and its
+ * adjoint, Adam, the masked networks' heads) stays on tfjs-wasm, which backend.ts initialises beside it.
  *
  * onnxruntime-node is an optionalDependency whose CPU libraries ship inside the npm package (its
  * install script only fetches optional CUDA pieces, which the project's .npmrc skips). It is loaded

@@ -1,11 +1,12 @@
 /**
  * The band engine's executor on the onnxruntime backend: g tasks run through onnxruntime (OnnxG,
- * the model's ONNX parts), the DL-Net step tasks exactly as LocalExecutor runs them (hand-written
- * adjoints, h's two small convs on tfjs-wasm). Used in-process (restore-sr.ts superResolve) and in
+ * the model's ONNX parts), the DL-Net step tasks as LocalExecutor runs them (hand-written adjoints)
+ * with h's conv and its adjoint as matrix products on onnxruntime (OnnxHead). Used in-process (restore-sr.ts superResolve) and in
  * each SR worker thread (parallel/sr-worker.ts).
  */
 import { activeBackend } from '../backend.js';
 import { ONNX_SLAB_BYTES, OnnxG } from '../networks/onnx-g.js';
+import { OnnxHead } from './onnx-head.js';
 import { flagCheck } from '../parallel/cancel-flag.js';
 import { releaseArrays } from '../release-buffer.js';
 import type { SrCompute } from '../parallel/sr-compute.js';
@@ -27,8 +28,9 @@ export class OnnxSrExecutor implements SrExecutor {
   constructor(
     private readonly compute: SrCompute,
     readonly net: OnnxG,
+    readonly head?: OnnxHead,
   ) {
-    this.local = new LocalExecutor(compute);
+    this.local = new LocalExecutor(compute, head);
   }
 
   async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
@@ -93,7 +95,15 @@ export async function srExecutor(compute: SrCompute, threads?: number): Promise<
     return new LocalExecutor(compute);
   }
   try {
-    return new OnnxSrExecutor(compute, await OnnxG.open(source, threads));
+    const net = await OnnxG.open(source, threads);
+    return new OnnxSrExecutor(
+      compute,
+      net,
+      await OnnxHead.open(compute.d.outKernel, threads).catch(async (error) => {
+        await net.release();
+        throw error;
+      }),
+    );
   } catch (error) {
     lastOnnxFallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
     return new LocalExecutor(compute);
@@ -121,6 +131,6 @@ export async function releaseSrExecutor(compute: SrCompute): Promise<void> {
   opened.delete(compute);
   for (const p of kept) {
     const e = await p.catch(() => undefined);
-    if (e instanceof OnnxSrExecutor) await e.net.release();
+    if (e instanceof OnnxSrExecutor) await Promise.all([e.net.release(), e.head?.release()]);
   }
 }

@@ -8,8 +8,9 @@
  *   by hand instead of tf.valueAndGrad. Measured on wasm (256² LR tile, depth 16 × 64, ×2): an
  *   autodiff step cost ≈ 460 ms, 17 % of g, although h's two convs are < 1 % of g's FLOPs; the
  *   bookkeeping of the slice/concat borders, transposes and the taped graph was the cost. Here a
- *   step is two tf convs (h's 64→t² conv and its adjoint, the same conv with the kernel rotated
- *   180° and in/out swapped) and three passes in plain JS over Float32Arrays: pixel shuffle + skip,
+ *   step is two convs (h's 64→t² conv and its adjoint, the same conv with the kernel rotated
+ *   180° and in/out swapped: tf convs, or on onnxruntime matrix products plus tap sums, head-taps.ts)
+ *   and three passes in plain JS over Float32Arrays: pixel shuffle + skip,
  *   W and Wᵀ (separable, the tile's own symmetric / replicated borders, exactly as
  *   degradations-tf.ts), and Adam fused with ReLU′ and the next ReLU.
  *
@@ -18,15 +19,28 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { adamActive, countActive, fillActive } from '../active-adam.js';
+import { adamActive, countActive, fillActive, lowerBound } from '../active-adam.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
-import { applyW, applyWT, axisTaps, lowerBound, type AxisTaps } from './sr-operator.js';
+import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 import { releaseArrays, ReusedBuffer } from '../release-buffer.js';
+import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
+
+export type { HeadProducts };
+
+export interface StepsOptions {
+  /** Sees every x̂_k and the residual W x̂_k − y over the region's LR pixels (valid during the call). */
+  onFrame?: (k: number, xhat: Float32Array, likelihood: number, residual: Float32Array) => void;
+  signal?: CancelCheck;
+  /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
+  onGradient?: (k: number, grad: Float32Array) => void;
+  /** h's conv and adjoint as matrix products (onnxruntime) instead of tfjs convs. */
+  head?: HeadProducts;
+}
 
 /** Plain-array copy of an SR model's weights: what a worker needs to build its own SrCompute. */
 export interface SrWeightsData {
@@ -111,6 +125,8 @@ export interface StepsTimes {
 export class SrCompute {
   readonly d: SrWeightsData;
   readonly #work = new ReusedBuffer();
+  /** ∂L/∂a of a step task on the head products (on tfjs it is on the wasm heap). */
+  readonly #grad = new ReusedBuffer();
   private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
@@ -178,15 +194,12 @@ export class SrCompute {
    * the region's LR pixels (rh × rw; valid on the rows of step k, which include the owned rows), both
    * valid only during the call.
    */
-  steps(
+  async steps(
     region: StepsRegion,
     blur: number,
     settings: DLNetSettings,
-    onFrame?: (k: number, xhat: Float32Array, likelihood: number, residual: Float32Array) => void,
-    signal?: CancelCheck,
-    /** Tests: sees ∂L/∂z at z_k (before the Adam step). */
-    onGradient?: (k: number, grad: Float32Array) => void,
-  ): { xhat: Float32Array; likelihoods: number[] } {
+    { onFrame, signal, onGradient, head }: StepsOptions = {},
+  ): Promise<{ xhat: Float32Array; likelihoods: number[] }> {
     const { rh, rw, y, own, normalizer: N } = region;
     const { K } = settings;
     const t = this.d.scale;
@@ -220,7 +233,10 @@ export class SrCompute {
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
     const count = countActive(zRows);
     const mv = K > 1 ? count : 0;
-    const work = this.#work.zeroed(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0)));
+    // On the head products: h's output rows and one slab's gathered taps.
+    const slabRows = head ? headSlabRows(rw, C, T2) : 0;
+    const headFloats = head ? P * T2 + (K > 1 ? headTapsFloats(rw, T2, slabRows) : 0) : 0;
+    const work = this.#work.zeroed(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + headFloats));
     let at = 0;
     const f32 = (n: number) => {
       const view = new Float32Array(work, at, n);
@@ -239,6 +255,9 @@ export class SrCompute {
     const xhat = new Float32Array(H * Wd);
     const dx = K > 1 ? f32(H * Wd) : xhat;
     const dr = K > 1 ? f32(P * T2) : res;
+    const hOut = f32(head ? P * T2 : 0);
+    const cols = f32(head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0);
+    const grad = new Float32Array(this.#grad.zeroed(4 * (head && K > 1 ? P * C : 0)), 0, head && K > 1 ? P * C : 0);
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -248,16 +267,19 @@ export class SrCompute {
       const rows = r1 - r0;
       const hr = (plane: Float32Array) => plane.subarray(r0 * t * Wd, r1 * t * Wd);
       let th = performance.now();
-      const r = tf.tidy(() =>
-        tf.fused.conv2d({
-          x: tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]),
-          filter: this.outKernel,
-          strides: 1,
-          pad: 'same',
-          bias: this.outBias,
-        }),
-      );
-      const rv = readFloat32(r); // a view on the wasm heap (no copy): no tf call until r is disposed below
+      const r = head
+        ? undefined
+        : tf.tidy(() =>
+            tf.fused.conv2d({
+              x: tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]),
+              filter: this.outKernel,
+              strides: 1,
+              pad: 'same',
+              bias: this.outBias,
+            }),
+          );
+      // rv: h's conv over rows r0..r1. On tfjs a view on the wasm heap (no copy): no tf call until r is disposed below.
+      const rv = r ? readFloat32(r) : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut);
       tj = performance.now();
       times.h += tj - th;
       // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
@@ -270,7 +292,7 @@ export class SrCompute {
             for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
           }
         }
-      r.dispose();
+      r?.dispose();
       applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
       let sum = 0;
       for (let i = r0 * rw; i < r1 * rw; i++) res[i] -= y[i];
@@ -297,10 +319,23 @@ export class SrCompute {
         }
       th = performance.now();
       times.js += th - tj;
-      const ga = tf.tidy(() =>
-        tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T2, r1 * rw * T2), [1, rows, rw, T2]), this.outKernelT, 1, 'same'),
-      );
-      const gv = readFloat32(ga); // a view on the wasm heap: no tf call until ga is disposed below
+      let ga: tf.Tensor | undefined;
+      let gv: Float32Array;
+      if (head) {
+        // ∂L/∂a over rows r0..r1 from the head products, slab by slab, into one array read as tfjs's below.
+        for (let s0 = r0; s0 < r1; s0 += slabRows) {
+          const s1 = Math.min(r1, s0 + slabRows);
+          const slab = await headAdjointSlab(head, dr, r0, r1, rw, T2, s0, s1, cols);
+          grad.set(slab, (s0 - r0) * rw * C);
+          releaseArrays(slab);
+        }
+        gv = grad;
+      } else {
+        ga = tf.tidy(() =>
+          tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T2, r1 * rw * T2), [1, rows, rw, T2]), this.outKernelT, 1, 'same'),
+        );
+        gv = readFloat32(ga); // a view on the wasm heap: no tf call until ga is disposed below
+      }
       tj = performance.now();
       times.adjoint += tj - th;
       // gv covers rows r0..r1: region entry i is gv[i − off]; the active entries there are j0..j1.
@@ -313,7 +348,7 @@ export class SrCompute {
         onGradient(k, dense);
       }
       adamActive({ index, z, m, v, a }, gv, off, j0, j1, k, settings);
-      ga.dispose();
+      ga?.dispose();
       times.js += performance.now() - tj;
     }
     releaseArrays(skip);
@@ -322,6 +357,7 @@ export class SrCompute {
 
   dispose(): void {
     this.#work.release();
+    this.#grad.release();
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }

@@ -21,7 +21,7 @@ import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import { settleAll } from './close.js';
-import { srOverlap, type SrCompute, type StepsRegion } from './sr-compute.js';
+import { srOverlap, type HeadProducts, type SrCompute, type StepsRegion } from './sr-compute.js';
 import { releaseArrays } from '../release-buffer.js';
 
 export interface SrJobPlan {
@@ -335,9 +335,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     return results;
   };
   const gTasks = (y0: number, y1: number, top: number) =>
-    plan.chunks.map(
-      (c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }),
-    );
+    plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }));
   const order = bandOrder(plan, options.firstRow);
   for (const bi of order) {
     const band = plan.bands[bi];
@@ -368,10 +366,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
       options.onPreview!(bufs.out, strip.rows);
     }
-    const missing = [
-      ...(v0 > zTop ? gTasks(zTop, v0, zTop) : []),
-      ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : []),
-    ];
+    const missing = [...(v0 > zTop ? gTasks(zTop, v0, zTop) : []), ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : [])];
     if (missing.length > 0) await runAll(missing);
     have = zBot - zTop;
     if (bi === order[0] && bi > 0) {
@@ -445,7 +440,11 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
 
 /** Executes tasks on this thread with one SrCompute. */
 export class LocalExecutor implements SrExecutor {
-  constructor(private readonly compute: SrCompute) {}
+  /** head: h's conv and its adjoint as matrix products (onnxruntime), else tfjs convs. */
+  constructor(
+    private readonly compute: SrCompute,
+    private readonly head?: HeadProducts,
+  ) {}
 
   async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
@@ -456,13 +455,14 @@ export class LocalExecutor implements SrExecutor {
   async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
     await new Promise((resolve) => setImmediate(resolve));
     const region = stepRegion(job, bufs, task);
-    const { xhat, likelihoods } = this.compute.steps(
-      region,
-      job.blur,
-      job.settings,
-      task.frames && onFrame ? (k, x, L, res) => onFrame(k, cropOwned(job.plan, task, x), L, cropOwnedLr(task, res)) : undefined,
-      flagCheck(bufs.cancel),
-    );
+    const { xhat, likelihoods } = await this.compute.steps(region, job.blur, job.settings, {
+      onFrame:
+        task.frames && onFrame
+          ? (k, x, L, res) => onFrame(k, cropOwned(job.plan, task, x), L, cropOwnedLr(task, res))
+          : undefined,
+      signal: flagCheck(bufs.cancel),
+      head: this.head,
+    });
     writeOwned(bufs, job.plan, task, xhat);
     releaseArrays(xhat);
     return { likelihoods };

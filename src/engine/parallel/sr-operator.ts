@@ -6,18 +6,6 @@
  */
 import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
 
-/** First index of `sorted` (ascending) that is ≥ value. */
-export function lowerBound(sorted: Int32Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Separable W along one axis of a given HR length: tap j of output o reads input idx[o·n + j] with
  * weight weights[j]; the transposed lists give, for input q, the (output, weight) pairs that read it

@@ -1,0 +1,69 @@
+/**
+ * h's 3×3 conv (C → T channels) and its adjoint as two matrix products on onnxruntime, for the SR
+ * DL-Net steps (parallel/sr-compute.ts, which sums and gathers the nine taps in JS):
+ *
+ * - forward: u = a · Wf, C → 9·T values per pixel, Wf[c][tap·T + o] = K[tap][c][o] (K in HWIO);
+ *   h's conv is then the sum of u's nine taps, each shifted by its offset.
+ * - adjoint: (∂h/∂a)ᵀ dr = cols · Wfᵀ, cols holding per pixel the nine taps of dr shifted the
+ *   other way (an im2col of T channels).
+ *
+ * Both are plain GEMMs with a small constant right-hand side, which onnxruntime runs at several
+ * times the rate of tfjs-wasm's 3×3 conv to few output channels, or of onnxruntime's own Conv there
+ * (it forms a 9·C-row im2col of its input first).
+ */
+import type { HeadProducts } from '../parallel/sr-compute.js';
+import { createSession, ortModule, ortThreads, type OrtModule, type OrtSession } from './onnx-runtime.js';
+import { matMulModel } from './onnx-proto.js';
+
+export class OnnxHead implements HeadProducts {
+  private constructor(
+    private readonly ort: OrtModule,
+    private readonly forwardSession: OrtSession,
+    private readonly adjointSession: OrtSession,
+    readonly channels: number,
+    readonly taps: number,
+  ) {}
+
+  /** Sessions for h's kernel (HWIO, 3 × 3 × C × T). */
+  static async open(kernel: { shape: number[]; data: Float32Array }, threads = ortThreads()): Promise<OnnxHead> {
+    const ort = ortModule();
+    if (!ort) throw new Error('onnxruntime-node is not loaded in this thread.');
+    const [kh, kw, C, T] = kernel.shape;
+    const taps = kh * kw * T;
+    const wf = new Float32Array(C * taps);
+    const wt = new Float32Array(taps * C);
+    for (let tap = 0; tap < kh * kw; tap++)
+      for (let c = 0; c < C; c++)
+        for (let o = 0; o < T; o++) {
+          const w = kernel.data[(tap * C + c) * T + o];
+          wf[c * taps + tap * T + o] = w;
+          wt[(tap * T + o) * C + c] = w;
+        }
+    const forward = await createSession(ort, matMulModel(C, taps, wf), threads);
+    try {
+      return new OnnxHead(ort, forward, await createSession(ort, matMulModel(taps, C, wt), threads), C, taps);
+    } catch (error) {
+      await forward.release();
+      throw error;
+    }
+  }
+
+  /** u = a · Wf for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
+  async forward(a: Float32Array, pixels: number): Promise<Float32Array> {
+    return this.product(this.forwardSession, a, pixels, this.channels);
+  }
+
+  /** cols · Wfᵀ for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
+  async adjoint(cols: Float32Array, pixels: number): Promise<Float32Array> {
+    return this.product(this.adjointSession, cols, pixels, this.taps);
+  }
+
+  private async product(session: OrtSession, x: Float32Array, pixels: number, k: number): Promise<Float32Array> {
+    const result = await session.run({ x: new this.ort.Tensor('float32', x.subarray(0, pixels * k), [pixels, k]) });
+    return result.y.data as Float32Array;
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.forwardSession.release(), this.adjointSession.release()]);
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The SR head's 3×3 conv and its adjoint from per-pixel matrix products plus the nine shifted taps
+ * (parallel/head-taps.ts), checked against tfjs's conv2d with the kernel and with its adjoint kernel, on
+ * a row range inside a region and in slabs of a few rows (so taps cross slab borders).
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { initBackend, tf } from '../../src/engine/backend.js';
+import { headAdjointSlab, headForward, type HeadProducts } from '../../src/engine/parallel/head-taps.js';
+import { maxDiff } from '../helpers/arrays.js';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function seeded(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** The products in plain JS: forward u[p][tap·T + o] = Σ_c a[p][c]·K[tap][c][o], adjoint its transpose. */
+function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
+  return {
+    forward: async (a, pixels) => {
+      const u = new Float32Array(pixels * 9 * T);
+      for (let p = 0; p < pixels; p++)
+        for (let tap = 0; tap < 9; tap++)
+          for (let o = 0; o < T; o++) {
+            let sum = 0;
+            for (let c = 0; c < C; c++) sum += a[p * C + c] * kernel[(tap * C + c) * T + o];
+            u[p * 9 * T + tap * T + o] = sum;
+          }
+      return u;
+    },
+    adjoint: async (cols, pixels) => {
+      const g = new Float32Array(pixels * C);
+      for (let p = 0; p < pixels; p++)
+        for (let c = 0; c < C; c++) {
+          let sum = 0;
+          for (let tap = 0; tap < 9; tap++)
+            for (let o = 0; o < T; o++) sum += cols[p * 9 * T + tap * T + o] * kernel[(tap * C + c) * T + o];
+          g[p * C + c] = sum;
+        }
+      return g;
+    },
+  };
+}
+
+for (const [C, T] of [
+  [8, 4],
+  [6, 9],
+  [5, 16],
+] as const)
+  test(`head conv and adjoint from products equal tfjs's convs (C = ${C}, T = ${T}, slabs of 2 rows)`, async () => {
+    const rh = 11;
+    const rw = 7;
+    const [r0, r1] = [2, 9];
+    const rows = r1 - r0;
+    const kernel = seeded(9 * C * T, 1);
+    const bias = seeded(T, 2);
+    const a = seeded(rh * rw * C, 3);
+    const products = jsProducts(kernel, C, T);
+
+    const out = await headForward(products, a, r0, r1, rw, C, T, bias, 2, new Float32Array(rows * rw * T));
+    const K = tf.tensor4d(kernel, [3, 3, C, T]);
+    const want = tf.tidy(() =>
+      tf.add(tf.conv2d(tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]), K, 1, 'same'), tf.tensor1d(bias)),
+    );
+    assert.ok(
+      maxDiff(out, want.dataSync() as Float32Array) < 1e-5,
+      `forward differs by ${maxDiff(out, want.dataSync() as Float32Array)}`,
+    );
+
+    const dr = seeded(rh * rw * T, 4);
+    const got = new Float32Array(rows * rw * C);
+    const cols = new Float32Array(2 * rw * 9 * T);
+    for (let s0 = r0; s0 < r1; s0 += 2) {
+      const s1 = Math.min(r1, s0 + 2);
+      got.set(await headAdjointSlab(products, dr, r0, r1, rw, T, s0, s1, cols), (s0 - r0) * rw * C);
+    }
+    const KT = tf.transpose(tf.reverse(K, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const wantAdj = tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T, r1 * rw * T), [1, rows, rw, T]), KT, 1, 'same');
+    const diff = maxDiff(got, wantAdj.dataSync() as Float32Array);
+    assert.ok(diff < 1e-5, `adjoint differs by ${diff}`);
+    // And it is the adjoint: <conv(a), d> = <a, convᵀ(d)> over the row range (bias left out).
+    const noBias = await headForward(products, a, r0, r1, rw, C, T, new Float32Array(T), 2, new Float32Array(rows * rw * T));
+    let lhs = 0;
+    for (let i = 0; i < noBias.length; i++) lhs += noBias[i] * dr[r0 * rw * T + i];
+    let rhs = 0;
+    for (let i = 0; i < got.length; i++) rhs += a[r0 * rw * C + i] * got[i];
+    assert.ok(Math.abs(lhs - rhs) < 1e-4 * Math.max(1, Math.abs(lhs)), `<Fa, d> = ${lhs} but <a, Fᵀd> = ${rhs}`);
+    tf.dispose([K, KT, want, wantAdj]);
+  });
