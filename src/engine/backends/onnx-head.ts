@@ -1,6 +1,6 @@
 /**
  * h's 3×3 conv (C → T channels) and its adjoint as two matrix products on onnxruntime, for the SR
- * DL-Net steps (parallel/sr-compute.ts, which sums and gathers the nine taps in JS):
+ * DL-Net steps (parallel/head-taps.ts sums and gathers the nine taps in JS):
  *
  * - forward: u = a · Wf, C → 9·T values per pixel, Wf[c][tap·T + o] = K[tap][c][o] (K in HWIO);
  *   h's conv is then the sum of u's nine taps, each shifted by its offset.
@@ -9,9 +9,9 @@
  *
  * Both are plain GEMMs with a small constant right-hand side, which onnxruntime runs at several
  * times the rate of tfjs-wasm's 3×3 conv to few output channels, or of onnxruntime's own Conv there
- * (it forms a 9·C-row im2col of its input first).
+ * (measured in backends/README.md).
  */
-import type { HeadProducts } from '../parallel/sr-compute.js';
+import type { HeadProducts } from '../parallel/head-taps.js';
 import { createSession, ortModule, ortThreads, type OrtModule, type OrtSession } from './onnx-runtime.js';
 import { matMulModel } from './onnx-proto.js';
 

@@ -1,8 +1,8 @@
 /**
  * The band engine's executor on the onnxruntime backend: g tasks run through onnxruntime (OnnxG,
  * the model's ONNX parts), the DL-Net step tasks as LocalExecutor runs them (hand-written adjoints)
- * with h's conv and its adjoint as matrix products on onnxruntime (OnnxHead). Used in-process (restore-sr.ts superResolve) and in
- * each SR worker thread (parallel/sr-worker.ts).
+ * with h's conv and its adjoint as matrix products on onnxruntime (OnnxHead). Used in-process
+ * (restore-sr.ts superResolve) and in each SR worker thread (parallel/sr-worker.ts).
  */
 import { activeBackend } from '../backend.js';
 import { ONNX_SLAB_BYTES, OnnxG } from '../networks/onnx-g.js';
@@ -31,6 +31,11 @@ export class OnnxSrExecutor implements SrExecutor {
     readonly head?: OnnxHead,
   ) {
     this.local = new LocalExecutor(compute, head);
+  }
+
+  /** Releases the onnxruntime sessions (g's parts and the head's products). */
+  async release(): Promise<void> {
+    await Promise.all([this.net.release(), this.head?.release()]);
   }
 
   async g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void> {
@@ -96,14 +101,8 @@ export async function srExecutor(compute: SrCompute, threads?: number): Promise<
   }
   try {
     const net = await OnnxG.open(source, threads);
-    return new OnnxSrExecutor(
-      compute,
-      net,
-      await OnnxHead.open(compute.d.outKernel, threads).catch(async (error) => {
-        await net.release();
-        throw error;
-      }),
-    );
+    // The head's products only speed the steps up: if they cannot open, the steps keep tfjs's convs.
+    return new OnnxSrExecutor(compute, net, await OnnxHead.open(compute.d.outKernel, threads).catch(() => undefined));
   } catch (error) {
     lastOnnxFallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
     return new LocalExecutor(compute);
@@ -131,6 +130,6 @@ export async function releaseSrExecutor(compute: SrCompute): Promise<void> {
   opened.delete(compute);
   for (const p of kept) {
     const e = await p.catch(() => undefined);
-    if (e instanceof OnnxSrExecutor) await Promise.all([e.net.release(), e.head?.release()]);
+    if (e instanceof OnnxSrExecutor) await e.release();
   }
 }

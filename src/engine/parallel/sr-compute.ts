@@ -30,8 +30,6 @@ import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 import { releaseArrays, ReusedBuffer } from '../release-buffer.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
 
-export type { HeadProducts };
-
 export interface StepsOptions {
   /** Sees every x̂_k and the residual W x̂_k − y over the region's LR pixels (valid during the call). */
   onFrame?: (k: number, xhat: Float32Array, likelihood: number, residual: Float32Array) => void;
@@ -233,10 +231,15 @@ export class SrCompute {
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
     const count = countActive(zRows);
     const mv = K > 1 ? count : 0;
-    // On the head products: h's output rows and one slab's gathered taps.
+    // On the head products: h's output rows, one slab's gathered taps, and ∂L/∂a over the step's rows
+    // (in a buffer of its own).
     const slabRows = head ? headSlabRows(rw, C, T2) : 0;
-    const headFloats = head ? P * T2 + (K > 1 ? headTapsFloats(rw, T2, slabRows) : 0) : 0;
-    const work = this.#work.zeroed(4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + headFloats));
+    const hOutFloats = head ? P * T2 : 0;
+    const colsFloats = head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0;
+    const gradFloats = head && K > 1 ? P * C : 0;
+    const work = this.#work.zeroed(
+      4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats),
+    );
     let at = 0;
     const f32 = (n: number) => {
       const view = new Float32Array(work, at, n);
@@ -255,9 +258,9 @@ export class SrCompute {
     const xhat = new Float32Array(H * Wd);
     const dx = K > 1 ? f32(H * Wd) : xhat;
     const dr = K > 1 ? f32(P * T2) : res;
-    const hOut = f32(head ? P * T2 : 0);
-    const cols = f32(head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0);
-    const grad = new Float32Array(this.#grad.zeroed(4 * (head && K > 1 ? P * C : 0)), 0, head && K > 1 ? P * C : 0);
+    const hOut = f32(hOutFloats);
+    const cols = f32(colsFloats);
+    const grad = new Float32Array(this.#grad.zeroed(4 * gradFloats), 0, gradFloats);
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -323,6 +326,9 @@ export class SrCompute {
       let gv: Float32Array;
       if (head) {
         // ∂L/∂a over rows r0..r1 from the head products, slab by slab, into one array read as tfjs's below.
+        // The copy stays here, not in head-taps.ts: with it there, the JS pass (mostly adamActive)
+        // in a 12 MP ×2 K = 5 job took 6.9–12.0 s of worker time against 5.3–6.0 s (V8's optimising tier,
+        // backends/README.md).
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
           const s1 = Math.min(r1, s0 + slabRows);
           const slab = await headAdjointSlab(head, dr, r0, r1, rw, T2, s0, s1, cols);

@@ -21,7 +21,8 @@ import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import { settleAll } from './close.js';
-import { srOverlap, type HeadProducts, type SrCompute, type StepsRegion } from './sr-compute.js';
+import type { HeadProducts } from './head-taps.js';
+import { srOverlap, type SrCompute, type StepsRegion } from './sr-compute.js';
 import { releaseArrays } from '../release-buffer.js';
 
 export interface SrJobPlan {

@@ -33,7 +33,7 @@ let compute: SrCompute | null = null;
 
 // `close` (pool.close): finish the task in hand, then release the onnxruntime sessions (close.ts).
 serveUntilClosed<ToSrWorker>(port, handle, async () => {
-  if (executor instanceof OnnxSrExecutor) await Promise.all([executor.net.release(), executor.head?.release()]);
+  if (executor instanceof OnnxSrExecutor) await executor.release();
   executor = null;
 });
 
