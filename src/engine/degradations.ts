@@ -86,25 +86,33 @@ function resampleAxis(
   const outH = axis === 0 ? outLen : height;
   const dst = createImage(outW, outH, src.channels);
   const inLen = axis === 0 ? height : width;
-  for (let o = 0; o < outLen; o++) {
+  const contributions = Array.from({ length: outLen }, (_, o) => {
     const { start, weights } = taps(o);
-    const idx = weights.map((_, n) => map(start + n, inLen));
-    if (axis === 0) {
+    return { weights, idx: weights.map((_, n) => map(start + n, inLen)) };
+  });
+  if (axis === 0) {
+    for (let o = 0; o < outLen; o++) {
+      const { weights, idx } = contributions[o];
       const row = o * outW * c;
       for (let n = 0; n < weights.length; n++) {
         const w = weights[n];
         const srcRow = idx[n] * width * c;
         for (let i = 0; i < width * c; i++) dst.data[row + i] += w * src.data[srcRow + i];
       }
-    } else {
-      for (let y = 0; y < height; y++) {
-        const srcRow = y * width * c;
-        const dstPix = (y * outW + o) * c;
-        for (let n = 0; n < weights.length; n++) {
-          const w = weights[n];
-          const s = srcRow + idx[n] * c;
-          for (let k = 0; k < c; k++) dst.data[dstPix + k] += w * src.data[s + k];
-        }
+    }
+    return dst;
+  }
+  // Row by row (each output value sums its taps in the same order as column by column would, so the
+  // result is the same to the bit, without striding down the columns of a large image).
+  for (let y = 0; y < height; y++) {
+    const srcRow = y * width * c;
+    for (let o = 0; o < outLen; o++) {
+      const { weights, idx } = contributions[o];
+      const dstPix = (y * outW + o) * c;
+      for (let n = 0; n < weights.length; n++) {
+        const w = weights[n];
+        const s = srcRow + idx[n] * c;
+        for (let k = 0; k < c; k++) dst.data[dstPix + k] += w * src.data[s + k];
       }
     }
   }

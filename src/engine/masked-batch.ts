@@ -305,7 +305,16 @@ export async function* maskedEstimates(
     mask: problem.mask.dataSync() as Float32Array,
     observed: problem.observed.dataSync() as Float32Array,
   };
-  yield* convHeadSteps(problem.head.conv, (await problem.g()) as tf.Tensor4D, problem.head.base, input, settings, signal);
+  const products = await problem.head.products;
+  yield* convHeadSteps(
+    problem.head.conv,
+    (await problem.g()) as tf.Tensor4D,
+    problem.head.base,
+    input,
+    settings,
+    signal,
+    products,
+  );
 }
 
 /** runDLNet's estimates read back as arrays; with `every` false, only x̂_K is read back. */

@@ -1,7 +1,8 @@
 /**
  * The K DL-Net steps of a masked restoration whose head is a ConvHead (the fully convolutional
- * inpainting and interpolation networks), with h's two convolutions on tfjs and everything else in
- * plain JS over arrays kept from step to step:
+ * inpainting and interpolation networks), with h's two convolutions on tfjs (or as onnxruntime's
+ * matrix products plus tap sums, parallel/head-taps.ts) and everything else in plain JS over arrays
+ * kept from step to step:
  *
  *   L(z) = ½ Σ ((M ⊙ h(z) − y) ⊙ O)²,   h(z) = conv(ReLU z) + bias + b
  *   ∂L/∂z = ReLU′(z) ⊙ convᵀ((M ⊙ h(z) − y) ⊙ O²)
@@ -15,6 +16,8 @@ import { adamActive, countActive, fillActive } from './active-adam.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
+import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './parallel/head-taps.js';
+import { releaseArrays } from './release-buffer.js';
 
 export interface MaskedEstimate {
   k: number;
@@ -33,7 +36,10 @@ export interface MaskedStepsInput {
   observed: Float32Array;
 }
 
-/** Runs the K steps from z = g(y, M) (disposed here) with the first guess `base`, yielding each x̂_k. */
+/**
+ * Runs the K steps from z = g(y, M) (disposed here) with the first guess `base`, yielding each x̂_k;
+ * h's conv and its adjoint on `products` where given, else tfjs convs.
+ */
 export async function* convHeadSteps(
   head: ConvHead,
   zTensor: tf.Tensor4D,
@@ -41,6 +47,7 @@ export async function* convHeadSteps(
   input: MaskedStepsInput,
   settings: DLNetSettings,
   signal?: CancelCheck,
+  products?: HeadProducts,
 ): AsyncGenerator<MaskedEstimate> {
   const { K } = settings;
   if (!Number.isInteger(K) || K < 1) {
@@ -52,7 +59,12 @@ export async function* convHeadSteps(
   const zRows = { z: readFloat32(zTensor), rows: n * H, rowLen: W * C };
   const count = countActive(zRows);
   const adam = K > 1 ? count : 0;
-  const work = head.work.zeroed(4 * (P * C + 2 * count + 2 * adam + 3 * P * 3));
+  // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
+  // gathered taps, and ∂L/∂a of the whole batch.
+  const HW = H * W;
+  const slabRows = products ? headSlabRows(W, C, 3) : 0;
+  const extra = products ? 3 * HW + (K > 1 ? 3 * HW + headTapsFloats(W, 3, slabRows) + P * C : 0) : 0;
+  const work = head.work.zeroed(4 * (P * C + 2 * count + 2 * adam + 3 * P * 3 + extra));
   let at = 0;
   const f32 = (length: number) => {
     const view = new Float32Array(work, at, length);
@@ -66,6 +78,11 @@ export async function* convHeadSteps(
   const b = f32(P * 3);
   const xhat = f32(P * 3);
   const dx = f32(P * 3);
+  const hOut = f32(products ? 3 * HW : 0);
+  const drPlanes = f32(products && K > 1 ? 3 * HW : 0);
+  const cols = f32(products && K > 1 ? headTapsFloats(W, 3, slabRows) : 0);
+  const grad = f32(products && K > 1 ? P * C : 0);
+  const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
   fillActive(zRows, a, index, active.z);
   zTensor.dispose();
   b.set(readFloat32(base));
@@ -74,12 +91,23 @@ export async function* convHeadSteps(
     // Yield to the event loop so an abort (Ctrl+C, a Cancel message) can land between steps.
     await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) throw new CancelledError();
-    const conv = tf.tidy(() =>
-      tf.fused.conv2d({ x: tf.tensor4d(a, [n, H, W, C]), filter: head.kernel, strides: 1, pad: 'same', bias: head.bias }),
-    );
-    const cv = readFloat32(conv); // a view on the wasm heap: no tf call until conv is disposed
-    for (let i = 0; i < xhat.length; i++) xhat[i] = cv[i] + b[i];
-    conv.dispose();
+    if (products)
+      for (let img = 0; img < n; img++) {
+        await headForward(products, a.subarray(img * HW * C, (img + 1) * HW * C), 0, H, W, C, 3, bias, slabRows, hOut);
+        for (let p = 0; p < HW; p++)
+          for (let c = 0; c < 3; c++) {
+            const i = (img * HW + p) * 3 + c;
+            xhat[i] = hOut[c * HW + p] + b[i];
+          }
+      }
+    else {
+      const conv = tf.tidy(() =>
+        tf.fused.conv2d({ x: tf.tensor4d(a, [n, H, W, C]), filter: head.kernel, strides: 1, pad: 'same', bias: head.bias }),
+      );
+      const cv = readFloat32(conv); // a view on the wasm heap: no tf call until conv is disposed
+      for (let i = 0; i < xhat.length; i++) xhat[i] = cv[i] + b[i];
+      conv.dispose();
+    }
     let sum = 0;
     for (let p = 0; p < P; p++) {
       const o = observed[p];
@@ -91,10 +119,21 @@ export async function* convHeadSteps(
         dx[i] = r * o;
       }
     }
-    if (k < K) {
-      const grad = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
-      adamActive(active, readFloat32(grad), 0, 0, count, k, settings); // grad: read before the next tf call
-      grad.dispose();
+    if (k < K && products) {
+      for (let img = 0; img < n; img++) {
+        for (let p = 0; p < HW; p++) for (let c = 0; c < 3; c++) drPlanes[c * HW + p] = dx[(img * HW + p) * 3 + c];
+        for (let s0 = 0; s0 < H; s0 += slabRows) {
+          const s1 = Math.min(H, s0 + slabRows);
+          const slab = await headAdjointSlab(products, drPlanes, HW, 0, H, W, 3, s0, s1, cols);
+          grad.set(slab, (img * HW + s0 * W) * C);
+          releaseArrays(slab);
+        }
+      }
+      adamActive(active, grad, 0, 0, count, k, settings);
+    } else if (k < K) {
+      const g = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
+      adamActive(active, readFloat32(g), 0, 0, count, k, settings); // g: read before the next tf call
+      g.dispose();
     }
     yield { k, K, xhat, likelihood: 0.5 * sum };
   }

@@ -1,7 +1,8 @@
 /**
  * The SR head's 3×3 conv and its adjoint from per-pixel matrix products plus the nine shifted taps
- * (parallel/head-taps.ts), checked against tfjs's conv2d with the kernel and with its adjoint kernel, on
- * a row range inside a region and in slabs of a few rows (so taps cross slab borders).
+ * (parallel/head-taps.ts, planar on both sides of the products), checked against tfjs's conv2d with the
+ * kernel and with its adjoint kernel, on a row range inside a region and in slabs of a few rows (so taps
+ * cross slab borders).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -23,7 +24,10 @@ function seeded(n: number, seed: number): Float32Array {
   return out;
 }
 
-/** The products in plain JS: forward u[p][tap·T + o] = Σ_c a[p][c]·K[tap][c][o], adjoint its transpose. */
+/**
+ * The products in plain JS: forward, plane tap·T + o at pixel p = Σ_c a[p][c]·K[tap][c][o]; adjoint, its
+ * transpose (planes in, C values per pixel out).
+ */
 function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
   return {
     forward: async (a, pixels) => {
@@ -33,22 +37,28 @@ function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
           for (let o = 0; o < T; o++) {
             let sum = 0;
             for (let c = 0; c < C; c++) sum += a[p * C + c] * kernel[(tap * C + c) * T + o];
-            u[p * 9 * T + tap * T + o] = sum;
+            u[(tap * T + o) * pixels + p] = sum;
           }
       return u;
     },
-    adjoint: async (cols, pixels) => {
+    adjoint: async (planes, pixels) => {
       const g = new Float32Array(pixels * C);
       for (let p = 0; p < pixels; p++)
         for (let c = 0; c < C; c++) {
           let sum = 0;
           for (let tap = 0; tap < 9; tap++)
-            for (let o = 0; o < T; o++) sum += cols[p * 9 * T + tap * T + o] * kernel[(tap * C + c) * T + o];
+            for (let o = 0; o < T; o++) sum += planes[(tap * T + o) * pixels + p] * kernel[(tap * C + c) * T + o];
           g[p * C + c] = sum;
         }
       return g;
     },
   };
+}
+
+/** Channel-interleaved values (T per pixel) as T planes, and back. */
+function planar(x: Float32Array, T: number): Float32Array {
+  const n = x.length / T;
+  return Float32Array.from({ length: x.length }, (_, i) => x[(i % n) * T + Math.floor(i / n)]);
 }
 
 for (const [C, T] of [
@@ -71,17 +81,16 @@ for (const [C, T] of [
     const want = tf.tidy(() =>
       tf.add(tf.conv2d(tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]), K, 1, 'same'), tf.tensor1d(bias)),
     );
-    assert.ok(
-      maxDiff(out, want.dataSync() as Float32Array) < 1e-5,
-      `forward differs by ${maxDiff(out, want.dataSync() as Float32Array)}`,
-    );
+    const wantPlanes = planar(want.dataSync() as Float32Array, T);
+    assert.ok(maxDiff(out, wantPlanes) < 1e-5, `forward differs by ${maxDiff(out, wantPlanes)}`);
 
     const dr = seeded(rh * rw * T, 4);
     const got = new Float32Array(rows * rw * C);
-    const cols = new Float32Array(2 * rw * 9 * T);
+    // Garbage in the work array: every value the products read must be written first.
+    const cols = seeded(2 * rw * 9 * T, 5);
     for (let s0 = r0; s0 < r1; s0 += 2) {
       const s1 = Math.min(r1, s0 + 2);
-      got.set(await headAdjointSlab(products, dr, r0, r1, rw, T, s0, s1, cols), (s0 - r0) * rw * C);
+      got.set(await headAdjointSlab(products, planar(dr, T), rh * rw, r0, r1, rw, T, s0, s1, cols), (s0 - r0) * rw * C);
     }
     const KT = tf.transpose(tf.reverse(K, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     const wantAdj = tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T, r1 * rw * T), [1, rows, rw, T]), KT, 1, 'same');
@@ -90,7 +99,8 @@ for (const [C, T] of [
     // And it is the adjoint: <conv(a), d> = <a, convᵀ(d)> over the row range (bias left out).
     const noBias = await headForward(products, a, r0, r1, rw, C, T, new Float32Array(T), 2, new Float32Array(rows * rw * T));
     let lhs = 0;
-    for (let i = 0; i < noBias.length; i++) lhs += noBias[i] * dr[r0 * rw * T + i];
+    const drRows = planar(dr.subarray(r0 * rw * T, r1 * rw * T), T);
+    for (let i = 0; i < noBias.length; i++) lhs += noBias[i] * drRows[i];
     let rhs = 0;
     for (let i = 0; i < got.length; i++) rhs += a[r0 * rw * C + i] * got[i];
     assert.ok(Math.abs(lhs - rhs) < 1e-4 * Math.max(1, Math.abs(lhs)), `<Fa, d> = ${lhs} but <a, Fᵀd> = ${rhs}`);

@@ -3,7 +3,7 @@
  * same x̂ as tfjs (parity level) and stay exact across bands and chunks; the worker pool equals the
  * in-process run; a cancelled job ends and the pool closes cleanly (terminating a thread mid-run
  * used to abort the process); a damaged ONNX file or a model without any falls back to tfjs g with a
- * sentence; interpolation (fconv-masked g through onnxruntime) equals the wasm run.
+ * sentence; interpolation (fconv-masked g and the steps' head products through onnxruntime) equals the wasm run.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,7 +122,7 @@ test('a damaged ONNX file or a model without ONNX files runs g on tfjs, with a s
   shipped.dispose();
 });
 
-test('interpolation with g on onnxruntime equals the wasm run (in-process and on two workers)', async () => {
+test('interpolation with g and the DL-Net head on onnxruntime equals the wasm run (in-process and on two workers)', async () => {
   const image = photo(330, 250, 3); // 35 crops of 64 px: two batches of at most 32
   const mask = { width: 330, height: 250, data: new Uint8Array(330 * 250).map((_, i) => ((i * 7919) % 10 < 4 ? 0 : 1)) };
   const results: Record<string, Image[]> = {};

@@ -2,10 +2,10 @@
  * h's 3×3 conv (C → T channels) and its adjoint as two matrix products on onnxruntime, for the SR
  * DL-Net steps (parallel/head-taps.ts sums and gathers the nine taps in JS):
  *
- * - forward: u = a · Wf, C → 9·T values per pixel, Wf[c][tap·T + o] = K[tap][c][o] (K in HWIO);
- *   h's conv is then the sum of u's nine taps, each shifted by its offset.
- * - adjoint: (∂h/∂a)ᵀ dr = cols · Wfᵀ, cols holding per pixel the nine taps of dr shifted the
- *   other way (an im2col of T channels).
+ * - forward: u = Wt · aᵀ, 9·T planes from C values per pixel, Wt[tap·T + o][c] = K[tap][c][o] (K in
+ *   HWIO); h's conv is then the sum of u's nine tap planes, each shifted by its offset.
+ * - adjoint: (∂h/∂a)ᵀ dr = colsᵀ · Wt, cols holding the nine tap planes of dr shifted the other way
+ *   (an im2col of T channels, planar).
  *
  * Both are plain GEMMs with a small constant right-hand side, which onnxruntime runs at several
  * times the rate of tfjs-wasm's 3×3 conv to few output channels, or of onnxruntime's own Conv there
@@ -13,7 +13,7 @@
  */
 import type { HeadProducts } from '../parallel/head-taps.js';
 import { createSession, ortModule, ortThreads, type OrtModule, type OrtSession } from './onnx-runtime.js';
-import { matMulModel } from './onnx-proto.js';
+import { gemmModel } from './onnx-proto.js';
 
 export class OnnxHead implements HeadProducts {
   private constructor(
@@ -30,36 +30,30 @@ export class OnnxHead implements HeadProducts {
     if (!ort) throw new Error('onnxruntime-node is not loaded in this thread.');
     const [kh, kw, C, T] = kernel.shape;
     const taps = kh * kw * T;
-    const wf = new Float32Array(C * taps);
     const wt = new Float32Array(taps * C);
     for (let tap = 0; tap < kh * kw; tap++)
-      for (let c = 0; c < C; c++)
-        for (let o = 0; o < T; o++) {
-          const w = kernel.data[(tap * C + c) * T + o];
-          wf[c * taps + tap * T + o] = w;
-          wt[(tap * T + o) * C + c] = w;
-        }
-    const forward = await createSession(ort, matMulModel(C, taps, wf), threads);
+      for (let c = 0; c < C; c++) for (let o = 0; o < T; o++) wt[(tap * T + o) * C + c] = kernel.data[(tap * C + c) * T + o];
+    const forward = await createSession(ort, gemmModel(C, taps, wt, true), threads);
     try {
-      return new OnnxHead(ort, forward, await createSession(ort, matMulModel(taps, C, wt), threads), C, taps);
+      return new OnnxHead(ort, forward, await createSession(ort, gemmModel(taps, C, wt, false), threads), C, taps);
     } catch (error) {
       await forward.release();
       throw error;
     }
   }
 
-  /** u = a · Wf for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
+  /** u = Wt · aᵀ (9·T planes) for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
   async forward(a: Float32Array, pixels: number): Promise<Float32Array> {
-    return this.product(this.forwardSession, a, pixels, this.channels);
+    return this.product(this.forwardSession, a, [pixels, this.channels]);
   }
 
-  /** cols · Wfᵀ for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
-  async adjoint(cols: Float32Array, pixels: number): Promise<Float32Array> {
-    return this.product(this.adjointSession, cols, pixels, this.taps);
+  /** colsᵀ · Wt (C per pixel) for 9·T planes of `pixels`, in a fresh buffer of onnxruntime's (the caller may release it). */
+  async adjoint(planes: Float32Array, pixels: number): Promise<Float32Array> {
+    return this.product(this.adjointSession, planes, [this.taps, pixels]);
   }
 
-  private async product(session: OrtSession, x: Float32Array, pixels: number, k: number): Promise<Float32Array> {
-    const result = await session.run({ x: new this.ort.Tensor('float32', x.subarray(0, pixels * k), [pixels, k]) });
+  private async product(session: OrtSession, x: Float32Array, dims: [number, number]): Promise<Float32Array> {
+    const result = await session.run({ x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) });
     return result.y.data as Float32Array;
   }
 

@@ -133,22 +133,38 @@ export function convStackModel(channels: number, layers: number, kernel: (layer:
     .finish();
 }
 
+const ATTR_INT = 2;
+
 /**
- * y = x · w: "x" [p, k] (p dynamic) times the constant `weight` [k, n] (row-major), output "y" [p, n].
+ * Products in planar (channel-major) layout: with `transposeInput`, y [n, p] = weight [n, k] · xᵀ for
+ * "x" [p, k]; without, y [p, n] = xᵀ · weight for "x" [k, p] and weight [k, n]. p is dynamic.
  * The DL-Net head's products (onnx-head.ts).
  */
-export function matMulModel(k: number, n: number, weight: Float32Array): Uint8Array {
-  if (weight.length !== k * n) throw new Error(`matMulModel: weight has ${weight.length} values, not ${k} × ${n}`);
+export function gemmModel(k: number, n: number, weight: Float32Array, transposeInput: boolean): Uint8Array {
+  if (weight.length !== k * n) throw new Error(`gemmModel: weight has ${weight.length} values, not ${k} × ${n}`);
   return new Writer()
     .int(1, 7)
     .string(2, 'dlnet-studio')
     .message(8, (o) => o.string(1, '').int(2, 13))
     .message(7, (g) => {
-      g.string(2, 'matmul');
-      g.message(1, (node) => node.string(1, 'x').string(1, 'w').string(2, 'y').string(3, 'matmul').string(4, 'MatMul'));
-      initializer(g, 'w', [k, n], weight);
-      valueInfo(g, 11, 'x', ['p', k]);
-      valueInfo(g, 12, 'y', ['p', n]);
+      g.string(2, 'gemm');
+      g.message(1, (node) => {
+        node
+          .string(1, transposeInput ? 'w' : 'x')
+          .string(1, transposeInput ? 'x' : 'w')
+          .string(2, 'y')
+          .string(3, 'gemm')
+          .string(4, 'Gemm');
+        node.message(5, (a) =>
+          a
+            .string(1, transposeInput ? 'transB' : 'transA')
+            .int(20, ATTR_INT)
+            .int(3, 1),
+        );
+      });
+      initializer(g, 'w', transposeInput ? [n, k] : [k, n], weight);
+      valueInfo(g, 11, 'x', transposeInput ? ['p', k] : [k, 'p']);
+      valueInfo(g, 12, 'y', transposeInput ? [n, 'p'] : ['p', n]);
     })
     .finish();
 }

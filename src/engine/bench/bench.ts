@@ -124,8 +124,11 @@ export interface BenchResult {
   dlnet_overhead_k5_over_k1: number;
   /** K = 5 / K = 1 with the app's iteration frames on (IterationSink: display frames, residuals, x̂_k to disk). */
   k5_over_k1_with_frames: number;
+  /** The same job on 1 worker (with the pool's threads per worker) over the pool. */
   worker_scaling: number;
   machine_scaling: number;
+  /** The ×2 12 MP job on 1 worker given every core (onnxruntime's intra-op threads), null with 1 worker. */
+  sr_x2_12mp_seconds_one_worker_all_cores: number | null;
   worker_scaling_vs_machine: number;
   first_frame_ms_512: number;
   /** The first full iterate x̂_1 of the same region (after the preview). */
@@ -170,7 +173,16 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const bomb = await bombRefusal(bombDir).finally(() => rm(bombDir, { recursive: true, force: true }));
   const x2 = await loadWeights((await findModel('sr', 2)).dir);
   const pool = await SrWorkerPool.start(x2, { workers, backend: backendPref });
-  const pool1 = workers > 1 ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref }) : pool;
+  // Worker scaling compares like with like: one worker with the threads each worker of the pool has
+  // (as the machine's scaling compares one busy loop with several). One worker with every core is
+  // timed apart (sr_x2_12mp_seconds_one_worker_all_cores): on onnxruntime its g runs multi-threaded.
+  const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
+  const pool1 =
+    workers > 1 ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref, onnxThreads: threadsPerWorker }) : pool;
+  const pool1All =
+    workers > 1 && threadsPerWorker < os.availableParallelism()
+      ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref })
+      : undefined;
   let closeComparison = async () => {};
   try {
     log('conv ceiling…');
@@ -295,6 +307,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const k5OverK1Frames = await overhead(true);
     log(`the same ${bigMp} MP job on 1 worker…`);
     const one = workers > 1 ? await srRun(pool1, bigMp, settings.K) : big;
+    if (pool1All) log(`the same ${bigMp} MP job on 1 worker with every core…`);
+    const oneAllCores = pool1All ? await srRun(pool1All, bigMp, settings.K) : null;
     const machine2 = await machineScaling(workers, busy);
     const machine = (machine1 + machine2) / 2;
     const workerScaling = one.seconds / big.seconds;
@@ -398,6 +412,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       k5_over_k1_with_frames: k5OverK1Frames,
       worker_scaling: workerScaling,
       machine_scaling: machine,
+      sr_x2_12mp_seconds_one_worker_all_cores: oneAllCores?.seconds ?? null,
       worker_scaling_vs_machine: workerScaling / machine,
       first_frame_ms_512: firstFrame,
       first_iteration_ms_512: firstIteration,
@@ -419,6 +434,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     await closeComparison();
     await pool.close();
     if (pool1 !== pool) await pool1.close();
+    await pool1All?.close();
     await unloadModels(); // the inpainting / interpolation worker threads
   }
 }

@@ -50,6 +50,8 @@ export function formatBench(r: BenchResult): string {
   lines.push('  (median ratio of three back-to-back pairs)');
   lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
+  if (r.sr_x2_12mp_seconds_one_worker_all_cores !== null)
+    lines.push(`  (1 worker with every core: ${f(r.sr_x2_12mp_seconds_one_worker_all_cores, 1)} s for the 12 MP job)`);
   lines.push(
     `worker / machine scaling                 ${f(r.worker_scaling_vs_machine * 100, 0).padStart(6)} %   ≥ 90 %     ${ok(r.worker_scaling_vs_machine >= 0.9)}`,
   );

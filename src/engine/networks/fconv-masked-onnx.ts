@@ -1,9 +1,11 @@
 /**
- * The fully convolutional interpolation network with g on onnxruntime: the first guess b
- * and h stay on tfjs (h is differentiated by the DL-Net steps), z = g([y, M, b]) comes from the
- * model's ONNX file (OnnxG). Where the file cannot be opened, g runs on tfjs as in FConvMaskedNet.
+ * The fully convolutional interpolation network with g on onnxruntime: the first guess b stays on
+ * tfjs, z = g([y, M, b]) comes from the model's ONNX file (OnnxG), and the DL-Net steps' two
+ * convolutions of h are onnxruntime's matrix products (OnnxHead). Where the file cannot be opened, g
+ * runs on tfjs as in FConvMaskedNet; where the products cannot, the steps use tfjs's convs.
  */
 import { tf } from '../backend.js';
+import { OnnxHead } from '../backends/onnx-head.js';
 import type { LoadedWeights } from '../model-file.js';
 import { FConvMaskedNet } from './fconv-masked.js';
 import type { BoundMaskedNetwork } from './masked-network.js';
@@ -14,6 +16,7 @@ type K4 = tf.Tensor4D;
 
 export class FConvMaskedOnnx extends FConvMaskedNet {
   private readonly net: Promise<OnnxG | null>;
+  private readonly products: Promise<OnnxHead | undefined>;
   /** Why g runs on tfjs after all (the ONNX files failed to open), or undefined. */
   fallback?: string;
 
@@ -23,6 +26,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
       this.fallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
       return null;
     });
+    this.products = OnnxHead.open(weights.tensors.get('out.kernel')!).catch(() => undefined);
   }
 
   override bind(y: K4, mask: K4): BoundMaskedNetwork {
@@ -42,7 +46,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
         return zt;
       },
       h: (z) => this.h(z, base),
-      head: { conv: this.head, base },
+      head: { conv: this.head, base, products: this.products },
       release: () => base.dispose(),
     };
   }
@@ -54,6 +58,6 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
 
   /** Releases the onnxruntime sessions (a worker thread does this before it is terminated). */
   async close(): Promise<void> {
-    await (await this.net)?.release();
+    await Promise.all([this.net.then((net) => net?.release()), this.products.then((p) => p?.release())]);
   }
 }

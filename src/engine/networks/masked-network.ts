@@ -4,6 +4,7 @@
  * close over the input, as the fully convolutional model's first guess).
  */
 import type { tf } from '../backend.js';
+import type { HeadProducts } from '../parallel/head-taps.js';
 import type { ConvHead } from './conv-head.js';
 
 export interface BoundMaskedNetwork {
@@ -12,9 +13,10 @@ export interface BoundMaskedNetwork {
   h(z: tf.Tensor4D): tf.Tensor4D;
   /**
    * Where h is a ConvHead over the first guess `base` (h(z) = conv(ReLU z) + bias + base): DL-Net's
-   * steps then run in plain JS around its two convolutions (masked-steps.ts).
+   * steps then run in plain JS around its two convolutions (masked-steps.ts), which are onnxruntime's
+   * matrix products where `products` resolves to them (else tfjs convs).
    */
-  head?: { conv: ConvHead; base: tf.Tensor4D };
+  head?: { conv: ConvHead; base: tf.Tensor4D; products?: Promise<HeadProducts | undefined> };
   /** Frees what g and h close over. */
   release(): void;
 }

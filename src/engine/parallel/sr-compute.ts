@@ -123,6 +123,8 @@ export interface StepsTimes {
 export class SrCompute {
   readonly d: SrWeightsData;
   readonly #work = new ReusedBuffer();
+  /** x̂ of the last steps() call (its rows outside the region's last step range stay 0). */
+  readonly #xhat = new ReusedBuffer();
   /** ∂L/∂a of a step task on the head products (on tfjs it is on the wasm heap). */
   readonly #grad = new ReusedBuffer();
   private readonly gTensors: SrGTensors;
@@ -188,7 +190,7 @@ export class SrCompute {
 
   /**
    * The K DL-Net steps on one region (z already = g(y) there). Returns x̂_K over the region (HR,
-   * rh·t × rw·t) and L(z_k) for each k; `onFrame` sees every x̂_k and the residual W x̂_k − y over
+   * rh·t × rw·t; this compute's buffer, valid until its next steps() call) and L(z_k) for each k; `onFrame` sees every x̂_k and the residual W x̂_k − y over
    * the region's LR pixels (rh × rw; valid on the rows of step k, which include the owned rows), both
    * valid only during the call.
    */
@@ -255,7 +257,7 @@ export class SrCompute {
     const v = f32(mv);
     const res = f32(P);
     const tmp = f32(rh * Wd);
-    const xhat = new Float32Array(H * Wd);
+    const xhat = new Float32Array(this.#xhat.zeroed(4 * H * Wd), 0, H * Wd);
     const dx = K > 1 ? f32(H * Wd) : xhat;
     const dr = K > 1 ? f32(P * T2) : res;
     const hOut = f32(hOutFloats);
@@ -281,18 +283,19 @@ export class SrCompute {
               bias: this.outBias,
             }),
           );
-      // rv: h's conv over rows r0..r1. On tfjs a view on the wasm heap (no copy): no tf call until r is disposed below.
+      // rv: h's conv over rows r0..r1, channel c of pixel px at rv[px·pxStride + c·chStride]: interleaved on
+      // tfjs (a view on the wasm heap, no copy: no tf call until r is disposed below), planar from the products.
       const rv = r ? readFloat32(r) : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut);
+      const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
       // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
       for (let i = r0; i < r1; i++)
         for (let p = 0; p < t; p++) {
           const row = (i * t + p) * Wd;
-          for (let j = 0; j < rw; j++) {
-            const src = ((i - r0) * rw + j) * T2 + p * t;
-            const dst = row + j * t;
-            for (let q = 0; q < t; q++) xhat[dst + q] = rv[src + q] + skip[dst + q];
+          for (let q = 0; q < t; q++) {
+            const src = (i - r0) * rw * pxStride + (p * t + q) * chStride;
+            for (let j = 0; j < rw; j++) xhat[row + j * t + q] = rv[src + j * pxStride] + skip[row + j * t + q];
           }
         }
       r?.dispose();
@@ -311,13 +314,15 @@ export class SrCompute {
       if (k === K) break;
       tj = performance.now();
       applyWT(res.subarray(r0 * rw, r1 * rw), rows * t, Wd, rowTaps(rows * t), colTaps, 1 / N, tmp, hr(dx));
+      // dr = unshuffle(dx) over rows r0..r1, indexed by region pixel: interleaved for tfjs, planar
+      // (planes of P) for the products.
+      const [drPx, drCh] = head ? [1, P] : [T2, 1];
       for (let i = r0; i < r1; i++)
         for (let p = 0; p < t; p++) {
           const row = (i * t + p) * Wd;
-          for (let j = 0; j < rw; j++) {
-            const dst = (i * rw + j) * T2 + p * t;
-            const src = row + j * t;
-            for (let q = 0; q < t; q++) dr[dst + q] = dx[src + q];
+          for (let q = 0; q < t; q++) {
+            const dst = i * rw * drPx + (p * t + q) * drCh;
+            for (let j = 0; j < rw; j++) dr[dst + j * drPx] = dx[row + j * t + q];
           }
         }
       th = performance.now();
@@ -331,7 +336,7 @@ export class SrCompute {
         // backends/README.md).
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
           const s1 = Math.min(r1, s0 + slabRows);
-          const slab = await headAdjointSlab(head, dr, r0, r1, rw, T2, s0, s1, cols);
+          const slab = await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols);
           grad.set(slab, (s0 - r0) * rw * C);
           releaseArrays(slab);
         }
@@ -364,6 +369,7 @@ export class SrCompute {
   dispose(): void {
     this.#work.release();
     this.#grad.release();
+    this.#xhat.release();
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }

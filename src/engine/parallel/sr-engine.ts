@@ -465,7 +465,6 @@ export class LocalExecutor implements SrExecutor {
       head: this.head,
     });
     writeOwned(bufs, job.plan, task, xhat);
-    releaseArrays(xhat);
     return { likelihoods };
   }
 }
