@@ -127,7 +127,12 @@ export async function runRestoreJob(
     }
   };
   try {
-    const computed = await api.restore(job.image, job.request, { signal: ctx.signal, onEvent, workers: options.workers });
+    const computed = await api.restore(job.image, job.request, {
+      signal: ctx.signal,
+      onEvent,
+      workers: options.workers,
+      transientBands: true, // the iterates go to disk during the event
+    });
     ctx.signal.throwIfAborted();
     const size = job.outputSize;
     const resized = size !== undefined && (size.width !== computed.width || size.height !== computed.height);

@@ -207,6 +207,7 @@ export async function superResolveWith(
     signal: options.signal,
     onEvent,
     firstRow: options.focus === undefined ? 0 : Math.floor(Math.min(1, Math.max(0, options.focus)) * planes.height),
+    reuseBandFrames: options.transientBands === true,
     onBand: onEvent
       ? (frame) => {
           sums[frame.k - 1] += frame.likelihood;

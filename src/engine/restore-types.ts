@@ -48,7 +48,10 @@ export type RestoreEvent =
   /** A multi-tile run: tile `tile` of `tiles` finished; its output region (x̂_K) is final. */
   | { type: 'tile'; tile: number; tiles: number; likelihoods: number[] };
 
-/** One band of a super-resolution iterate x̂_k (RestoreEvent 'band'); valid after the event too. */
+/**
+ * One band of a super-resolution iterate x̂_k (RestoreEvent 'band'); valid after the event too, unless
+ * the restoration was asked for transientBands.
+ */
 export interface SrBand {
   /** Output size and scale. */
   readonly width: number;
@@ -88,4 +91,10 @@ export interface RestoreOptions {
    * the default; an app passes the middle of what is in view). Same result in any order.
    */
   focus?: number;
+  /**
+   * Super-resolution: 'band' events' arrays (luma, residual, colourStrips) are read during the event only,
+   * so the engine may reuse them for the next band instead of filling fresh memory for every band (a
+   * streaming consumer that copies or writes out what it keeps).
+   */
+  transientBands?: boolean;
 }

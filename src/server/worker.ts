@@ -143,6 +143,7 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       signal: controller.signal,
       onEvent,
       workers: restoreWorkers,
+      transientBands: true, // the sink turns each band into display patches and rows on disk during the event
       ...(message.focus !== undefined ? { focus: message.focus } : {}),
     });
     // Any output size: the model's result resampled down with Lanczos-3 (x̂_k on disk stay at the model's size).

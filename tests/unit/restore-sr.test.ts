@@ -309,6 +309,36 @@ test('band-wise frames: a photo cut into several bands streams every x̂_k, its 
         const out = await runBanded({ bandRows: 16, chunkWidth: 24, focus: 0.5, onEvent: (e) => events.push(e) });
         assert.ok(maxDiff(whole.data, out.data) < 1e-5, `${name}: banded result differs`);
         const banded = assembleBands(events, 90, 70, 2);
+        // transientBands: one buffer serves every band, and what the events carry (read during the event) is the same.
+        const bandsOf = (list: RestoreEvent[]) =>
+          list.filter((e): e is Extract<RestoreEvent, { type: 'band' }> => e.type === 'band');
+        const copied: { k: number; y0: number; luma: Float32Array; residual: Float32Array; buffer: ArrayBufferLike }[] = [];
+        await runBanded({
+          bandRows: 16,
+          chunkWidth: 24,
+          focus: 0.5,
+          transientBands: true,
+          onEvent: (e) => {
+            if (e.type === 'band')
+              copied.push({
+                k: e.k,
+                y0: e.band.y0,
+                luma: e.band.luma.slice(),
+                residual: e.band.residual.slice(),
+                buffer: e.band.luma.buffer,
+              });
+          },
+        });
+        assert.equal(new Set(copied.map((c) => c.buffer)).size, 1, `${name}: transient bands share one buffer`);
+        assert.ok(new Set(bandsOf(events).map((e) => e.band.luma.buffer)).size > 1, `${name}: kept bands have their own`);
+        assert.deepEqual(
+          copied.map((c) => [c.k, c.y0]),
+          bandsOf(events).map((e) => [e.k, e.band.y0]),
+        );
+        bandsOf(events).forEach((e, i) => {
+          assert.deepEqual(copied[i].luma, e.band.luma, `${name}: transient band ${i} luma`);
+          assert.deepEqual(copied[i].residual, e.band.residual, `${name}: transient band ${i} residual`);
+        });
         for (let k = 1; k <= 3; k++) {
           const [a, b] = [banded.get(k)!, untiled.get(k)!];
           assert.equal(a.order.length, 5, `${name}: 70 rows in bands of 16 (as split): ${a.order}`);

@@ -199,6 +199,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       {
         ...(signal ? { signal } : {}),
         onEvent,
+        transientBands: true, // only each band's likelihood is read
         ...(job.tileSize !== undefined ? { tileSize: job.tileSize } : {}),
       },
     );

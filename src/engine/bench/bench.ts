@@ -211,7 +211,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
           p,
           img,
           { scale: 2, blur: 0, settings: { ...settings, K } },
-          sink ? { onEvent: (e) => sink.add(e) } : {},
+          sink ? { onEvent: (e) => sink.add(e), transientBands: true } : {},
         );
       } finally {
         sink?.dispose();

@@ -210,7 +210,10 @@ export function stepRegion(job: JobConst, bufs: SrJobBuffers, task: StepTask): S
   return { rh: task.rh, rw: task.rw, z: bufs.z, zOffset, zStride: width * C, y, own, normalizer: job.normalizer };
 }
 
-/** x̂_k on one band's owned rows, once every chunk of the band has it (RunBandsOptions.onBand). */
+/**
+ * x̂_k on one band's owned rows, once every chunk of the band has it (RunBandsOptions.onBand). With
+ * reuseBandFrames its arrays are valid during the call only: the next band reuses them.
+ */
 export interface BandFrame {
   k: number;
   K: number;
@@ -233,6 +236,8 @@ export interface RunBandsOptions {
    * x̂_k (band by band, every k of a band before the next band starts). The caller merges colour.
    */
   onBand?: (frame: BandFrame) => void;
+  /** The frames' arrays are read during onBand only: one buffer serves every band (else each band gets its own). */
+  reuseBandFrames?: boolean;
   /** LR row whose band runs first (then the bands below it, then those above, nearest first); default 0. */
   firstRow?: number;
   /**
@@ -338,6 +343,16 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
   const gTasks = (y0: number, y1: number, top: number) =>
     plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }));
   const order = bandOrder(plan, options.firstRow);
+  // x̂_k of a band, filled chunk by chunk, handed on when every chunk has it: the K luma planes and
+  // residuals of a band are views on one buffer (≈ 125 MB at ×4 on 24 MP), a mapping of its own (not K
+  // chunks of glibc's arena that stay resident once freed, release-buffer.ts). With reuseBandFrames one
+  // buffer serves every band (a band's frames are all handed on before the next band's steps start):
+  // a fresh one per band is faulted in page by page, 1.6 s of the main thread per 12 MP ×2 K = 5 job on
+  // the 2-core dev VM, time the workers wait for their next task.
+  const K = job.settings.K;
+  const maxBandRows = Math.max(...plan.bands.map((b) => b.r1 - b.r0));
+  const framesBuffer = (rows: number) => new Float32Array(K * rows * width * (t * t + 1));
+  const shared = wantFrames && options.reuseBandFrames ? framesBuffer(maxBandRows) : undefined;
   for (const bi of order) {
     const band = plan.bands[bi];
     options.signal?.throwIfAborted();
@@ -390,15 +405,10 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
         frames: wantFrames,
       };
     });
-    const K = job.settings.K;
     const bandRows = band.r1 - band.r0;
-    // x̂_k of this band, filled chunk by chunk, handed on (and let go) when every chunk has it. The K
-    // luma planes and residuals of a band are views on one buffer (≈ 100 MB at ×4 on 24 MP): a mapping
-    // of its own, unmapped whole once the band's frames are dropped, not K chunks of glibc's arena
-    // that stay resident after they are freed (release-buffer.ts).
     const lumaLen = bandRows * t * width * t;
     const resLen = bandRows * width;
-    const planes = wantFrames ? new Float32Array(K * (lumaLen + resLen)) : undefined;
+    const planes = wantFrames ? (shared ?? framesBuffer(bandRows)) : undefined;
     const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
     const sink = (task: StepTask): FrameSink | undefined =>
       planes
