@@ -35,6 +35,9 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'sr_x2_12mp_seconds_onnxruntime',
     'sr_x2_12mp_seconds_wasm',
     'speedup_onnxruntime_over_wasm',
+    'sr_x2_12mp_seconds_one_worker_all_cores',
+    'interpolate_1mp_mp_per_s',
+    'interpolate_1mp_first_job_seconds',
   ])
     assert.ok(key in result, `missing ${key}`);
   // onnxruntime-node is an optionalDependency that npm install brings: its figures are measured beside wasm.
@@ -59,6 +62,8 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     'peak_rss_mb_24mp_x4',
     'peak_rss_mb_x4_24mp_with_frames',
     'inpaint_12mp_five_100px_holes_seconds',
+    'interpolate_1mp_mp_per_s',
+    'interpolate_1mp_first_job_seconds',
   ])
     assert.ok(
       typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0,

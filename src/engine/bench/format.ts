@@ -59,6 +59,10 @@ export function formatBench(r: BenchResult): string {
     `inpaint 12 MP, five 100-px holes        ${f(r.inpaint_12mp_five_100px_holes_seconds, 1).padStart(6)} s   ≤ 15 s     ${ok(r.inpaint_12mp_five_100px_holes_seconds <= 15)}`,
   );
   lines.push(
+    `interpolate 1 MP (second job)           ${f(r.interpolate_1mp_mp_per_s, 3).padStart(6)} MP/s ≥ 0.5     ${ok(r.interpolate_1mp_mp_per_s >= 0.5)}`,
+  );
+  lines.push(`  (the first 1 MP job on the pool: ${f(r.interpolate_1mp_first_job_seconds, 2)} s)`);
+  lines.push(
     `first frame, 512×512 region (×2)        ${f(r.first_frame_ms_512, 0).padStart(6)} ms  ≤ 1000 ms  ${ok(r.first_frame_ms_512 <= 1000)}`,
   );
   lines.push(`  (preview: x̂_1 of the top rows; whole x̂_1 ${f(r.first_iteration_ms_512, 0)} ms)`);
