@@ -125,13 +125,20 @@ export function mergeLuma(planes: LumaPlanes, into?: Float32Array): Image {
   }
   const image = target(alpha ? 4 : 3);
   const c = image.channels;
+  const out = image.data;
+  // yCbCrToRgb written out (same operations in the same order): the array it returns per pixel made
+  // this loop a third of a 12 MP colour merge.
+  const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = T_INV;
+  const [oy, ob, or] = OFFSET;
   for (let p = 0; p < n; p++) {
-    const [r, g, b] = yCbCrToRgb(y[p], cb[p], cr[p]);
+    const Y = y[p] * 255 - oy;
+    const Cb = cb[p] * 255 - ob;
+    const Cr = cr[p] * 255 - or;
     const o = p * c;
-    image.data[o] = r;
-    image.data[o + 1] = g;
-    image.data[o + 2] = b;
-    if (alpha) image.data[o + 3] = alpha[p];
+    out[o] = r0 * Y + r1 * Cb + r2 * Cr;
+    out[o + 1] = g0 * Y + g1 * Cb + g2 * Cr;
+    out[o + 2] = b0 * Y + b1 * Cb + b2 * Cr;
+    if (alpha) out[o + 3] = alpha[p];
   }
   return image;
 }

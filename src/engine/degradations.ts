@@ -80,11 +80,17 @@ function resampleAxis(
   outLen: number,
   taps: (o: number) => { start: number; weights: number[] },
   map: IndexMap,
+  /** Where to write the result (at least its size), instead of a fresh image. */
+  into?: Float32Array,
 ): Image {
   const { width, height, channels: c } = src;
   const outW = axis === 1 ? outLen : width;
   const outH = axis === 0 ? outLen : height;
-  const dst = createImage(outW, outH, src.channels);
+  const n = outW * outH * c;
+  const dst =
+    into && into.length >= n
+      ? { width: outW, height: outH, channels: c, data: into.subarray(0, n).fill(0) }
+      : createImage(outW, outH, src.channels);
   const inLen = axis === 0 ? height : width;
   const contributions = Array.from({ length: outLen }, (_, o) => {
     const { start, weights } = taps(o);
@@ -146,12 +152,17 @@ export function gaussianDownscale(image: Image, t: number, u: number): Image {
   return resampleAxis(rows, 1, image.width / t, taps, clampIndex);
 }
 
-/** Bicubic imresize(x, t) (MATLAB semantics, no antialiasing when enlarging). */
-export function bicubicUpscaleImage(image: Image, t: number): Image {
+/**
+ * Bicubic imresize(x, t) (MATLAB semantics, no antialiasing when enlarging). A one-channel image can be
+ * upscaled into `into` (the row pass's result, then the output: views on its arrays are returned), so
+ * that a caller upscaling strip after strip does not map fresh memory for each (page faults cost the
+ * 2-core dev VM about as much as the arithmetic).
+ */
+export function bicubicUpscaleImage(image: Image, t: number, into?: { rows: Float32Array; out: Float32Array }): Image {
   const phases = bicubicUpPhases(t);
   const taps = (o: number) => ({ start: Math.floor(o / t) - 2, weights: phases[o % t] });
-  const rows = resampleAxis(image, 0, image.height * t, taps, mirrorIndex);
-  return resampleAxis(rows, 1, image.width * t, taps, mirrorIndex);
+  const rows = resampleAxis(image, 0, image.height * t, taps, mirrorIndex, into?.rows);
+  return resampleAxis(rows, 1, image.width * t, taps, mirrorIndex, into?.out);
 }
 
 /**
@@ -192,7 +203,8 @@ export function quantizeTo8(image: Image): Image {
 
 export function checkSrParams(scale: number, blur: number): asserts scale is Scale {
   if (scale !== 2 && scale !== 3 && scale !== 4) throw new UserError(`The scale must be 2, 3 or 4, not ${scale}.`);
-  if (!isBlurWidth(blur)) throw new UserError(`The blur width must be between ${BLUR_RANGE.min} and ${BLUR_RANGE.max}, not ${blur}.`);
+  if (!isBlurWidth(blur))
+    throw new UserError(`The blur width must be between ${BLUR_RANGE.min} and ${BLUR_RANGE.max}, not ${blur}.`);
 }
 
 /** The super-resolution degradation (docs/protocols.md §1.1): crop to a multiple of t, W, round and clip to 8 bits. */
@@ -237,7 +249,9 @@ export function squareHoleMask(width: number, height: number, side: number, maxS
 /** Each pixel missing independently with probability `rate` (docs/protocols.md §1.3, r in [0, 0.75]). */
 export function bernoulliMask(width: number, height: number, rate: number, seed: number): Mask {
   if (!(rate >= MISSING_RATE_RANGE.min && rate <= MISSING_RATE_RANGE.max)) {
-    throw new UserError(`The missing fraction must be between ${MISSING_RATE_RANGE.min} and ${MISSING_RATE_RANGE.max}, not ${rate}.`);
+    throw new UserError(
+      `The missing fraction must be between ${MISSING_RATE_RANGE.min} and ${MISSING_RATE_RANGE.max}, not ${rate}.`,
+    );
   }
   const rand = seededRandom(seed);
   const mask = fullMask(width, height);

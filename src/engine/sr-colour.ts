@@ -12,17 +12,29 @@ export function clamp01(a: Float32Array): Float32Array {
   return a;
 }
 
-/** Upscaled chroma and alpha planes, one plane at a time (y is left empty: the network fills it). */
-export function upscaleExtras(planes: LumaPlanes, t: number): LumaPlanes {
-  const up = (plane: Float32Array) =>
-    bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: plane }, t).data;
+/** Work arrays for upscaling strips of the same size one after another (per plane: row pass, output). */
+export type UpscaleScratch = Partial<Record<'cb' | 'cr' | 'alpha', { rows: Float32Array; out: Float32Array }>>;
+
+/** Scratch for strips of up to `rows` × `width` LR pixels at scale t. */
+export function upscaleScratch(planes: LumaPlanes, width: number, rows: number, t: number): UpscaleScratch {
+  const make = () => ({ rows: new Float32Array(width * rows * t), out: new Float32Array(width * t * rows * t) });
+  return { cb: planes.cb && make(), cr: planes.cr && make(), alpha: planes.alpha && make() };
+}
+
+/**
+ * Upscaled chroma and alpha planes, one plane at a time (y is left empty: the network fills it); with
+ * `scratch`, views on its arrays (valid until it is used again).
+ */
+export function upscaleExtras(planes: LumaPlanes, t: number, scratch?: UpscaleScratch): LumaPlanes {
+  const up = (plane: Float32Array, into?: { rows: Float32Array; out: Float32Array }) =>
+    bicubicUpscaleImage({ width: planes.width, height: planes.height, channels: 1, data: plane }, t, into).data;
   return {
     width: planes.width * t,
     height: planes.height * t,
     y: new Float32Array(0),
-    cb: planes.cb && up(planes.cb),
-    cr: planes.cr && up(planes.cr),
-    alpha: planes.alpha && clamp01(up(planes.alpha)),
+    cb: planes.cb && up(planes.cb, scratch?.cb),
+    cr: planes.cr && up(planes.cr, scratch?.cr),
+    alpha: planes.alpha && clamp01(up(planes.alpha, scratch?.alpha)),
   };
 }
 
@@ -53,6 +65,7 @@ function colourPart(
   b: number,
   luma: Float32Array,
   into?: Float32Array,
+  scratch?: UpscaleScratch,
 ): Image {
   const W = planes.width * t;
   const context = 3;
@@ -67,7 +80,7 @@ function colourPart(
     cr: rows(planes.cr),
     alpha: rows(planes.alpha),
   };
-  const up = upscaleExtras(sub, t);
+  const up = upscaleExtras(sub, t, scratch);
   const keep = (plane: Float32Array | undefined) => plane?.subarray((a - i0) * t * W, (b - i0) * t * W);
   return withLuma(
     { width: W, height: (b - a) * t, y: new Float32Array(0), cb: keep(up.cb), cr: keep(up.cr), alpha: keep(up.alpha) },
@@ -92,11 +105,13 @@ export function* colourRows(
   stripRows = MERGE_STRIP_ROWS,
 ): Generator<{ y: number; image: Image }> {
   const W = planes.width * t;
+  const scratch = upscaleScratch(planes, planes.width, stripRows + 6, t);
   for (let s0 = Math.floor(r0 / stripRows) * stripRows; s0 < r1; s0 += stripRows) {
     const s1 = Math.min(planes.height, s0 + stripRows);
     const a = Math.max(r0, s0);
     const b = Math.min(r1, s1);
-    yield { y: a * t, image: colourPart(planes, t, s0, s1, a, b, luma.subarray((a - r0) * t * W, (b - r0) * t * W)) };
+    const image = colourPart(planes, t, s0, s1, a, b, luma.subarray((a - r0) * t * W, (b - r0) * t * W), undefined, scratch);
+    yield { y: a * t, image };
   }
 }
 
@@ -125,11 +140,12 @@ export function mergeInPlace(planes: LumaPlanes, data: Float32Array, t: number, 
   if (data.length !== W * H * t * channels)
     throw new Error(`mergeInPlace: ${data.length} values, expected ${W * H * t * channels}.`);
   const luma = new Float32Array(Math.min(stripRows, H) * t * W);
+  const scratch = upscaleScratch(planes, planes.width, Math.min(stripRows + 6, H), t);
   for (let s0 = Math.floor((H - 1) / stripRows) * stripRows; s0 >= 0; s0 -= stripRows) {
     const s1 = Math.min(H, s0 + stripRows);
     const rows = luma.subarray(0, (s1 - s0) * t * W);
     rows.set(data.subarray(s0 * t * W, s1 * t * W));
-    colourPart(planes, t, s0, s1, s0, s1, rows, data.subarray(s0 * t * W * channels, s1 * t * W * channels));
+    colourPart(planes, t, s0, s1, s0, s1, rows, data.subarray(s0 * t * W * channels, s1 * t * W * channels), scratch);
   }
   return { width: W, height: H * t, channels, data };
 }

@@ -188,9 +188,7 @@ export async function processFile(job: FileJob, options: ProcessFileOptions = {}
       ...asked,
       blur:
         asked.blur === 'auto'
-          ? (
-              await suggestBlur(input.image, { scale: plan.modelScale, ...(signal ? { signal } : {}) })
-            ).blur
+          ? (await suggestBlur(input.image, { scale: plan.modelScale, ...(signal ? { signal } : {}) })).blur
           : asked.blur,
     };
     let result: Image | null = await restore(
