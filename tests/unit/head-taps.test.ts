@@ -61,14 +61,15 @@ function planar(x: Float32Array, T: number): Float32Array {
   return Float32Array.from({ length: x.length }, (_, i) => x[(i % n) * T + Math.floor(i / n)]);
 }
 
-for (const [C, T] of [
-  [8, 4],
-  [6, 9],
-  [5, 16],
+for (const [C, T, rw] of [
+  [8, 4, 7],
+  [6, 9, 7],
+  [5, 16, 7],
+  [4, 4, 2],
+  [3, 4, 1],
 ] as const)
-  test(`head conv and adjoint from products equal tfjs's convs (C = ${C}, T = ${T}, slabs of 2 rows)`, async () => {
+  test(`head conv and adjoint from products equal tfjs's convs (C = ${C}, T = ${T}, ${rw} wide, slabs of 2 rows)`, async () => {
     const rh = 11;
-    const rw = 7;
     const [r0, r1] = [2, 9];
     const rows = r1 - r0;
     const kernel = seeded(9 * C * T, 1);

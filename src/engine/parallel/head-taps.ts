@@ -55,20 +55,24 @@ export async function headForward(
     const s1 = Math.min(r1, s0 + slabRows);
     const ns = (s1 - s0) * rw;
     const u = await head.forward(a.subarray(s0 * rw * C, s1 * rw * C), ns);
+    // Source (si, sj) of tap (kh, kw) reaches output (si − kh + 1, sj − kw + 1). A tap row's three
+    // taps are added to an output row in one pass (one read-modify-write of out instead of three).
     for (let kh = 0; kh < 3; kh++)
-      for (let kw = 0; kw < 3; kw++) {
-        // Source (si, sj) of tap (kh, kw) reaches output (si − kh + 1, sj − kw + 1).
-        const jFrom = Math.max(0, kw - 1);
-        const jTo = Math.min(rw, rw + kw - 1);
-        for (let o = 0; o < T; o++) {
-          const plane = ((kh * 3 + kw) * T + o) * ns;
-          for (let si = s0; si < s1; si++) {
-            const i = si - kh + 1;
-            if (i < r0 || i >= r1) continue;
-            const ob = o * n + (i - r0) * rw + 1 - kw;
-            const ub = plane + (si - s0) * rw;
-            for (let sj = jFrom; sj < jTo; sj++) out[ob + sj] += u[ub + sj];
+      for (let o = 0; o < T; o++) {
+        const [p0, p1, p2] = [0, 1, 2].map((kw) => ((kh * 3 + kw) * T + o) * ns);
+        for (let si = s0; si < s1; si++) {
+          const i = si - kh + 1;
+          if (i < r0 || i >= r1) continue;
+          const ob = o * n + (i - r0) * rw;
+          const ub = (si - s0) * rw;
+          if (rw === 1) {
+            out[ob] += u[p1 + ub];
+            continue;
           }
+          // Output column j takes u(kw = 0) at j − 1, u(1) at j, u(2) at j + 1, where those exist.
+          out[ob] += u[p1 + ub] + u[p2 + ub + 1];
+          for (let j = 1; j < rw - 1; j++) out[ob + j] += u[p0 + ub + j - 1] + u[p1 + ub + j] + u[p2 + ub + j + 1];
+          out[ob + rw - 1] += u[p0 + ub + rw - 2] + u[p1 + ub + rw - 1];
         }
       }
     releaseArrays(u);
