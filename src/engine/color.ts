@@ -45,14 +45,19 @@ export function rgbToYCbCr(r: number, g: number, b: number): [number, number, nu
 
 /** One pixel, 0..1 YCbCr → 0..1 RGB, the exact inverse of `rgbToYCbCr` (not clipped). */
 export function yCbCrToRgb(y: number, cb: number, cr: number): [number, number, number] {
+  const rgb: [number, number, number] = [0, 0, 0];
+  yCbCrToRgbAt(y, cb, cr, rgb, 0);
+  return rgb;
+}
+
+/** yCbCrToRgb written into out[o], out[o + 1], out[o + 2] (no array per pixel in whole-image loops). */
+function yCbCrToRgbAt(y: number, cb: number, cr: number, out: { [i: number]: number }, o: number): void {
   const Y = y * 255 - OFFSET[0];
   const Cb = cb * 255 - OFFSET[1];
   const Cr = cr * 255 - OFFSET[2];
-  return [
-    T_INV[0][0] * Y + T_INV[0][1] * Cb + T_INV[0][2] * Cr,
-    T_INV[1][0] * Y + T_INV[1][1] * Cb + T_INV[1][2] * Cr,
-    T_INV[2][0] * Y + T_INV[2][1] * Cb + T_INV[2][2] * Cr,
-  ];
+  out[o] = T_INV[0][0] * Y + T_INV[0][1] * Cb + T_INV[0][2] * Cr;
+  out[o + 1] = T_INV[1][0] * Y + T_INV[1][1] * Cb + T_INV[1][2] * Cr;
+  out[o + 2] = T_INV[2][0] * Y + T_INV[2][1] * Cb + T_INV[2][2] * Cr;
 }
 
 /** Planar luma/chroma of an image, each plane width × height, row-major, 0..1 scale. */
@@ -126,18 +131,9 @@ export function mergeLuma(planes: LumaPlanes, into?: Float32Array): Image {
   const image = target(alpha ? 4 : 3);
   const c = image.channels;
   const out = image.data;
-  // yCbCrToRgb written out (same operations in the same order): the array it returns per pixel made
-  // this loop a third of a 12 MP colour merge.
-  const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = T_INV;
-  const [oy, ob, or] = OFFSET;
   for (let p = 0; p < n; p++) {
-    const Y = y[p] * 255 - oy;
-    const Cb = cb[p] * 255 - ob;
-    const Cr = cr[p] * 255 - or;
     const o = p * c;
-    out[o] = r0 * Y + r1 * Cb + r2 * Cr;
-    out[o + 1] = g0 * Y + g1 * Cb + g2 * Cr;
-    out[o + 2] = b0 * Y + b1 * Cb + b2 * Cr;
+    yCbCrToRgbAt(y[p], cb[p], cr[p], out, o);
     if (alpha) out[o + 3] = alpha[p];
   }
   return image;

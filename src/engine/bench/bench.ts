@@ -185,10 +185,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / workers));
   const pool1 =
     workers > 1 ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref, onnxThreads: threadsPerWorker }) : pool;
-  const pool1All =
-    workers > 1 && threadsPerWorker < os.availableParallelism()
-      ? await SrWorkerPool.start(x2, { workers: 1, backend: backendPref })
-      : undefined;
+
   let closeComparison = async () => {};
   try {
     log('conv ceiling…');
@@ -313,8 +310,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const k5OverK1Frames = await overhead(true);
     log(`the same ${bigMp} MP job on 1 worker…`);
     const one = workers > 1 ? await srRun(pool1, bigMp, settings.K) : big;
-    if (pool1All) log(`the same ${bigMp} MP job on 1 worker with every core…`);
-    const oneAllCores = pool1All ? await srRun(pool1All, bigMp, settings.K) : null;
+    let oneAllCores: Awaited<ReturnType<typeof srRun>> | null = null;
+    if (workers > 1 && threadsPerWorker < os.availableParallelism()) {
+      log(`the same ${bigMp} MP job on 1 worker with every core…`);
+      const pool1All = await SrWorkerPool.start(x2, { workers: 1, backend: backendPref });
+      oneAllCores = await srRun(pool1All, bigMp, settings.K).finally(() => pool1All.close());
+    }
     const machine2 = await machineScaling(workers, busy);
     const machine = (machine1 + machine2) / 2;
     const workerScaling = one.seconds / big.seconds;
@@ -449,7 +450,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     await closeComparison();
     await pool.close();
     if (pool1 !== pool) await pool1.close();
-    await pool1All?.close();
     await unloadModels(); // the inpainting / interpolation worker threads
   }
 }
