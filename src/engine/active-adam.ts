@@ -51,12 +51,21 @@ export function fillActive(
   }
 }
 
+/** Adam's state over the active entries (compact z, m, v; index: each one's entry of the dense a). */
+export interface ActiveAdam {
+  index: Int32Array;
+  z: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  a: Float32Array;
+}
+
 /**
  * Adam step k (docs/protocols.md §2) on active entries j0..j1 with ReLU′ folded in: the gradient of
  * entry j is grad[index[j] − gradOffset] where z > 0, else 0; a = ReLU of the new z for the next h.
  */
 export function adamActive(
-  { index, z, m, v, a }: { index: Int32Array; z: Float32Array; m: Float32Array; v: Float32Array; a: Float32Array },
+  { index, z, m, v, a }: ActiveAdam,
   grad: Float32Array,
   gradOffset: number,
   j0: number,

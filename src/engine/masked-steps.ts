@@ -12,7 +12,7 @@
  * fresh tensor (scratch timing, 1 MP interpolation on one thread at K = 5: 16.75 s that way, 10.3–10.8 s
  * with these steps and g in row slabs).
  */
-import { adamActive, countActive, fillActive } from './active-adam.js';
+import { countActive, fillActive, lowerBound } from './active-adam.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
@@ -60,10 +60,10 @@ export async function* convHeadSteps(
   const count = countActive(zRows);
   const adam = K > 1 ? count : 0;
   // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
-  // gathered taps, and ∂L/∂a of the whole batch.
+  // gathered taps, and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is in cache).
   const HW = H * W;
   const slabRows = products ? headSlabRows(W, C, 3) : 0;
-  const extra = products ? 3 * HW + (K > 1 ? 3 * HW + headTapsFloats(W, 3, slabRows) + P * C : 0) : 0;
+  const extra = products ? 3 * HW + (K > 1 ? 3 * HW + headTapsFloats(W, 3, slabRows) + slabRows * W * C : 0) : 0;
   const work = head.work.zeroed(4 * (P * C + 2 * count + 2 * adam + 3 * P * 3 + extra));
   let at = 0;
   const f32 = (length: number) => {
@@ -81,7 +81,7 @@ export async function* convHeadSteps(
   const hOut = f32(products ? 3 * HW : 0);
   const drPlanes = f32(products && K > 1 ? 3 * HW : 0);
   const cols = f32(products && K > 1 ? headTapsFloats(W, 3, slabRows) : 0);
-  const grad = f32(products && K > 1 ? P * C : 0);
+  const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
   fillActive(zRows, a, index, active.z);
   zTensor.dispose();
@@ -125,14 +125,17 @@ export async function* convHeadSteps(
         for (let s0 = 0; s0 < H; s0 += slabRows) {
           const s1 = Math.min(H, s0 + slabRows);
           const slab = await headAdjointSlab(products, drPlanes, HW, 0, H, W, 3, s0, s1, cols);
-          grad.set(slab, (img * HW + s0 * W) * C);
+          grad.set(slab);
           releaseArrays(slab);
+          // The slab holds ∂L/∂a of entries from..to; Adam on the active ones among them.
+          const from = (img * HW + s0 * W) * C;
+          const to = (img * HW + s1 * W) * C;
+          head.work.adam(active, grad, from, lowerBound(index, from), lowerBound(index, to), k, settings);
         }
       }
-      adamActive(active, grad, 0, 0, count, k, settings);
     } else if (k < K) {
       const g = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
-      adamActive(active, readFloat32(g), 0, 0, count, k, settings); // g: read before the next tf call
+      head.work.adam(active, readFloat32(g), 0, 0, count, k, settings); // g: read before the next tf call
       g.dispose();
     }
     yield { k, K, xhat, likelihood: 0.5 * sum };

@@ -5,14 +5,14 @@
  * a stride-1 'same' convolution with an odd kernel).
  */
 import { tf } from '../backend.js';
-import { ReusedBuffer } from '../release-buffer.js';
+import { StepArena } from '../kernels/step-arena.js';
 
 type K4 = tf.Tensor4D;
 
 export class ConvHead {
   readonly adjointKernel: K4;
-  /** The DL-Net steps' work arrays (masked-steps.ts), kept from call to call. */
-  readonly work = new ReusedBuffer();
+  /** The DL-Net steps' work arrays and their Adam step (masked-steps.ts), kept from call to call. */
+  readonly work = new StepArena();
 
   constructor(
     readonly kernel: K4,

@@ -19,7 +19,8 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { adamActive, countActive, fillActive, lowerBound } from '../active-adam.js';
+import { countActive, fillActive, lowerBound } from '../active-adam.js';
+import { StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
 import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
@@ -122,11 +123,10 @@ export interface StepsTimes {
 
 export class SrCompute {
   readonly d: SrWeightsData;
-  readonly #work = new ReusedBuffer();
+  /** The steps' work arrays and their Adam step. */
+  readonly #work = new StepArena();
   /** x̂ of the last steps() call (its rows outside the region's last step range stay 0). */
   readonly #xhat = new ReusedBuffer();
-  /** ∂L/∂a of a step task on the head products (on tfjs it is on the wasm heap). */
-  readonly #grad = new ReusedBuffer();
   private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
@@ -226,21 +226,21 @@ export class SrCompute {
       return [Math.max(0, own.y - margin), Math.min(rh, own.y + own.height + margin)] as const;
     };
     // a = ReLU(z), dense (h's input); z, m, v: compact over the active entries. The work arrays are
-    // views on one zeroed buffer kept from task to task and released with the compute: at the sizes of a
-    // band task (≈ 50 MB at ×4) it is a mapping of its own that goes back to the system whole, where a
-    // dozen separate arrays would be chunks of glibc's per-thread arena, kept resident after they are
-    // freed (release-buffer.ts).
+    // views on one zeroed buffer kept from task to task and released with the compute (the arena's
+    // WebAssembly memory, where its Adam step runs: kernels/step-arena.ts): at the sizes of a band task
+    // (≈ 50 MB at ×4) it is a mapping of its own, where a dozen separate arrays would be chunks of
+    // glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
     const count = countActive(zRows);
     const mv = K > 1 ? count : 0;
-    // On the head products: h's output rows, one slab's gathered taps, and ∂L/∂a over the step's rows
-    // (in a buffer of its own).
+    // On the head products: h's output rows, one slab's gathered taps, and one slab's ∂L/∂a (Adam runs
+    // slab by slab, on the gradient while it is in cache).
     const slabRows = head ? headSlabRows(rw, C, T2) : 0;
     const hOutFloats = head ? P * T2 : 0;
     const colsFloats = head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0;
-    const gradFloats = head && K > 1 ? P * C : 0;
+    const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
     const work = this.#work.zeroed(
-      4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats),
+      4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats + gradFloats),
     );
     let at = 0;
     const f32 = (n: number) => {
@@ -262,7 +262,7 @@ export class SrCompute {
     const dr = K > 1 ? f32(P * T2) : res;
     const hOut = f32(hOutFloats);
     const cols = f32(colsFloats);
-    const grad = new Float32Array(this.#grad.zeroed(4 * gradFloats), 0, gradFloats);
+    const grad = f32(gradFloats);
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -327,40 +327,38 @@ export class SrCompute {
         }
       th = performance.now();
       times.js += th - tj;
-      let ga: tf.Tensor | undefined;
-      let gv: Float32Array;
+      const dense = onGradient ? new Float32Array(P * C) : undefined;
+      // Adam on the active entries of a's entries from..to, whose ∂L/∂a is gv[0 …].
+      const step = (gv: Float32Array, from: number, to: number) => {
+        const j0 = lowerBound(index, from);
+        const j1 = lowerBound(index, to);
+        if (dense) for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - from];
+        this.#work.adam({ index, z, m, v, a }, gv, from, j0, j1, k, settings);
+      };
       if (head) {
-        // ∂L/∂a over rows r0..r1 from the head products, slab by slab, into one array read as tfjs's below.
-        // The copy stays here, not in head-taps.ts: with it there, the JS pass (mostly adamActive)
-        // in a 12 MP ×2 K = 5 job took 6.9–12.0 s of worker time against 5.3–6.0 s (V8's optimising tier,
-        // backends/README.md).
+        // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each copied into the arena.
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
           const s1 = Math.min(r1, s0 + slabRows);
           const slab = await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols);
-          grad.set(slab, (s0 - r0) * rw * C);
+          grad.set(slab);
           releaseArrays(slab);
+          const tg = performance.now();
+          times.adjoint += tg - th;
+          step(grad, s0 * rw * C, s1 * rw * C);
+          th = performance.now();
+          times.js += th - tg;
         }
-        gv = grad;
       } else {
-        ga = tf.tidy(() =>
+        const ga = tf.tidy(() =>
           tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T2, r1 * rw * T2), [1, rows, rw, T2]), this.outKernelT, 1, 'same'),
         );
-        gv = readFloat32(ga); // a view on the wasm heap: no tf call until ga is disposed below
+        tj = performance.now();
+        times.adjoint += tj - th;
+        step(readFloat32(ga), r0 * rw * C, r1 * rw * C); // a view on the wasm heap: read before the next tf call
+        ga.dispose();
+        times.js += performance.now() - tj;
       }
-      tj = performance.now();
-      times.adjoint += tj - th;
-      // gv covers rows r0..r1: region entry i is gv[i − off]; the active entries there are j0..j1.
-      const off = r0 * rw * C;
-      const j0 = lowerBound(index, off);
-      const j1 = lowerBound(index, r1 * rw * C);
-      if (onGradient) {
-        const dense = new Float32Array(P * C);
-        for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - off];
-        onGradient(k, dense);
-      }
-      adamActive({ index, z, m, v, a }, gv, off, j0, j1, k, settings);
-      ga?.dispose();
-      times.js += performance.now() - tj;
+      if (dense) onGradient!(k, dense);
     }
     releaseArrays(skip);
     return { xhat, likelihoods };
@@ -368,7 +366,6 @@ export class SrCompute {
 
   dispose(): void {
     this.#work.release();
-    this.#grad.release();
     this.#xhat.release();
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }

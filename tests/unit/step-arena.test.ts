@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { adamActive, countActive, fillActive, type ActiveAdam } from '../../src/engine/active-adam.js';
+import { StepArena } from '../../src/engine/kernels/step-arena.js';
+import { kernelModule, kernelSources } from '../../scripts/build-kernels.mjs';
+
+const settings = { gamma: 0.01, beta1: 0.9, beta2: 0.999 };
+
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** Adam's arrays over `dense` entries of z (a third of them ≤ 0) as views on `buffer`, and a gradient. */
+function problem(buffer: ArrayBuffer | undefined, dense: number, gradFrom: number, seed: number) {
+  const rnd = random(seed);
+  const zDense = Float32Array.from({ length: dense }, () => rnd() * 1.5 - 0.5);
+  const count = countActive({ z: zDense, rows: 1, rowLen: dense });
+  const gradLength = dense - gradFrom;
+  const bytes = 4 * (dense + 4 * count + gradLength);
+  const memory = buffer ?? new ArrayBuffer(bytes);
+  let at = 0;
+  const f32 = (n: number) => {
+    const view = new Float32Array(memory, at, n);
+    at += 4 * n;
+    return view;
+  };
+  const a = f32(dense);
+  const index = new Int32Array(memory, at, count);
+  at += 4 * count;
+  const active: ActiveAdam = { a, index, z: f32(count), m: f32(count), v: f32(count) };
+  fillActive({ z: zDense, rows: 1, rowLen: dense }, a, index, active.z);
+  const grad = f32(gradLength);
+  for (let i = 0; i < grad.length; i++) grad[i] = rnd() - 0.5;
+  return { active, grad, count, bytes };
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const tolerance = 1e-6 * Math.max(1, Math.abs(expected[i]));
+    if (!(Math.abs(actual[i] - expected[i]) <= tolerance))
+      assert.fail(`${what}[${i}] = ${actual[i]}, the JS step gives ${expected[i]}`);
+  }
+}
+
+test('the committed kernel modules are what scripts/build-kernels.mjs assembles from their .wat sources', async () => {
+  const sources = kernelSources();
+  assert.ok(sources.length > 0);
+  for (const wat of sources) {
+    const { path, text } = await kernelModule(wat);
+    assert.equal(readFileSync(path, 'utf8'), text, `${path} is stale: run npm run build:kernels`);
+  }
+});
+
+test('the WebAssembly Adam step gives the JS step, on a slab of the gradient and with a tail of 1–3 entries', () => {
+  const dense = 4099; // the active count is no multiple of 4
+  const gradFrom = 1000; // the gradient holds entries 1000… (a slab), Adam runs on the active ones there
+  const arena = new StepArena();
+  const sizing = problem(undefined, dense, gradFrom, 7);
+  const inArena = problem(arena.zeroed(sizing.bytes), dense, gradFrom, 7);
+  const inJs = problem(undefined, dense, gradFrom, 7);
+  assert.equal(arena.simd, true, 'this Node has WebAssembly SIMD');
+  const j0 = inJs.active.index.findIndex((i) => i >= gradFrom);
+  for (let k = 1; k <= 4; k++) {
+    arena.adam(inArena.active, inArena.grad, gradFrom, j0, inArena.count, k, settings);
+    adamActive(inJs.active, inJs.grad, gradFrom, j0, inJs.count, k, settings);
+  }
+  for (const key of ['z', 'm', 'v', 'a'] as const) assertClose(inArena.active[key], inJs.active[key], key);
+  // Entries before the slab were not touched; some moved from > 0 to ≤ 0 and their a is 0.
+  assert.deepEqual(inArena.active.m.subarray(0, j0), new Float32Array(j0));
+  const crossed = inArena.active.z.filter((z) => z <= 0).length;
+  assert.ok(crossed > 0, 'some entries crossed zero');
+  arena.release();
+});
+
+test('the arena runs the JS step for a gradient outside its memory, and hands out zeroed memory on reuse', () => {
+  const arena = new StepArena();
+  const first = new Float32Array(arena.zeroed(4096), 0, 1024);
+  first.fill(3);
+  const again = new Float32Array(arena.zeroed(4096), 0, 1024);
+  assert.deepEqual(again, new Float32Array(1024));
+  const grown = arena.zeroed(1 << 20);
+  assert.ok(grown.byteLength >= 1 << 20);
+
+  const sizing = problem(undefined, 512, 0, 3);
+  const inArena = problem(arena.zeroed(sizing.bytes), 512, 0, 3);
+  const inJs = problem(undefined, 512, 0, 3);
+  const outside = Float32Array.from(inArena.grad);
+  arena.adam(inArena.active, outside, 0, 0, inArena.count, 1, settings);
+  adamActive(inJs.active, inJs.grad, 0, 0, inJs.count, 1, settings);
+  assert.deepEqual(inArena.active.z, inJs.active.z); // the JS step exactly
+  arena.release();
+});
