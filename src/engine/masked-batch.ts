@@ -105,12 +105,13 @@ export function batchTensors(input: BatchInput): Batch {
  * 1/sqrt(its observed entries) so L is the sum of per-crop means, as in training.
  */
 export type MaskedProblem = DLNetProblem &
-  Pick<BoundMaskedNetwork, 'head' | 'release'> & { mask: tf.Tensor4D; observed: tf.Tensor4D };
+  Pick<BoundMaskedNetwork, 'head' | 'release' | 'zArray'> & { mask: tf.Tensor4D; observed: tf.Tensor4D };
 
 export function maskedProblem(net: MaskedNetwork, batch: Batch): MaskedProblem {
   const bound = net.bind(batch.y, batch.mask);
   return {
     head: bound.head,
+    zArray: bound.zArray,
     mask: batch.mask,
     g: () => bound.g(),
     h: (z: tf.Tensor) => bound.h(z as tf.Tensor4D),
@@ -308,7 +309,7 @@ export async function* maskedEstimates(
   const products = await problem.head.products;
   yield* convHeadSteps(
     problem.head.conv,
-    (await problem.g()) as tf.Tensor4D,
+    problem.zArray ? await problem.zArray() : ((await problem.g()) as tf.Tensor4D),
     problem.head.base,
     input,
     settings,

@@ -16,6 +16,7 @@ import { countActive, fillActive, lowerBound } from './active-adam.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
+import type { ZArray } from './networks/masked-network.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './parallel/head-taps.js';
 import { releaseArrays } from './release-buffer.js';
 
@@ -37,12 +38,12 @@ export interface MaskedStepsInput {
 }
 
 /**
- * Runs the K steps from z = g(y, M) (disposed here) with the first guess `base`, yielding each x̂_k;
- * h's conv and its adjoint on `products` where given, else tfjs convs.
+ * Runs the K steps from z = g(y, M) (a tensor is disposed here) with the first guess `base`, yielding
+ * each x̂_k; h's conv and its adjoint on `products` where given, else tfjs convs.
  */
 export async function* convHeadSteps(
   head: ConvHead,
-  zTensor: tf.Tensor4D,
+  zStart: tf.Tensor4D | ZArray,
   base: tf.Tensor4D,
   input: MaskedStepsInput,
   settings: DLNetSettings,
@@ -50,13 +51,14 @@ export async function* convHeadSteps(
   products?: HeadProducts,
 ): AsyncGenerator<MaskedEstimate> {
   const { K } = settings;
+  const zTensor = zStart instanceof tf.Tensor ? zStart : undefined;
   if (!Number.isInteger(K) || K < 1) {
-    zTensor.dispose();
+    zTensor?.dispose();
     throw new RangeError(`K must be an integer ≥ 1, not ${K}.`);
   }
-  const [n, H, W, C] = zTensor.shape;
+  const [n, H, W, C] = zStart.shape;
   const P = n * H * W;
-  const zRows = { z: readFloat32(zTensor), rows: n * H, rowLen: W * C };
+  const zRows = { z: zTensor ? readFloat32(zTensor) : (zStart as ZArray).data, rows: n * H, rowLen: W * C };
   const count = countActive(zRows);
   const adam = K > 1 ? count : 0;
   // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
@@ -84,7 +86,7 @@ export async function* convHeadSteps(
   const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
   fillActive(zRows, a, index, active.z);
-  zTensor.dispose();
+  zTensor?.dispose();
   b.set(readFloat32(base));
   const { y, mask, observed } = input;
   for (let k = 1; k <= K; k++) {

@@ -48,10 +48,18 @@ export class ReusedBuffer {
 
   /** A zeroed buffer of at least `bytes` bytes; views on an earlier one must no longer be used. */
   zeroed(bytes: number): ArrayBuffer {
+    const fresh = this.#buffer === undefined || this.#buffer.byteLength < bytes;
+    const buffer = this.reused(bytes);
+    if (!fresh) new Uint8Array(buffer, 0, bytes).fill(0);
+    return buffer;
+  }
+
+  /** zeroed() without the zeroing: what an earlier call left in it, for a caller that overwrites it all. */
+  reused(bytes: number): ArrayBuffer {
     if (this.#buffer === undefined || this.#buffer.byteLength < bytes) {
       if (this.#buffer) releaseBuffer(this.#buffer);
       this.#buffer = new ArrayBuffer(bytes);
-    } else new Uint8Array(this.#buffer, 0, bytes).fill(0);
+    }
     return this.#buffer;
   }
 

@@ -1,9 +1,10 @@
 /**
  * Interpolation with a fully convolutional model at the photo's own resolution: the photo is cut into
- * tiles of TILE_CORE px, each computed with MARGIN px of its surroundings, and each tile's core is
- * written into the result. MARGIN exceeds the network's reach, and DL-Net's Adam steps act element by
- * element through a 3×3 head, so the tiles give what the whole photo at once would. Several tiles go to
- * the worker threads; a photo of one tile streams its frames x̂_1 … x̂_K.
+ * tiles of TILE_CORE px, each computed with as much of its surroundings as x̂_K depends on (the network's
+ * reach after K steps: 19 px at K = 5 for the shipped model), and each tile's core is written into the
+ * result. DL-Net's Adam steps act element by element through a 3×3 head, so the tiles give what the whole
+ * photo at once would. Several tiles go to the worker threads; a photo of one tile streams its frames
+ * x̂_1 … x̂_K.
  *
  * fillPieces fills the pieces of any masked restoration (these tiles, restore-masked.ts's batches of 64×64
  * crops): one piece here with its frames streamed, several on the executors (this thread or workers) through
@@ -20,8 +21,8 @@ import { fillImage, FRAME_LIMIT, regionInput, type HoleRegion } from './restore-
 import type { RestoreOptions } from './restore-types.js';
 
 export const TILE_CORE = 512;
-/** Context around a tile's core: beyond the reach of the interpolation network (~12 px) and its head. */
-export const MARGIN = 32;
+/** Context around a tile's core for a network that does not state its reach. */
+const DEFAULT_MARGIN = 32;
 
 export interface FillJob {
   input(): BatchInput;
@@ -132,13 +133,14 @@ function spans(length: number): [number, number][] {
   return Array.from({ length: count }, (_, i): [number, number] => [i * size, Math.min(length, (i + 1) * size)]);
 }
 
-export function interpolationTiles(width: number, height: number): Tile[] {
+/** Tiles covering the photo, each with `margin` px of context around its core (as far as the photo goes). */
+export function interpolationTiles(width: number, height: number, margin: number): Tile[] {
   return spans(height).flatMap(([y0, y1]) =>
     spans(width).map(([x0, x1]) => {
-      const x = Math.max(0, x0 - MARGIN);
-      const y = Math.max(0, y0 - MARGIN);
-      const w = Math.min(width, x1 + MARGIN) - x;
-      const h = Math.min(height, y1 + MARGIN) - y;
+      const x = Math.max(0, x0 - margin);
+      const y = Math.max(0, y0 - margin);
+      const w = Math.min(width, x1 + margin) - x;
+      const h = Math.min(height, y1 + margin) - y;
       const region = { x, y, width: w, height: h, innerWidth: w, innerHeight: h, modelWidth: w, modelHeight: h, component: 0 };
       return { region, core: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } };
     }),
@@ -161,7 +163,7 @@ export async function restoreTiles(
   executors?: () => Promise<MaskedExecutor[]>,
 ): Promise<Image> {
   const rgb = rgbOf(image);
-  const tiles = interpolationTiles(image.width, image.height);
+  const tiles = interpolationTiles(image.width, image.height, net.reach?.(settings.K) ?? DEFAULT_MARGIN);
   // L weighted per the training crop's area at the photo's density of known pixels: the same weight in
   // every tile, so the tiles add up to the whole photo's result.
   let known = 0;

@@ -155,6 +155,16 @@ test('g on onnxruntime in row slabs (with its receptive radius of context) equal
     const sliced = await g.runInRows(input, [1, h, w, c], depth, C, undefined, 4 * C * w * (20 + 2 * depth));
     assert.equal(sliced.length, whole.length);
     assert.ok(maxDiff(sliced, whole) < 1e-5, `max |Δz| ${maxDiff(sliced, whole)}`);
+    // Into a buffer of the caller's (onnxruntime writes the slabs' z into a kept buffer), twice: the same z.
+    const into = new Float32Array(whole.length).fill(Number.NaN);
+    for (let run = 0; run < 2; run++) {
+      const out = await g.runInRows(input, [1, h, w, c], depth, C, undefined, 4 * C * w * (20 + 2 * depth), into);
+      assert.equal(out, into);
+      assert.ok(maxDiff(into, whole) < 1e-5, `into a buffer, run ${run}: max |Δz| ${maxDiff(into, whole)}`);
+    }
+    const wholeInto = new Float32Array(whole.length);
+    assert.equal(await g.run(input, [1, h, w, c], undefined, wholeInto), wholeInto);
+    assert.deepEqual(wholeInto, whole);
     // With one row less of context the slabs' borders differ: the radius is what makes them exact.
     const short = await g.runInRows(input, [1, h, w, c], depth - 1, C, undefined, 4 * C * w * (20 + 2 * (depth - 1)));
     assert.ok(

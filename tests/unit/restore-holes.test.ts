@@ -99,34 +99,47 @@ test('a cancelled inpainting stops with an abort', async () => {
   );
 });
 
-test('interpolation tiles at the photo resolution give what the whole photo at once gives', async () => {
-  const width = 1100;
-  const height = 90;
-  const image = photo(width, height);
-  const mask: Mask = { width, height, data: new Uint8Array(width * height).map((_, i) => ((i * 7919) % 10 < 4 ? 0 : 1)) };
-  const weights = await loadWeights(fileURLToPath(new URL('../fixtures/models/fconv-tiny/', import.meta.url)));
-  const net = maskedNetwork(weights)!;
-  const settings = { K: 4, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
-  const tiles = interpolationTiles(width, height);
-  assert.equal(tiles.length, 3);
-  const whole = { x: 0, y: 0, width, height, innerWidth: width, innerHeight: height, modelWidth: width, modelHeight: height, component: 0 };
-  let known = 0;
-  for (const v of mask.data) known += v;
-  const weighting = { trainingArea: 64 * 64, density: known / mask.data.length };
-  const all = await fillBatch(net, regionInput(image, mask, whole, weighting), settings, false);
-  for (const t of tiles) {
-    const out = await fillBatch(net, regionInput(image, mask, t.region, weighting), settings, false);
-    let worst = 0;
-    for (let y = t.core.y; y < t.core.y + t.core.height; y++)
-      for (let x = t.core.x; x < t.core.x + t.core.width; x++)
-        for (let c = 0; c < 3; c++) {
-          const inTile = ((y - t.region.y) * t.region.width + (x - t.region.x)) * 3 + c;
-          worst = Math.max(worst, Math.abs(out[inTile] - all[(y * width + x) * 3 + c]));
-        }
-    assert.ok(worst < 1e-5, `tile at ${t.core.x}: max difference ${worst}`);
-  }
-  net.dispose();
-});
+for (const K of [1, 4]) {
+  test(`interpolation tiles with the network's reach as context give what the whole photo at once gives (K = ${K})`, async () => {
+    const width = 1100;
+    const height = 90;
+    const image = photo(width, height);
+    const mask: Mask = { width, height, data: new Uint8Array(width * height).map((_, i) => ((i * 7919) % 10 < 4 ? 0 : 1)) };
+    const weights = await loadWeights(fileURLToPath(new URL('../fixtures/models/fconv-tiny/', import.meta.url)));
+    const net = maskedNetwork(weights)!;
+    const settings = { K, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
+    // First guess 3 px, g's 3 layers, h, and 2 px per step after the first.
+    assert.equal(net.reach!(K), 3 + 3 + 1 + 2 * (K - 1));
+    const tiles = interpolationTiles(width, height, net.reach!(K));
+    assert.equal(tiles.length, 3);
+    const whole = { x: 0, y: 0, width, height, innerWidth: width, innerHeight: height, modelWidth: width, modelHeight: height, component: 0 };
+    let known = 0;
+    for (const v of mask.data) known += v;
+    const weighting = { trainingArea: 64 * 64, density: known / mask.data.length };
+    const all = await fillBatch(net, regionInput(image, mask, whole, weighting), settings, false);
+    const worstOf = async (margin: number) => {
+      let worst = 0;
+      for (const t of interpolationTiles(width, height, margin)) {
+        const out = await fillBatch(net, regionInput(image, mask, t.region, weighting), settings, false);
+        for (let y = t.core.y; y < t.core.y + t.core.height; y++)
+          for (let x = t.core.x; x < t.core.x + t.core.width; x++)
+            for (let c = 0; c < 3; c++) {
+              const inTile = ((y - t.region.y) * t.region.width + (x - t.region.x)) * 3 + c;
+              worst = Math.max(worst, Math.abs(out[inTile] - all[(y * width + x) * 3 + c]));
+            }
+      }
+      return worst;
+    };
+    const exact = await worstOf(net.reach!(K));
+    assert.ok(exact < 1e-5, `max difference ${exact} with the reach as margin`);
+    if (K === 1) {
+      // One pixel less context shows at the seams (after more steps, their spread falls below float precision).
+      const short = await worstOf(net.reach!(K) - 1);
+      assert.ok(short > 1e-5, `max difference ${short} with 1 px less`);
+    }
+    net.dispose();
+  });
+}
 
 test('a fconv-inpaint model whose backbone.sweeps is not a whole number from 0 to 1000 is refused with one sentence', async () => {
   const weights = await loadWeights(fileURLToPath(new URL(`../fixtures/models/${MODEL}/`, import.meta.url)));

@@ -27,7 +27,8 @@ export interface OrtTensor {
 }
 
 export interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  /** `fetches`: outputs to write into tensors of the caller's (onnxruntime copies them there). */
+  run(feeds: Record<string, OrtTensor>, fetches?: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -62,18 +63,32 @@ export function setOrtThreads(threads: number | undefined): void {
   threadsOverride = threads === undefined ? undefined : Math.max(1, Math.floor(threads));
 }
 
-export function createSession(ort: OrtModule, model: string | Uint8Array, threads = ortThreads()): Promise<OrtSession> {
+export interface SessionOptions {
+  /**
+   * onnxruntime's CPU arena: the session keeps the memory of its largest run and serves every later run
+   * from it. Off by default, for bounded memory: it kept ~1.9 GB resident for the SR models' 4-part g on
+   * one slab (0.45 GB without), and memory patterns raised the ×4 24 MP peak RSS from 1347 to 1750 MB
+   * (wasm: 1247 MB). On for the interpolation network's one-part g (about 100 MB kept per worker): without
+   * it every run mapped its layers' outputs afresh whenever glibc had trimmed its heap in between, and a
+   * 449 × 465 tile's g took 600–950 ms instead of 300 (page faults, ~10 µs each on the dev VM).
+   * DLNET_ORT_ARENA=1 / DLNET_ORT_PATTERN=1 turn either on everywhere, for a measurement.
+   */
+  arena?: boolean;
+}
+
+export function createSession(
+  ort: OrtModule,
+  model: string | Uint8Array,
+  threads = ortThreads(),
+  { arena = false }: SessionOptions = {},
+): Promise<OrtSession> {
   return ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // Bounded memory: onnxruntime's CPU arena (one per session, never shrinking) kept ~1.9 GB resident
-    // for a 4-part g on one slab (0.45 GB without), and its memory patterns raised the ×4 24 MP peak
-    // RSS from 1347 to 1750 MB (wasm: 1247 MB), at no measurable speed-up here. Either can be turned
-    // back on (DLNET_ORT_ARENA=1, DLNET_ORT_PATTERN=1) for a measurement.
-    enableCpuMemArena: process.env.DLNET_ORT_ARENA === '1',
+    enableCpuMemArena: arena || process.env.DLNET_ORT_ARENA === '1',
     enableMemPattern: process.env.DLNET_ORT_PATTERN === '1',
   });
 }

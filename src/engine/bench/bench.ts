@@ -25,6 +25,7 @@ import { comparisonPools, nativeCeiling } from './onnx-compare.js';
 import { srFlopsPerPixel } from '../parallel/sr-compute.js';
 import { restore, unloadModels } from '../restore.js';
 import { interpolationTiles } from '../restore-tiles.js';
+import { fconvMaskedReach } from '../networks/fconv-masked.js';
 import { IterationSink } from '../iteration-sink.js';
 import { bombRefusal, holesMask, machineScaling, peakRssChild, scatteredMask, sizeFor, syntheticPhoto } from './fixtures.js';
 
@@ -79,7 +80,8 @@ async function interpolationFlops(width: number, height: number): Promise<number
   const g = 2 * 9 * (7 * c + (backbone.depth - 1) * c * c);
   const h = 2 * 9 * c * 3;
   let px = 0;
-  for (const tile of interpolationTiles(width, height)) px += tile.region.width * tile.region.height;
+  for (const tile of interpolationTiles(width, height, fconvMaskedReach(backbone.depth, K)))
+    px += tile.region.width * tile.region.height;
   return px * (g + K * h);
 }
 

@@ -8,21 +8,32 @@ import { tf } from '../backend.js';
 import { OnnxHead } from '../backends/onnx-head.js';
 import type { LoadedWeights } from '../model-file.js';
 import { FConvMaskedNet } from './fconv-masked.js';
-import type { BoundMaskedNetwork } from './masked-network.js';
+import type { BoundMaskedNetwork, ZArray } from './masked-network.js';
 import { OnnxG, type OnnxSource } from './onnx-g.js';
-import { releaseArrays } from '../release-buffer.js';
+import { ReusedBuffer } from '../release-buffer.js';
 
 type K4 = tf.Tensor4D;
+
+/** z computed on tfjs, read into an array of its own. */
+function readZ(z: K4): ZArray {
+  const data = z.dataSync() as Float32Array;
+  const shape = z.shape;
+  z.dispose();
+  return { data, shape };
+}
 
 export class FConvMaskedOnnx extends FConvMaskedNet {
   private readonly net: Promise<OnnxG | null>;
   private readonly products: Promise<OnnxHead | undefined>;
   /** Why g runs on tfjs after all (the ONNX files failed to open), or undefined. */
   fallback?: string;
+  /** z of the last bind's zArray(), kept for the next: a tile's z is tens of MB, page-faulted in when fresh. */
+  readonly #z = new ReusedBuffer();
 
   constructor(weights: LoadedWeights, source: OnnxSource) {
     super(weights);
-    this.net = OnnxG.open(source).catch((error: unknown) => {
+    // The arena: one tile's g after another reuses its memory (backends/onnx-runtime.ts SessionOptions).
+    this.net = OnnxG.open(source, undefined, { arena: true }).catch((error: unknown) => {
       this.fallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
       return null;
     });
@@ -31,20 +42,26 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
 
   override bind(y: K4, mask: K4): BoundMaskedNetwork {
     const base = this.firstGuess(y, mask);
+    const zArray = async (): Promise<ZArray | undefined> => {
+      const net = await this.net;
+      if (!net) return undefined;
+      const a = tf.concat([y, mask, base], 3) as K4;
+      const [n, h, w, c] = a.shape;
+      const data = (await a.data()) as Float32Array;
+      a.dispose();
+      const { radius, channels } = this.gShape;
+      const C = net.channels;
+      const floats = n * h * w * C;
+      const z = new Float32Array(this.#z.reused(4 * floats), 0, floats);
+      await net.runInRows(data, [n, h, w, c], radius, channels, undefined, undefined, z);
+      return { data: z, shape: [n, h, w, C] };
+    };
     return {
       g: async () => {
-        const net = await this.net;
-        if (!net) return this.g(y, mask, base);
-        const a = tf.concat([y, mask, base], 3) as K4;
-        const [n, h, w, c] = a.shape;
-        const data = (await a.data()) as Float32Array;
-        a.dispose();
-        const { radius, channels } = this.gShape;
-        const z = await net.runInRows(data, [n, h, w, c], radius, channels);
-        const zt = tf.tensor4d(z, [n, h, w, z.length / (n * h * w)]);
-        releaseArrays(z);
-        return zt;
+        const z = await zArray();
+        return z ? tf.tensor4d(z.data, z.shape) : this.g(y, mask, base);
       },
+      zArray: async () => (await zArray()) ?? readZ(this.g(y, mask, base)),
       h: (z) => this.h(z, base),
       head: { conv: this.head, base, products: this.products },
       release: () => base.dispose(),
@@ -53,6 +70,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
 
   override dispose(): void {
     super.dispose();
+    this.#z.release();
     void this.close();
   }
 

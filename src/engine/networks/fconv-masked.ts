@@ -13,8 +13,18 @@ import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
 type K4 = tf.Tensor4D;
 
+const FIRST_GUESS_RADIUS = 3;
+
+/**
+ * How far x̂_K depends on y and M: the first guess's radius, one pixel per layer of g and for h, and two
+ * per DL-Net step after the first (the step's gradient goes through h and back through its adjoint).
+ */
+export function fconvMaskedReach(depth: number, K: number): number {
+  return FIRST_GUESS_RADIUS + depth + 1 + 2 * (K - 1);
+}
+
 /** The 7×7 Gaussian (σ = 1.5) normalised to sum 1, as [7, 7, 1, 1]. */
-function gaussianKernel(radius = 3, sigma = 1.5): K4 {
+function gaussianKernel(radius = FIRST_GUESS_RADIUS, sigma = 1.5): K4 {
   const side = 2 * radius + 1;
   const k = new Float64Array(side * side);
   let sum = 0;
@@ -78,6 +88,10 @@ export class FConvMaskedNet implements MaskedNetwork {
       }
       return a;
     });
+  }
+
+  reach(K: number): number {
+    return fconvMaskedReach(this.kernels.length, K);
   }
 
   /** g's receptive radius (one pixel per 3×3 layer) and its widest activation (channels). */

@@ -7,10 +7,18 @@ import type { tf } from '../backend.js';
 import type { HeadProducts } from '../parallel/head-taps.js';
 import type { ConvHead } from './conv-head.js';
 
+/** z as NHWC values. */
+export interface ZArray {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
 export interface BoundMaskedNetwork {
   /** Async where g runs on onnxruntime (fconv-masked-onnx.ts). */
   g(): tf.Tensor4D | Promise<tf.Tensor4D>;
   h(z: tf.Tensor4D): tf.Tensor4D;
+  /** g() as a plain array, where g runs outside tfjs: in a buffer the network keeps, valid until its next call. */
+  zArray?(): Promise<ZArray>;
   /**
    * Where h is a ConvHead over the first guess `base` (h(z) = conv(ReLU z) + bias + base): DL-Net's
    * steps then run in plain JS around its two convolutions (masked-steps.ts), which are onnxruntime's
@@ -32,6 +40,11 @@ export interface MaskedNetwork {
    * per that area, so DL-Net's gradients keep the scale they had in training whatever the crop size.
    */
   readonly trainingArea?: number;
+  /**
+   * How far (px) x̂_K at a pixel depends on the input after K DL-Net steps, for networks that work at the
+   * photo's own resolution: tiles with this much context around their core give what the whole photo gives.
+   */
+  reach?(K: number): number;
   bind(y: tf.Tensor4D, mask: tf.Tensor4D): BoundMaskedNetwork;
   dispose(): void;
 }

@@ -7,11 +7,18 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createSession, ortModule, ortThreads, type OrtSession, type OrtTensor } from '../backends/onnx-runtime.js';
+import {
+  createSession,
+  ortModule,
+  ortThreads,
+  type OrtSession,
+  type OrtTensor,
+  type SessionOptions,
+} from '../backends/onnx-runtime.js';
 import { CancelledError, type CancelCheck } from '../dlnet.js';
 import { UserError } from '../image.js';
 import type { LoadedWeights, OnnxIo, OnnxPartEntry } from '../model-file.js';
-import { releaseArrays } from '../release-buffer.js';
+import { releaseArrays, ReusedBuffer } from '../release-buffer.js';
 
 export type { OnnxIo, OnnxPartEntry };
 
@@ -44,6 +51,8 @@ export const ONNX_SLAB_BYTES = 30 * 1024 * 1024;
 export class OnnxG {
   /** Milliseconds spent in session.run, summed (profiles). */
   runMs = 0;
+  /** runInRows's slab outputs, kept from call to call. */
+  readonly #slabs = new ReusedBuffer();
 
   private constructor(
     private readonly sessions: OrtSession[],
@@ -54,7 +63,7 @@ export class OnnxG {
    * Opens one session per part (`threads` intra-op threads each), after checking every file's
    * sha256 against model.json: a damaged or changed file is refused with one sentence.
    */
-  static async open(source: OnnxSource, threads = ortThreads()): Promise<OnnxG> {
+  static async open(source: OnnxSource, threads = ortThreads(), options: SessionOptions = {}): Promise<OnnxG> {
     const ort = ortModule();
     if (!ort) throw new Error('onnxruntime-node is not loaded in this thread.');
     const sessions: OrtSession[] = [];
@@ -71,7 +80,9 @@ export class OnnxG {
             `The model in ${source.dir} cannot run on onnxruntime: the sha256 of ${e.file} does not match model.json.`,
             'bad-model',
           );
-        sessions.push(await createSession(ort, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), threads));
+        sessions.push(
+          await createSession(ort, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), threads, options),
+        );
       }
     } catch (error) {
       await Promise.all(sessions.map((s) => s.release()));
@@ -80,29 +91,46 @@ export class OnnxG {
     return new OnnxG(sessions, source.entries);
   }
 
+  /** Channels of z. */
+  get channels(): number {
+    return Number(this.entries[this.entries.length - 1].outputs[0].shape[3]);
+  }
+
   /**
    * z = g(a) for the NHWC network input `a` ([n, h, w, c]); z is NHWC [n, h, w, C], in a buffer of its
-   * own (the caller may release it: release-buffer.ts). The parts' intermediate outputs are released here.
+   * own (the caller may release it: release-buffer.ts), or written into `into` where given (n·h·w·C
+   * floats). The parts' intermediate outputs are released here.
    */
-  async run(a: Float32Array, dims: [number, number, number, number], cancel?: CancelCheck): Promise<Float32Array> {
+  async run(
+    a: Float32Array,
+    dims: [number, number, number, number],
+    cancel?: CancelCheck,
+    into?: Float32Array,
+  ): Promise<Float32Array> {
     const ort = ortModule()!;
     let feed: OrtTensor = new ort.Tensor('float32', a, dims);
     for (let i = 0; i < this.sessions.length; i++) {
       if (cancel?.aborted) throw new CancelledError();
+      const output = this.entries[i].outputs[0].name;
+      const last = i === this.sessions.length - 1;
+      // Into a buffer of the caller's, onnxruntime writes z there: no fresh one to page-fault in.
+      const fetches =
+        last && into ? { [output]: new ort.Tensor('float32', into, [dims[0], dims[1], dims[2], this.channels]) } : undefined;
       const t0 = performance.now();
-      const out = await this.sessions[i].run({ [this.entries[i].inputs[0].name]: feed });
+      const out = await this.sessions[i].run({ [this.entries[i].inputs[0].name]: feed }, fetches);
       this.runMs += performance.now() - t0;
       // The previous part's output (onnxruntime-node's fresh buffer, not the caller's input) is spent.
       if (i > 0) releaseArrays(feed.data as Float32Array);
-      feed = out[this.entries[i].outputs[0].name];
+      feed = out[output];
     }
-    return feed.data as Float32Array;
+    return into ?? (feed.data as Float32Array);
   }
 
   /**
    * run() on an NHWC input [1, h, w, c] in slabs of rows, each with `radius` rows of context (g's
    * receptive radius: the slabs then give exactly the whole input's z), so that no activation of
-   * `channels` channels exceeds ONNX_SLAB_BYTES. z in a buffer of its own.
+   * `channels` channels exceeds ONNX_SLAB_BYTES. z in a buffer of its own, or in `into` where given;
+   * the slabs' z go through one buffer kept for the next call (their rows of context are dropped).
    */
   async runInRows(
     a: Float32Array,
@@ -111,24 +139,31 @@ export class OnnxG {
     channels: number,
     cancel?: CancelCheck,
     maxBytes = ONNX_SLAB_BYTES,
+    into?: Float32Array,
   ): Promise<Float32Array> {
     const rows = Math.max(1, Math.floor(maxBytes / (4 * channels * w)) - 2 * radius);
-    if (n !== 1 || rows >= h) return this.run(a, [n, h, w, c], cancel);
-    let z: Float32Array | undefined;
+    if (n !== 1 || rows >= h) return this.run(a, [n, h, w, c], cancel, into);
+    const C = this.channels;
+    const z = into ?? new Float32Array(h * w * C);
+    const slabFloats = Math.min(h, rows + 2 * radius) * w * C;
+    const slabs = new Float32Array(this.#slabs.reused(4 * slabFloats), 0, slabFloats);
     for (let y0 = 0; y0 < h; y0 += rows) {
       const y1 = Math.min(h, y0 + rows);
       const s0 = Math.max(0, y0 - radius);
       const s1 = Math.min(h, y1 + radius);
-      const slab = await this.run(a.subarray(s0 * w * c, s1 * w * c), [1, s1 - s0, w, c], cancel);
-      const C = slab.length / ((s1 - s0) * w);
-      z ??= new Float32Array(h * w * C);
+      const slab = await this.run(
+        a.subarray(s0 * w * c, s1 * w * c),
+        [1, s1 - s0, w, c],
+        cancel,
+        slabs.subarray(0, (s1 - s0) * w * C),
+      );
       z.set(slab.subarray((y0 - s0) * w * C, (y1 - s0) * w * C), y0 * w * C);
-      releaseArrays(slab);
     }
-    return z!;
+    return z;
   }
 
   async release(): Promise<void> {
+    this.#slabs.release();
     await Promise.all(this.sessions.map((s) => s.release()));
   }
 }
