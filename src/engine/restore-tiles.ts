@@ -1,7 +1,7 @@
 /**
  * Interpolation with a fully convolutional model at the photo's own resolution: the photo is cut into
  * tiles of TILE_CORE px, each computed with as much of its surroundings as x̂_K depends on (the network's
- * reach after K steps: 19 px at K = 5 for the shipped model), and each tile's core is written into the
+ * reach after K steps: 20 px at K = 5 for the shipped model), and each tile's core is written into the
  * result. DL-Net's Adam steps act element by element through a 3×3 head, so the tiles give what the whole
  * photo at once would. Several tiles go to the worker threads; a photo of one tile streams its frames
  * x̂_1 … x̂_K.

@@ -93,13 +93,15 @@ export class OnnxG {
 
   /** Channels of z. */
   get channels(): number {
-    return Number(this.entries[this.entries.length - 1].outputs[0].shape[3]);
+    const z = this.entries[this.entries.length - 1].outputs[0];
+    return Number(z.shape[z.layout === 'NCHW' ? 1 : 3]);
   }
 
   /**
    * z = g(a) for the NHWC network input `a` ([n, h, w, c]); z is NHWC [n, h, w, C], in a buffer of its
    * own (the caller may release it: release-buffer.ts), or written into `into` where given (n·h·w·C
-   * floats). The parts' intermediate outputs are released here.
+   * floats: onnxruntime writes an output into a tensor it is given). The parts' intermediate outputs are
+   * released here.
    */
   async run(
     a: Float32Array,
@@ -113,7 +115,6 @@ export class OnnxG {
       if (cancel?.aborted) throw new CancelledError();
       const output = this.entries[i].outputs[0].name;
       const last = i === this.sessions.length - 1;
-      // Into a buffer of the caller's, onnxruntime writes z there: no fresh one to page-fault in.
       const fetches =
         last && into ? { [output]: new ort.Tensor('float32', into, [dims[0], dims[1], dims[2], this.channels]) } : undefined;
       const t0 = performance.now();
