@@ -11,6 +11,8 @@ import { setModelDirs } from '../../src/engine/models.js';
 import { fillBatch } from '../../src/engine/masked-batch.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { maskedNetwork } from '../../src/engine/networks/index.js';
+import { FConvMaskedNet, firstGuessArrays } from '../../src/engine/networks/fconv-masked.js';
+import { tf } from '../../src/engine/backend.js';
 import { CONTEXT, holeRegions, MAX_CROP_PIXELS, regionInput } from '../../src/engine/restore-holes.js';
 import { interpolationTiles } from '../../src/engine/restore-tiles.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
@@ -140,6 +142,30 @@ for (const K of [1, 4]) {
     net.dispose();
   });
 }
+
+test('the first guess on arrays (two 1-D passes) gives the tfjs 7×7 normalised convolution', async () => {
+  const [n, h, w] = [2, 23, 31];
+  const y = Float32Array.from({ length: n * h * w * 3 }, (_, i) => Math.sin(i * 0.71) * 0.9);
+  // Scattered known pixels, and a block with none within the Gaussian's reach (the 1e-4 floor).
+  const mask = Float32Array.from({ length: n * h * w }, (_, p) => {
+    const x = p % w;
+    const row = Math.floor(p / w) % h;
+    return x > 18 && row > 10 ? 0 : (p * 7919) % 10 < 6 ? 1 : 0;
+  });
+  for (let p = 0; p < mask.length; p++) if (!mask[p]) y.fill(0, p * 3, p * 3 + 3);
+  const weights = await loadWeights(fileURLToPath(new URL('../fixtures/models/fconv-tiny/', import.meta.url)));
+  const net = new FConvMaskedNet(weights);
+  const yt = tf.tensor4d(y, [n, h, w, 3]);
+  const mt = tf.tensor4d(mask, [n, h, w, 1]);
+  const expected = net.firstGuess(yt, mt).dataSync() as Float32Array;
+  const actual = firstGuessArrays(y, mask, n, h, w);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+  assert.ok(worst < 1e-5, `max difference ${worst}`);
+  assert.ok(expected.some((v) => Math.abs(v) > 0.1), 'the guess is not all zero');
+  tf.dispose([yt, mt]);
+  net.dispose();
+});
 
 test('a fconv-inpaint model whose backbone.sweeps is not a whole number from 0 to 1000 is refused with one sentence', async () => {
   const weights = await loadWeights(fileURLToPath(new URL(`../fixtures/models/${MODEL}/`, import.meta.url)));

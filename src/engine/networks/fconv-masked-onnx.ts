@@ -7,7 +7,7 @@
 import { tf } from '../backend.js';
 import { OnnxHead } from '../backends/onnx-head.js';
 import type { LoadedWeights } from '../model-file.js';
-import { FConvMaskedNet } from './fconv-masked.js';
+import { FConvMaskedNet, firstGuessArrays } from './fconv-masked.js';
 import type { BoundMaskedNetwork, ZArray } from './masked-network.js';
 import { OnnxG, type OnnxSource } from './onnx-g.js';
 import { ReusedBuffer } from '../release-buffer.js';
@@ -38,6 +38,14 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
       return null;
     });
     this.products = OnnxHead.open(weights.tensors.get('out.kernel')!).catch(() => undefined);
+  }
+
+  /** The first guess in JS (firstGuessArrays): here every step around g already runs on arrays. */
+  override firstGuess(y: K4, mask: K4): K4 {
+    const [n, h, w] = y.shape;
+    const yv = y.dataSync() as Float32Array;
+    const mv = mask.dataSync() as Float32Array;
+    return tf.tensor4d(firstGuessArrays(yv, mv, n, h, w), [n, h, w, 3]);
   }
 
   override bind(y: K4, mask: K4): BoundMaskedNetwork {

@@ -23,6 +23,64 @@ export function fconvMaskedReach(depth: number, K: number): number {
   return FIRST_GUESS_RADIUS + depth + 1 + 2 * (K - 1);
 }
 
+/** The 1-D Gaussian (σ = 1.5) over −radius…radius normalised to sum 1: the 7×7 one is its outer product. */
+function gaussian1d(radius = FIRST_GUESS_RADIUS, sigma = 1.5): Float64Array {
+  const g = Float64Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const sum = g.reduce((a, b) => a + b, 0);
+  return g.map((v) => v / sum);
+}
+
+/**
+ * firstGuess on arrays: y (NHWC × 3) and mask (NHWC × 1) of n images h × w, the Gaussian applied as two
+ * 1-D passes ('same', zero outside), summed in double precision. It gives the tfjs version's result to
+ * float precision at a fraction of its time (two transposes and two 7×7 convolutions on tfjs-wasm).
+ */
+export function firstGuessArrays(y: Float32Array, mask: Float32Array, n: number, h: number, w: number): Float32Array {
+  const g = gaussian1d();
+  const r = FIRST_GUESS_RADIUS;
+  const rows = new Float64Array(h * w * 4);
+  const out = new Float32Array(n * h * w * 3);
+  for (let img = 0; img < n; img++) {
+    const base = img * h * w;
+    rows.fill(0);
+    // Along x: the three channels of y and the mask, 4 values per pixel.
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        const o = (i * w + j) * 4;
+        for (let d = Math.max(-r, -j); d <= Math.min(r, w - 1 - j); d++) {
+          const p = base + i * w + j + d;
+          const k = g[d + r];
+          rows[o] += k * y[p * 3];
+          rows[o + 1] += k * y[p * 3 + 1];
+          rows[o + 2] += k * y[p * 3 + 2];
+          rows[o + 3] += k * mask[p];
+        }
+      }
+    // Along y, then num / max(den, 1e-4).
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let sm = 0;
+        for (let d = Math.max(-r, -i); d <= Math.min(r, h - 1 - i); d++) {
+          const q = ((i + d) * w + j) * 4;
+          const k = g[d + r];
+          s0 += k * rows[q];
+          s1 += k * rows[q + 1];
+          s2 += k * rows[q + 2];
+          sm += k * rows[q + 3];
+        }
+        const den = Math.max(Math.fround(sm), 1e-4);
+        const o = (base + i * w + j) * 3;
+        out[o] = s0 / den;
+        out[o + 1] = s1 / den;
+        out[o + 2] = s2 / den;
+      }
+  }
+  return out;
+}
+
 /** The 7×7 Gaussian (σ = 1.5) normalised to sum 1, as [7, 7, 1, 1]. */
 function gaussianKernel(radius = FIRST_GUESS_RADIUS, sigma = 1.5): K4 {
   const side = 2 * radius + 1;
