@@ -115,6 +115,7 @@ export class OnnxG {
       if (cancel?.aborted) throw new CancelledError();
       const output = this.entries[i].outputs[0].name;
       const last = i === this.sessions.length - 1;
+      if (last && into && this.entries[i].outputs[0].layout !== 'NHWC') throw new Error('run(…, into) needs an NHWC z.');
       const fetches =
         last && into ? { [output]: new ort.Tensor('float32', into, [dims[0], dims[1], dims[2], this.channels]) } : undefined;
       const t0 = performance.now();
