@@ -4,7 +4,7 @@
  * convolutions of h are onnxruntime's matrix products (OnnxHead). Where the file cannot be opened, g
  * runs on tfjs as in FConvMaskedNet; where the products cannot, the steps use tfjs's convs.
  */
-import { tf } from '../backend.js';
+import { readFloat32, tf } from '../backend.js';
 import { OnnxHead } from '../backends/onnx-head.js';
 import type { LoadedWeights } from '../model-file.js';
 import { FConvMaskedNet, firstGuessArrays } from './fconv-masked.js';
@@ -29,6 +29,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
   fallback?: string;
   /** z of the last bind's zArray(), kept for the next: a tile's z is tens of MB, page-faulted in when fresh. */
   readonly #z = new ReusedBuffer();
+  readonly #a = new ReusedBuffer();
 
   constructor(weights: LoadedWeights, source: OnnxSource) {
     super(weights);
@@ -53,10 +54,9 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
     const zArray = async (): Promise<ZArray | undefined> => {
       const net = await this.net;
       if (!net) return undefined;
-      const a = tf.concat([y, mask, base], 3) as K4;
-      const [n, h, w, c] = a.shape;
-      const data = (await a.data()) as Float32Array;
-      a.dispose();
+      const [n, h, w] = y.shape;
+      const c = 7;
+      const data = this.#gInput(y, mask, base);
       const { radius, channels } = this.gShape;
       const C = net.channels;
       const floats = n * h * w * C;
@@ -76,9 +76,26 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
     };
   }
 
+  /** g's input [y, M, b] per pixel (7 values) in a buffer kept for the next call: no tfjs concat and read-back. */
+  #gInput(y: K4, mask: K4, base: K4): Float32Array {
+    const pixels = mask.size;
+    const a = new Float32Array(this.#a.reused(4 * 7 * pixels), 0, 7 * pixels);
+    // Views on the wasm heap (readFloat32), each read before the next tf call.
+    for (const [t, at, c] of [
+      [y, 0, 3],
+      [mask, 3, 1],
+      [base, 4, 3],
+    ] as const) {
+      const v = readFloat32(t);
+      for (let p = 0; p < pixels; p++) for (let k = 0; k < c; k++) a[p * 7 + at + k] = v[p * c + k];
+    }
+    return a;
+  }
+
   override dispose(): void {
     super.dispose();
     this.#z.release();
+    this.#a.release();
     void this.close();
   }
 
