@@ -26,6 +26,18 @@ export function countActive({ z, rows, rowLen, offset = 0, stride = rowLen }: ZR
   return count;
 }
 
+/** Writes a = ReLU(z) densely (rows packed, `a` must come zeroed): fillActive without the active set, for K = 1. */
+export function reluRows({ z, rows, rowLen, offset = 0, stride = rowLen }: ZRows, a: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const from = offset + r * stride;
+    const to = r * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      const v = z[from + i];
+      if (v > 0) a[to + i] = v;
+    }
+  }
+}
+
 /**
  * Writes a = ReLU(z) densely (rows packed, `a` must come zeroed), and the active entries' indices into a
  * and their values.

@@ -12,7 +12,7 @@
  * fresh tensor (scratch timing, 1 MP interpolation on one thread at K = 5: 16.75 s that way, 10.3–10.8 s
  * with these steps and g in row slabs).
  */
-import { countActive, fillActive, lowerBound } from './active-adam.js';
+import { countActive, fillActive, lowerBound, reluRows } from './active-adam.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
@@ -59,8 +59,9 @@ export async function* convHeadSteps(
   const [n, H, W, C] = zStart.shape;
   const P = n * H * W;
   const zRows = { z: zTensor ? readFloat32(zTensor) : (zStart as ZArray).data, rows: n * H, rowLen: W * C };
-  const count = countActive(zRows);
-  const adam = K > 1 ? count : 0;
+  // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set to count and gather).
+  const count = K > 1 ? countActive(zRows) : 0;
+  const adam = count;
   // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
   // gathered taps, and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is in cache).
   const HW = H * W;
@@ -85,7 +86,8 @@ export async function* convHeadSteps(
   const cols = f32(products && K > 1 ? headTapsFloats(W, 3, slabRows) : 0);
   const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
-  fillActive(zRows, a, index, active.z);
+  if (K > 1) fillActive(zRows, a, index, active.z);
+  else reluRows(zRows, a);
   zTensor?.dispose();
   b.set(readFloat32(base));
   const { y, mask, observed } = input;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { adamActive, countActive, fillActive, type ActiveAdam } from '../../src/engine/active-adam.js';
+import { adamActive, countActive, fillActive, reluRows, type ActiveAdam } from '../../src/engine/active-adam.js';
 import { StepArena } from '../../src/engine/kernels/step-arena.js';
 import { kernelModule, kernelSources } from '../../scripts/build-kernels.mjs';
 
@@ -92,4 +92,17 @@ test('the arena runs the JS step for a gradient outside its memory, and hands ou
   adamActive(inJs.active, inJs.grad, 0, 0, inJs.count, 1, settings);
   assert.deepEqual(inArena.active.z, inJs.active.z); // the JS step exactly
   arena.release();
+});
+
+test('reluRows writes the dense a that fillActive writes, from rows at an offset and stride', () => {
+  const rnd = random(11);
+  const source = Float32Array.from({ length: 5 * 40 }, () => rnd() - 0.4);
+  const rows = { z: source, rows: 4, rowLen: 30, offset: 7, stride: 40 };
+  const count = countActive(rows);
+  const expected = new Float32Array(4 * 30);
+  fillActive(rows, expected, new Int32Array(count), new Float32Array(count));
+  const actual = new Float32Array(4 * 30);
+  reluRows(rows, actual);
+  assert.deepEqual(actual, expected);
+  assert.ok(count > 0 && count < 120, 'some entries are ≤ 0, some > 0');
 });

@@ -19,7 +19,7 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { countActive, fillActive, lowerBound } from '../active-adam.js';
+import { countActive, fillActive, lowerBound, reluRows } from '../active-adam.js';
 import { StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
@@ -231,8 +231,9 @@ export class SrCompute {
     // (≈ 50 MB at ×4) it is a mapping of its own, where a dozen separate arrays would be chunks of
     // glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
-    const count = countActive(zRows);
-    const mv = K > 1 ? count : 0;
+    // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set to count and gather).
+    const count = K > 1 ? countActive(zRows) : 0;
+    const mv = count;
     // On the head products: h's output rows, one slab's gathered taps, and one slab's ∂L/∂a (Adam runs
     // slab by slab, on the gradient while it is in cache).
     const slabRows = head ? headSlabRows(rw, C, T2) : 0;
@@ -252,7 +253,8 @@ export class SrCompute {
     const index = new Int32Array(work, at, count);
     at += 4 * count;
     const z = f32(count);
-    fillActive(zRows, a, index, z);
+    if (K > 1) fillActive(zRows, a, index, z);
+    else reluRows(zRows, a);
     const m = f32(mv);
     const v = f32(mv);
     const res = f32(P);
