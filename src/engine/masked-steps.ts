@@ -59,15 +59,14 @@ export async function* convHeadSteps(
   const [n, H, W, C] = zStart.shape;
   const P = n * H * W;
   const zRows = { z: zTensor ? readFloat32(zTensor) : (zStart as ZArray).data, rows: n * H, rowLen: W * C };
-  // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set to count and gather).
+  // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
   const count = K > 1 ? countActive(zRows) : 0;
-  const adam = count;
   // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
   // gathered taps, and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is in cache).
   const HW = H * W;
   const slabRows = products ? headSlabRows(W, C, 3) : 0;
   const extra = products ? 3 * HW + (K > 1 ? 3 * HW + headTapsFloats(W, 3, slabRows) + slabRows * W * C : 0) : 0;
-  const work = head.work.zeroed(4 * (P * C + 2 * count + 2 * adam + 3 * P * 3 + extra));
+  const work = head.work.zeroed(4 * (P * C + 4 * count + 3 * P * 3 + extra));
   let at = 0;
   const f32 = (length: number) => {
     const view = new Float32Array(work, at, length);
@@ -77,7 +76,7 @@ export async function* convHeadSteps(
   const a = f32(P * C); // ReLU(z): h's input
   const index = new Int32Array(work, at, count);
   at += 4 * count;
-  const active = { index, a, z: f32(count), m: f32(adam), v: f32(adam) };
+  const active = { index, a, z: f32(count), m: f32(count), v: f32(count) };
   const b = f32(P * 3);
   const xhat = f32(P * 3);
   const dx = f32(P * 3);

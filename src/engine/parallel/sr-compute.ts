@@ -231,9 +231,8 @@ export class SrCompute {
     // (≈ 50 MB at ×4) it is a mapping of its own, where a dozen separate arrays would be chunks of
     // glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
-    // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set to count and gather).
+    // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
     const count = K > 1 ? countActive(zRows) : 0;
-    const mv = count;
     // On the head products: h's output rows, one slab's gathered taps, and one slab's ∂L/∂a (Adam runs
     // slab by slab, on the gradient while it is in cache).
     const slabRows = head ? headSlabRows(rw, C, T2) : 0;
@@ -241,7 +240,7 @@ export class SrCompute {
     const colsFloats = head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0;
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
     const work = this.#work.zeroed(
-      4 * (P * C + 2 * count + 2 * mv + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats + gradFloats),
+      4 * (P * C + 4 * count + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats + gradFloats),
     );
     let at = 0;
     const f32 = (n: number) => {
@@ -255,8 +254,8 @@ export class SrCompute {
     const z = f32(count);
     if (K > 1) fillActive(zRows, a, index, z);
     else reluRows(zRows, a);
-    const m = f32(mv);
-    const v = f32(mv);
+    const m = f32(count);
+    const v = f32(count);
     const res = f32(P);
     const tmp = f32(rh * Wd);
     const xhat = new Float32Array(this.#xhat.zeroed(4 * H * Wd), 0, H * Wd);
