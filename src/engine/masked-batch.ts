@@ -165,7 +165,7 @@ export function correctResidual(
     sweeps = Math.min(iterations, LARGE_CROP_SWEEPS);
   }
   // Successive over-relaxation: converges to the same membrane as Jacobi, in far fewer sweeps.
-  const omega = 1.85;
+  const omega = sorOmega(mask64, width, height);
   for (let it = 0; it < sweeps; it++) {
     let change = 0;
     for (let i = 0; i < m; i++) {
@@ -195,6 +195,38 @@ export function correctResidual(
     if (change < 1e-6) break;
   }
   for (let i = 0; i < m; i++) for (let c = 0; c < 3; c++) out64[missing[i] * 3 + c] += r[missing[i] * 3 + c];
+}
+
+/**
+ * SOR's relaxation factor for the membrane over the missing pixels: the optimum for the Laplacian on a
+ * region as wide as the widest gap, 2 / (1 + sin(π / (d + 1))), d = twice the largest city-block distance
+ * from a missing pixel to a known one; at most 1.85 (the factor for holes of ~40 px and more). Scattered
+ * missing pixels (interpolation) take ~1.4 and converge in ~17 sweeps where 1.85 had not in 40 (an
+ * over-relaxed sweep overshoots every isolated pixel); large holes keep 1.85.
+ */
+export function sorOmega(mask: Float32Array, width: number, height: number): number {
+  const far = 1 << 30;
+  const dist = new Int32Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (mask[p]) continue;
+      const left = x > 0 ? dist[p - 1] : far;
+      const up = y > 0 ? dist[p - width] : far;
+      dist[p] = Math.min(far, Math.min(left, up) + 1);
+    }
+  let widest = 0;
+  for (let y = height - 1; y >= 0; y--)
+    for (let x = width - 1; x >= 0; x--) {
+      const p = y * width + x;
+      if (mask[p]) continue;
+      const right = x < width - 1 ? dist[p + 1] : far;
+      const down = y < height - 1 ? dist[p + width] : far;
+      dist[p] = Math.min(dist[p], right + 1, down + 1);
+      if (dist[p] > widest) widest = dist[p];
+    }
+  const d = 2 * Math.min(widest, width + height);
+  return Math.min(1.85, 2 / (1 + Math.sin(Math.PI / (d + 1))));
 }
 
 /** SOR sweeps after the pyramid start on crops larger than 64×64. */

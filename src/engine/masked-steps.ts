@@ -18,7 +18,6 @@ import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js
 import type { ConvHead } from './networks/conv-head.js';
 import type { ZArray } from './networks/masked-network.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './parallel/head-taps.js';
-import { releaseArrays } from './release-buffer.js';
 
 export interface MaskedEstimate {
   k: number;
@@ -61,12 +60,14 @@ export async function* convHeadSteps(
   const zRows = { z: zTensor ? readFloat32(zTensor) : (zStart as ZArray).data, rows: n * H, rowLen: W * C };
   // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
   const count = K > 1 ? countActive(zRows) : 0;
-  // On the products, per image (one of the batch's n): h's output planes, dx as planes, one slab's
-  // gathered taps, and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is in cache).
+  // On the products, per image (one of the batch's n): h's output planes, ∂L/∂x̂ as planes, one slab's
+  // products (the forward's tap planes, then the adjoint's gathered taps) and one slab's ∂L/∂a (Adam runs
+  // slab by slab, on the gradient while it is in cache). The products write into these arrays. On tfjs:
+  // ∂L/∂x̂ interleaved.
   const HW = H * W;
   const slabRows = products ? headSlabRows(W, C, 3) : 0;
-  const extra = products ? 3 * HW + (K > 1 ? 3 * HW + headTapsFloats(W, 3, slabRows) + slabRows * W * C : 0) : 0;
-  const work = head.work.zeroed(4 * (P * C + 4 * count + 3 * P * 3 + extra));
+  const extra = products ? 6 * HW + headTapsFloats(W, 3, slabRows) + (K > 1 ? slabRows * W * C : 0) : 3 * P;
+  const work = head.work.zeroed(4 * (P * C + 4 * count + 2 * P * 3 + extra));
   let at = 0;
   const f32 = (length: number) => {
     const view = new Float32Array(work, at, length);
@@ -79,10 +80,10 @@ export async function* convHeadSteps(
   const active = { index, a, z: f32(count), m: f32(count), v: f32(count) };
   const b = f32(P * 3);
   const xhat = f32(P * 3);
-  const dx = f32(P * 3);
+  const dx = f32(products ? 0 : P * 3);
   const hOut = f32(products ? 3 * HW : 0);
-  const drPlanes = f32(products && K > 1 ? 3 * HW : 0);
-  const cols = f32(products && K > 1 ? headTapsFloats(W, 3, slabRows) : 0);
+  const drPlanes = f32(products ? 3 * HW : 0);
+  const cols = f32(products ? headTapsFloats(W, 3, slabRows) : 0);
   const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
   if (K > 1) fillActive(zRows, a, index, active.z);
@@ -94,14 +95,21 @@ export async function* convHeadSteps(
     // Yield to the event loop so an abort (Ctrl+C, a Cancel message) can land between steps.
     await new Promise((resolve) => setImmediate(resolve));
     if (signal?.aborted) throw new CancelledError();
+    let sum = 0;
     if (products)
+      // Image by image: h, x̂ and the residual, then (before the last step) ∂L/∂a and Adam on its entries.
       for (let img = 0; img < n; img++) {
-        await headForward(products, a.subarray(img * HW * C, (img + 1) * HW * C), 0, H, W, C, 3, bias, slabRows, hOut);
-        for (let p = 0; p < HW; p++)
-          for (let c = 0; c < 3; c++) {
-            const i = (img * HW + p) * 3 + c;
-            xhat[i] = hOut[c * HW + p] + b[i];
-          }
+        await headForward(products, a.subarray(img * HW * C, (img + 1) * HW * C), 0, H, W, C, 3, bias, slabRows, hOut, cols);
+        sum += residualPlanes(hOut, b, input, img * HW, HW, xhat, drPlanes);
+        if (k === K) continue;
+        for (let s0 = 0; s0 < H; s0 += slabRows) {
+          const s1 = Math.min(H, s0 + slabRows);
+          await headAdjointSlab(products, drPlanes, HW, 0, H, W, 3, s0, s1, cols, grad);
+          // The slab holds ∂L/∂a of entries from..to; Adam on the active ones among them.
+          const from = (img * HW + s0 * W) * C;
+          const to = (img * HW + s1 * W) * C;
+          head.work.adam(active, grad, from, lowerBound(index, from), lowerBound(index, to), k, settings);
+        }
       }
     else {
       const conv = tf.tidy(() =>
@@ -110,37 +118,52 @@ export async function* convHeadSteps(
       const cv = readFloat32(conv); // a view on the wasm heap: no tf call until conv is disposed
       for (let i = 0; i < xhat.length; i++) xhat[i] = cv[i] + b[i];
       conv.dispose();
-    }
-    let sum = 0;
-    for (let p = 0; p < P; p++) {
-      const o = observed[p];
-      const known = mask[p];
-      for (let c = 0; c < 3; c++) {
-        const i = p * 3 + c;
-        const r = (xhat[i] * known - y[i]) * o;
-        sum += r * r;
-        dx[i] = r * o;
-      }
-    }
-    if (k < K && products) {
-      for (let img = 0; img < n; img++) {
-        for (let p = 0; p < HW; p++) for (let c = 0; c < 3; c++) drPlanes[c * HW + p] = dx[(img * HW + p) * 3 + c];
-        for (let s0 = 0; s0 < H; s0 += slabRows) {
-          const s1 = Math.min(H, s0 + slabRows);
-          const slab = await headAdjointSlab(products, drPlanes, HW, 0, H, W, 3, s0, s1, cols);
-          grad.set(slab);
-          releaseArrays(slab);
-          // The slab holds ∂L/∂a of entries from..to; Adam on the active ones among them.
-          const from = (img * HW + s0 * W) * C;
-          const to = (img * HW + s1 * W) * C;
-          head.work.adam(active, grad, from, lowerBound(index, from), lowerBound(index, to), k, settings);
+      for (let p = 0; p < P; p++) {
+        const o = observed[p];
+        const known = mask[p];
+        for (let c = 0; c < 3; c++) {
+          const i = p * 3 + c;
+          const r = (xhat[i] * known - y[i]) * o;
+          sum += r * r;
+          dx[i] = r * o;
         }
       }
-    } else if (k < K) {
-      const g = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
-      head.work.adam(active, readFloat32(g), 0, 0, count, k, settings); // g: read before the next tf call
-      g.dispose();
+      if (k < K) {
+        const g = tf.tidy(() => tf.conv2d(tf.tensor4d(dx, [n, H, W, 3]), head.adjointKernel, 1, 'same'));
+        head.work.adam(active, readFloat32(g), 0, 0, count, k, settings); // g: read before the next tf call
+        g.dispose();
+      }
     }
     yield { k, K, xhat, likelihood: 0.5 * sum };
   }
+}
+
+/**
+ * One image of the batch (pixels `first` … first + HW − 1) from h's output planes: x̂ = h + b
+ * (interleaved), and ∂L/∂x̂ = ((M ⊙ x̂ − y) ⊙ O) ⊙ O as planes, in one pass. Returns its Σ r².
+ */
+function residualPlanes(
+  hOut: Float32Array,
+  b: Float32Array,
+  { y, mask, observed }: MaskedStepsInput,
+  first: number,
+  HW: number,
+  xhat: Float32Array,
+  drPlanes: Float32Array,
+): number {
+  let sum = 0;
+  for (let c = 0; c < 3; c++) {
+    const plane = c * HW;
+    for (let p = 0; p < HW; p++) {
+      const q = first + p;
+      const i = q * 3 + c;
+      const x = hOut[plane + p] + b[i];
+      xhat[i] = x;
+      const o = observed[q];
+      const r = (x * mask[q] - y[i]) * o;
+      sum += r * r;
+      drPlanes[plane + p] = r * o;
+    }
+  }
+  return sum;
 }

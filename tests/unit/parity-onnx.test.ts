@@ -175,3 +175,33 @@ test('g on onnxruntime in row slabs (with its receptive radius of context) equal
     await g.release();
   }
 });
+
+test("the head's products on onnxruntime write into a caller's array (a view on WebAssembly memory) what they return fresh", async () => {
+  await onnxBackend();
+  const [C, T, pixels] = [6, 4, 37];
+  const kernel = {
+    shape: [3, 3, C, T],
+    data: Float32Array.from({ length: 9 * C * T }, (_, i) => Math.sin(i * 0.71)),
+  };
+  const head = await OnnxHead.open(kernel, 1);
+  try {
+    const a = Float32Array.from({ length: pixels * C }, (_, i) => Math.cos(i * 0.13));
+    const planes = Float32Array.from({ length: 9 * T * pixels }, (_, i) => Math.sin(i * 0.29));
+    const fresh = { u: await head.forward(a, pixels), g: await head.adjoint(planes, pixels) };
+    // The DL-Net steps' work arrays are views inside a WebAssembly memory (kernels/step-arena.ts), at an offset.
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const u = new Float32Array(memory.buffer, 64, 9 * T * pixels + 5).fill(Number.NaN);
+    const g = new Float32Array(memory.buffer, 64 + 4 * u.length, pixels * C + 5).fill(Number.NaN);
+    for (let run = 0; run < 2; run++) {
+      const gotU = await head.forward(a, pixels, u);
+      const gotG = await head.adjoint(planes, pixels, g);
+      assert.equal(gotU.buffer, memory.buffer);
+      assert.equal(gotG.byteOffset, g.byteOffset);
+      assert.deepEqual(gotU, fresh.u);
+      assert.deepEqual(gotG, fresh.g);
+      assert.ok(Number.isNaN(u[9 * T * pixels]) && Number.isNaN(g[pixels * C]), 'wrote past the product');
+    }
+  } finally {
+    await head.release();
+  }
+});

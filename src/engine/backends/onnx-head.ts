@@ -42,19 +42,32 @@ export class OnnxHead implements HeadProducts {
     }
   }
 
-  /** u = Wt · aᵀ (9·T planes) for `pixels` pixels, in a fresh buffer of onnxruntime's (the caller may release it). */
-  async forward(a: Float32Array, pixels: number): Promise<Float32Array> {
-    return this.product(this.forwardSession, a, [pixels, this.channels]);
+  /** u = Wt · aᵀ (9·T planes) for `pixels` pixels: into `into`, else in a fresh buffer of onnxruntime's (the caller may release it). */
+  async forward(a: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array> {
+    return this.product(this.forwardSession, a, [pixels, this.channels], [this.taps, pixels], into);
   }
 
-  /** colsᵀ · Wt (C per pixel) for 9·T planes of `pixels`, in a fresh buffer of onnxruntime's (the caller may release it). */
-  async adjoint(planes: Float32Array, pixels: number): Promise<Float32Array> {
-    return this.product(this.adjointSession, planes, [this.taps, pixels]);
+  /** colsᵀ · Wt (C per pixel) for 9·T planes of `pixels`: into `into`, else in a fresh buffer of onnxruntime's (the caller may release it). */
+  async adjoint(planes: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array> {
+    return this.product(this.adjointSession, planes, [this.taps, pixels], [pixels, this.channels], into);
   }
 
-  private async product(session: OrtSession, x: Float32Array, dims: [number, number]): Promise<Float32Array> {
-    const result = await session.run({ x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) });
-    return result.y.data as Float32Array;
+  /**
+   * One product. With `into`, onnxruntime writes y there (a preallocated output): no fresh buffer to
+   * page-fault in per slab.
+   */
+  private async product(
+    session: OrtSession,
+    x: Float32Array,
+    dims: [number, number],
+    outDims: [number, number],
+    into?: Float32Array,
+  ): Promise<Float32Array> {
+    const feeds = { x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) };
+    if (!into) return (await session.run(feeds)).y.data as Float32Array;
+    const y = into.subarray(0, outDims[0] * outDims[1]);
+    await session.run(feeds, { y: new this.ort.Tensor('float32', y, outDims) });
+    return y;
   }
 
   async release(): Promise<void> {

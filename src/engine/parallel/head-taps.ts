@@ -13,12 +13,13 @@
 import { releaseArrays } from '../release-buffer.js';
 
 /**
- * Products with h's kernel, each in a fresh buffer: forward, C values per pixel (interleaved) → 9·T
- * planes; adjoint, 9·T planes → C values per pixel (interleaved). A plane holds `pixels` values.
+ * Products with h's kernel: forward, C values per pixel (interleaved) → 9·T planes; adjoint, 9·T planes
+ * → C values per pixel (interleaved). A plane holds `pixels` values. Each result is written into `into`
+ * where given (and returned as a view on it), else into a fresh buffer the caller may release.
  */
 export interface HeadProducts {
-  forward(a: Float32Array, pixels: number): Promise<Float32Array>;
-  adjoint(planes: Float32Array, pixels: number): Promise<Float32Array>;
+  forward(a: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array>;
+  adjoint(planes: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array>;
 }
 
 const SLAB_FLOATS = 1 << 20;
@@ -28,14 +29,15 @@ export function headSlabRows(rw: number, C: number, T: number): number {
   return Math.max(1, Math.floor(SLAB_FLOATS / (rw * Math.max(C, 9 * T))));
 }
 
-/** Floats of the `cols` work array (9·T planes over one slab: the gathered taps of dr). */
+/** Floats of the `cols` work array (9·T planes over one slab: the gathered taps of dr), and of headForward's `u`. */
 export function headTapsFloats(rw: number, T: number, slabRows: number): number {
   return slabRows * rw * 9 * T;
 }
 
 /**
  * out (T planes over rows r0..r1, n = (r1 − r0)·rw values each) = bias + conv3×3(a), a's rows outside
- * r0..r1 taken as 0: u = forward(a) per slab, and each tap plane added at its offset. Returns `out`.
+ * r0..r1 taken as 0: u = forward(a) per slab (into `u` where given: headTapsFloats(rw, T, slabRows)
+ * floats), and each tap plane added at its offset. Returns `out`.
  */
 export async function headForward(
   head: HeadProducts,
@@ -48,13 +50,14 @@ export async function headForward(
   bias: Float32Array,
   slabRows: number,
   out: Float32Array,
+  u?: Float32Array,
 ): Promise<Float32Array> {
   const n = (r1 - r0) * rw;
   for (let o = 0; o < T; o++) out.fill(bias[o], o * n, (o + 1) * n);
   for (let s0 = r0; s0 < r1; s0 += slabRows) {
     const s1 = Math.min(r1, s0 + slabRows);
     const ns = (s1 - s0) * rw;
-    const u = await head.forward(a.subarray(s0 * rw * C, s1 * rw * C), ns);
+    const taps = await head.forward(a.subarray(s0 * rw * C, s1 * rw * C), ns, u);
     // Source (si, sj) of tap (kh, kw) reaches output (si − kh + 1, sj − kw + 1). A tap row's three
     // taps are added to an output row in one pass (one read-modify-write of out instead of three).
     for (let kh = 0; kh < 3; kh++)
@@ -66,24 +69,25 @@ export async function headForward(
           const ob = o * n + (i - r0) * rw;
           const ub = (si - s0) * rw;
           if (rw === 1) {
-            out[ob] += u[p1 + ub];
+            out[ob] += taps[p1 + ub];
             continue;
           }
           // Output column j takes u(kw = 0) at j − 1, u(1) at j, u(2) at j + 1, where those exist.
-          out[ob] += u[p1 + ub] + u[p2 + ub + 1];
-          for (let j = 1; j < rw - 1; j++) out[ob + j] += u[p0 + ub + j - 1] + u[p1 + ub + j] + u[p2 + ub + j + 1];
-          out[ob + rw - 1] += u[p0 + ub + rw - 2] + u[p1 + ub + rw - 1];
+          out[ob] += taps[p1 + ub] + taps[p2 + ub + 1];
+          for (let j = 1; j < rw - 1; j++) out[ob + j] += taps[p0 + ub + j - 1] + taps[p1 + ub + j] + taps[p2 + ub + j + 1];
+          out[ob + rw - 1] += taps[p0 + ub + rw - 2] + taps[p1 + ub + rw - 1];
         }
       }
-    releaseArrays(u);
+    if (!u) releaseArrays(taps);
   }
   return out;
 }
 
 /**
  * The adjoint of headForward's conv applied to dr (T planes of `planeStride` values, indexed by region
- * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel, in onnxruntime's fresh buffer
- * (the caller releases it once used). `cols` receives the slab's gathered tap planes.
+ * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel, written into `into` where given,
+ * else in onnxruntime's fresh buffer (the caller releases it once used). `cols` receives the slab's
+ * gathered tap planes.
  */
 export async function headAdjointSlab(
   head: HeadProducts,
@@ -96,6 +100,7 @@ export async function headAdjointSlab(
   s0: number,
   s1: number,
   cols: Float32Array,
+  into?: Float32Array,
 ): Promise<Float32Array> {
   const n = (s1 - s0) * rw;
   for (let kh = 0; kh < 3; kh++)
@@ -119,5 +124,5 @@ export async function headAdjointSlab(
         }
       }
     }
-  return head.adjoint(cols.subarray(0, 9 * T * n), n);
+  return head.adjoint(cols.subarray(0, 9 * T * n), n, into);
 }

@@ -233,11 +233,12 @@ export class SrCompute {
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
     // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
     const count = K > 1 ? countActive(zRows) : 0;
-    // On the head products: h's output rows, one slab's gathered taps, and one slab's ∂L/∂a (Adam runs
-    // slab by slab, on the gradient while it is in cache).
+    // On the head products: h's output rows, one slab's products (the forward's tap planes, then the
+    // adjoint's gathered taps), and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is
+    // in cache). The products write into these arrays.
     const slabRows = head ? headSlabRows(rw, C, T2) : 0;
     const hOutFloats = head ? P * T2 : 0;
-    const colsFloats = head && K > 1 ? headTapsFloats(rw, T2, slabRows) : 0;
+    const colsFloats = head ? headTapsFloats(rw, T2, slabRows) : 0;
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
     const work = this.#work.zeroed(
       4 * (P * C + 4 * count + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats + gradFloats),
@@ -286,7 +287,7 @@ export class SrCompute {
           );
       // rv: h's conv over rows r0..r1, channel c of pixel px at rv[px·pxStride + c·chStride]: interleaved on
       // tfjs (a view on the wasm heap, no copy: no tf call until r is disposed below), planar from the products.
-      const rv = r ? readFloat32(r) : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut);
+      const rv = r ? readFloat32(r) : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut, cols);
       const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
@@ -337,12 +338,10 @@ export class SrCompute {
         this.#work.adam({ index, z, m, v, a }, gv, from, j0, j1, k, settings);
       };
       if (head) {
-        // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each copied into the arena.
+        // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each written into the arena.
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
           const s1 = Math.min(r1, s0 + slabRows);
-          const slab = await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols);
-          grad.set(slab);
-          releaseArrays(slab);
+          await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols, grad);
           const tg = performance.now();
           times.adjoint += tg - th;
           step(grad, s0 * rw * C, s1 * rw * C);
