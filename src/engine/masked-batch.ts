@@ -10,6 +10,7 @@ import { runDLNet, type CancelCheck, type DLNetProblem, type DLNetSettings } fro
 import { createImage, cropImage, type Image, type Mask } from './image.js';
 import { convHeadSteps, type MaskedEstimate, type MaskedStepsInput } from './masked-steps.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './networks/masked-network.js';
+import { ReusedBuffer } from './release-buffer.js';
 
 export const SIZE = 64;
 
@@ -77,7 +78,9 @@ export function batchInput(rgb: Image, mask: Mask, crops: Crop[]): BatchInput {
 /** Completes an input with its known pixels on 0..1 (for seam correction). */
 export function knownOf(input: Omit<BatchInput, 'known'>): BatchInput {
   const { y, mask } = input;
-  return { ...input, known: y.map((v, i) => (mask[Math.floor(i / 3)] ? (v + 1) / 2 : 0)) };
+  const known = new Float32Array(y.length);
+  for (let p = 0; p < mask.length; p++) if (mask[p]) for (let c = 0; c < 3; c++) known[p * 3 + c] = (y[p * 3 + c] + 1) / 2;
+  return { ...input, known };
 }
 
 export interface Batch {
@@ -138,14 +141,16 @@ export function correctResidual(
   height = SIZE,
 ): void {
   const n = width * height;
-  const r = new Float32Array(n * 3);
-  for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
   let m = 0;
   for (let p = 0; p < n; p++) if (!mask64[p]) m++;
   if (m === 0 || m === n) return;
-  // Flat neighbour table (4 slots, −1 = none) so the sweeps below are plain typed-array loops.
-  const missing = new Int32Array(m);
-  const nb = new Int32Array(4 * m);
+  // r, and a flat neighbour table (4 slots, −1 = none) so the sweeps below are plain typed-array loops:
+  // in memory kept for the next crop (a tile's arrays are megabytes; fresh ones cost garbage collections).
+  const work = seamWork.zeroed(4 * (3 * n + 5 * m));
+  const r = new Float32Array(work, 0, 3 * n);
+  const missing = new Int32Array(work, 12 * n, m);
+  const nb = new Int32Array(work, 12 * n + 4 * m, 4 * m);
+  for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];
   for (let p = 0, i = 0; p < n; p++) {
     if (mask64[p]) continue;
     const x = p % width;
@@ -228,6 +233,9 @@ export function sorOmega(mask: Float32Array, width: number, height: number): num
   const d = 2 * Math.min(widest, width + height);
   return Math.min(1.85, 2 / (1 + Math.sin(Math.PI / (d + 1))));
 }
+
+/** correctResidual's work arrays, kept per thread. */
+const seamWork = new ReusedBuffer();
 
 /** SOR sweeps after the pyramid start on crops larger than 64×64. */
 const LARGE_CROP_SWEEPS = 40;
@@ -368,7 +376,10 @@ async function* tfEstimates(
   }
 }
 
-/** Runs fillBatch somewhere: this thread, or a worker thread with its own tfjs (parallel/masked-pool.ts). */
+/**
+ * Runs fillBatch somewhere: this thread, or a worker thread with its own tfjs (parallel/masked-pool.ts),
+ * which takes the input's arrays over (they are empty afterwards here): give each fill an input of its own.
+ */
 export interface MaskedExecutor {
   fill(input: BatchInput, settings: DLNetSettings, seamCorrection: boolean, signal?: AbortSignal): Promise<Float32Array>;
 }

@@ -69,10 +69,17 @@ export class Canvas {
     const ch = image.channels;
     const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
     for (let p = 0; p < this.weight.length; p++) {
-      if (this.weight[p] === 0) continue;
-      const v = [0, 1, 2].map((k) => this.sum[p * 3 + k] / this.weight[p]);
-      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
-      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
+      const w = this.weight[p];
+      if (w === 0) continue;
+      const r = this.sum[p * 3] / w;
+      const g = this.sum[p * 3 + 1] / w;
+      const b = this.sum[p * 3 + 2] / w;
+      if (colour === 1) out.data[p * ch] = (r + g + b) / 3;
+      else {
+        out.data[p * ch] = r;
+        out.data[p * ch + 1] = g;
+        out.data[p * ch + 2] = b;
+      }
     }
     return out;
   }
@@ -83,14 +90,21 @@ export class Canvas {
     out.data.set(image.data);
     const ch = image.channels;
     const colour = ch === 2 || ch === 4 ? ch - 1 : ch;
+    const unit = (v: number) => Math.min(1, Math.max(0, v));
     for (let p = 0; p < mask.data.length; p++) {
-      if (mask.data[p] !== 0 || this.weight[p] === 0) continue;
-      const v = [0, 1, 2].map((k) => Math.min(1, Math.max(0, this.sum[p * 3 + k] / this.weight[p])));
-      if (colour === 1) out.data[p * ch] = (v[0] + v[1] + v[2]) / 3;
-      else for (let k = 0; k < 3; k++) out.data[p * ch + k] = v[k];
+      const w = this.weight[p];
+      if (mask.data[p] !== 0 || w === 0) continue;
+      const r = unit(this.sum[p * 3] / w);
+      const g = unit(this.sum[p * 3 + 1] / w);
+      const b = unit(this.sum[p * 3 + 2] / w);
+      if (colour === 1) out.data[p * ch] = (r + g + b) / 3;
+      else {
+        out.data[p * ch] = r;
+        out.data[p * ch + 1] = g;
+        out.data[p * ch + 2] = b;
+      }
       if (ch === 2 || ch === 4) out.data[p * ch + ch - 1] = 1; // a filled pixel is opaque
     }
     return out;
   }
 }
-

@@ -99,7 +99,20 @@ export async function* convHeadSteps(
     if (products)
       // Image by image: h, x̂ and the residual, then (before the last step) ∂L/∂a and Adam on its entries.
       for (let img = 0; img < n; img++) {
-        await headForward(products, a.subarray(img * HW * C, (img + 1) * HW * C), 0, H, W, C, 3, bias, slabRows, hOut, cols);
+        await headForward(
+          products,
+          a.subarray(img * HW * C, (img + 1) * HW * C),
+          0,
+          H,
+          W,
+          C,
+          3,
+          bias,
+          slabRows,
+          hOut,
+          cols,
+          head.work,
+        );
         sum += residualPlanes(hOut, b, input, img * HW, HW, xhat, drPlanes);
         if (k === K) continue;
         for (let s0 = 0; s0 < H; s0 += slabRows) {

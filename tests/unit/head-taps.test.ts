@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend, tf } from '../../src/engine/backend.js';
+import { StepArena } from '../../src/engine/kernels/step-arena.js';
 import { headAdjointSlab, headForward, type HeadProducts } from '../../src/engine/parallel/head-taps.js';
 import { maxDiff } from '../helpers/arrays.js';
 
@@ -30,8 +31,8 @@ function seeded(n: number, seed: number): Float32Array {
  */
 function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
   return {
-    forward: async (a, pixels) => {
-      const u = new Float32Array(pixels * 9 * T);
+    forward: async (a, pixels, into) => {
+      const u = into ? into.subarray(0, pixels * 9 * T) : new Float32Array(pixels * 9 * T);
       for (let p = 0; p < pixels; p++)
         for (let tap = 0; tap < 9; tap++)
           for (let o = 0; o < T; o++) {
@@ -84,6 +85,13 @@ for (const [C, T, rw] of [
     );
     const wantPlanes = planar(want.dataSync() as Float32Array, T);
     assert.ok(maxDiff(out, wantPlanes) < 1e-5, `forward differs by ${maxDiff(out, wantPlanes)}`);
+    // With out and the products' buffer in a step arena, its WebAssembly kernel sums the taps.
+    const arena = new StepArena();
+    const buffer = arena.zeroed(4 * (rows * rw * T + 2 * rw * 9 * T));
+    const inArena = new Float32Array(buffer, 0, rows * rw * T);
+    const u = new Float32Array(buffer, 4 * inArena.length, 2 * rw * 9 * T);
+    await headForward(products, a, r0, r1, rw, C, T, bias, 2, inArena, u, arena);
+    assert.ok(maxDiff(inArena, wantPlanes) < 1e-5, `forward in the arena differs by ${maxDiff(inArena, wantPlanes)}`);
 
     const dr = seeded(rh * rw * T, 4);
     const got = new Float32Array(rows * rw * C);

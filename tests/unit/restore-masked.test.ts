@@ -241,12 +241,14 @@ test('an inpainting worker polls the cancel flag inside a batch: a cancelled fil
   const pool = await MaskedWorkerPool.start(weights, { workers: 1, backend: 'wasm' });
   try {
     const image = photo(64, 64);
-    const input = batchInput(image, maskWith(64, 64, [[10, 10, 20, 20]]), [{ x: 0, y: 0, size: 64 }]);
+    const input = () => batchInput(image, maskWith(64, 64, [[10, 10, 20, 20]]), [{ x: 0, y: 0, size: 64 }]);
     const settings = { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 };
     const controller = new AbortController();
     controller.abort(); // the executor raises the shared flag; only the worker's own check can stop the fill
-    await assert.rejects(pool.executors[0].fill(input, settings, true, controller.signal), /cancelled/);
-    const out = await pool.executors[0].fill(input, settings, true);
+    await assert.rejects(pool.executors[0].fill(input(), settings, true, controller.signal), /cancelled/);
+    const given = input();
+    const out = await pool.executors[0].fill(given, settings, true);
+    assert.equal(given.y.length, 0, "the input's arrays moved to the worker");
     assert.equal(out.length, 64 * 64 * 3);
   } finally {
     await pool.close();

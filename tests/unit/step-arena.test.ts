@@ -106,3 +106,27 @@ test('reluRows writes the dense a that fillActive writes, from rows at an offset
   assert.deepEqual(actual, expected);
   assert.ok(count > 0 && count < 120, 'some entries are ≤ 0, some > 0');
 });
+
+test("the WebAssembly tap row adds the head conv's three taps as the JS loop does, for rows of 2 to 13 pixels", () => {
+  const arena = new StepArena();
+  const rnd = random(11);
+  for (const n of [2, 3, 4, 5, 6, 9, 13]) {
+    const buffer = arena.zeroed(4 * (n + 2 + 3 * n + 8));
+    // out at an offset of 2; the three tap rows at uneven offsets inside one taps array.
+    const out = new Float32Array(buffer, 0, n + 2);
+    const taps = new Float32Array(buffer, 4 * (n + 2), 3 * n + 8);
+    for (let i = 0; i < out.length; i++) out[i] = rnd() - 0.5;
+    for (let i = 0; i < taps.length; i++) taps[i] = rnd() - 0.5;
+    const [ob, p0, p1, p2] = [2, 1, n + 3, 2 * n + 6];
+    const want = Float32Array.from(out);
+    for (let j = 0; j < n; j++)
+      want[ob + j] += (j > 0 ? taps[p0 + j - 1] : 0) + taps[p1 + j] + (j < n - 1 ? taps[p2 + j + 1] : 0);
+    assert.ok(arena.tapRow(out, ob, taps, p0, p1, p2, n), `the kernel did not run for n = ${n}`);
+    assertClose(out, want, `tap row of ${n}`);
+  }
+  // Outside the arena (or a row of 1) the caller's JS loop runs.
+  const plain = new Float32Array(8);
+  assert.equal(arena.tapRow(plain, 0, plain, 0, 2, 4, 3), false);
+  const inside = new Float32Array(arena.zeroed(64), 0, 8);
+  assert.equal(arena.tapRow(inside, 0, inside, 0, 1, 2, 1), false);
+});

@@ -14,6 +14,7 @@
 import type { HeadProducts } from '../parallel/head-taps.js';
 import { createSession, ortModule, ortThreads, type OrtModule, type OrtSession } from './onnx-runtime.js';
 import { gemmModel } from './onnx-proto.js';
+import { releaseArrays } from '../release-buffer.js';
 
 export class OnnxHead implements HeadProducts {
   private constructor(
@@ -52,10 +53,7 @@ export class OnnxHead implements HeadProducts {
     return this.product(this.adjointSession, planes, [this.taps, pixels], [pixels, this.channels], into);
   }
 
-  /**
-   * One product. With `into`, onnxruntime writes y there (a preallocated output): no fresh buffer to
-   * page-fault in per slab.
-   */
+  /** One product. With `into`, onnxruntime writes y there (a preallocated output). */
   private async product(
     session: OrtSession,
     x: Float32Array,
@@ -66,7 +64,8 @@ export class OnnxHead implements HeadProducts {
     const feeds = { x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) };
     if (!into) return (await session.run(feeds)).y.data as Float32Array;
     const y = into.subarray(0, outDims[0] * outDims[1]);
-    await session.run(feeds, { y: new this.ort.Tensor('float32', y, outDims) });
+    const copy = (await session.run(feeds, { y: new this.ort.Tensor('float32', y, outDims) })).y.data as Float32Array;
+    releaseArrays(copy); // onnxruntime-node returns a copy of a preallocated output besides: spent at once
     return y;
   }
 

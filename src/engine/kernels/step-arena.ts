@@ -1,5 +1,5 @@
 /**
- * The DL-Net steps' work memory, and their Adam step in WebAssembly SIMD on it.
+ * The DL-Net steps' work memory, and their Adam step and the head's tap sums in WebAssembly SIMD on it.
  *
  * The steps (parallel/sr-compute.ts, masked-steps.ts) keep z, m and v over the active entries, the
  * dense a = ReLU(z) and a slab of ∂L/∂a as views on one zeroed buffer, kept from call to call. Here
@@ -15,6 +15,7 @@ import { adamActive, type ActiveAdam } from '../active-adam.js';
 import type { DLNetSettings } from '../dlnet.js';
 import { ReusedBuffer } from '../release-buffer.js';
 import { ADAM_WASM } from './adam-wasm.js';
+import { TAPS_WASM } from './taps-wasm.js';
 
 type AdamKernel = (
   index: number,
@@ -31,16 +32,21 @@ type AdamKernel = (
   c2: number,
 ) => void;
 
+type TapRowKernel = (out: number, u0: number, u1: number, u2: number, n: number) => void;
+
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: { adam: WebAssembly.Module; taps: WebAssembly.Module } | null | undefined;
 
-/** adam.wat compiled once per thread, or null where this WebAssembly lacks SIMD. */
-function adamModule(): WebAssembly.Module | null {
+/** adam.wat and taps.wat compiled once per thread, or null where this WebAssembly lacks SIMD. */
+function kernelModules(): { adam: WebAssembly.Module; taps: WebAssembly.Module } | null {
   if (compiled === undefined) {
-    const bytes = Buffer.from(ADAM_WASM, 'base64');
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    const [adam, taps] = [ADAM_WASM, TAPS_WASM].map((b64) => Buffer.from(b64, 'base64'));
+    compiled =
+      WebAssembly.validate(adam) && WebAssembly.validate(taps)
+        ? { adam: new WebAssembly.Module(adam), taps: new WebAssembly.Module(taps) }
+        : null;
   }
   return compiled;
 }
@@ -48,6 +54,7 @@ function adamModule(): WebAssembly.Module | null {
 export class StepArena {
   #memory?: WebAssembly.Memory;
   #adam?: AdamKernel;
+  #tapRow?: TapRowKernel;
   readonly #fallback = new ReusedBuffer();
 
   /** A zeroed buffer of at least `bytes` bytes; views on an earlier one must no longer be used. */
@@ -101,9 +108,23 @@ export class StepArena {
     );
   }
 
+  /**
+   * out[ob + j] += (taps[p0 + j − 1] + taps[p1 + j]) + taps[p2 + j + 1] for j in 0..n−1, where those
+   * entries exist (one output row of the head's conv: parallel/head-taps.ts), in the kernel when both
+   * arrays lie in this arena and n ≥ 2. Returns false where it did nothing (the caller's JS loop runs).
+   */
+  tapRow(out: Float32Array, ob: number, taps: Float32Array, p0: number, p1: number, p2: number, n: number): boolean {
+    const buffer = this.#memory?.buffer;
+    if (!buffer || n < 2 || out.buffer !== buffer || taps.buffer !== buffer) return false;
+    const t = taps.byteOffset;
+    this.#tapRow!(out.byteOffset + 4 * ob, t + 4 * p0, t + 4 * p1, t + 4 * p2, n);
+    return true;
+  }
+
   release(): void {
     this.#memory = undefined;
     this.#adam = undefined;
+    this.#tapRow = undefined;
     this.#fallback.release();
   }
 
@@ -112,12 +133,12 @@ export class StepArena {
     const pages = Math.ceil(Math.max(1, bytes) / PAGE);
     if (pages > MAX_PAGES) return undefined;
     if (!this.#memory) {
-      const module = adamModule();
-      if (!module) return undefined;
+      const modules = kernelModules();
+      if (!modules) return undefined;
       try {
         const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
-        const instance = new WebAssembly.Instance(module, { env: { memory } });
-        this.#adam = instance.exports.adam as AdamKernel;
+        this.#adam = new WebAssembly.Instance(modules.adam, { env: { memory } }).exports.adam as AdamKernel;
+        this.#tapRow = new WebAssembly.Instance(modules.taps, { env: { memory } }).exports.tapRow as TapRowKernel;
         this.#memory = memory;
       } catch {
         return undefined;

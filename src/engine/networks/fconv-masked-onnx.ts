@@ -30,6 +30,8 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
   /** z of the last bind's zArray(), kept for the next: a tile's z is tens of MB, page-faulted in when fresh. */
   readonly #z = new ReusedBuffer();
   readonly #a = new ReusedBuffer();
+  /** firstGuessArrays's row sums, kept for the next tile. */
+  readonly #rows = new ReusedBuffer();
 
   constructor(weights: LoadedWeights, source: OnnxSource) {
     super(weights);
@@ -44,9 +46,9 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
   /** The first guess in JS (firstGuessArrays): here every step around g already runs on arrays. */
   override firstGuess(y: K4, mask: K4): K4 {
     const [n, h, w] = y.shape;
-    const yv = y.dataSync() as Float32Array;
-    const mv = mask.dataSync() as Float32Array;
-    return tf.tensor4d(firstGuessArrays(yv, mv, n, h, w), [n, h, w, 3]);
+    // Views on the wasm heap (readFloat32): no tf call until firstGuessArrays has read them.
+    const guess = firstGuessArrays(readFloat32(y), readFloat32(mask), n, h, w, this.#rows);
+    return tf.tensor4d(guess, [n, h, w, 3]);
   }
 
   override bind(y: K4, mask: K4): BoundMaskedNetwork {
@@ -96,6 +98,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
     super.dispose();
     this.#z.release();
     this.#a.release();
+    this.#rows.release();
     void this.close();
   }
 

@@ -8,6 +8,7 @@
  */
 import { tf } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
+import type { ReusedBuffer } from '../release-buffer.js';
 import { ConvHead } from './conv-head.js';
 import type { BoundMaskedNetwork, MaskedNetwork } from './masked-network.js';
 
@@ -35,10 +36,18 @@ function gaussian1d(radius = FIRST_GUESS_RADIUS, sigma = 1.5): Float64Array {
  * 1-D passes ('same', zero outside), summed in double precision. It gives the tfjs version's result to
  * float precision at a fraction of its time (two transposes and two 7×7 convolutions on tfjs-wasm).
  */
-export function firstGuessArrays(y: Float32Array, mask: Float32Array, n: number, h: number, w: number): Float32Array {
+export function firstGuessArrays(
+  y: Float32Array,
+  mask: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  /** Where the row sums go (h·w·4 doubles), kept by the caller from call to call; else a fresh array. */
+  scratch?: ReusedBuffer,
+): Float32Array {
   const g = gaussian1d();
   const r = FIRST_GUESS_RADIUS;
-  const rows = new Float64Array(h * w * 4);
+  const rows = scratch ? new Float64Array(scratch.reused(8 * h * w * 4), 0, h * w * 4) : new Float64Array(h * w * 4);
   const out = new Float32Array(n * h * w * 3);
   for (let img = 0; img < n; img++) {
     const base = img * h * w;

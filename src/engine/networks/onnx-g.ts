@@ -125,7 +125,11 @@ export class OnnxG {
       if (i > 0) releaseArrays(feed.data as Float32Array);
       feed = out[output];
     }
-    return into ?? (feed.data as Float32Array);
+    if (!into) return feed.data as Float32Array;
+    // onnxruntime-node wrote z into `into` and returns a copy of it besides: give that back now, or each
+    // run maps (and page-faults) a fresh z-sized buffer until the garbage collector gets to the old ones.
+    releaseArrays(feed.data as Float32Array);
+    return into;
   }
 
   /**

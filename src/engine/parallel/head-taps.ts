@@ -10,6 +10,7 @@
  * row slabs of about 4 MB (the 9·T tap planes would otherwise be up to 2.25× the size of z); each
  * product's buffer is given back as soon as it is used (release-buffer.ts).
  */
+import type { StepArena } from '../kernels/step-arena.js';
 import { releaseArrays } from '../release-buffer.js';
 
 /**
@@ -37,7 +38,8 @@ export function headTapsFloats(rw: number, T: number, slabRows: number): number 
 /**
  * out (T planes over rows r0..r1, n = (r1 − r0)·rw values each) = bias + conv3×3(a), a's rows outside
  * r0..r1 taken as 0: u = forward(a) per slab (into `u` where given: headTapsFloats(rw, T, slabRows)
- * floats), and each tap plane added at its offset. Returns `out`.
+ * floats), and each tap plane added at its offset (in `arena`'s kernel where out and u lie in it).
+ * Returns `out`.
  */
 export async function headForward(
   head: HeadProducts,
@@ -51,6 +53,7 @@ export async function headForward(
   slabRows: number,
   out: Float32Array,
   u?: Float32Array,
+  arena?: StepArena,
 ): Promise<Float32Array> {
   const n = (r1 - r0) * rw;
   for (let o = 0; o < T; o++) out.fill(bias[o], o * n, (o + 1) * n);
@@ -68,6 +71,7 @@ export async function headForward(
           if (i < r0 || i >= r1) continue;
           const ob = o * n + (i - r0) * rw;
           const ub = (si - s0) * rw;
+          if (arena?.tapRow(out, ob, taps, p0 + ub, p1 + ub, p2 + ub, rw)) continue;
           if (rw === 1) {
             out[ob] += taps[p1 + ub];
             continue;

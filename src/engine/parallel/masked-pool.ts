@@ -38,7 +38,12 @@ class MaskedWorkerExecutor implements MaskedExecutor {
     try {
       return await new Promise((resolve, reject) => {
         this.#pending.set(id, { resolve, reject });
-        this.worker.postMessage({ type: 'fill', id, input, settings, seamCorrection, cancel } satisfies ToMaskedWorker);
+        // The input's arrays move to the worker (a tile's are megabytes: no copy on this thread, no
+        // external memory for the worker's garbage collector to chase); the caller made them for this fill.
+        const arrays = [input.y, input.mask, input.observed, input.known].map((a) => a.buffer as ArrayBuffer);
+        this.worker.postMessage({ type: 'fill', id, input, settings, seamCorrection, cancel } satisfies ToMaskedWorker, [
+          ...new Set(arrays),
+        ]);
       });
     } finally {
       stopListening();

@@ -287,7 +287,9 @@ export class SrCompute {
           );
       // rv: h's conv over rows r0..r1, channel c of pixel px at rv[px·pxStride + c·chStride]: interleaved on
       // tfjs (a view on the wasm heap, no copy: no tf call until r is disposed below), planar from the products.
-      const rv = r ? readFloat32(r) : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut, cols);
+      const rv = r
+        ? readFloat32(r)
+        : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut, cols, this.#work);
       const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
