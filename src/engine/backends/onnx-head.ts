@@ -23,23 +23,10 @@ export class OnnxHead implements HeadProducts {
     private readonly adjointSession: OrtSession,
     readonly channels: number,
     readonly taps: number,
-    private readonly releaseCopies: boolean,
   ) {}
 
-  /**
-   * Sessions for h's kernel (HWIO, 3 × 3 × C × T). onnxruntime-node returns a copy of every output, even
-   * one written into a caller's array (`into`); with `releaseCopies` that copy is given back at once
-   * (release-buffer.ts) instead of being left to the garbage collector. Measured (1 MP interpolation,
-   * two workers, alternating builds): 1.71–1.83 s with, 2.17–2.31 s without. The SR workers leave it
-   * off: their g parts' own 30 MB buffers go through the same allocator, and there the prompt release
-   * page-faulted more and raised a 12 MP ×2 job's peak RSS (1211–1442 MB against 1131–1190), at no
-   * time measurably saved.
-   */
-  static async open(
-    kernel: { shape: number[]; data: Float32Array },
-    threads = ortThreads(),
-    { releaseCopies = false } = {},
-  ): Promise<OnnxHead> {
+  /** Sessions for h's kernel (HWIO, 3 × 3 × C × T). */
+  static async open(kernel: { shape: number[]; data: Float32Array }, threads = ortThreads()): Promise<OnnxHead> {
     const ort = ortModule();
     if (!ort) throw new Error('onnxruntime-node is not loaded in this thread.');
     const [kh, kw, C, T] = kernel.shape;
@@ -50,7 +37,7 @@ export class OnnxHead implements HeadProducts {
     const forward = await createSession(ort, gemmModel(C, taps, wt, true), threads);
     try {
       const adjoint = await createSession(ort, gemmModel(taps, C, wt, false), threads);
-      return new OnnxHead(ort, forward, adjoint, C, taps, releaseCopies);
+      return new OnnxHead(ort, forward, adjoint, C, taps);
     } catch (error) {
       await forward.release();
       throw error;
@@ -79,7 +66,9 @@ export class OnnxHead implements HeadProducts {
     if (!into) return (await session.run(feeds)).y.data as Float32Array;
     const y = into.subarray(0, outDims[0] * outDims[1]);
     const copy = (await session.run(feeds, { y: new this.ort.Tensor('float32', y, outDims) })).y.data as Float32Array;
-    if (this.releaseCopies) releaseArrays(copy);
+    // onnxruntime-node returns a copy of a preallocated output besides: give it back at once
+    // (backends/README.md: left to the collector, a fresh copy is page-faulted in per slab).
+    releaseArrays(copy);
     return y;
   }
 

@@ -40,7 +40,7 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
       this.fallback = `${error instanceof Error ? error.message.replace(/\.$/, '') : String(error)}; its g runs on tfjs-wasm.`;
       return null;
     });
-    this.products = OnnxHead.open(weights.tensors.get('out.kernel')!, undefined, { releaseCopies: true }).catch(() => undefined);
+    this.products = OnnxHead.open(weights.tensors.get('out.kernel')!).catch(() => undefined);
   }
 
   /** The first guess in JS (firstGuessArrays): here every step around g already runs on arrays. */
