@@ -16,31 +16,35 @@ export interface ZRows {
   stride?: number;
 }
 
+// The three passes below have no data-dependent branch: about a third of z is > 0, scattered, and a
+// branch on it mispredicts often (10 M entries of a tile's z, one thread: count 58 → 13 ms, fill 61 →
+// 22 ms, scratch microbenchmark). Where z ≤ 0, a gets z · 0 (+0 or −0: the same to every sum it enters).
+
 /** The count of entries with z > 0. */
 export function countActive({ z, rows, rowLen, offset = 0, stride = rowLen }: ZRows): number {
   let count = 0;
   for (let r = 0; r < rows; r++) {
     const from = offset + r * stride;
-    for (let i = 0; i < rowLen; i++) if (z[from + i] > 0) count++;
+    for (let i = 0; i < rowLen; i++) count += +(z[from + i] > 0);
   }
   return count;
 }
 
-/** Writes a = ReLU(z) densely (rows packed, `a` must come zeroed): fillActive without the active set, for K = 1. */
+/** Writes a = ReLU(z) densely (rows packed): fillActive without the active set, for K = 1. */
 export function reluRows({ z, rows, rowLen, offset = 0, stride = rowLen }: ZRows, a: Float32Array): void {
   for (let r = 0; r < rows; r++) {
     const from = offset + r * stride;
     const to = r * rowLen;
     for (let i = 0; i < rowLen; i++) {
       const v = z[from + i];
-      if (v > 0) a[to + i] = v;
+      a[to + i] = v * +(v > 0);
     }
   }
 }
 
 /**
- * Writes a = ReLU(z) densely (rows packed, `a` must come zeroed), and the active entries' indices into a
- * and their values.
+ * Writes a = ReLU(z) densely (rows packed), and the active entries' indices into a and their values
+ * (`index` and `active` hold exactly countActive's count).
  */
 export function fillActive(
   { z, rows, rowLen, offset = 0, stride = rowLen }: ZRows,
@@ -54,11 +58,13 @@ export function fillActive(
     const to = r * rowLen;
     for (let i = 0; i < rowLen; i++) {
       const v = z[from + i];
-      if (v > 0) {
-        a[to + i] = v;
-        index[n] = to + i;
-        active[n++] = v;
-      }
+      const on = +(v > 0);
+      a[to + i] = v * on;
+      // Written at n whether active or not (n moves on only if it is); past the last active entry the
+      // write falls outside the arrays, which typed arrays ignore.
+      index[n] = to + i;
+      active[n] = v;
+      n += on;
     }
   }
 }
