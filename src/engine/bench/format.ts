@@ -59,7 +59,7 @@ export function formatBench(r: BenchResult): string {
     `inpaint 12 MP, five 100-px holes        ${f(r.inpaint_12mp_five_100px_holes_seconds, 1).padStart(6)} s   ≤ 15 s     ${ok(r.inpaint_12mp_five_100px_holes_seconds <= 15)}`,
   );
   lines.push(
-    `interpolate 1 MP (second job)           ${f(r.interpolate_1mp_mp_per_s, 3).padStart(6)} MP/s ≥ 0.5     ${ok(r.interpolate_1mp_mp_per_s >= 0.5)}`,
+    `interpolate 1 MP (median of jobs 2–4)   ${f(r.interpolate_1mp_mp_per_s, 3).padStart(6)} MP/s ≥ 0.5     ${ok(r.interpolate_1mp_mp_per_s >= 0.5)}`,
   );
   lines.push(`  (the first 1 MP job on the pool: ${f(r.interpolate_1mp_first_job_seconds, 2)} s)`);
   lines.push(
