@@ -146,8 +146,8 @@ export function correctResidual(
   if (m === 0 || m === n) return;
   // r, and a flat neighbour table (4 slots, −1 = none) so the sweeps below are plain typed-array loops:
   // in memory kept for the next crop (a tile's arrays are megabytes; fresh ones cost garbage collections).
-  const work = seamWork.zeroed(4 * (3 * n + 5 * m));
-  const r = new Float32Array(work, 0, 3 * n);
+  const work = seamWork.reused(4 * (3 * n + 5 * m));
+  const r = new Float32Array(work, 0, 3 * n).fill(0);
   const missing = new Int32Array(work, 12 * n, m);
   const nb = new Int32Array(work, 12 * n + 4 * m, 4 * m);
   for (let p = 0; p < n; p++) if (mask64[p]) for (let c = 0; c < 3; c++) r[p * 3 + c] = y64[p * 3 + c] - out64[p * 3 + c];

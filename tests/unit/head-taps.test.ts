@@ -32,7 +32,7 @@ function seeded(n: number, seed: number): Float32Array {
 function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
   return {
     forward: async (a, pixels, into) => {
-      const u = into ? into.subarray(0, pixels * 9 * T) : new Float32Array(pixels * 9 * T);
+      const u = into.subarray(0, pixels * 9 * T);
       for (let p = 0; p < pixels; p++)
         for (let tap = 0; tap < 9; tap++)
           for (let o = 0; o < T; o++) {
@@ -42,8 +42,8 @@ function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
           }
       return u;
     },
-    adjoint: async (planes, pixels) => {
-      const g = new Float32Array(pixels * C);
+    adjoint: async (planes, pixels, into) => {
+      const g = into.subarray(0, pixels * C);
       for (let p = 0; p < pixels; p++)
         for (let c = 0; c < C; c++) {
           let sum = 0;
@@ -77,8 +77,11 @@ for (const [C, T, rw] of [
     const bias = seeded(T, 2);
     const a = seeded(rh * rw * C, 3);
     const products = jsProducts(kernel, C, T);
+    // The products' outputs for slabs of 2 rows (garbage first: every value read must be written).
+    const slabTaps = () => seeded(2 * rw * 9 * T, 6);
+    const slabGrad = seeded(2 * rw * C, 7);
 
-    const out = await headForward(products, a, r0, r1, rw, C, T, bias, 2, new Float32Array(rows * rw * T));
+    const out = await headForward(products, a, r0, r1, rw, C, T, bias, 2, new Float32Array(rows * rw * T), slabTaps());
     const K = tf.tensor4d(kernel, [3, 3, C, T]);
     const want = tf.tidy(() =>
       tf.add(tf.conv2d(tf.tensor4d(a.subarray(r0 * rw * C, r1 * rw * C), [1, rows, rw, C]), K, 1, 'same'), tf.tensor1d(bias)),
@@ -99,14 +102,26 @@ for (const [C, T, rw] of [
     const cols = seeded(2 * rw * 9 * T, 5);
     for (let s0 = r0; s0 < r1; s0 += 2) {
       const s1 = Math.min(r1, s0 + 2);
-      got.set(await headAdjointSlab(products, planar(dr, T), rh * rw, r0, r1, rw, T, s0, s1, cols), (s0 - r0) * rw * C);
+      got.set(await headAdjointSlab(products, planar(dr, T), rh * rw, r0, r1, rw, T, s0, s1, cols, slabGrad), (s0 - r0) * rw * C);
     }
     const KT = tf.transpose(tf.reverse(K, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     const wantAdj = tf.conv2d(tf.tensor4d(dr.subarray(r0 * rw * T, r1 * rw * T), [1, rows, rw, T]), KT, 1, 'same');
     const diff = maxDiff(got, wantAdj.dataSync() as Float32Array);
     assert.ok(diff < 1e-5, `adjoint differs by ${diff}`);
     // And it is the adjoint: <conv(a), d> = <a, convᵀ(d)> over the row range (bias left out).
-    const noBias = await headForward(products, a, r0, r1, rw, C, T, new Float32Array(T), 2, new Float32Array(rows * rw * T));
+    const noBias = await headForward(
+      products,
+      a,
+      r0,
+      r1,
+      rw,
+      C,
+      T,
+      new Float32Array(T),
+      2,
+      new Float32Array(rows * rw * T),
+      slabTaps(),
+    );
     let lhs = 0;
     const drRows = planar(dr.subarray(r0 * rw * T, r1 * rw * T), T);
     for (let i = 0; i < noBias.length; i++) lhs += noBias[i] * drRows[i];

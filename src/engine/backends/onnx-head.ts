@@ -12,9 +12,8 @@
  * (measured in backends/README.md).
  */
 import type { HeadProducts } from '../parallel/head-taps.js';
-import { createSession, ortModule, ortThreads, type OrtModule, type OrtSession } from './onnx-runtime.js';
+import { createSession, ortModule, ortThreads, runInto, type OrtModule, type OrtSession } from './onnx-runtime.js';
 import { gemmModel } from './onnx-proto.js';
-import { releaseArrays } from '../release-buffer.js';
 
 export class OnnxHead implements HeadProducts {
   private constructor(
@@ -44,31 +43,26 @@ export class OnnxHead implements HeadProducts {
     }
   }
 
-  /** u = Wt · aᵀ (9·T planes) for `pixels` pixels: into `into`, else in a fresh buffer of onnxruntime's (the caller may release it). */
-  async forward(a: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array> {
+  /** u = Wt · aᵀ (9·T planes) for `pixels` pixels, written into `into`; returns the view written. */
+  async forward(a: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array> {
     return this.product(this.forwardSession, a, [pixels, this.channels], [this.taps, pixels], into);
   }
 
-  /** colsᵀ · Wt (C per pixel) for 9·T planes of `pixels`: into `into`, else in a fresh buffer of onnxruntime's (the caller may release it). */
-  async adjoint(planes: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array> {
+  /** colsᵀ · Wt (C per pixel) for 9·T planes of `pixels`, written into `into`; returns the view written. */
+  async adjoint(planes: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array> {
     return this.product(this.adjointSession, planes, [this.taps, pixels], [pixels, this.channels], into);
   }
 
-  /** One product. With `into`, onnxruntime writes y there (a preallocated output). */
   private async product(
     session: OrtSession,
     x: Float32Array,
     dims: [number, number],
     outDims: [number, number],
-    into?: Float32Array,
+    into: Float32Array,
   ): Promise<Float32Array> {
-    const feeds = { x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) };
-    if (!into) return (await session.run(feeds)).y.data as Float32Array;
     const y = into.subarray(0, outDims[0] * outDims[1]);
-    const copy = (await session.run(feeds, { y: new this.ort.Tensor('float32', y, outDims) })).y.data as Float32Array;
-    // onnxruntime-node returns a copy of a preallocated output besides: give it back at once
-    // (backends/README.md: left to the collector, a fresh copy is page-faulted in per slab).
-    releaseArrays(copy);
+    const feeds = { x: new this.ort.Tensor('float32', x.subarray(0, dims[0] * dims[1]), dims) };
+    await runInto(session, feeds, { y: new this.ort.Tensor('float32', y, outDims) });
     return y;
   }
 

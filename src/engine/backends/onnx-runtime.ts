@@ -17,6 +17,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { convStackModel } from './onnx-proto.js';
+import { releaseArrays } from '../release-buffer.js';
 
 export const ORT_PACKAGE = 'onnxruntime-node';
 
@@ -38,6 +39,22 @@ export interface OrtModule {
   InferenceSession: { create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
   env: { versions?: { node?: string; common?: string } };
+}
+
+/**
+ * session.run with every output written into the caller's tensor in `outputs`. onnxruntime-node (1.31)
+ * returns a fresh copy of each output besides, preallocated or not; left to the garbage collector, each
+ * copy is mapped and page-faulted in anew on every run (backends/README.md), so it is given back at once.
+ * Returns `outputs`.
+ */
+export async function runInto(
+  session: OrtSession,
+  feeds: Record<string, OrtTensor>,
+  outputs: Record<string, OrtTensor>,
+): Promise<Record<string, OrtTensor>> {
+  const copies = await session.run(feeds, outputs);
+  for (const name of Object.keys(outputs)) releaseArrays(copies[name].data as Float32Array);
+  return outputs;
 }
 
 let loaded: { ort: OrtModule; version: string } | undefined;

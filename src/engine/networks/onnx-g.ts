@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   createSession,
   ortModule,
+  runInto,
   ortThreads,
   type OrtSession,
   type OrtTensor,
@@ -116,20 +117,20 @@ export class OnnxG {
       const output = this.entries[i].outputs[0].name;
       const last = i === this.sessions.length - 1;
       if (last && into && this.entries[i].outputs[0].layout !== 'NHWC') throw new Error('run(…, into) needs an NHWC z.');
-      const fetches =
-        last && into ? { [output]: new ort.Tensor('float32', into, [dims[0], dims[1], dims[2], this.channels]) } : undefined;
+      const feeds = { [this.entries[i].inputs[0].name]: feed };
       const t0 = performance.now();
-      const out = await this.sessions[i].run({ [this.entries[i].inputs[0].name]: feed }, fetches);
+      const out =
+        last && into
+          ? await runInto(this.sessions[i], feeds, {
+              [output]: new ort.Tensor('float32', into, [dims[0], dims[1], dims[2], this.channels]),
+            })
+          : await this.sessions[i].run(feeds);
       this.runMs += performance.now() - t0;
       // The previous part's output (onnxruntime-node's fresh buffer, not the caller's input) is spent.
       if (i > 0) releaseArrays(feed.data as Float32Array);
       feed = out[output];
     }
-    if (!into) return feed.data as Float32Array;
-    // onnxruntime-node wrote z into `into` and returns a copy of it besides: give that back now, or each
-    // run maps (and page-faults) a fresh z-sized buffer until the garbage collector gets to the old ones.
-    releaseArrays(feed.data as Float32Array);
-    return into;
+    return feed.data as Float32Array;
   }
 
   /**

@@ -7,20 +7,19 @@
  * Both sides of the products are planar (one plane of pixels per channel or tap), so every tap is a
  * run of contiguous adds or one copy per row: with pixels interleaved, the JS loops over T = 4…16
  * values per pixel took about twice as long as onnxruntime's products themselves. The products run on
- * row slabs of about 4 MB (the 9·T tap planes would otherwise be up to 2.25× the size of z); each
- * product's buffer is given back as soon as it is used (release-buffer.ts).
+ * row slabs of about 4 MB (the 9·T tap planes would otherwise be up to 2.25× the size of z), written into
+ * the caller's work arrays (the steps' arena, where the tap sums run in WebAssembly: kernels/step-arena.ts).
  */
 import type { StepArena } from '../kernels/step-arena.js';
-import { releaseArrays } from '../release-buffer.js';
 
 /**
  * Products with h's kernel: forward, C values per pixel (interleaved) → 9·T planes; adjoint, 9·T planes
  * → C values per pixel (interleaved). A plane holds `pixels` values. Each result is written into `into`
- * where given (and returned as a view on it), else into a fresh buffer the caller may release.
+ * and returned as the view on it that holds it.
  */
 export interface HeadProducts {
-  forward(a: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array>;
-  adjoint(planes: Float32Array, pixels: number, into?: Float32Array): Promise<Float32Array>;
+  forward(a: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array>;
+  adjoint(planes: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array>;
 }
 
 const SLAB_FLOATS = 1 << 20;
@@ -37,8 +36,8 @@ export function headTapsFloats(rw: number, T: number, slabRows: number): number 
 
 /**
  * out (T planes over rows r0..r1, n = (r1 − r0)·rw values each) = bias + conv3×3(a), a's rows outside
- * r0..r1 taken as 0: u = forward(a) per slab (into `u` where given: headTapsFloats(rw, T, slabRows)
- * floats), and each tap plane added at its offset (in `arena`'s kernel where out and u lie in it).
+ * r0..r1 taken as 0: u = forward(a) per slab (into `u`, headTapsFloats(rw, T, slabRows) floats), and each
+ * tap plane added at its offset (in `arena`'s kernel where out and u lie in it).
  * Returns `out`.
  */
 export async function headForward(
@@ -52,7 +51,7 @@ export async function headForward(
   bias: Float32Array,
   slabRows: number,
   out: Float32Array,
-  u?: Float32Array,
+  u: Float32Array,
   arena?: StepArena,
 ): Promise<Float32Array> {
   const n = (r1 - r0) * rw;
@@ -82,16 +81,14 @@ export async function headForward(
           out[ob + rw - 1] += taps[p0 + ub + rw - 2] + taps[p1 + ub + rw - 1];
         }
       }
-    if (!u) releaseArrays(taps);
   }
   return out;
 }
 
 /**
  * The adjoint of headForward's conv applied to dr (T planes of `planeStride` values, indexed by region
- * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel, written into `into` where given,
- * else in onnxruntime's fresh buffer (the caller releases it once used). `cols` receives the slab's
- * gathered tap planes.
+ * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel, written into `into`. `cols`
+ * receives the slab's gathered tap planes.
  */
 export async function headAdjointSlab(
   head: HeadProducts,
@@ -104,7 +101,7 @@ export async function headAdjointSlab(
   s0: number,
   s1: number,
   cols: Float32Array,
-  into?: Float32Array,
+  into: Float32Array,
 ): Promise<Float32Array> {
   const n = (s1 - s0) * rw;
   for (let kh = 0; kh < 3; kh++)
