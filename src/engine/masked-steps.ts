@@ -12,7 +12,8 @@
  * fresh tensor (scratch timing, 1 MP interpolation on one thread at K = 5: 16.75 s that way, 10.3–10.8 s
  * with these steps and g in row slabs).
  */
-import { countActive, fillActive, lowerBound, reluRows } from './active-adam.js';
+import { countActive, lowerBound } from './active-adam.js';
+import { ACTIVE_SLACK } from './kernels/step-arena.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
@@ -67,7 +68,7 @@ export async function* convHeadSteps(
   const HW = H * W;
   const slabRows = products ? headSlabRows(W, C, 3) : 0;
   const extra = products ? 6 * HW + headTapsFloats(W, 3, slabRows) + (K > 1 ? slabRows * W * C : 0) : 3 * P;
-  const work = head.work.zeroed(4 * (P * C + 4 * count + 2 * P * 3 + extra));
+  const work = head.work.zeroed(4 * (P * C + 4 * count + 2 * ACTIVE_SLACK + 2 * P * 3 + extra));
   let at = 0;
   const f32 = (length: number) => {
     const view = new Float32Array(work, at, length);
@@ -76,8 +77,10 @@ export async function* convHeadSteps(
   };
   const a = f32(P * C); // ReLU(z): h's input
   const index = new Int32Array(work, at, count);
-  at += 4 * count;
-  const active = { index, a, z: f32(count), m: f32(count), v: f32(count) };
+  at += 4 * (count + ACTIVE_SLACK);
+  const activeZ = f32(count);
+  at += 4 * ACTIVE_SLACK;
+  const active = { index, a, z: activeZ, m: f32(count), v: f32(count) };
   const b = f32(P * 3);
   const xhat = f32(P * 3);
   const dx = f32(products ? 0 : P * 3);
@@ -86,8 +89,8 @@ export async function* convHeadSteps(
   const cols = f32(products ? headTapsFloats(W, 3, slabRows) : 0);
   const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
-  if (K > 1) fillActive(zRows, a, index, active.z);
-  else reluRows(zRows, a);
+  if (K > 1) head.work.fillActive(zRows, a, index, active.z);
+  else head.work.relu(zRows, a);
   zTensor?.dispose();
   b.set(readFloat32(base));
   const { y, mask, observed } = input;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { adamActive, countActive, fillActive, reluRows, type ActiveAdam } from '../../src/engine/active-adam.js';
-import { StepArena } from '../../src/engine/kernels/step-arena.js';
+import { ACTIVE_SLACK, StepArena } from '../../src/engine/kernels/step-arena.js';
 import { kernelModule, kernelSources } from '../../scripts/build-kernels.mjs';
 
 const settings = { gamma: 0.01, beta1: 0.9, beta2: 0.999 };
@@ -129,4 +129,68 @@ test("the WebAssembly tap row adds the head conv's three taps as the JS loop doe
   assert.equal(arena.tapRow(plain, 0, plain, 0, 2, 4, 3), false);
   const inside = new Float32Array(arena.zeroed(64), 0, 8);
   assert.equal(arena.tapRow(inside, 0, inside, 0, 1, 2, 1), false);
+});
+
+/** z rows of `rowLen` floats, `stride` apart from `offset` (as the steps read the z cache), with zeros and −0s. */
+function zSource(rows: number, rowLen: number, offset: number, stride: number, seed: number) {
+  const rnd = random(seed);
+  const z = Float32Array.from({ length: offset + rows * stride }, () => rnd() * 1.5 - 0.5);
+  for (let i = 0; i < z.length; i += 17) z[i] = i % 2 ? 0 : -0;
+  return { z, rows, rowLen, offset, stride };
+}
+
+test('the arena packs the active set in WebAssembly as the JS pass does, on strided rows with a tail, and writes no further than its slack', () => {
+  for (const [rows, rowLen] of [
+    [3, 37], // 111 entries: a tail of 3
+    [5, 64],
+    [1, 2], // shorter than one vector
+  ]) {
+    const zRows = zSource(rows, rowLen, 11, rowLen + 9, rows * rowLen);
+    const n = rows * rowLen;
+    const count = countActive(zRows);
+    const js = { a: new Float32Array(n), index: new Int32Array(count), z: new Float32Array(count) };
+    fillActive(zRows, js.a, js.index, js.z);
+    const arena = new StepArena();
+    const bytes = 4 * (n + 2 * (count + ACTIVE_SLACK) + 8);
+    const work = arena.zeroed(bytes);
+    new Uint8Array(work, 0, bytes).fill(0xee); // garbage: every value read must have been written
+    const a = new Float32Array(work, 0, n);
+    const index = new Int32Array(work, 4 * n, count);
+    const z = new Float32Array(work, 4 * (n + count + ACTIVE_SLACK), count);
+    const after = new Uint8Array(work, 4 * (n + 2 * (count + ACTIVE_SLACK)), 32);
+    arena.fillActive(zRows, a, index, z);
+    assert.deepEqual(Array.from(index), Array.from(js.index), `index, ${rows} × ${rowLen}`);
+    assert.deepEqual(Array.from(z), Array.from(js.z), `active z, ${rows} × ${rowLen}`);
+    for (let i = 0; i < n; i++) assert.ok(a[i] === js.a[i], `a[${i}] = ${a[i]}, the JS pass gives ${js.a[i]}`);
+    assert.ok(
+      after.every((b) => b === 0xee),
+      'nothing past the slack was written',
+    );
+    arena.release();
+  }
+});
+
+test('the arena clamps z to ReLU in WebAssembly as the JS pass does, and falls back to it outside its memory', () => {
+  const zRows = zSource(4, 41, 5, 50, 3);
+  const n = 4 * 41;
+  const js = new Float32Array(n);
+  reluRows(zRows, js);
+  const arena = new StepArena();
+  const a = new Float32Array(arena.zeroed(4 * n), 0, n);
+  a.fill(Number.NaN);
+  arena.relu(zRows, a);
+  for (let i = 0; i < n; i++) assert.ok(a[i] === js[i], `a[${i}] = ${a[i]}, the JS pass gives ${js[i]}`);
+  const outside = new Float32Array(n).fill(Number.NaN);
+  arena.relu(zRows, outside);
+  for (let i = 0; i < n; i++) assert.ok(outside[i] === js[i], `outside a[${i}] = ${outside[i]}`);
+  const count = countActive(zRows);
+  const index = new Int32Array(count);
+  const z = new Float32Array(count);
+  arena.fillActive(zRows, outside, index, z);
+  const jsIndex = new Int32Array(count);
+  const jsZ = new Float32Array(count);
+  fillActive(zRows, new Float32Array(n), jsIndex, jsZ);
+  assert.deepEqual(index, jsIndex);
+  assert.deepEqual(z, jsZ);
+  arena.release();
 });

@@ -11,9 +11,10 @@
  *
  * The memory can only grow; release() drops it for the garbage collector.
  */
-import { adamActive, type ActiveAdam } from '../active-adam.js';
+import { adamActive, fillActive, reluRows, type ActiveAdam, type ZRows } from '../active-adam.js';
 import type { DLNetSettings } from '../dlnet.js';
 import { ReusedBuffer } from '../release-buffer.js';
+import { ACTIVE_WASM } from './active-wasm.js';
 import { ADAM_WASM } from './adam-wasm.js';
 import { TAPS_WASM } from './taps-wasm.js';
 
@@ -34,19 +35,51 @@ type AdamKernel = (
 
 type TapRowKernel = (out: number, u0: number, u1: number, u2: number, n: number) => void;
 
+interface ActiveKernels {
+  relu: (a: number, n: number) => void;
+  activeSet: (a: number, index: number, active: number, n: number, table: number) => number;
+}
+
+/**
+ * Entries the active-set kernel may write past the count in `index` and in `active` (it stores four
+ * at a time): the steps leave this many free after each array.
+ */
+export const ACTIVE_SLACK = 4;
+
+/**
+ * active.wat's shuffle table: for each mask of the four lanes > 0, the bytes that pack those lanes to
+ * the front (0x80: a zero byte).
+ */
+function packTable(): Uint8Array {
+  const table = new Uint8Array(TABLE_BYTES).fill(0x80);
+  for (let mask = 0; mask < 16; mask++) {
+    let to = 0;
+    for (let lane = 0; lane < 4; lane++)
+      if (mask & (1 << lane)) for (let b = 0; b < 4; b++) table[mask * 16 + to++] = lane * 4 + b;
+  }
+  return table;
+}
+
 const PAGE = 65536;
 const MAX_PAGES = 65536;
+/** The shuffle table's bytes, kept in the memory's last 256 bytes (past every buffer zeroed() hands out). */
+const TABLE_BYTES = 256;
 
-let compiled: { adam: WebAssembly.Module; taps: WebAssembly.Module } | null | undefined;
+interface KernelModules {
+  adam: WebAssembly.Module;
+  taps: WebAssembly.Module;
+  active: WebAssembly.Module;
+}
 
-/** adam.wat and taps.wat compiled once per thread, or null where this WebAssembly lacks SIMD. */
-function kernelModules(): { adam: WebAssembly.Module; taps: WebAssembly.Module } | null {
+let compiled: KernelModules | null | undefined;
+
+/** The kernels compiled once per thread, or null where this WebAssembly lacks SIMD. */
+function kernelModules(): KernelModules | null {
   if (compiled === undefined) {
-    const [adam, taps] = [ADAM_WASM, TAPS_WASM].map((b64) => Buffer.from(b64, 'base64'));
-    compiled =
-      WebAssembly.validate(adam) && WebAssembly.validate(taps)
-        ? { adam: new WebAssembly.Module(adam), taps: new WebAssembly.Module(taps) }
-        : null;
+    const [adam, taps, active] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM].map((b64) => Buffer.from(b64, 'base64'));
+    compiled = [adam, taps, active].every((bytes) => WebAssembly.validate(bytes))
+      ? { adam: new WebAssembly.Module(adam), taps: new WebAssembly.Module(taps), active: new WebAssembly.Module(active) }
+      : null;
   }
   return compiled;
 }
@@ -55,6 +88,7 @@ export class StepArena {
   #memory?: WebAssembly.Memory;
   #adam?: AdamKernel;
   #tapRow?: TapRowKernel;
+  #active?: ActiveKernels;
   readonly #fallback = new ReusedBuffer();
 
   /** A zeroed buffer of at least `bytes` bytes; views on an earlier one must no longer be used. */
@@ -64,6 +98,46 @@ export class StepArena {
     this.#fallback.release();
     new Uint8Array(memory.buffer, 0, bytes).fill(0);
     return memory.buffer;
+  }
+
+  /**
+   * a = ReLU(z) over z's rows, packed (active-adam.ts reluRows): where a lies in this arena, the rows are
+   * copied there and active.wat's loop clamps them in place, four entries per instruction.
+   */
+  relu(zRows: ZRows, a: Float32Array): void {
+    if (!this.#inMemory(a)) {
+      reluRows(zRows, a);
+      return;
+    }
+    copyRows(zRows, a);
+    this.#active!.relu(a.byteOffset, zRows.rows * zRows.rowLen);
+  }
+
+  /**
+   * a = ReLU(z) and the active set (active-adam.ts fillActive): where every array lies in this arena,
+   * the rows are copied into a and active.wat packs the entries > 0 four at a time; `index` and
+   * `active` then need ACTIVE_SLACK free entries after them.
+   */
+  fillActive(zRows: ZRows, a: Float32Array, index: Int32Array, active: Float32Array): void {
+    if (![a, index, active].every((x) => this.#inMemory(x))) {
+      fillActive(zRows, a, index, active);
+      return;
+    }
+    copyRows(zRows, a);
+    const memory = this.#memory!;
+    const n = zRows.rows * zRows.rowLen;
+    const count = this.#active!.activeSet(
+      a.byteOffset,
+      index.byteOffset,
+      active.byteOffset,
+      n,
+      memory.buffer.byteLength - TABLE_BYTES,
+    );
+    if (count !== index.length) throw new Error(`the active set has ${count} entries where ${index.length} were counted`);
+  }
+
+  #inMemory(x: Float32Array | Int32Array): boolean {
+    return this.#memory !== undefined && x.buffer === this.#memory.buffer;
   }
 
   /** Whether the Adam steps on this arena's buffers run in WebAssembly. */
@@ -125,24 +199,28 @@ export class StepArena {
     this.#memory = undefined;
     this.#adam = undefined;
     this.#tapRow = undefined;
+    this.#active = undefined;
     this.#fallback.release();
   }
 
   /** The memory grown to `bytes`, or undefined where WebAssembly cannot give it. */
   #grow(bytes: number): WebAssembly.Memory | undefined {
-    const pages = Math.ceil(Math.max(1, bytes) / PAGE);
+    const pages = Math.ceil((Math.max(1, bytes) + TABLE_BYTES) / PAGE);
     if (pages > MAX_PAGES) return undefined;
     if (!this.#memory) {
       const modules = kernelModules();
       if (!modules) return undefined;
       try {
         const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
-        this.#adam = new WebAssembly.Instance(modules.adam, { env: { memory } }).exports.adam as AdamKernel;
-        this.#tapRow = new WebAssembly.Instance(modules.taps, { env: { memory } }).exports.tapRow as TapRowKernel;
+        const env = { env: { memory } };
+        this.#adam = new WebAssembly.Instance(modules.adam, env).exports.adam as AdamKernel;
+        this.#tapRow = new WebAssembly.Instance(modules.taps, env).exports.tapRow as TapRowKernel;
+        this.#active = new WebAssembly.Instance(modules.active, env).exports as unknown as ActiveKernels;
         this.#memory = memory;
       } catch {
         return undefined;
       }
+      this.#writeTable();
       return this.#memory;
     }
     const have = this.#memory.buffer.byteLength / PAGE;
@@ -153,7 +231,18 @@ export class StepArena {
         this.release();
         return undefined;
       }
+      this.#writeTable();
     }
     return this.#memory;
   }
+
+  #writeTable(): void {
+    const buffer = this.#memory!.buffer;
+    new Uint8Array(buffer, buffer.byteLength - TABLE_BYTES).set(packTable());
+  }
+}
+
+/** Copies z's rows into a, packed. */
+function copyRows({ z, rows, rowLen, offset = 0, stride = rowLen }: ZRows, a: Float32Array): void {
+  for (let r = 0; r < rows; r++) a.set(z.subarray(offset + r * stride, offset + r * stride + rowLen), r * rowLen);
 }

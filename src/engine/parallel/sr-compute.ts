@@ -19,8 +19,8 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { countActive, fillActive, lowerBound, reluRows } from '../active-adam.js';
-import { StepArena } from '../kernels/step-arena.js';
+import { countActive, lowerBound } from '../active-adam.js';
+import { ACTIVE_SLACK, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
 import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
@@ -241,7 +241,16 @@ export class SrCompute {
     const colsFloats = head ? headTapsFloats(rw, T2, slabRows) : 0;
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
     const work = this.#work.zeroed(
-      4 * (P * C + 4 * count + P + rh * Wd + (K > 1 ? H * Wd + P * T2 : 0) + hOutFloats + colsFloats + gradFloats),
+      4 *
+        (P * C +
+          4 * count +
+          2 * ACTIVE_SLACK +
+          P +
+          rh * Wd +
+          (K > 1 ? H * Wd + P * T2 : 0) +
+          hOutFloats +
+          colsFloats +
+          gradFloats),
     );
     let at = 0;
     const f32 = (n: number) => {
@@ -251,10 +260,11 @@ export class SrCompute {
     };
     const a = f32(P * C);
     const index = new Int32Array(work, at, count);
-    at += 4 * count;
+    at += 4 * (count + ACTIVE_SLACK);
     const z = f32(count);
-    if (K > 1) fillActive(zRows, a, index, z);
-    else reluRows(zRows, a);
+    at += 4 * ACTIVE_SLACK;
+    if (K > 1) this.#work.fillActive(zRows, a, index, z);
+    else this.#work.relu(zRows, a);
     const m = f32(count);
     const v = f32(count);
     const res = f32(P);
