@@ -88,7 +88,7 @@ export async function superResolve(
   weights: LoadedWeights,
   image: Image,
   run: SrRun,
-  options: RestoreOptions & { bandRows?: number; chunkWidth?: number },
+  options: RestoreOptions & { bandRows?: number; chunkWidth?: number; stepChunkWidth?: number },
 ): Promise<Image> {
   const compute = localCompute(weights);
   const executor = await cachedSrExecutor(compute); // g on onnxruntime where that backend is active
@@ -137,7 +137,7 @@ export function superResolveOnPool(
   pool: SrPool,
   image: Image,
   run: SrRun,
-  options: RestoreOptions & { bandRows?: number; chunkWidth?: number } = {},
+  options: RestoreOptions & { bandRows?: number; chunkWidth?: number; stepChunkWidth?: number } = {},
 ): Promise<Image> {
   return superResolveWith(
     pool.weights,
@@ -155,7 +155,13 @@ export async function superResolveWith(
   image: Image,
   run: SrRun,
   /** onnx: g runs on onnxruntime, whose chunks are narrower (onnxChunkWidth). */
-  options: RestoreOptions & { parallel?: number; bandRows?: number; chunkWidth?: number; onnx?: boolean },
+  options: RestoreOptions & {
+    parallel?: number;
+    bandRows?: number;
+    chunkWidth?: number;
+    stepChunkWidth?: number;
+    onnx?: boolean;
+  },
   executors: () => SrExecutor[],
   bufferType: () => typeof ArrayBuffer | typeof SharedArrayBuffer,
 ): Promise<Image> {
@@ -175,6 +181,9 @@ export async function superResolveWith(
       (options.onnx
         ? onnxChunkWidth(t, d.C, d.radius, run.overlap ?? srOverlap(d.radius, t, settings.K), options.bandRows)
         : undefined),
+    // The steps keep the chunks the step buffers were sized for; only g's are narrowed on onnxruntime.
+    stepChunkWidth:
+      options.stepChunkWidth ?? (options.chunkWidth === undefined && options.onnx ? Math.round(2048 / t) : undefined),
     parallel: options.parallel,
   });
   const Buf = bufferType();

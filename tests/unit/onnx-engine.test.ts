@@ -14,12 +14,7 @@ import sharp from 'sharp';
 import { planBatch, startBatch } from '../../src/engine/batch/index.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { ONNX_SLAB_BYTES } from '../../src/engine/networks/onnx-g.js';
-import {
-  lastOnnxFallback,
-  onnxChunkWidth,
-  OnnxSrExecutor,
-  srExecutor,
-} from '../../src/engine/backends/onnx-sr.js';
+import { lastOnnxFallback, onnxChunkWidth, OnnxSrExecutor, srExecutor } from '../../src/engine/backends/onnx-sr.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel, getModelDirs, setModelDirs } from '../../src/engine/models.js';
@@ -64,6 +59,9 @@ test('SR ×2 on onnxruntime: equals tfjs within 1e-4, bands and chunks stay exac
   assert.ok(maxDiff(whole.data, wasm.data) < 1e-4, `onnxruntime vs wasm: ${maxDiff(whole.data, wasm.data)}`);
   const banded = await superResolve(weights, image, run, { bandRows: 20, chunkWidth: 24 });
   assert.ok(maxDiff(whole.data, banded.data) < 1e-5, `bands: ${maxDiff(whole.data, banded.data)}`);
+  // The steps on wider chunks than g's (as on onnxruntime by default): still the untiled result.
+  const wideSteps = await superResolve(weights, image, run, { bandRows: 20, chunkWidth: 12, stepChunkWidth: 40 });
+  assert.ok(maxDiff(whole.data, wideSteps.data) < 1e-5, `wider step chunks: ${maxDiff(whole.data, wideSteps.data)}`);
   const pool = await SrWorkerPool.start(weights, { workers: 2, backend: 'onnxruntime' });
   try {
     assert.match(pool.backend, /^onnxruntime/);
@@ -194,6 +192,19 @@ test('onnxruntime chunks keep every g slab activation under ONNX_SLAB_BYTES (the
     const rows = Math.max(...plan.bands.map((b) => Math.min(plan.height, b.r1 + ctx) - Math.max(0, b.r0 - ctx)));
     const cols = Math.max(...plan.chunks.map((c) => c.c1 - c.c0)) + 2 * plan.gContext;
     assert.ok(plan.chunks.length > 1, `×${t}: one chunk`);
+    // The steps keep their own, wider chunks (each step region recomputes kMargin columns on both sides).
+    const withSteps = planSrJob(3000 / t, 2000 / t, {
+      radius,
+      C,
+      scale: t,
+      K,
+      chunkWidth,
+      stepChunkWidth: 2048 / t,
+      parallel: 2,
+    });
+    assert.deepEqual(withSteps.chunks, plan.chunks);
+    assert.ok(withSteps.stepChunks.length < plan.chunks.length, `×${t}: ${withSteps.stepChunks.length} step chunks`);
+    assert.equal(withSteps.stepChunks.length % 2, 0);
     assert.ok(
       rows * cols * C * 4 <= ONNX_SLAB_BYTES,
       `×${t}: a ${rows} × ${cols} slab is ${rows * cols * C * 4} bytes per activation`,

@@ -36,7 +36,14 @@ export interface SrJobPlan {
   /** Context of a step region around its owned chunk. */
   kMargin: number;
   bands: { r0: number; r1: number }[];
+  /** Column chunks of the g tasks. */
   chunks: { c0: number; c1: number }[];
+  /**
+   * Column chunks of the step tasks: as wide as the step buffers allow, which may be wider than g's (on
+   * onnxruntime g's chunks are narrowed to keep each activation small): each step region recomputes
+   * kMargin columns on both sides of its owned chunk.
+   */
+  stepChunks: { c0: number; c1: number }[];
   /** Rows the z cache holds. */
   cacheRows: number;
 }
@@ -54,6 +61,8 @@ export interface SrPlanOptions {
   /** Owned rows per band (default 256) and largest chunk width (default 2048/scale) when tileSize is not given. */
   bandRows?: number;
   chunkWidth?: number;
+  /** Largest chunk width of the step tasks (default chunkWidth; never narrower). */
+  stepChunkWidth?: number;
   /** Chunk count is rounded up to a multiple of this (the number of executors). */
   parallel?: number;
 }
@@ -73,17 +82,24 @@ export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJo
   const bandRows = own ?? o.bandRows ?? 256;
   // Step buffers hold t² HR floats per LR pixel beside the C floats of z: narrower chunks at larger t.
   const chunkWidth = own ?? o.chunkWidth ?? Math.round(2048 / o.scale);
+  const stepChunkWidth = own ?? Math.max(chunkWidth, o.stepChunkWidth ?? chunkWidth);
   const nb = Math.max(1, Math.ceil(height / bandRows));
   const p = Math.max(1, o.parallel ?? 1);
-  let nc = Math.max(1, Math.ceil(width / chunkWidth));
-  if (nc % p !== 0 && width >= 32 * p) nc += p - (nc % p);
   const rb = split(height, nb);
-  const cb = split(width, nc);
   const bands = rb.slice(0, -1).map((r0, i) => ({ r0, r1: rb[i + 1] }));
-  const chunks = cb.slice(0, -1).map((c0, i) => ({ c0, c1: cb[i + 1] }));
+  const chunks = columnChunks(width, chunkWidth, p);
+  const stepChunks = columnChunks(width, stepChunkWidth, p);
   let cacheRows = 0;
   for (const b of bands) cacheRows = Math.max(cacheRows, Math.min(height, b.r1 + kMargin) - Math.max(0, b.r0 - kMargin));
-  return { width, height, scale: o.scale, C: o.C, gContext, kMargin, bands, chunks, cacheRows };
+  return { width, height, scale: o.scale, C: o.C, gContext, kMargin, bands, chunks, stepChunks, cacheRows };
+}
+
+/** Chunks of at most `maxWidth` columns, their count rounded up to a multiple of `parallel`. */
+function columnChunks(width: number, maxWidth: number, parallel: number): { c0: number; c1: number }[] {
+  let n = Math.max(1, Math.ceil(width / maxWidth));
+  if (n % parallel !== 0 && width >= 32 * parallel) n += parallel - (n % parallel);
+  const cb = split(width, n);
+  return cb.slice(0, -1).map((c0, i) => ({ c0, c1: cb[i + 1] }));
 }
 
 /** Shared state of one job: views on (Shared)ArrayBuffers. */
@@ -257,7 +273,7 @@ function previewStrip(height: number): { rows: number; zRows: number } | null {
 
 /** Step tasks with K = 1 over the preview strip: x̂_1 = h(z) + skip of its rows, written to bufs.out. */
 function previewTasks(plan: SrJobPlan, strip: { rows: number; zRows: number }): StepTask[] {
-  return plan.chunks.map((c) => {
+  return plan.stepChunks.map((c) => {
     const rx = Math.max(0, c.c0 - 3);
     const rx1 = Math.min(plan.width, c.c1 + 3);
     return {
@@ -311,7 +327,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
   const t = plan.scale;
   const single = plan.bands.length === 1;
   const wantFrames = options.onBand !== undefined;
-  const total = plan.bands.length * plan.chunks.length;
+  const total = plan.bands.length * plan.stepChunks.length;
   const rowLen = width * C;
   let done = 0;
   let cacheTop = 0;
@@ -391,7 +407,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       stash = { top, rows, z: bufs.z.slice(0, rows * rowLen) };
     }
     const top = cacheTop;
-    const stepTasks: StepTask[] = plan.chunks.map((c) => {
+    const stepTasks: StepTask[] = plan.stepChunks.map((c) => {
       const rx = Math.max(0, c.c0 - kMargin);
       const rx1 = Math.min(width, c.c1 + kMargin);
       return {
