@@ -73,6 +73,10 @@ type IndexMap = (j: number, n: number) => number;
 /**
  * out(o) = Σ_n w[phase][n] · in(map(stride·base(o) + first + n)), along rows (axis 0) or columns.
  * `phases` has one weight list per output phase (one for downscaling); output length outLen.
+ *
+ * Each output sums its taps in order, rounding to single precision after every tap (as a Float32Array
+ * accumulated with `+=` does), in a register: one write per output instead of one read-modify-write
+ * per tap.
  */
 function resampleAxis(
   src: Image,
@@ -89,37 +93,116 @@ function resampleAxis(
   const n = outW * outH * c;
   const dst =
     into && into.length >= n
-      ? { width: outW, height: outH, channels: c, data: into.subarray(0, n).fill(0) }
+      ? { width: outW, height: outH, channels: c, data: into.subarray(0, n) }
       : createImage(outW, outH, src.channels);
   const inLen = axis === 0 ? height : width;
-  const contributions = Array.from({ length: outLen }, (_, o) => {
+  // Tap n of output o: input index idx[first[o] + n] (already mapped at the borders), weight w[first[o] + n].
+  const first = new Int32Array(outLen + 1);
+  for (let o = 0; o < outLen; o++) first[o + 1] = first[o] + taps(o).weights.length;
+  const idx = new Int32Array(first[outLen]);
+  const w = new Float64Array(first[outLen]);
+  for (let o = 0; o < outLen; o++) {
     const { start, weights } = taps(o);
-    return { weights, idx: weights.map((_, n) => map(start + n, inLen)) };
-  });
+    for (let j = 0; j < weights.length; j++) {
+      idx[first[o] + j] = map(start + j, inLen);
+      w[first[o] + j] = weights[j];
+    }
+  }
+  const out = dst.data;
+  const input = src.data;
   if (axis === 0) {
+    const rowLen = width * c;
+    const rows = new Int32Array(16);
     for (let o = 0; o < outLen; o++) {
-      const { weights, idx } = contributions[o];
-      const row = o * outW * c;
-      for (let n = 0; n < weights.length; n++) {
-        const w = weights[n];
-        const srcRow = idx[n] * width * c;
-        for (let i = 0; i < width * c; i++) dst.data[row + i] += w * src.data[srcRow + i];
-      }
+      const f = first[o];
+      const count = first[o + 1] - f;
+      if (count > rows.length) return resampleRowsWide(src, dst, first, idx, w);
+      for (let j = 0; j < count; j++) rows[j] = idx[f + j] * rowLen;
+      sumRows(input, rows, w, f, count, out, o * rowLen, rowLen);
     }
     return dst;
   }
-  // Row by row (each output value sums its taps in the same order as column by column would, so the
-  // result is the same to the bit, without striding down the columns of a large image).
   for (let y = 0; y < height; y++) {
     const srcRow = y * width * c;
+    if (c === 1 && sumColumns5(input, srcRow, first, idx, w, out, y * outW, outLen)) continue;
     for (let o = 0; o < outLen; o++) {
-      const { weights, idx } = contributions[o];
+      const f = first[o];
+      const e = first[o + 1];
       const dstPix = (y * outW + o) * c;
-      for (let n = 0; n < weights.length; n++) {
-        const w = weights[n];
-        const s = srcRow + idx[n] * c;
-        for (let k = 0; k < c; k++) dst.data[dstPix + k] += w * src.data[s + k];
+      for (let k = 0; k < c; k++) {
+        let acc = 0;
+        for (let j = f; j < e; j++) acc = Math.fround(acc + w[j] * input[srcRow + idx[j] * c + k]);
+        out[dstPix + k] = acc;
       }
+    }
+  }
+  return dst;
+}
+
+/** out[d + i] = Σ_j w[f + j] · input[rows[j] + i] for i < len, rounded to single precision after every tap. */
+function sumRows(
+  input: Float32Array,
+  rows: Int32Array,
+  w: Float64Array,
+  f: number,
+  count: number,
+  out: Float32Array,
+  d: number,
+  len: number,
+): void {
+  if (count === 5) {
+    const [r0, r1, r2, r3, r4] = [rows[0], rows[1], rows[2], rows[3], rows[4]];
+    const [w0, w1, w2, w3, w4] = [w[f], w[f + 1], w[f + 2], w[f + 3], w[f + 4]];
+    for (let i = 0; i < len; i++) {
+      let acc = Math.fround(w0 * input[r0 + i]);
+      acc = Math.fround(acc + w1 * input[r1 + i]);
+      acc = Math.fround(acc + w2 * input[r2 + i]);
+      acc = Math.fround(acc + w3 * input[r3 + i]);
+      out[d + i] = acc + w4 * input[r4 + i];
+    }
+    return;
+  }
+  for (let i = 0; i < len; i++) {
+    let acc = 0;
+    for (let j = 0; j < count; j++) acc = Math.fround(acc + w[f + j] * input[rows[j] + i]);
+    out[d + i] = acc;
+  }
+}
+
+/**
+ * One row of the column pass on a one-channel image where every output has five taps (bicubic
+ * upscaling): out[d + o] = Σ_j w[5o + j] · input[s + idx[5o + j]]. False (nothing written) otherwise.
+ */
+function sumColumns5(
+  input: Float32Array,
+  s: number,
+  first: Int32Array,
+  idx: Int32Array,
+  w: Float64Array,
+  out: Float32Array,
+  d: number,
+  outLen: number,
+): boolean {
+  if (first[outLen] !== 5 * outLen) return false;
+  for (let o = 0, f = 0; o < outLen; o++, f += 5) {
+    let acc = Math.fround(w[f] * input[s + idx[f]]);
+    acc = Math.fround(acc + w[f + 1] * input[s + idx[f + 1]]);
+    acc = Math.fround(acc + w[f + 2] * input[s + idx[f + 2]]);
+    acc = Math.fround(acc + w[f + 3] * input[s + idx[f + 3]]);
+    out[d + o] = acc + w[f + 4] * input[s + idx[f + 4]];
+  }
+  return true;
+}
+
+/** The row pass for outputs of more than 16 taps (strong antialiased shrinking). */
+function resampleRowsWide(src: Image, dst: Image, first: Int32Array, idx: Int32Array, w: Float64Array): Image {
+  const rowLen = src.width * src.channels;
+  for (let o = 0; o + 1 < first.length; o++) {
+    const row = o * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      let acc = 0;
+      for (let j = first[o]; j < first[o + 1]; j++) acc = Math.fround(acc + w[j] * src.data[idx[j] * rowLen + i]);
+      dst.data[row + i] = acc;
     }
   }
   return dst;

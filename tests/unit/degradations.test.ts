@@ -158,3 +158,16 @@ test('resizeImage matches the integer-scale imresize paths', () => {
   assert.ok(maxDiff(resizeImage(img, 12, 9).data, bicubicDownscale(img, 2).data) < 1e-5);
   assert.ok(maxDiff(resizeImage(img, 72, 54).data, bicubicUpscaleImage(img, 3).data) < 1e-5);
 });
+
+test('resizeImage shrinking by more than 4 (over 16 taps per output) keeps a constant and the middle of a ramp', () => {
+  const flat = plane(90, 72, () => 0.375);
+  const small = resizeImage(flat, 5, 4);
+  assert.ok(maxDiff(small.data, new Float32Array(20).fill(0.375)) < 1e-6, 'constant');
+  // A ramp along x: the antialiasing kernel is symmetric and sums to 1, so away from the borders each
+  // output is the ramp at its centre.
+  const ramp = plane(90, 72, (x) => x);
+  const out = resizeImage(ramp, 5, 4);
+  const centre = (o: number) => (o + 0.5) * (90 / 5) - 0.5;
+  for (const y of [1, 2])
+    assert.ok(Math.abs(out.data[y * 5 + 2] - centre(2)) < 1e-3, `ramp at the middle: ${out.data[y * 5 + 2]}`);
+});
