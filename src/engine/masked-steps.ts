@@ -12,7 +12,7 @@
  * fresh tensor (scratch timing, 1 MP interpolation on one thread at K = 5: 16.75 s that way, 10.3–10.8 s
  * with these steps and g in row slabs).
  */
-import { countActive, lowerBound } from './active-adam.js';
+import { lowerBound } from './active-adam.js';
 import { ACTIVE_SLACK } from './kernels/step-arena.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
@@ -59,8 +59,6 @@ export async function* convHeadSteps(
   const [n, H, W, C] = zStart.shape;
   const P = n * H * W;
   const zRows = { z: zTensor ? readFloat32(zTensor) : (zStart as ZArray).data, rows: n * H, rowLen: W * C };
-  // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
-  const count = K > 1 ? countActive(zRows) : 0;
   // On the products, per image (one of the batch's n): h's output planes, ∂L/∂x̂ as planes, one slab's
   // products (the forward's tap planes, then the adjoint's gathered taps) and one slab's ∂L/∂a (Adam runs
   // slab by slab, on the gradient while it is in cache). The products write into these arrays. On tfjs:
@@ -68,7 +66,13 @@ export async function* convHeadSteps(
   const HW = H * W;
   const slabRows = products ? headSlabRows(W, C, 3) : 0;
   const extra = products ? 6 * HW + headTapsFloats(W, 3, slabRows) + (K > 1 ? slabRows * W * C : 0) : 3 * P;
-  const work = head.work.zeroed(4 * (P * C + 4 * count + 2 * ACTIVE_SLACK + 2 * P * 3 + extra));
+  // z is copied into a's place; at K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active
+  // set, no m and v).
+  const { work, count } = head.work.withZ(
+    zRows,
+    K > 1,
+    (count) => 4 * (P * C + 4 * count + 2 * ACTIVE_SLACK + 2 * P * 3 + extra),
+  );
   let at = 0;
   const f32 = (length: number) => {
     const view = new Float32Array(work, at, length);
@@ -89,8 +93,8 @@ export async function* convHeadSteps(
   const cols = f32(products ? headTapsFloats(W, 3, slabRows) : 0);
   const grad = f32(products && K > 1 ? slabRows * W * C : 0);
   const bias = products ? (head.bias.dataSync() as Float32Array) : new Float32Array(0);
-  if (K > 1) head.work.fillActive(zRows, a, index, active.z);
-  else head.work.relu(zRows, a);
+  if (K > 1) head.work.fillActive(a, index, active.z);
+  else head.work.relu(a);
   zTensor?.dispose();
   b.set(readFloat32(base));
   const { y, mask, observed } = input;

@@ -139,7 +139,7 @@ function zSource(rows: number, rowLen: number, offset: number, stride: number, s
   return { z, rows, rowLen, offset, stride };
 }
 
-test('the arena packs the active set in WebAssembly as the JS pass does, on strided rows with a tail, and writes no further than its slack', () => {
+test('the arena copies z, counts and packs the active set in WebAssembly as the JS passes do, on strided rows with a tail, and writes no further than its slack', () => {
   for (const [rows, rowLen] of [
     [3, 37], // 111 entries: a tail of 3
     [5, 64],
@@ -147,48 +147,61 @@ test('the arena packs the active set in WebAssembly as the JS pass does, on stri
   ]) {
     const zRows = zSource(rows, rowLen, 11, rowLen + 9, rows * rowLen);
     const n = rows * rowLen;
-    const count = countActive(zRows);
-    const js = { a: new Float32Array(n), index: new Int32Array(count), z: new Float32Array(count) };
+    const expectedCount = countActive(zRows);
+    const js = { a: new Float32Array(n), index: new Int32Array(expectedCount), z: new Float32Array(expectedCount) };
     fillActive(zRows, js.a, js.index, js.z);
     const arena = new StepArena();
-    const bytes = 4 * (n + 2 * (count + ACTIVE_SLACK) + 8);
-    const work = arena.zeroed(bytes);
-    new Uint8Array(work, 0, bytes).fill(0xee); // garbage: every value read must have been written
+    // Garbage where the buffer will lie: every value read must have been written (or zeroed).
+    new Uint8Array(arena.zeroed(4 * (n + 64 + 2 * (n + ACTIVE_SLACK)))).fill(0xee, 0, 4 * (n + 64 + 2 * (n + ACTIVE_SLACK)));
+    const { work, count } = arena.withZ(zRows, true, (c) => 4 * (n + 2 * (c + ACTIVE_SLACK) + 8));
+    assert.equal(count, expectedCount);
     const a = new Float32Array(work, 0, n);
     const index = new Int32Array(work, 4 * n, count);
     const z = new Float32Array(work, 4 * (n + count + ACTIVE_SLACK), count);
     const after = new Uint8Array(work, 4 * (n + 2 * (count + ACTIVE_SLACK)), 32);
-    arena.fillActive(zRows, a, index, z);
+    assert.ok(
+      after.every((b) => b === 0),
+      'the rest of the buffer is zeroed',
+    );
+    assert.ok(
+      a.every((v, i) => Object.is(v, zRows.z[11 + Math.floor(i / rowLen) * (rowLen + 9) + (i % rowLen)])),
+      'z is copied into a',
+    );
+    arena.fillActive(a, index, z);
     assert.deepEqual(Array.from(index), Array.from(js.index), `index, ${rows} × ${rowLen}`);
     assert.deepEqual(Array.from(z), Array.from(js.z), `active z, ${rows} × ${rowLen}`);
     for (let i = 0; i < n; i++) assert.ok(a[i] === js.a[i], `a[${i}] = ${a[i]}, the JS pass gives ${js.a[i]}`);
     assert.ok(
-      after.every((b) => b === 0xee),
+      after.every((b) => b === 0),
       'nothing past the slack was written',
     );
     arena.release();
   }
 });
 
-test('the arena clamps z to ReLU in WebAssembly as the JS pass does, and falls back to it outside its memory', () => {
+test('the arena clamps z to ReLU in WebAssembly as the JS pass does, and falls back to the JS passes outside its memory', () => {
   const zRows = zSource(4, 41, 5, 50, 3);
   const n = 4 * 41;
   const js = new Float32Array(n);
   reluRows(zRows, js);
   const arena = new StepArena();
-  const a = new Float32Array(arena.zeroed(4 * n), 0, n);
-  a.fill(Number.NaN);
-  arena.relu(zRows, a);
+  const { work, count } = arena.withZ(zRows, false, () => 4 * n);
+  assert.equal(count, 0, 'not counted when not asked for');
+  const a = new Float32Array(work, 0, n);
+  arena.relu(a);
   for (let i = 0; i < n; i++) assert.ok(a[i] === js[i], `a[${i}] = ${a[i]}, the JS pass gives ${js[i]}`);
-  const outside = new Float32Array(n).fill(Number.NaN);
-  arena.relu(zRows, outside);
+  // Arrays outside the arena: the JS passes, in place.
+  const outside = new Float32Array(n);
+  for (let r = 0; r < 4; r++) outside.set(zRows.z.subarray(5 + r * 50, 5 + r * 50 + 41), r * 41);
+  const copy = outside.slice();
+  arena.relu(outside);
   for (let i = 0; i < n; i++) assert.ok(outside[i] === js[i], `outside a[${i}] = ${outside[i]}`);
-  const count = countActive(zRows);
-  const index = new Int32Array(count);
-  const z = new Float32Array(count);
-  arena.fillActive(zRows, outside, index, z);
-  const jsIndex = new Int32Array(count);
-  const jsZ = new Float32Array(count);
+  const total = countActive(zRows);
+  const index = new Int32Array(total);
+  const z = new Float32Array(total);
+  arena.fillActive(copy, index, z);
+  const jsIndex = new Int32Array(total);
+  const jsZ = new Float32Array(total);
   fillActive(zRows, new Float32Array(n), jsIndex, jsZ);
   assert.deepEqual(index, jsIndex);
   assert.deepEqual(z, jsZ);

@@ -11,7 +11,7 @@
  *
  * The memory can only grow; release() drops it for the garbage collector.
  */
-import { adamActive, fillActive, reluRows, type ActiveAdam, type ZRows } from '../active-adam.js';
+import { adamActive, countActive, fillActive, type ActiveAdam, type ZRows } from '../active-adam.js';
 import type { DLNetSettings } from '../dlnet.js';
 import { ReusedBuffer } from '../release-buffer.js';
 import { ACTIVE_WASM } from './active-wasm.js';
@@ -36,6 +36,7 @@ type AdamKernel = (
 type TapRowKernel = (out: number, u0: number, u1: number, u2: number, n: number) => void;
 
 interface ActiveKernels {
+  count: (a: number, n: number) => number;
   relu: (a: number, n: number) => void;
   activeSet: (a: number, index: number, active: number, n: number, table: number) => number;
 }
@@ -101,36 +102,52 @@ export class StepArena {
   }
 
   /**
-   * a = ReLU(z) over z's rows, packed (active-adam.ts reluRows): where a lies in this arena, the rows are
-   * copied there and active.wat's loop clamps them in place, four entries per instruction.
+   * The steps' work buffer for a region of z: z's rows copied, packed, into its first rows·rowLen floats
+   * (where the steps keep a = ReLU(z)), and the rest zeroed, `bytesFor(count)` bytes in all. `count`: the
+   * entries of z > 0 (counted only when `wantCount` is set, else 0), counted on the copy in active.wat
+   * where the buffer is this arena's memory. Views on an earlier buffer must no longer be used.
    */
-  relu(zRows: ZRows, a: Float32Array): void {
-    if (!this.#inMemory(a)) {
-      reluRows(zRows, a);
-      return;
+  withZ(zRows: ZRows, wantCount: boolean, bytesFor: (count: number) => number): { work: ArrayBuffer; count: number } {
+    const n = zRows.rows * zRows.rowLen;
+    const staged = this.#grow(4 * n);
+    if (staged) {
+      copyRows(zRows, new Float32Array(staged.buffer, 0, n));
+      const count = wantCount ? this.#active!.count(0, n) : 0;
+      const bytes = bytesFor(count);
+      const memory = this.#grow(bytes);
+      if (memory) {
+        new Uint8Array(memory.buffer, 4 * n, bytes - 4 * n).fill(0);
+        return { work: memory.buffer, count };
+      }
     }
-    copyRows(zRows, a);
-    this.#active!.relu(a.byteOffset, zRows.rows * zRows.rowLen);
+    const count = wantCount ? countActive(zRows) : 0;
+    const work = this.#fallback.zeroed(bytesFor(count));
+    copyRows(zRows, new Float32Array(work, 0, n));
+    return { work, count };
+  }
+
+  /** a = ReLU(a) in place (a holding z: withZ), in active.wat where a lies in this arena. */
+  relu(a: Float32Array): void {
+    if (this.#inMemory(a)) this.#active!.relu(a.byteOffset, a.length);
+    else for (let i = 0; i < a.length; i++) a[i] = a[i] * +(a[i] > 0);
   }
 
   /**
-   * a = ReLU(z) and the active set (active-adam.ts fillActive): where every array lies in this arena,
-   * the rows are copied into a and active.wat packs the entries > 0 four at a time; `index` and
-   * `active` then need ACTIVE_SLACK free entries after them.
+   * a = ReLU(a) in place (a holding z: withZ) and the active set (active-adam.ts fillActive): where every
+   * array lies in this arena, active.wat packs the entries > 0 four at a time; `index` and `active` then
+   * need ACTIVE_SLACK free entries after them.
    */
-  fillActive(zRows: ZRows, a: Float32Array, index: Int32Array, active: Float32Array): void {
+  fillActive(a: Float32Array, index: Int32Array, active: Float32Array): void {
     if (![a, index, active].every((x) => this.#inMemory(x))) {
-      fillActive(zRows, a, index, active);
+      fillActive({ z: a, rows: 1, rowLen: a.length }, a, index, active);
       return;
     }
-    copyRows(zRows, a);
     const memory = this.#memory!;
-    const n = zRows.rows * zRows.rowLen;
     const count = this.#active!.activeSet(
       a.byteOffset,
       index.byteOffset,
       active.byteOffset,
-      n,
+      a.length,
       memory.buffer.byteLength - TABLE_BYTES,
     );
     if (count !== index.length) throw new Error(`the active set has ${count} entries where ${index.length} were counted`);

@@ -19,7 +19,7 @@
  *
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
-import { countActive, lowerBound } from '../active-adam.js';
+import { lowerBound } from '../active-adam.js';
 import { ACTIVE_SLACK, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
@@ -231,8 +231,6 @@ export class SrCompute {
     // (≈ 50 MB at ×4) it is a mapping of its own, where a dozen separate arrays would be chunks of
     // glibc's per-thread arena, kept resident after they are freed (release-buffer.ts).
     const zRows = { z: region.z, rows: rh, rowLen: rw * C, offset: region.zOffset, stride: region.zStride };
-    // At K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no active set, no m and v).
-    const count = K > 1 ? countActive(zRows) : 0;
     // On the head products: h's output rows, one slab's products (the forward's tap planes, then the
     // adjoint's gathered taps), and one slab's ∂L/∂a (Adam runs slab by slab, on the gradient while it is
     // in cache). The products write into these arrays.
@@ -240,8 +238,13 @@ export class SrCompute {
     const hOutFloats = head ? P * T2 : 0;
     const colsFloats = head ? headTapsFloats(rw, T2, slabRows) : 0;
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
-    const work = this.#work.zeroed(
-      4 *
+    // z is copied into a's place; at K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no
+    // active set, no m and v).
+    const { work, count } = this.#work.withZ(
+      zRows,
+      K > 1,
+      (count) =>
+        4 *
         (P * C +
           4 * count +
           2 * ACTIVE_SLACK +
@@ -263,8 +266,8 @@ export class SrCompute {
     at += 4 * (count + ACTIVE_SLACK);
     const z = f32(count);
     at += 4 * ACTIVE_SLACK;
-    if (K > 1) this.#work.fillActive(zRows, a, index, z);
-    else this.#work.relu(zRows, a);
+    if (K > 1) this.#work.fillActive(a, index, z);
+    else this.#work.relu(a);
     const m = f32(count);
     const v = f32(count);
     const res = f32(P);
