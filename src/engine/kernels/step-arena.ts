@@ -11,7 +11,7 @@
  *
  * The memory can only grow; release() drops it for the garbage collector.
  */
-import { adamActive, countActive, fillActive, type ActiveAdam, type ZRows } from '../active-adam.js';
+import { adamActive, countActive, fillActive, reluRows, type ActiveAdam, type ZRows } from '../active-adam.js';
 import type { DLNetSettings } from '../dlnet.js';
 import { ReusedBuffer } from '../release-buffer.js';
 import { ACTIVE_WASM } from './active-wasm.js';
@@ -129,7 +129,7 @@ export class StepArena {
   /** a = ReLU(a) in place (a holding z: withZ), in active.wat where a lies in this arena. */
   relu(a: Float32Array): void {
     if (this.#inMemory(a)) this.#active!.relu(a.byteOffset, a.length);
-    else for (let i = 0; i < a.length; i++) a[i] = a[i] * +(a[i] > 0);
+    else reluRows({ z: a, rows: 1, rowLen: a.length }, a);
   }
 
   /**
