@@ -335,21 +335,49 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
   // When the first band is not the top one, the rows of z it shares with the band above are kept
   // aside until that band runs (after the bands below): no row of z is computed twice.
   let stash: { top: number; rows: number; z: Float32Array } | null = null;
-  const runAll = async <T>(tasks: (() => (ex: SrExecutor) => Promise<T>)[]): Promise<T[]> => {
+  /**
+   * Deals `tasks` out to the executors as they free up, in order, passing over a task until
+   * `ready(i, finished)` holds (a step task waits for the g tasks under its columns, not for the whole
+   * band's g). Every executor's task in hand settles before the job does (close.ts settleAll).
+   */
+  const runAll = async <T>(
+    tasks: (() => (ex: SrExecutor) => Promise<T>)[],
+    ready: (i: number, finished: readonly boolean[]) => boolean = () => true,
+  ): Promise<T[]> => {
     const results: T[] = new Array(tasks.length);
-    let next = 0;
+    const taken = new Array<boolean>(tasks.length).fill(false);
+    const finished = new Array<boolean>(tasks.length).fill(false);
+    let left = tasks.length;
     let failed = false;
-    // Every executor's task in hand settles before the job does (close.ts settleAll).
+    let waiting: (() => void)[] = [];
+    const wake = () => {
+      const w = waiting;
+      waiting = [];
+      for (const resolve of w) resolve();
+    };
     await settleAll(
       executors.map(async (ex) => {
         try {
-          while (next < tasks.length && !failed) {
+          while (left > 0 && !failed) {
             options.signal?.throwIfAborted();
-            const i = next++;
-            results[i] = await tasks[i]()(ex);
+            const i = taken.findIndex((t, j) => !t && ready(j, finished));
+            if (i < 0) {
+              // Only tasks waiting on ones in hand remain: the next one to finish may free one.
+              await new Promise<void>((resolve) => waiting.push(resolve));
+              continue;
+            }
+            taken[i] = true;
+            left--;
+            try {
+              results[i] = await tasks[i]()(ex);
+            } finally {
+              finished[i] = true;
+              wake();
+            }
           }
         } catch (error) {
           failed = true;
+          wake();
           throw error;
         }
       }),
@@ -398,10 +426,12 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
       options.onPreview!(bufs.out, strip.rows);
     }
-    const missing = [...(v0 > zTop ? gTasks(zTop, v0, zTop) : []), ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : [])];
-    if (missing.length > 0) await runAll(missing);
+    let missing = [...(v0 > zTop ? gTasks(zTop, v0, zTop) : []), ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : [])];
     have = zBot - zTop;
     if (bi === order[0] && bi > 0) {
+      // The stash copies z once the whole band's g is done.
+      if (missing.length > 0) await runAll(missing);
+      missing = [];
       const top = zTop;
       const rows = Math.min(zBot, band.r0 + kMargin) - top;
       stash = { top, rows, z: bufs.z.slice(0, rows * rowLen) };
@@ -453,15 +483,20 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
             }
           }
         : undefined;
-    await runAll(
-      stepTasks.map((task) => () => async (ex: SrExecutor) => {
-        const r = await ex.steps(job, bufs, task, sink(task));
-        done++;
-        if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
-        options.onEvent?.({ type: 'progress', fraction: done / total });
-        return r;
-      }),
+    const stepRuns = stepTasks.map((task) => () => async (ex: SrExecutor) => {
+      const r = await ex.steps(job, bufs, task, sink(task));
+      done++;
+      if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
+      options.onEvent?.({ type: 'progress', fraction: done / total });
+    });
+    // g task i computes the columns of chunk i mod chunks (for the band's missing rows); a step task
+    // starts once those under its region are done, while other executors still run the band's g.
+    const chunkOf = (i: number) => plan.chunks[i % plan.chunks.length];
+    const under = stepTasks.map((task) =>
+      missing.flatMap((_, i) => (chunkOf(i).c1 > task.rx && chunkOf(i).c0 < task.rx + task.rw ? [i] : [])),
     );
+    const g = missing.length;
+    await runAll<void>([...missing, ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
   }
 }
 
