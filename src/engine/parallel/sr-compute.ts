@@ -121,6 +121,53 @@ export interface StepsTimes {
   js: number;
 }
 
+/**
+ * One HR row of x̂ = shuffle(r) + skip: x̂[row + j·t + q] = r[src + j·pxStride + q·chStride] + skip[row + j·t + q]
+ * for j < rw, q < t, written left to right (at t = 2 two values per pixel, the common case).
+ */
+function shuffleRow(
+  xhat: Float32Array,
+  skip: Float32Array,
+  row: number,
+  r: Float32Array,
+  src: number,
+  pxStride: number,
+  chStride: number,
+  rw: number,
+  t: number,
+): void {
+  if (t === 2) {
+    for (let j = 0, o = row, s = src; j < rw; j++, o += 2, s += pxStride) {
+      xhat[o] = r[s] + skip[o];
+      xhat[o + 1] = r[s + chStride] + skip[o + 1];
+    }
+    return;
+  }
+  for (let j = 0, o = row, s = src; j < rw; j++, o += t, s += pxStride)
+    for (let q = 0; q < t; q++) xhat[o + q] = r[s + q * chStride] + skip[o + q];
+}
+
+/** The adjoint of shuffleRow's shuffle on one HR row: dr[dst + j·drPx + q·drCh] = dx[row + j·t + q]. */
+function unshuffleRow(
+  dr: Float32Array,
+  dst: number,
+  drPx: number,
+  drCh: number,
+  dx: Float32Array,
+  row: number,
+  rw: number,
+  t: number,
+): void {
+  if (t === 2) {
+    for (let j = 0, o = row, d = dst; j < rw; j++, o += 2, d += drPx) {
+      dr[d] = dx[o];
+      dr[d + drCh] = dx[o + 1];
+    }
+    return;
+  }
+  for (let j = 0, o = row, d = dst; j < rw; j++, o += t, d += drPx) for (let q = 0; q < t; q++) dr[d + q * drCh] = dx[o + q];
+}
+
 export class SrCompute {
   readonly d: SrWeightsData;
   /** The steps' work arrays and their Adam step. */
@@ -308,13 +355,8 @@ export class SrCompute {
       times.h += tj - th;
       // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
       for (let i = r0; i < r1; i++)
-        for (let p = 0; p < t; p++) {
-          const row = (i * t + p) * Wd;
-          for (let q = 0; q < t; q++) {
-            const src = (i - r0) * rw * pxStride + (p * t + q) * chStride;
-            for (let j = 0; j < rw; j++) xhat[row + j * t + q] = rv[src + j * pxStride] + skip[row + j * t + q];
-          }
-        }
+        for (let p = 0; p < t; p++)
+          shuffleRow(xhat, skip, (i * t + p) * Wd, rv, (i - r0) * rw * pxStride + p * t * chStride, pxStride, chStride, rw, t);
       r?.dispose();
       applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
       let sum = 0;
@@ -335,13 +377,7 @@ export class SrCompute {
       // (planes of P) for the products.
       const [drPx, drCh] = head ? [1, P] : [T2, 1];
       for (let i = r0; i < r1; i++)
-        for (let p = 0; p < t; p++) {
-          const row = (i * t + p) * Wd;
-          for (let q = 0; q < t; q++) {
-            const dst = i * rw * drPx + (p * t + q) * drCh;
-            for (let j = 0; j < rw; j++) dr[dst + j * drPx] = dx[row + j * t + q];
-          }
-        }
+        for (let p = 0; p < t; p++) unshuffleRow(dr, i * rw * drPx + p * t * drCh, drPx, drCh, dx, (i * t + p) * Wd, rw, t);
       th = performance.now();
       times.js += th - tj;
       const dense = onGradient ? new Float32Array(P * C) : undefined;
