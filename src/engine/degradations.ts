@@ -110,13 +110,18 @@ function resampleAxis(
   }
   const out = dst.data;
   const input = src.data;
+  let maxTaps = 0;
+  let fiveTaps = true;
+  for (let o = 0; o < outLen; o++) {
+    maxTaps = Math.max(maxTaps, first[o + 1] - first[o]);
+    fiveTaps &&= first[o + 1] - first[o] === 5;
+  }
   if (axis === 0) {
     const rowLen = width * c;
-    const rows = new Int32Array(16);
+    const rows = new Int32Array(maxTaps);
     for (let o = 0; o < outLen; o++) {
       const f = first[o];
       const count = first[o + 1] - f;
-      if (count > rows.length) return resampleRowsWide(src, dst, first, idx, w);
       for (let j = 0; j < count; j++) rows[j] = idx[f + j] * rowLen;
       sumRows(input, rows, w, f, count, out, o * rowLen, rowLen);
     }
@@ -124,7 +129,10 @@ function resampleAxis(
   }
   for (let y = 0; y < height; y++) {
     const srcRow = y * width * c;
-    if (c === 1 && sumColumns5(input, srcRow, first, idx, w, out, y * outW, outLen)) continue;
+    if (c === 1 && fiveTaps) {
+      sumColumns5(input, srcRow, idx, w, out, y * outW, outLen);
+      continue;
+    }
     for (let o = 0; o < outLen; o++) {
       const f = first[o];
       const e = first[o + 1];
@@ -171,19 +179,17 @@ function sumRows(
 
 /**
  * One row of the column pass on a one-channel image where every output has five taps (bicubic
- * upscaling): out[d + o] = Σ_j w[5o + j] · input[s + idx[5o + j]]. False (nothing written) otherwise.
+ * upscaling): out[d + o] = Σ_j w[5o + j] · input[s + idx[5o + j]].
  */
 function sumColumns5(
   input: Float32Array,
   s: number,
-  first: Int32Array,
   idx: Int32Array,
   w: Float64Array,
   out: Float32Array,
   d: number,
   outLen: number,
-): boolean {
-  if (first[outLen] !== 5 * outLen) return false;
+): void {
   for (let o = 0, f = 0; o < outLen; o++, f += 5) {
     let acc = Math.fround(w[f] * input[s + idx[f]]);
     acc = Math.fround(acc + w[f + 1] * input[s + idx[f + 1]]);
@@ -191,21 +197,6 @@ function sumColumns5(
     acc = Math.fround(acc + w[f + 3] * input[s + idx[f + 3]]);
     out[d + o] = acc + w[f + 4] * input[s + idx[f + 4]];
   }
-  return true;
-}
-
-/** The row pass for outputs of more than 16 taps (strong antialiased shrinking). */
-function resampleRowsWide(src: Image, dst: Image, first: Int32Array, idx: Int32Array, w: Float64Array): Image {
-  const rowLen = src.width * src.channels;
-  for (let o = 0; o + 1 < first.length; o++) {
-    const row = o * rowLen;
-    for (let i = 0; i < rowLen; i++) {
-      let acc = 0;
-      for (let j = first[o]; j < first[o + 1]; j++) acc = Math.fround(acc + w[j] * src.data[idx[j] * rowLen + i]);
-      dst.data[row + i] = acc;
-    }
-  }
-  return dst;
 }
 
 export function cropToMultiple(image: Image, t: number): Image {

@@ -13,7 +13,7 @@
  * with these steps and g in row slabs).
  */
 import { lowerBound } from './active-adam.js';
-import { ACTIVE_SLACK } from './kernels/step-arena.js';
+import { activeSetFloats, activeSetViews } from './kernels/step-arena.js';
 import { readFloat32, tf } from './backend.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from './dlnet.js';
 import type { ConvHead } from './networks/conv-head.js';
@@ -71,7 +71,7 @@ export async function* convHeadSteps(
   const { work, count } = head.work.withZ(
     zRows,
     K > 1,
-    (count) => 4 * (P * C + 4 * count + 2 * ACTIVE_SLACK + 2 * P * 3 + extra),
+    (count) => 4 * (P * C + activeSetFloats(count) + 2 * count + 2 * P * 3 + extra),
   );
   let at = 0;
   const f32 = (length: number) => {
@@ -80,10 +80,8 @@ export async function* convHeadSteps(
     return view;
   };
   const a = f32(P * C); // ReLU(z): h's input
-  const index = new Int32Array(work, at, count);
-  at += 4 * (count + ACTIVE_SLACK);
-  const activeZ = f32(count);
-  at += 4 * ACTIVE_SLACK;
+  const { index, z: activeZ, end } = activeSetViews(work, at, count);
+  at = end;
   const active = { index, a, z: activeZ, m: f32(count), v: f32(count) };
   const b = f32(P * 3);
   const xhat = f32(P * 3);

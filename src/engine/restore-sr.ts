@@ -25,11 +25,14 @@ import { type Tile } from './tiling.js';
 import { SrCompute, srOverlap, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
 import { cachedSrExecutor, onnxChunkWidth, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
-import { planSrJob, runBands, type BandFrame, type SrExecutor } from './parallel/sr-engine.js';
+import { planSrJob, runBands, type BandFrame, type SrExecutor, type SrPlanOptions } from './parallel/sr-engine.js';
 
 export { colourRows, mergeWithUpscaledChroma };
 
 export const DEFAULT_SR_TILE = 384;
+
+/** Band and chunk sizes a caller may force (tests): planSrJob's options of the same names. */
+export type BandLayout = Pick<SrPlanOptions, 'bandRows' | 'chunkWidth' | 'stepChunkWidth'>;
 
 export { srOverlap };
 
@@ -88,7 +91,7 @@ export async function superResolve(
   weights: LoadedWeights,
   image: Image,
   run: SrRun,
-  options: RestoreOptions & { bandRows?: number; chunkWidth?: number; stepChunkWidth?: number },
+  options: RestoreOptions & BandLayout,
 ): Promise<Image> {
   const compute = localCompute(weights);
   const executor = await cachedSrExecutor(compute); // g on onnxruntime where that backend is active
@@ -137,7 +140,7 @@ export function superResolveOnPool(
   pool: SrPool,
   image: Image,
   run: SrRun,
-  options: RestoreOptions & { bandRows?: number; chunkWidth?: number; stepChunkWidth?: number } = {},
+  options: RestoreOptions & BandLayout = {},
 ): Promise<Image> {
   return superResolveWith(
     pool.weights,
@@ -155,13 +158,7 @@ export async function superResolveWith(
   image: Image,
   run: SrRun,
   /** onnx: g runs on onnxruntime, whose chunks are narrower (onnxChunkWidth). */
-  options: RestoreOptions & {
-    parallel?: number;
-    bandRows?: number;
-    chunkWidth?: number;
-    stepChunkWidth?: number;
-    onnx?: boolean;
-  },
+  options: RestoreOptions & BandLayout & { parallel?: number; onnx?: boolean },
   executors: () => SrExecutor[],
   bufferType: () => typeof ArrayBuffer | typeof SharedArrayBuffer,
 ): Promise<Image> {

@@ -48,6 +48,30 @@ interface ActiveKernels {
 export const ACTIVE_SLACK = 4;
 
 /**
+ * Floats that the active set's `index` and compact z take in a work buffer, each followed by
+ * ACTIVE_SLACK free entries (activeSetViews).
+ */
+export function activeSetFloats(count: number): number {
+  return 2 * (count + ACTIVE_SLACK);
+}
+
+/**
+ * The active set's `index` and compact z (`count` entries each) laid out from byte `at` of `work`,
+ * each followed by the ACTIVE_SLACK entries StepArena.fillActive may write; `end`: the byte after them.
+ */
+export function activeSetViews(
+  work: ArrayBuffer,
+  at: number,
+  count: number,
+): { index: Int32Array; z: Float32Array; end: number } {
+  return {
+    index: new Int32Array(work, at, count),
+    z: new Float32Array(work, at + 4 * (count + ACTIVE_SLACK), count),
+    end: at + 4 * activeSetFloats(count),
+  };
+}
+
+/**
  * active.wat's shuffle table: for each mask of the four lanes > 0, the bytes that pack those lanes to
  * the front (0x80: a zero byte).
  */
@@ -65,6 +89,7 @@ const PAGE = 65536;
 const MAX_PAGES = 65536;
 /** The shuffle table's bytes, kept in the memory's last 256 bytes (past every buffer zeroed() hands out). */
 const TABLE_BYTES = 256;
+const PACK_TABLE = packTable();
 
 interface KernelModules {
   adam: WebAssembly.Module;
@@ -255,7 +280,7 @@ export class StepArena {
 
   #writeTable(): void {
     const buffer = this.#memory!.buffer;
-    new Uint8Array(buffer, buffer.byteLength - TABLE_BYTES).set(packTable());
+    new Uint8Array(buffer, buffer.byteLength - TABLE_BYTES).set(PACK_TABLE);
   }
 }
 

@@ -20,7 +20,7 @@
  * tests/unit/perf-adjoint.test.ts checks the gradient against tf autodiff through srProblem.
  */
 import { lowerBound } from '../active-adam.js';
-import { ACTIVE_SLACK, StepArena } from '../kernels/step-arena.js';
+import { activeSetFloats, activeSetViews, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicUpscaleImage } from '../degradations.js';
 import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
@@ -293,8 +293,8 @@ export class SrCompute {
       (count) =>
         4 *
         (P * C +
-          4 * count +
-          2 * ACTIVE_SLACK +
+          activeSetFloats(count) +
+          2 * count +
           P +
           rh * Wd +
           (K > 1 ? H * Wd + P * T2 : 0) +
@@ -309,10 +309,8 @@ export class SrCompute {
       return view;
     };
     const a = f32(P * C);
-    const index = new Int32Array(work, at, count);
-    at += 4 * (count + ACTIVE_SLACK);
-    const z = f32(count);
-    at += 4 * ACTIVE_SLACK;
+    const { index, z, end } = activeSetViews(work, at, count);
+    at = end;
     if (K > 1) this.#work.fillActive(a, index, z);
     else this.#work.relu(a);
     const m = f32(count);

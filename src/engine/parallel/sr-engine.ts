@@ -340,11 +340,10 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
    * `ready(i, finished)` holds (a step task waits for the g tasks under its columns, not for the whole
    * band's g). Every executor's task in hand settles before the job does (close.ts settleAll).
    */
-  const runAll = async <T>(
-    tasks: (() => (ex: SrExecutor) => Promise<T>)[],
+  const runAll = async (
+    tasks: (() => (ex: SrExecutor) => Promise<unknown>)[],
     ready: (i: number, finished: readonly boolean[]) => boolean = () => true,
-  ): Promise<T[]> => {
-    const results: T[] = new Array(tasks.length);
+  ): Promise<void> => {
     const taken = new Array<boolean>(tasks.length).fill(false);
     const finished = new Array<boolean>(tasks.length).fill(false);
     let left = tasks.length;
@@ -369,7 +368,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
             taken[i] = true;
             left--;
             try {
-              results[i] = await tasks[i]()(ex);
+              await tasks[i]()(ex);
             } finally {
               finished[i] = true;
               wake();
@@ -382,7 +381,6 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
         }
       }),
     );
-    return results;
   };
   const gTasks = (y0: number, y1: number, top: number) =>
     plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }));
@@ -496,7 +494,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       missing.flatMap((_, i) => (chunkOf(i).c1 > task.rx && chunkOf(i).c0 < task.rx + task.rw ? [i] : [])),
     );
     const g = missing.length;
-    await runAll<void>([...missing, ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
+    await runAll([...missing, ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
   }
 }
 
