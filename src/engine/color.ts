@@ -89,22 +89,28 @@ export function splitLuma(image: Image): LumaPlanes {
   }
   const cb = new Float32Array(n);
   const cr = new Float32Array(n);
+  // rgbToYCbCr's sums, with the matrix in locals (no array per pixel).
+  const [[t00, t01, t02], [t10, t11, t12], [t20, t21, t22]] = T;
+  const [o0, o1, o2] = OFFSET;
   for (let p = 0; p < n; p++) {
     const o = p * channels;
-    const [Y, Cb, Cr] = rgbToYCbCr(data[o], data[o + 1], data[o + 2]);
-    y[p] = Y;
-    cb[p] = Cb;
-    cr[p] = Cr;
+    const r = data[o];
+    const g = data[o + 1];
+    const b = data[o + 2];
+    y[p] = (o0 + t00 * r + t01 * g + t02 * b) / 255;
+    cb[p] = (o1 + t10 * r + t11 * g + t12 * b) / 255;
+    cr[p] = (o2 + t20 * r + t21 * g + t22 * b) / 255;
     if (alpha) alpha[p] = data[o + 3];
   }
   return { width, height, y, cb, cr, alpha };
 }
 
 /**
- * Inverse of `splitLuma`: grey (+alpha) when there is no chroma, RGB (+alpha) otherwise. Not clipped.
+ * Inverse of `splitLuma`: grey (+alpha) when there is no chroma, RGB (+alpha) otherwise; with `clip`, every
+ * value clipped to 0..1.
  * `into`: the samples are written there (exactly width·height·channels floats) instead of a new image.
  */
-export function mergeLuma(planes: LumaPlanes, into?: Float32Array): Image {
+export function mergeLuma(planes: LumaPlanes, into?: Float32Array, clip = false): Image {
   const { width, height, y, cb, cr, alpha } = planes;
   const n = width * height;
   const target = (channels: Image['channels']): Image => {
@@ -126,17 +132,52 @@ export function mergeLuma(planes: LumaPlanes, into?: Float32Array): Image {
       image.data[p * c] = y[p];
       if (alpha) image.data[p * c + 1] = alpha[p];
     }
+    if (clip) clip01(image.data);
     return image;
   }
   const image = target(alpha ? 4 : 3);
-  const c = image.channels;
-  const out = image.data;
-  for (let p = 0; p < n; p++) {
-    const o = p * c;
-    yCbCrToRgbAt(y[p], cb[p], cr[p], out, o);
-    if (alpha) out[o + 3] = alpha[p];
-  }
+  mergeColour(y, cb, cr, alpha, image.data, image.channels, clip);
   return image;
+}
+
+/** v clipped to 0..1 as a stored float (NaN stays NaN). */
+function clipped(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function clip01(a: Float32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = clipped(a[i]);
+}
+
+/**
+ * yCbCrToRgbAt over whole planes into `out` (c channels per pixel, alpha copied into the fourth), with the
+ * matrix in locals; `clip`: each stored value clipped to 0..1 in the same pass.
+ */
+function mergeColour(
+  y: Float32Array,
+  cb: Float32Array,
+  cr: Float32Array,
+  alpha: Float32Array | undefined,
+  out: Float32Array,
+  c: number,
+  clip: boolean,
+): void {
+  const [[a00, a01, a02], [a10, a11, a12], [a20, a21, a22]] = T_INV;
+  const [o0, o1, o2] = OFFSET;
+  const fround = Math.fround;
+  for (let p = 0; p < y.length; p++) {
+    const Y = y[p] * 255 - o0;
+    const Cb = cb[p] * 255 - o1;
+    const Cr = cr[p] * 255 - o2;
+    const o = p * c;
+    const r = fround(a00 * Y + a01 * Cb + a02 * Cr);
+    const g = fround(a10 * Y + a11 * Cb + a12 * Cr);
+    const b = fround(a20 * Y + a21 * Cb + a22 * Cr);
+    out[o] = clip ? clipped(r) : r;
+    out[o + 1] = clip ? clipped(g) : g;
+    out[o + 2] = clip ? clipped(b) : b;
+    if (alpha) out[o + 3] = clip ? clipped(alpha[p]) : alpha[p];
+  }
 }
 
 /** The 8-bit level (integer 0..255, rounded and clipped) of a 0..1 value; NaN gives 0. */

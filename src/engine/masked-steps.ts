@@ -82,7 +82,7 @@ export async function* convHeadSteps(
   const a = f32(P * C); // ReLU(z): h's input
   const { index, z: activeZ, end } = activeSetViews(work, at, count);
   at = end;
-  const active = { index, a, z: activeZ, m: f32(count), v: f32(count) };
+  const active = { index, a, z: activeZ, m: f32(count).fill(0), v: f32(count).fill(0) };
   const b = f32(P * 3);
   const xhat = f32(P * 3);
   const dx = f32(products ? 0 : P * 3);

@@ -40,9 +40,7 @@ export function upscaleExtras(planes: LumaPlanes, t: number, scratch?: UpscaleSc
 
 /** `extras` with `luma` as one clipped image (written into `into` when given: mergeLuma). */
 export function withLuma(extras: LumaPlanes, luma: Float32Array, into?: Float32Array): Image {
-  const image = mergeLuma({ ...extras, y: luma }, into);
-  clamp01(image.data);
-  return image;
+  return mergeLuma({ ...extras, y: luma }, into, true);
 }
 
 /** Channels of the merged image: grey or RGB, plus alpha when the input has one. */

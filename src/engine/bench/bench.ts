@@ -295,19 +295,23 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const wasmBig = cmp.wasm === pool ? big : await srRun(cmp.wasm, bigMp, settings.K);
     // K = 5 / K = 1: the median ratio of three back-to-back pairs. The host is shared and one run can lose
     // seconds either way; the best of two runs each once read 1.08 where repeated pairs gave 1.3–1.5.
-    const overhead = async (frames: boolean, firstK5?: number): Promise<number> => {
+    // Every pair runs both jobs afresh (the pool's first 12 MP job of K = 5 also grows the workers' step
+    // buffers: 0.7–0.9 s more of its JS time per worker than a later one, on a 2-core AMD EPYC VM), and the pairs alternate which K runs
+    // first, so that drift over the pairs does not favour either.
+    const overhead = async (frames: boolean): Promise<number> => {
       const pairs = quick || tiny ? 1 : 3;
       const ratios: number[] = [];
       for (let i = 0; i < pairs; i++) {
         if (i > 0)
           log(`K = ${settings.K} and K = 1 again${frames ? ' with frames' : ''} (pair ${i + 1} of ${pairs}; the median counts)…`);
-        const k5 = i === 0 && firstK5 !== undefined ? firstK5 : (await srRun(pool, bigMp, settings.K, frames)).seconds;
-        const k1 = (await srRun(pool, bigMp, 1, frames)).seconds;
-        ratios.push(k5 / k1);
+        const order = i % 2 === 0 ? [settings.K, 1] : [1, settings.K];
+        const seconds = new Map<number, number>();
+        for (const K of order) seconds.set(K, (await srRun(pool, bigMp, K, frames)).seconds);
+        ratios.push(seconds.get(settings.K)! / seconds.get(1)!);
       }
       return median(ratios);
     };
-    const k5OverK1 = await overhead(false, big.seconds);
+    const k5OverK1 = await overhead(false);
     log(`K = ${settings.K} and K = 1 on ${bigMp} MP with the app's iteration frames on…`);
     const k5OverK1Frames = await overhead(true);
     log(`the same ${bigMp} MP job on 1 worker…`);

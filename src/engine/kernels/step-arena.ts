@@ -128,7 +128,9 @@ export class StepArena {
 
   /**
    * The steps' work buffer for a region of z: z's rows copied, packed, into its first rows·rowLen floats
-   * (where the steps keep a = ReLU(z)), and the rest zeroed, `bytesFor(count)` bytes in all. `count`: the
+   * (where the steps keep a = ReLU(z)), `bytesFor(count)` bytes in all. The rest holds whatever the last
+   * task left there (tens of MB per step task, not zeroed): the steps write every array there before
+   * reading it, except Adam's moments, which they zero themselves. `count`: the
    * entries of z > 0 (counted only when `wantCount` is set, else 0), counted on the copy in active.wat
    * where the buffer is this arena's memory. Views on an earlier buffer must no longer be used.
    */
@@ -140,10 +142,7 @@ export class StepArena {
       const count = wantCount ? this.#active!.count(0, n) : 0;
       const bytes = bytesFor(count);
       const memory = this.#grow(bytes);
-      if (memory) {
-        new Uint8Array(memory.buffer, 4 * n, bytes - 4 * n).fill(0);
-        return { work: memory.buffer, count };
-      }
+      if (memory) return { work: memory.buffer, count };
     }
     const count = wantCount ? countActive(zRows) : 0;
     const work = this.#fallback.zeroed(bytesFor(count));

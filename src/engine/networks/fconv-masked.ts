@@ -51,19 +51,26 @@ export function firstGuessArrays(
   const out = new Float32Array(n * h * w * 3);
   for (let img = 0; img < n; img++) {
     const base = img * h * w;
-    rows.fill(0);
     // Along x: the three channels of y and the mask, 4 values per pixel.
     for (let i = 0; i < h; i++)
       for (let j = 0; j < w; j++) {
-        const o = (i * w + j) * 4;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let sm = 0;
         for (let d = Math.max(-r, -j); d <= Math.min(r, w - 1 - j); d++) {
           const p = base + i * w + j + d;
           const k = g[d + r];
-          rows[o] += k * y[p * 3];
-          rows[o + 1] += k * y[p * 3 + 1];
-          rows[o + 2] += k * y[p * 3 + 2];
-          rows[o + 3] += k * mask[p];
+          s0 += k * y[p * 3];
+          s1 += k * y[p * 3 + 1];
+          s2 += k * y[p * 3 + 2];
+          sm += k * mask[p];
         }
+        const o = (i * w + j) * 4;
+        rows[o] = s0;
+        rows[o + 1] = s1;
+        rows[o + 2] = s2;
+        rows[o + 3] = sm;
       }
     // Along y, then num / max(den, 1e-4).
     for (let i = 0; i < h; i++)

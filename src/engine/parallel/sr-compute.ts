@@ -313,8 +313,8 @@ export class SrCompute {
     at = end;
     if (K > 1) this.#work.fillActive(a, index, z);
     else this.#work.relu(a);
-    const m = f32(count);
-    const v = f32(count);
+    const m = f32(count).fill(0);
+    const v = f32(count).fill(0);
     const res = f32(P);
     const tmp = f32(rh * Wd);
     const xhat = new Float32Array(this.#xhat.zeroed(4 * H * Wd), 0, H * Wd);
