@@ -5,11 +5,11 @@
  * thumbnails, K points, a residual heat-map for every k and the scrubber through all K frames.
  * Screenshots of each state go to test-results/screenshots/ (ignored by git).
  *
- * Size: the issue's 4000 × 3000 photo at ×2 (a 48 MP result, 12 bands) passes, but takes 2.4 minutes
+ * Size: a 4000 × 3000 photo at ×2 (a 48 MP result, 12 bands) passes, but takes 2.4 minutes
  * on the 2-core machine even with a tiny model (most of it the JS of the DL-Net steps and the colour
  * merge at 48 MP), against about 1 minute here; by default the photo is 1200 × 900 (900 LR rows:
  * four bands; the 2400 × 1800 result is shown shrunk to 2048 × 1536, so display rows straddle
- * bands). DLNET_E2E_PHOTO=4000x3000 runs the issue's size.
+ * bands). DLNET_E2E_PHOTO=4000x3000 runs that size.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
