@@ -73,13 +73,13 @@ export interface LumaPlanes {
   readonly alpha?: Float32Array;
 }
 
-/** Splits an image into luma, chroma (colour images only) and alpha planes. */
-export function splitLuma(image: Image): LumaPlanes {
+/** Splits an image into luma, chroma (colour images only) and alpha planes, each made by `alloc`. */
+export function splitLuma(image: Image, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): LumaPlanes {
   const { width, height, channels, data } = image;
   const n = width * height;
-  const y = new Float32Array(n);
+  const y = alloc(n);
   const hasAlpha = channels === 2 || channels === 4;
-  const alpha = hasAlpha ? new Float32Array(n) : undefined;
+  const alpha = hasAlpha ? alloc(n) : undefined;
   if (channels <= 2) {
     for (let p = 0; p < n; p++) {
       y[p] = data[p * channels];
@@ -87,8 +87,8 @@ export function splitLuma(image: Image): LumaPlanes {
     }
     return { width, height, y, alpha };
   }
-  const cb = new Float32Array(n);
-  const cr = new Float32Array(n);
+  const cb = alloc(n);
+  const cr = alloc(n);
   // rgbToYCbCr's sums, with the matrix in locals (no array per pixel).
   const [[t00, t01, t02], [t10, t11, t12], [t20, t21, t22]] = T;
   const [o0, o1, o2] = OFFSET;

@@ -132,18 +132,57 @@ export function mergeWithUpscaledChroma(planes: LumaPlanes, luma: Float32Array, 
  * end of the luma rows above it). The values are mergeWithUpscaledChroma's.
  */
 export function mergeInPlace(planes: LumaPlanes, data: Float32Array, t: number, stripRows = MERGE_STRIP_ROWS): Image {
+  checkMergeTarget(planes, data, t);
+  mergeStrips(planes, data, t, mergeWaves(planes.height, mergedChannels(planes), stripRows).flat(), stripRows);
+  return { width: planes.width * t, height: planes.height * t, channels: mergedChannels(planes), data };
+}
+
+function checkMergeTarget(planes: LumaPlanes, data: Float32Array, t: number): void {
+  const expected = planes.width * t * planes.height * t * mergedChannels(planes);
+  if (data.length !== expected) throw new Error(`mergeInPlace: ${data.length} values, expected ${expected}.`);
+}
+
+/**
+ * The strips of the in-place merge (their first LR rows), bottom up, in waves: a strip's colour samples
+ * overwrite the luma of the rows `channels` times further down, so each wave's strips only overwrite
+ * luma that earlier waves have read, and the strips of one wave can be merged in any order, or at once
+ * on several threads. The first wave (the rows below height / channels, whose samples go past the luma
+ * plane) holds most of them.
+ */
+export function mergeWaves(height: number, channels: number, stripRows = MERGE_STRIP_ROWS): number[][] {
+  const starts: number[] = [];
+  for (let s0 = Math.floor((height - 1) / stripRows) * stripRows; s0 >= 0; s0 -= stripRows) starts.push(s0);
+  if (channels === 1) return [starts];
+  const waves: number[][] = [];
+  // Strip s0 may run once every strip holding luma rows [s0·channels, s1·channels) has run.
+  let merged = height; // strips starting at or after this LR row are merged
+  for (let i = 0; i < starts.length;) {
+    const wave: number[] = [];
+    while (i < starts.length && starts[i] * channels >= merged) wave.push(starts[i++]);
+    if (wave.length === 0) wave.push(starts[i++]); // the top strip (s0 = 0) overlaps only its own luma
+    merged = wave[wave.length - 1];
+    waves.push(wave);
+  }
+  return waves;
+}
+
+/** Merges the strips starting at `starts` (LR rows) in place, in the order given (mergeInPlace's steps). */
+export function mergeStrips(
+  planes: LumaPlanes,
+  data: Float32Array,
+  t: number,
+  starts: readonly number[],
+  stripRows = MERGE_STRIP_ROWS,
+): void {
   const W = planes.width * t;
   const H = planes.height;
   const channels = mergedChannels(planes);
-  if (data.length !== W * H * t * channels)
-    throw new Error(`mergeInPlace: ${data.length} values, expected ${W * H * t * channels}.`);
   const luma = new Float32Array(Math.min(stripRows, H) * t * W);
   const scratch = upscaleScratch(planes, planes.width, Math.min(stripRows + 6, H), t);
-  for (let s0 = Math.floor((H - 1) / stripRows) * stripRows; s0 >= 0; s0 -= stripRows) {
+  for (const s0 of starts) {
     const s1 = Math.min(H, s0 + stripRows);
     const rows = luma.subarray(0, (s1 - s0) * t * W);
     rows.set(data.subarray(s0 * t * W, s1 * t * W));
     colourPart(planes, t, s0, s1, s0, s1, rows, data.subarray(s0 * t * W * channels, s1 * t * W * channels), scratch);
   }
-  return { width: W, height: H * t, channels, data };
 }

@@ -19,6 +19,7 @@ import { runDLNet } from '../../src/engine/dlnet.js';
 import { SrNet } from '../../src/engine/networks/sr-net.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
 import { splitLuma } from '../../src/engine/color.js';
+import { mergeStrips, mergeWaves } from '../../src/engine/sr-colour.js';
 import { bicubicUpscaleImage } from '../../src/engine/degradations.js';
 import { poolThreads, restore, unloadModels } from '../../src/engine/restore.js';
 import type { RestoreEvent, SrBand } from '../../src/engine/restore-types.js';
@@ -178,6 +179,33 @@ test('the final colour merge upscales chroma and alpha strip by strip, equal to 
           ) > 0.01,
         );
     }
+});
+
+test('the colour merge in waves: the strips of a wave in any order give the bottom-up merge, sample for sample', () => {
+  for (const channels of [1, 2, 3, 4] as const)
+    for (const t of [2, 3])
+      for (const height of [1, 5, 17, 40]) {
+        const planes = splitLuma(photo(13, height, channels));
+        const W = 13 * t;
+        const luma = new Float32Array(W * height * t).map((_, i) => (i % 89) / 89);
+        const serial = mergeWithUpscaledChroma(planes, luma, t, 2);
+        const waves = mergeWaves(height, channels, 2);
+        const starts = waves.flat();
+        assert.deepEqual(
+          starts,
+          [...starts].sort((a, b) => b - a),
+          'the waves keep the bottom-up order',
+        );
+        assert.equal(starts.length, Math.ceil(height / 2));
+        if (height === 40 && channels >= 3) assert.ok(waves[0].length >= 10, `first wave: ${waves[0].length} strips`);
+        // Each wave's strips top down, the order that breaks the merge if a strip overwrote the luma of
+        // another in its wave (a strip's samples land on the luma further down): what threads running the
+        // wave at once could do.
+        const data = new Float32Array(serial.data.length);
+        data.set(luma);
+        for (const wave of waves) mergeStrips(planes, data, t, [...wave].reverse(), 2);
+        assert.deepEqual(data, serial.data, `${channels} channels, ×${t}, ${height} rows`);
+      }
 });
 
 test('a region of 64+ LR rows streams a preview first: x̂_1 in its top rows, the bicubic upscale below', async () => {

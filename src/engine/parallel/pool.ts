@@ -12,7 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../backend.js';
 import type { LoadedWeights } from '../model-file.js';
 import { srWeightsData, type SrCompute, type SrWeightsData } from './sr-compute.js';
-import type { FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
+import type { ColourTask, FrameSink, GTask, JobConst, SrExecutor, SrJobBuffers, StepResult, StepTask } from './sr-engine.js';
 import type { FromSrWorker, ToSrWorker } from './sr-worker.js';
 import { closeWorker } from './close.js';
 import { rejectPendingOnDeath, spawnEngineWorker, startWorkers } from './spawn.js';
@@ -71,6 +71,10 @@ class WorkerExecutor implements SrExecutor {
 
   async steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult> {
     return (await this.#call({ type: 'steps', id: this.#next++, job, bufs, task }, onFrame))!;
+  }
+
+  async colour(task: ColourTask): Promise<void> {
+    await this.#call({ type: 'colour', id: this.#next++, task });
   }
 }
 

@@ -17,6 +17,7 @@
  * executors: in-process (one tfjs), or a pool of worker threads (parallel/pool.ts), where the y
  * plane, the z cache and the output are SharedArrayBuffers that the workers read and write in place.
  */
+import type { LumaPlanes } from '../color.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
@@ -160,6 +161,19 @@ export type FrameSink = (k: number, frame: Float32Array, likelihood: number, res
 export interface SrExecutor {
   g(job: JobConst, bufs: SrJobBuffers, task: GTask): Promise<void>;
   steps(job: JobConst, bufs: SrJobBuffers, task: StepTask, onFrame?: FrameSink): Promise<StepResult>;
+  /**
+   * A worker's share of the final colour merge (sr-colour.ts mergeStrips) on shared buffers: the planes and
+   * `data` are views on SharedArrayBuffers. Absent on this thread's executors.
+   */
+  colour?(task: ColourTask): Promise<void>;
+}
+
+/** Strips of the in-place colour merge (sr-colour.ts mergeWaves) for a worker. */
+export interface ColourTask {
+  planes: LumaPlanes;
+  data: Float32Array;
+  scale: number;
+  starts: number[];
 }
 
 /** Copies the owned part of an HR region into the output plane. */

@@ -5,7 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { initBackend, tf, type BackendPreference } from '../backend.js';
 import { SrCompute, type SrWeightsData } from './sr-compute.js';
-import type { GTask, JobConst, SrExecutor, SrJobBuffers, StepTask } from './sr-engine.js';
+import type { ColourTask, GTask, JobConst, SrExecutor, SrJobBuffers, StepTask } from './sr-engine.js';
+import { mergeStrips } from '../sr-colour.js';
 import { ortConvGflops, setOrtThreads } from '../backends/onnx-runtime.js';
 import { OnnxSrExecutor, srExecutor } from '../backends/onnx-sr.js';
 import { serveUntilClosed } from './close.js';
@@ -15,6 +16,7 @@ export type ToSrWorker =
   | { type: 'init'; backend: BackendPreference; weights: SrWeightsData; onnxThreads?: number }
   | { type: 'g'; id: number; job: JobConst; bufs: SrJobBuffers; task: GTask }
   | { type: 'steps'; id: number; job: JobConst; bufs: SrJobBuffers; task: StepTask }
+  | { type: 'colour'; id: number; task: ColourTask }
   /** Bench: GFLOP/s of a plain stack of fused 3×3 conv + ReLU (C → C channels) on a size² map. */
   /** native: the same stack through onnxruntime (NCHW) instead of tfjs. */
   | { type: 'ceiling'; id: number; size: number; channels: number; layers: number; repeats: number; native?: boolean };
@@ -61,6 +63,10 @@ async function handle(message: ToSrWorker): Promise<void> {
         ? await ortConvGflops(size, channels, layers, repeats)
         : convCeiling(size, channels, layers, repeats);
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times, gflops } satisfies FromSrWorker);
+    } else if (message.type === 'colour') {
+      const { planes, data, scale, starts } = message.task;
+      mergeStrips(planes, data, scale, starts);
+      port!.postMessage({ type: 'done', id: message.id, times: compute!.times } satisfies FromSrWorker);
     } else if (message.type === 'g') {
       await executor!.g(message.job, message.bufs, message.task);
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times } satisfies FromSrWorker);
