@@ -159,7 +159,8 @@ export function mergeWaves(height: number, channels: number, stripRows = MERGE_S
   for (let i = 0; i < starts.length;) {
     const wave: number[] = [];
     while (i < starts.length && starts[i] * channels >= merged) wave.push(starts[i++]);
-    if (wave.length === 0) wave.push(starts[i++]); // the top strip (s0 = 0) overlaps only its own luma
+    // Only the top strip (s0 = 0) gets here: every strip below it has run, and its own luma is copied aside.
+    if (wave.length === 0) wave.push(starts[i++]);
     merged = wave[wave.length - 1];
     waves.push(wave);
   }
