@@ -296,7 +296,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     // K = 5 / K = 1: the median ratio of three back-to-back pairs. The host is shared and one run can lose
     // seconds either way; the best of two runs each once read 1.08 where repeated pairs gave 1.3–1.5.
     // Every pair runs both jobs afresh (the pool's first 12 MP job of K = 5 also grows the workers' step
-    // buffers: 0.7–0.9 s more of its JS time per worker than a later one, on a 2-core AMD EPYC VM), and the pairs alternate which K runs
+    // buffers: 0.6–0.95 s more of its JS time per worker than a later one, on a 2-core AMD EPYC VM), and the pairs alternate which K runs
     // first, so that drift over the pairs does not favour either.
     const overhead = async (frames: boolean): Promise<number> => {
       const pairs = quick || tiny ? 1 : 3;
