@@ -132,7 +132,7 @@ export function mergeLuma(planes: LumaPlanes, into?: Float32Array, clip = false)
       image.data[p * c] = y[p];
       if (alpha) image.data[p * c + 1] = alpha[p];
     }
-    if (clip) clip01(image.data);
+    if (clip) clamp01(image.data);
     return image;
   }
   const image = target(alpha ? 4 : 3);
@@ -145,8 +145,10 @@ function clipped(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-function clip01(a: Float32Array): void {
+/** Every value of `a` clipped to 0..1 in place (NaN stays NaN); returns `a`. */
+export function clamp01(a: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = clipped(a[i]);
+  return a;
 }
 
 /**

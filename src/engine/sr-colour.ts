@@ -3,14 +3,11 @@
  * the network's HR luma. Pure (no TensorFlow.js), so the iteration store can rebuild colour rows of a
  * saved iterate without loading the compute.
  */
-import { mergeLuma, type LumaPlanes } from './color.js';
+import { clamp01, mergeLuma, type LumaPlanes } from './color.js';
 import { bicubicUpscaleImage } from './degradations.js';
 import type { Image } from './image.js';
 
-export function clamp01(a: Float32Array): Float32Array {
-  for (let i = 0; i < a.length; i++) a[i] = a[i] < 0 ? 0 : a[i] > 1 ? 1 : a[i];
-  return a;
-}
+export { clamp01 };
 
 /** Work arrays for upscaling strips of the same size one after another (per plane: row pass, output). */
 export type UpscaleScratch = Partial<Record<'cb' | 'cr' | 'alpha', { rows: Float32Array; out: Float32Array }>>;
