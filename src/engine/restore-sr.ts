@@ -27,7 +27,7 @@ import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
 import { SrCompute, srOverlap, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
-import { cachedSrExecutor, onnxChunkWidth, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
+import { cachedSrExecutor, onnxGLayout, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
 import { planSrJob, runBands, type BandFrame, type SrExecutor, type SrPlanOptions } from './parallel/sr-engine.js';
 
 export { colourRows, mergeWithUpscaledChroma };
@@ -179,11 +179,7 @@ export async function superResolveWith(
     overlap: run.overlap,
     tileSize: options.tileSize,
     bandRows: options.bandRows,
-    chunkWidth:
-      options.chunkWidth ??
-      (options.onnx
-        ? onnxChunkWidth(t, d.C, d.radius, run.overlap ?? srOverlap(d.radius, t, settings.K), options.bandRows)
-        : undefined),
+    ...(options.chunkWidth === undefined && options.onnx ? onnxGLayout(t, d.C) : { chunkWidth: options.chunkWidth }),
     // The steps keep the chunks the step buffers were sized for; only g's are narrowed on onnxruntime.
     stepChunkWidth:
       options.stepChunkWidth ?? (options.chunkWidth === undefined && options.onnx ? Math.round(2048 / t) : undefined),

@@ -14,13 +14,13 @@ import sharp from 'sharp';
 import { planBatch, startBatch } from '../../src/engine/batch/index.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { ONNX_SLAB_BYTES } from '../../src/engine/networks/onnx-g.js';
-import { lastOnnxFallback, onnxChunkWidth, OnnxSrExecutor, srExecutor } from '../../src/engine/backends/onnx-sr.js';
+import { lastOnnxFallback, onnxGLayout, OnnxSrExecutor, srExecutor } from '../../src/engine/backends/onnx-sr.js';
 import { createImage, type Image } from '../../src/engine/image.js';
 import { loadWeights } from '../../src/engine/model-file.js';
 import { findModel, getModelDirs, setModelDirs } from '../../src/engine/models.js';
 import { SrWorkerPool } from '../../src/engine/parallel/pool.js';
-import { SrCompute, srOverlap, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
-import { LocalExecutor, planSrJob } from '../../src/engine/parallel/sr-engine.js';
+import { SrCompute, srWeightsData } from '../../src/engine/parallel/sr-compute.js';
+import { gChunks, LocalExecutor, planSrJob } from '../../src/engine/parallel/sr-engine.js';
 import { restore, unloadModels } from '../../src/engine/restore.js';
 import { releaseCompute, superResolve, superResolveOnPool } from '../../src/engine/restore-sr.js';
 import { maxDiff } from '../helpers/arrays.js';
@@ -184,30 +184,41 @@ test('a batch on onnxruntime cancelled mid-file ends as cancelled, and its worke
 test('onnxruntime chunks keep every g slab activation under ONNX_SLAB_BYTES (the shipped 16 × 64 g, K = 5)', () => {
   for (const t of [2, 3, 4]) {
     const [radius, C, K] = [16, 64, 5];
-    const overlap = srOverlap(radius, t, K);
-    const chunkWidth = onnxChunkWidth(t, C, radius, overlap);
-    assert.ok(chunkWidth <= Math.round(1024 / t), `×${t}: ${chunkWidth} columns`);
-    const plan = planSrJob(3000 / t, 2000 / t, { radius, C, scale: t, K, chunkWidth, parallel: 2 });
-    const ctx = plan.gContext + plan.kMargin;
-    const rows = Math.max(...plan.bands.map((b) => Math.min(plan.height, b.r1 + ctx) - Math.max(0, b.r0 - ctx)));
-    const cols = Math.max(...plan.chunks.map((c) => c.c1 - c.c0)) + 2 * plan.gContext;
-    assert.ok(plan.chunks.length > 1, `×${t}: one chunk`);
-    // The steps keep their own, wider chunks (each step region recomputes kMargin columns on both sides).
-    const withSteps = planSrJob(3000 / t, 2000 / t, {
+    const layout = onnxGLayout(t, C);
+    assert.ok(layout.chunkWidth <= Math.round(1024 / t), `×${t}: ${layout.chunkWidth} columns`);
+    const plan = planSrJob(Math.round(4000 / t), Math.round(3000 / t), {
       radius,
       C,
       scale: t,
       K,
-      chunkWidth,
+      ...layout,
       stepChunkWidth: 2048 / t,
       parallel: 2,
     });
-    assert.deepEqual(withSteps.chunks, plan.chunks);
-    assert.ok(withSteps.stepChunks.length < plan.chunks.length, `×${t}: ${withSteps.stepChunks.length} step chunks`);
-    assert.equal(withSteps.stepChunks.length % 2, 0);
-    assert.ok(
-      rows * cols * C * 4 <= ONNX_SLAB_BYTES,
-      `×${t}: a ${rows} × ${cols} slab is ${rows * cols * C * 4} bytes per activation`,
-    );
+    // The row ranges g runs on: a whole band with its margins (the first band, or one a viewer looks at
+    // first) and the rows a later band adds below the cache.
+    const ranges = plan.bands.flatMap((b) => [
+      [Math.max(0, b.r0 - plan.kMargin), Math.min(plan.height, b.r1 + plan.kMargin)],
+      [Math.min(plan.height, b.r0 + plan.kMargin), Math.min(plan.height, b.r1 + plan.kMargin)],
+    ]);
+    for (const [y0, y1] of ranges) {
+      const chunks = gChunks(plan, y0, y1);
+      const rows = Math.min(plan.height, y1 + plan.gContext) - Math.max(0, y0 - plan.gContext);
+      const cols = Math.max(...chunks.map((c) => c.c1 - c.c0)) + 2 * plan.gContext;
+      assert.ok(
+        rows * cols * C * 4 <= ONNX_SLAB_BYTES,
+        `×${t}: a ${rows} × ${cols} slab is ${rows * cols * C * 4} bytes per activation`,
+      );
+      assert.equal(chunks.length % 2, 0);
+      assert.equal(chunks[0].c0, 0);
+      assert.equal(chunks.at(-1)!.c1, plan.width);
+    }
+    // Fewer rows, wider slabs: the rows band 1 adds below the cache take fewer chunks than the whole band 1 (the
+    // band a viewer looks at first).
+    const [whole, later] = [gChunks(plan, ...(ranges[2] as [number, number])), gChunks(plan, ...(ranges[3] as [number, number]))];
+    assert.ok(later.length < whole.length, `×${t}: ${whole.length} chunks for a whole band, ${later.length} for its new rows`);
+    // The steps keep their own, wider chunks (each step region recomputes kMargin columns on both sides).
+    assert.ok(plan.stepChunks.length < whole.length, `×${t}: ${plan.stepChunks.length} step chunks`);
+    assert.equal(plan.stepChunks.length % 2, 0);
   }
 });

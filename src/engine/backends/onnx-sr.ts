@@ -33,6 +33,17 @@ export class OnnxSrExecutor implements SrExecutor {
     this.local = new LocalExecutor(compute, head);
   }
 
+  /**
+   * Runs g once on a slab of the largest size the band engine gives it (onnxGLayout), so that this thread's
+   * heap has grown to hold g's activations before the first job: growing it during a job page-faults
+   * the activations in, layer after layer (a job's first bands ran g at under half its rate).
+   */
+  async warm(): Promise<void> {
+    const side = Math.floor(Math.sqrt(onnxGLayout(this.compute.d.scale, this.compute.d.C).gSlabPixels));
+    const channels = this.compute.d.conditioned ? 3 : 1;
+    releaseArrays(await this.net.run(new Float32Array(side * side * channels), [1, side, side, channels]));
+  }
+
   /** Releases the onnxruntime sessions (g's parts and the head's products). */
   async release(): Promise<void> {
     await Promise.all([this.net.release(), this.head?.release()]);
@@ -72,16 +83,13 @@ export class OnnxSrExecutor implements SrExecutor {
 }
 
 /**
- * Chunk width (LR columns) of band-engine jobs on onnxruntime: at most half the default 2048/scale,
- * so one g part of the largest slab (a quarter of g) stays well under a second (the longest a cancel
- * waits), and narrow enough that the largest slab keeps every C-channel activation under
- * ONNX_SLAB_BYTES: `bandRows` owned rows plus `overlap` rows on each side (the steps' margin and g's
- * context), by the chunk plus g's context (`radius`, at most `overlap`) on each side.
+ * g's chunks on onnxruntime: at most half the default 2048/scale columns, so that one g part of the
+ * largest slab stays well under a second (the longest a cancel waits), and each g task's slab, context
+ * included, at most this many pixels (SrPlanOptions.gSlabPixels), so that no C-channel activation
+ * exceeds ONNX_SLAB_BYTES.
  */
-export function onnxChunkWidth(scale: number, channels = 64, radius = 0, overlap = radius, bandRows = 256): number {
-  const rows = bandRows + 2 * overlap;
-  const fits = Math.floor(ONNX_SLAB_BYTES / (4 * channels * rows)) - 2 * Math.min(radius, overlap);
-  return Math.max(32, Math.min(Math.round(1024 / scale), fits));
+export function onnxGLayout(scale: number, channels: number): { chunkWidth: number; gSlabPixels: number } {
+  return { chunkWidth: Math.round(1024 / scale), gSlabPixels: Math.floor(ONNX_SLAB_BYTES / (4 * channels)) };
 }
 
 /** A sentence for logs when the onnxruntime backend is active but g stays on tfjs (no ONNX, a bad file). */

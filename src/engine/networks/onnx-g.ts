@@ -39,15 +39,18 @@ export function onnxSource(weights: Pick<LoadedWeights, 'dir' | 'json'>, part = 
 }
 
 /**
- * The largest network activation (bytes) a slab of g on onnxruntime may have (SR bands, interpolation tiles). onnxruntime (its arena
- * off, for bounded memory) allocates every layer's output afresh; glibc serves blocks under its
- * largest dynamic mmap threshold (32 MiB on 64-bit) from the heap, where freed blocks are reused,
- * but maps and unmaps anything larger each time, and every layer then page-faults its output in
- * again. Measured (one thread, shipped ×2 g, 64 channels): a 288 × 544 LR slab (40 MB per layer)
- * ran at 45 GFLOP/s, 288 × 432 (32 MB) and 224 × 544 (31 MB) at 192–200 — onnxruntime's own 3×3 conv
- * rate on that core.
+ * The largest network activation (bytes) a slab of g on onnxruntime may have (SR bands, interpolation
+ * tiles). onnxruntime (its arena off, for bounded memory) allocates every layer's output afresh. In a
+ * worker thread glibc serves these from the thread's arena, whose heaps are at most 64 MiB each, and a
+ * layer holds about three activations at once: above a third of 64 MiB a heap no longer holds them,
+ * glibc maps a fresh heap (or the block itself) and unmaps it when the layer is done, and every run
+ * page-faults its activations in anew. Measured in one worker thread (shipped ×2 g, 64 channels, slab
+ * shapes changing from run to run as the bands do): a 308 × 282 slab (22 MB per activation) took 54 000
+ * page faults per run and ran at 83 GFLOP/s, a 282 × 282 one (20 MB) none, at 187 — onnxruntime's own
+ * 3×3 conv rate on that core; the interpolation network's 453 × 425 tile (37 MB) faulted 90 000 pages on
+ * every run and ran at a quarter of the rate of a 240 × 425 slab (20 MB).
  */
-export const ONNX_SLAB_BYTES = 30 * 1024 * 1024;
+export const ONNX_SLAB_BYTES = 20 * 1024 * 1024;
 
 export class OnnxG {
   /** Milliseconds spent in session.run, summed (profiles). */

@@ -28,7 +28,7 @@ import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.j
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
-import { releaseArrays, ReusedBuffer } from '../release-buffer.js';
+import { ReusedBuffer } from '../release-buffer.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
 
 export interface StepsOptions {
@@ -256,7 +256,6 @@ export class SrCompute {
     const H = rh * t;
     const Wd = rw * t;
     let tj = performance.now();
-    const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t).data;
     const colTaps = axisTaps(Wd, t, blur);
     const rowTapsByHeight = new Map<number, AxisTaps>();
     const rowTaps = (height: number) => {
@@ -300,7 +299,9 @@ export class SrCompute {
           (K > 1 ? H * Wd + P * T2 : 0) +
           hOutFloats +
           colsFloats +
-          gradFloats),
+          gradFloats +
+          H * Wd +
+          H * rw),
     );
     let at = 0;
     const f32 = (n: number) => {
@@ -323,6 +324,12 @@ export class SrCompute {
     const hOut = f32(hOutFloats);
     const cols = f32(colsFloats);
     const grad = f32(gradFloats);
+    // The bicubic skip and its row pass in the arena too: a fresh array of that size (≈ 6 MB at ×2) between
+    // two g tasks of this thread breaks up the heap onnxruntime's activations reuse (onnx-g.ts ONNX_SLAB_BYTES).
+    const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t, {
+      out: f32(H * Wd),
+      rows: f32(H * rw),
+    }).data;
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -409,7 +416,6 @@ export class SrCompute {
       }
       if (dense) onGradient!(k, dense);
     }
-    releaseArrays(skip);
     return { xhat, likelihoods };
   }
 

@@ -37,8 +37,16 @@ export interface SrJobPlan {
   /** Context of a step region around its owned chunk. */
   kMargin: number;
   bands: { r0: number; r1: number }[];
-  /** Column chunks of the g tasks. */
+  /** Column chunks of the g tasks (where gSlabPixels is set: the widest allowed; gChunks picks per slab). */
   chunks: { c0: number; c1: number }[];
+  /**
+   * The most pixels (context included) one g slab may have, or undefined (no bound): on onnxruntime each
+   * g task takes as few chunks as keep its slabs within it (gChunks), so slabs of fewer rows are wider.
+   */
+  gSlabPixels?: number;
+  /** Largest chunk width of g, and the multiple chunk counts are rounded up to (the executors). */
+  chunkWidth: number;
+  parallel: number;
   /**
    * Column chunks of the step tasks: as wide as the step buffers allow, which may be wider than g's (on
    * onnxruntime g's chunks are narrowed to keep each activation small): each step region recomputes
@@ -64,6 +72,8 @@ export interface SrPlanOptions {
   chunkWidth?: number;
   /** Largest chunk width of the step tasks (default chunkWidth; never narrower). */
   stepChunkWidth?: number;
+  /** Bound on the pixels of one g slab, context included (SrJobPlan.gSlabPixels). */
+  gSlabPixels?: number;
   /** Chunk count is rounded up to a multiple of this (the number of executors). */
   parallel?: number;
 }
@@ -92,7 +102,33 @@ export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJo
   const stepChunks = columnChunks(width, stepChunkWidth, p);
   let cacheRows = 0;
   for (const b of bands) cacheRows = Math.max(cacheRows, Math.min(height, b.r1 + kMargin) - Math.max(0, b.r0 - kMargin));
-  return { width, height, scale: o.scale, C: o.C, gContext, kMargin, bands, chunks, stepChunks, cacheRows };
+  return {
+    width,
+    height,
+    scale: o.scale,
+    C: o.C,
+    gContext,
+    kMargin,
+    bands,
+    chunks,
+    gSlabPixels: own === undefined ? o.gSlabPixels : undefined,
+    chunkWidth,
+    parallel: p,
+    stepChunks,
+    cacheRows,
+  };
+}
+
+/**
+ * The column chunks of g over image rows [y0, y1): plan.chunks, or where the plan bounds g's slabs, as
+ * few chunks (a multiple of plan.parallel) as keep each slab, g's context included, within gSlabPixels.
+ */
+export function gChunks(plan: SrJobPlan, y0: number, y1: number): { c0: number; c1: number }[] {
+  if (plan.gSlabPixels === undefined) return plan.chunks;
+  const c = plan.gContext;
+  const rows = Math.min(plan.height, y1 + c) - Math.max(0, y0 - c);
+  const fits = Math.floor(plan.gSlabPixels / rows) - 2 * c;
+  return columnChunks(plan.width, Math.max(32, Math.min(plan.chunkWidth, fits)), plan.parallel);
 }
 
 /** Chunks of at most `maxWidth` columns, their count rounded up to a multiple of `parallel`. */
@@ -396,8 +432,13 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       }),
     );
   };
-  const gTasks = (y0: number, y1: number, top: number) =>
-    plan.chunks.map((c) => () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }));
+  type GRun = { c0: number; c1: number; run: () => (ex: SrExecutor) => Promise<void> };
+  const gTasks = (y0: number, y1: number, top: number): GRun[] =>
+    gChunks(plan, y0, y1).map((c) => ({
+      ...c,
+      run: () => (ex: SrExecutor) => ex.g(job, bufs, { kind: 'g', y0, y1, x0: c.c0, x1: c.c1, cacheTop: top }),
+    }));
+  const runs = (tasks: GRun[]) => tasks.map((task) => task.run);
   const order = bandOrder(plan, options.firstRow);
   // x̂_k of a band, filled chunk by chunk, handed on when every chunk has it: the K luma planes and
   // residuals of a band are views on one buffer (≈ 125 MB at ×4 on 24 MP), a mapping of its own (not K
@@ -431,7 +472,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     cacheTop = zTop;
     const strip = single && options.onPreview && v1 === v0 ? previewStrip(height) : null;
     if (strip) {
-      await runAll(gTasks(0, strip.zRows, 0));
+      await runAll(runs(gTasks(0, strip.zRows, 0)));
       v0 = 0;
       v1 = strip.zRows;
       const first = { ...job, settings: { ...job.settings, K: 1 } };
@@ -442,7 +483,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     have = zBot - zTop;
     if (bi === order[0] && bi > 0) {
       // The stash copies z once the whole band's g is done.
-      if (missing.length > 0) await runAll(missing);
+      if (missing.length > 0) await runAll(runs(missing));
       missing = [];
       const top = zTop;
       const rows = Math.min(zBot, band.r0 + kMargin) - top;
@@ -501,14 +542,10 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
       if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
       options.onEvent?.({ type: 'progress', fraction: done / total });
     });
-    // g task i computes the columns of chunk i mod chunks (for the band's missing rows); a step task
-    // starts once those under its region are done, while other executors still run the band's g.
-    const chunkOf = (i: number) => plan.chunks[i % plan.chunks.length];
-    const under = stepTasks.map((task) =>
-      missing.flatMap((_, i) => (chunkOf(i).c1 > task.rx && chunkOf(i).c0 < task.rx + task.rw ? [i] : [])),
-    );
+    // A step task starts once the g tasks under its region are done, while other executors still run the band's g.
+    const under = stepTasks.map((task) => missing.flatMap((c, i) => (c.c1 > task.rx && c.c0 < task.rx + task.rw ? [i] : [])));
     const g = missing.length;
-    await runAll([...missing, ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
+    await runAll([...runs(missing), ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
   }
 }
 

@@ -46,6 +46,7 @@ async function handle(message: ToSrWorker): Promise<void> {
       const report = await initBackend(message.backend);
       compute = new SrCompute(message.weights);
       executor = await srExecutor(compute); // g through onnxruntime where that backend is active
+      if (executor instanceof OnnxSrExecutor) await executor.warm();
       port!.postMessage({ type: 'ready', backend: report.name, details: report.details } satisfies FromSrWorker);
     } catch (error) {
       port!.postMessage({
