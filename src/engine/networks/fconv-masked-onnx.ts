@@ -9,7 +9,7 @@ import { OnnxHead } from '../backends/onnx-head.js';
 import type { LoadedWeights } from '../model-file.js';
 import { FConvMaskedNet, firstGuessArrays } from './fconv-masked.js';
 import type { BoundMaskedNetwork, ZArray } from './masked-network.js';
-import { OnnxG, type OnnxSource } from './onnx-g.js';
+import { ONNX_SLAB_BYTES, OnnxG, type OnnxSource } from './onnx-g.js';
 import { ReusedBuffer } from '../release-buffer.js';
 
 type K4 = tf.Tensor4D;
@@ -41,6 +41,26 @@ export class FConvMaskedOnnx extends FConvMaskedNet {
       return null;
     });
     this.products = OnnxHead.open(weights.tensors.get('out.kernel')!).catch(() => undefined);
+  }
+
+  /**
+   * Runs g once on a slab of the largest size runInRows gives it, so that this thread's heap has grown to
+   * hold g's activations before the first tile (as OnnxSrExecutor.warm does for the SR workers).
+   */
+  async warm(): Promise<void> {
+    const net = await this.net;
+    if (!net) return;
+    const { radius, channels } = this.gShape;
+    const side = Math.floor(Math.sqrt(ONNX_SLAB_BYTES / (4 * channels)));
+    await net.runInRows(
+      new Float32Array(side * side * 7),
+      [1, side, side, 7],
+      radius,
+      channels,
+      undefined,
+      undefined,
+      new Float32Array(side * side * net.channels),
+    );
   }
 
   /** The first guess in JS (firstGuessArrays): here every step around g already runs on arrays. */

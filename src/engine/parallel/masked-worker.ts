@@ -40,6 +40,7 @@ async function handle(message: ToMaskedWorker): Promise<void> {
       setOrtThreads(message.onnxThreads);
       const report = await initBackend(message.backend);
       net = maskedNetwork(message.weights); // fconv-masked: g through onnxruntime where that backend is active
+      if (net instanceof FConvMaskedOnnx) await net.warm();
       port!.postMessage({ type: 'ready', backend: report.name } satisfies FromMaskedWorker);
       return;
     }
