@@ -45,8 +45,8 @@ function boxOf(starts: Int32Array): Int32Array {
 /**
  * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
  * arrive in any order. A display row whose box straddles bands keeps its partial sums until complete.
- * Source rows are summed column by column first (a straight, independent pass) and folded into the
- * display columns once per display row.
+ * Each source row is folded into the display columns as it is read (one pass over the values), and
+ * the folded rows of a display row summed.
  */
 export class BandShrinker {
   readonly width: number;
@@ -55,18 +55,21 @@ export class BandShrinker {
   readonly #rows: Int32Array;
   readonly #rowOf: Int32Array;
   readonly #cols: Int32Array;
+  /** 1 / the width of each display column's box. */
+  readonly #colScale: Float64Array;
   readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
   /** The sums of a display row completed within one call (reused: fresh arrays cost page faults). */
   readonly #whole: Float64Array;
 
   constructor(W: number, H: number, w: number, h: number) {
     this.#W = W;
-    this.#whole = new Float64Array(W);
+    this.#whole = new Float64Array(w);
     this.width = w;
     this.height = h;
     this.#rows = boxStarts(H, h);
     this.#rowOf = boxOf(this.#rows);
     this.#cols = boxStarts(W, w);
+    this.#colScale = new Float64Array(w).map((_, x) => 1 / (this.#cols[x + 1] - this.#cols[x]));
   }
 
   /**
@@ -81,7 +84,6 @@ export class BandShrinker {
   ): { y: number; height: number; values: Float32Array; complete: boolean[]; total: number } {
     const W = this.#W;
     const w = this.width;
-    const cols = this.#cols;
     let total = 0;
     const n = rows.length / W;
     const o0 = this.#rowOf[y0];
@@ -92,31 +94,37 @@ export class BandShrinker {
       const a = Math.max(y0, this.#rows[o]);
       const b = Math.min(y0 + n, this.#rows[o + 1]);
       const inOneCall = a === this.#rows[o] && b === this.#rows[o + 1];
-      const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole.fill(0) : new Float64Array(W), seen: 0 };
-      const sum = acc.sum;
-      for (let y = a; y < b; y++) {
-        const from = (y - y0) * W;
-        if (abs)
-          for (let x = 0; x < W; x++) {
-            const v = Math.abs(rows[from + x]);
-            sum[x] += v;
-            total += v;
-          }
-        else for (let x = 0; x < W; x++) sum[x] += rows[from + x];
-      }
+      const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole.fill(0) : new Float64Array(w), seen: 0 };
+      for (let y = a; y < b; y++) total += this.#foldRow(rows, (y - y0) * W, abs, acc.sum);
       acc.seen += b - a;
       const done = acc.seen >= this.#rows[o + 1] - this.#rows[o];
       if (done) this.#partial.delete(o);
       else this.#partial.set(o, acc);
       complete.push(done);
       const out = (o - o0) * w;
-      for (let x = 0; x < w; x++) {
-        let s = 0;
-        for (let c = cols[x]; c < cols[x + 1]; c++) s += sum[c];
-        values[out + x] = s / ((cols[x + 1] - cols[x]) * acc.seen);
-      }
+      const sum = acc.sum;
+      const scale = this.#colScale;
+      const perRow = 1 / acc.seen;
+      for (let x = 0; x < w; x++) values[out + x] = sum[x] * scale[x] * perRow;
     }
     return { y: o0, height: o1 - o0 + 1, values, complete, total };
+  }
+
+  /** Adds one source row (values rows[from …]) into the display columns' sums; returns Σ |v| with `abs`, else 0. */
+  #foldRow(rows: Float32Array, from: number, abs: boolean, sum: Float64Array): number {
+    const cols = this.#cols;
+    const w = this.width;
+    let total = 0;
+    let i = from;
+    for (let x = 0; x < w; x++) {
+      const end = from + cols[x + 1];
+      let s = 0;
+      if (abs) for (; i < end; i++) s += Math.abs(rows[i]);
+      else for (; i < end; i++) s += rows[i];
+      sum[x] += s;
+      total += s;
+    }
+    return abs ? total : 0;
   }
 }
 

@@ -18,6 +18,8 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
   for (const key of [
     'conv_ceiling_gflops',
     'sr_x2_12mp_fraction_of_ceiling',
+    'sr_x2_12mp_seconds_steady',
+    'sr_x2_12mp_fraction_first_job',
     'dlnet_overhead_k5_over_k1',
     'k5_over_k1_with_frames',
     'worker_scaling',
@@ -53,6 +55,9 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
     );
   for (const key of [
     'conv_ceiling_gflops',
+    'sr_x2_12mp_fraction_of_ceiling',
+    'sr_x2_12mp_seconds_steady',
+    'sr_x2_12mp_fraction_first_job',
     'dlnet_overhead_k5_over_k1',
     'k5_over_k1_with_frames',
     'worker_scaling',

@@ -36,6 +36,9 @@ export function formatBench(r: BenchResult): string {
     `×2 12 MP, fraction of conv ceiling       ${f(r.sr_x2_12mp_fraction_of_ceiling * 100, 0).padStart(6)} %   ≥ 60 %     ${ok(r.sr_x2_12mp_fraction_of_ceiling >= 0.6)}`,
   );
   lines.push(
+    `  (${f(r.sr_x2_12mp_seconds_steady, 1)} s, the median of the K = 5 jobs of the pairs below; the pool's first 12 MP job: ${f(r.sr_x2_12mp_fraction_first_job * 100, 0)} %)`,
+  );
+  lines.push(
     `×2 12 MP, onnxruntime / wasm speed-up    ${r.speedup_onnxruntime_over_wasm === null ? '     —' : f(r.speedup_onnxruntime_over_wasm, 2).padStart(6)} ×   ≥ 3 ×      ${r.speedup_onnxruntime_over_wasm === null ? '—' : ok(r.speedup_onnxruntime_over_wasm >= 3)}`,
   );
   lines.push(

@@ -26,7 +26,13 @@ const { width, height } = sizeFor(mp, 4);
 const image = syntheticPhoto(width / 4, height / 4);
 const t0 = performance.now();
 const settings = { K: weights.json.dlnet?.K ?? 5, gamma: weights.json.dlnet?.gamma ?? 1e-3, beta1: 0.9, beta2: 0.999 };
-const out = await superResolveOnPool(pool, image, { scale: 4, blur: 0, settings }, sink ? { onEvent: (e) => sink.add(e) } : {});
+// As the app, the CLI and batch ask: the engine reuses one buffer for every band's iterates.
+const out = await superResolveOnPool(
+  pool,
+  image,
+  { scale: 4, blur: 0, settings },
+  sink ? { onEvent: (e) => sink.add(e), transientBands: true } : {},
+);
 sink?.dispose();
 const seconds = (performance.now() - t0) / 1000;
 await pool.close();
