@@ -214,6 +214,7 @@ export async function superResolveWith(
     onEvent,
     firstRow: options.focus === undefined ? 0 : Math.floor(Math.min(1, Math.max(0, options.focus)) * planes.height),
     reuseBandFrames: options.transientBands === true,
+    allocFrames: alloc,
     onBand: onEvent
       ? (frame) => {
           sums[frame.k - 1] += frame.likelihood;

@@ -2,8 +2,8 @@
  * A pool of SR worker threads for ONE image at a time (docs/architecture.md §4: the wasm backend is
  * single-threaded in Node, so parallelism is one tfjs per worker). Each worker holds its own
  * backend and model; the band engine (sr-engine.ts) deals g and step tasks out to them, and they
- * read and write the job's SharedArrayBuffers in place (no copies of y, z or the output; streamed
- * frames come back as transferables).
+ * read and write the job's SharedArrayBuffers in place (no copies of y, z, the output or the streamed
+ * iterates).
  *
  * Under tsx (tests, development) workers run the .ts source through tsx's loader; built, the .js.
  */
@@ -31,7 +31,7 @@ class WorkerExecutor implements SrExecutor {
       const p = this.#pending.get(m.id);
       if (!p) return;
       if (m.type === 'frame') {
-        p.onFrame?.(m.k, m.frame, m.likelihood, m.residual);
+        p.onFrame?.(m.k, m.likelihood);
         return;
       }
       this.#pending.delete(m.id);

@@ -24,7 +24,6 @@ import { flagCheck, raiseOnAbort } from './cancel-flag.js';
 import { settleAll } from './close.js';
 import type { HeadProducts } from './head-taps.js';
 import { srOverlap, type SrCompute, type StepsRegion } from './sr-compute.js';
-import { releaseArrays } from '../release-buffer.js';
 
 export interface SrJobPlan {
   /** LR size. */
@@ -149,6 +148,11 @@ export interface SrJobBuffers {
   out: Float32Array;
   /** Raised (non-zero) when the job is cancelled; polled between layers and steps (cancel-flag.ts). */
   cancel: Int32Array;
+  /**
+   * Jobs that stream iterates: x̂_k of the band in progress, where each step task writes its owned part
+   * in place (writeOwnedFrame): per k, the band's HR luma rows, then its LR residual rows (BandFrame).
+   */
+  frames?: Float32Array;
 }
 
 export interface GTask {
@@ -187,11 +191,10 @@ export interface StepResult {
 }
 
 /**
- * x̂_k of a step task's owned part (own.width·t × own.height·t) and the residual W x̂_k − y on its
- * owned LR pixels (own.width × own.height), streamed as soon as they exist. Both arrays are the sink's
- * (fresh copies: the band engine releases them once it has them in the band's planes).
+ * Told that a step task has written x̂_k of its owned part and its residual into bufs.frames
+ * (writeOwnedFrame), and the owned part's share of L(z_k).
  */
-export type FrameSink = (k: number, frame: Float32Array, likelihood: number, residual: Float32Array) => void;
+export type FrameSink = (k: number, likelihood: number) => void;
 
 /** Runs tasks somewhere (this thread, or a worker). */
 export interface SrExecutor {
@@ -226,27 +229,39 @@ export function writeOwned(bufs: SrJobBuffers, plan: SrJobPlan, task: StepTask, 
   }
 }
 
-/** Crops the owned part of an HR region (for streamed frames). */
-export function cropOwned(plan: SrJobPlan, task: StepTask, xhat: Float32Array): Float32Array {
+/**
+ * Writes x̂_k over a step region (HR, rh·t × rw·t) and its residual (LR, rh × rw) where the band's
+ * frames buffer holds the task's owned part: slot k − 1 of bufs.frames, the band's luma rows
+ * (own.height·t × width·t) then its residual rows (own.height × width); a task owns whole band rows.
+ */
+export function writeOwnedFrame(
+  bufs: SrJobBuffers,
+  plan: SrJobPlan,
+  task: StepTask,
+  k: number,
+  xhat: Float32Array,
+  residual: Float32Array,
+): void {
+  const frames = bufs.frames!;
   const t = plan.scale;
+  const { own } = task;
+  const outW = plan.width * t;
+  const lumaLen = own.height * t * outW;
+  const at = (k - 1) * (lumaLen + own.height * plan.width);
   const regionW = task.rw * t;
-  const ox = (task.own.x - task.rx) * t;
-  const oy = (task.own.y - task.ry) * t;
-  const w = task.own.width * t;
-  const out = new Float32Array(w * task.own.height * t);
-  for (let r = 0; r < task.own.height * t; r++)
-    out.set(xhat.subarray((oy + r) * regionW + ox, (oy + r) * regionW + ox + w), r * w);
-  return out;
-}
-
-/** Crops the owned part of an LR region map (the residual of a step region, rh × rw). */
-export function cropOwnedLr(task: StepTask, map: Float32Array): Float32Array {
-  const ox = task.own.x - task.rx;
-  const oy = task.own.y - task.ry;
-  const w = task.own.width;
-  const out = new Float32Array(w * task.own.height);
-  for (let r = 0; r < task.own.height; r++) out.set(map.subarray((oy + r) * task.rw + ox, (oy + r) * task.rw + ox + w), r * w);
-  return out;
+  const ox = (own.x - task.rx) * t;
+  const oy = (own.y - task.ry) * t;
+  const len = own.width * t;
+  for (let r = 0; r < own.height * t; r++) {
+    const from = (oy + r) * regionW + ox;
+    frames.set(xhat.subarray(from, from + len), at + r * outW + own.x * t);
+  }
+  const lx = own.x - task.rx;
+  const ly = own.y - task.ry;
+  for (let r = 0; r < own.height; r++) {
+    const from = (ly + r) * task.rw + lx;
+    frames.set(residual.subarray(from, from + own.width), at + lumaLen + r * plan.width + own.x);
+  }
 }
 
 /** Gathers the y slab of a g task (with context) and where its result goes. */
@@ -304,6 +319,8 @@ export interface RunBandsOptions {
   onBand?: (frame: BandFrame) => void;
   /** The frames' arrays are read during onBand only: one buffer serves every band (else each band gets its own). */
   reuseBandFrames?: boolean;
+  /** Makes the frames buffers (on a worker pool: on SharedArrayBuffers, where the workers write them). */
+  allocFrames?: (floats: number) => Float32Array;
   /** LR row whose band runs first (then the bands below it, then those above, nearest first); default 0. */
   firstRow?: number;
   /**
@@ -440,15 +457,16 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     }));
   const runs = (tasks: GRun[]) => tasks.map((task) => task.run);
   const order = bandOrder(plan, options.firstRow);
-  // x̂_k of a band, filled chunk by chunk, handed on when every chunk has it: the K luma planes and
-  // residuals of a band are views on one buffer (≈ 125 MB at ×4 on 24 MP), a mapping of its own (not K
+  // x̂_k of a band, written chunk by chunk by the step tasks themselves (bufs.frames, writeOwnedFrame: on a
+  // pool a SharedArrayBuffer, so no copy travels between threads), handed on when every chunk has it: the K
+  // luma planes and residuals of a band are views on one buffer (≈ 125 MB at ×4 on 24 MP), a mapping of its own (not K
   // chunks of glibc's arena that stay resident once freed, release-buffer.ts). With reuseBandFrames one
   // buffer serves every band (a band's frames are all handed on before the next band's steps start):
   // a fresh one per band is faulted in page by page, 1.6 s of the main thread per 12 MP ×2 K = 5 job on
   // the 2-core dev VM, time the workers wait for their next task.
   const K = job.settings.K;
   const maxBandRows = Math.max(...plan.bands.map((b) => b.r1 - b.r0));
-  const framesBuffer = (rows: number) => new Float32Array(K * rows * width * (t * t + 1));
+  const framesBuffer = (rows: number) => (options.allocFrames ?? ((n) => new Float32Array(n)))(K * rows * width * (t * t + 1));
   const shared = wantFrames && options.reuseBandFrames ? framesBuffer(maxBandRows) : undefined;
   for (const bi of order) {
     const band = plan.bands[bi];
@@ -509,9 +527,10 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
     const resLen = bandRows * width;
     const planes = wantFrames ? (shared ?? framesBuffer(bandRows)) : undefined;
     const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
-    const sink = (task: StepTask): FrameSink | undefined =>
+    bufs.frames = planes;
+    const sink = (): FrameSink | undefined =>
       planes
-        ? (k, f, L, res) => {
+        ? (k, L) => {
             const at = (k - 1) * (lumaLen + resLen);
             const slot = (pending[k - 1] ??= {
               n: 0,
@@ -519,16 +538,6 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
               luma: planes.subarray(at, at + lumaLen),
               residual: planes.subarray(at + lumaLen, at + lumaLen + resLen),
             });
-            const w = task.own.width * t;
-            const y0 = (task.own.y - band.r0) * t;
-            for (let r = 0; r < task.own.height * t; r++)
-              slot.luma.set(f.subarray(r * w, (r + 1) * w), (y0 + r) * width * t + task.own.x * t);
-            for (let r = 0; r < task.own.height; r++)
-              slot.residual.set(
-                res.subarray(r * task.own.width, (r + 1) * task.own.width),
-                (task.own.y - band.r0 + r) * width + task.own.x,
-              );
-            releaseArrays(f, res); // the chunk's own copies (a worker's transferables), now in the slot
             slot.L += L;
             if (++slot.n === stepTasks.length) {
               pending[k - 1] = undefined;
@@ -537,7 +546,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
           }
         : undefined;
     const stepRuns = stepTasks.map((task) => () => async (ex: SrExecutor) => {
-      const r = await ex.steps(job, bufs, task, sink(task));
+      const r = await ex.steps(job, bufs, task, sink());
       done++;
       if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
       options.onEvent?.({ type: 'progress', fraction: done / total });
@@ -568,8 +577,11 @@ export class LocalExecutor implements SrExecutor {
     const region = stepRegion(job, bufs, task);
     const { xhat, likelihoods } = await this.compute.steps(region, job.blur, job.settings, {
       onFrame:
-        task.frames && onFrame
-          ? (k, x, L, res) => onFrame(k, cropOwned(job.plan, task, x), L, cropOwnedLr(task, res))
+        task.frames && onFrame && bufs.frames
+          ? (k, x, L, res) => {
+              writeOwnedFrame(bufs, job.plan, task, k, x, res);
+              onFrame(k, L);
+            }
           : undefined,
       signal: flagCheck(bufs.cancel),
       head: this.head,

@@ -23,7 +23,8 @@ export type ToSrWorker =
 
 export type FromSrWorker =
   | { type: 'ready'; backend: string; details?: string }
-  | { type: 'frame'; id: number; k: number; frame: Float32Array; likelihood: number; residual: Float32Array }
+  /** x̂_k of a step task is in the job's frames buffer (sr-engine.ts writeOwnedFrame). */
+  | { type: 'frame'; id: number; k: number; likelihood: number }
   | { type: 'done'; id: number; result?: { likelihoods: number[] }; times: SrCompute['times']; gflops?: number }
   | { type: 'error'; id: number; message: string };
 
@@ -73,11 +74,8 @@ async function handle(message: ToSrWorker): Promise<void> {
       port!.postMessage({ type: 'done', id: message.id, times: compute!.times } satisfies FromSrWorker);
     } else {
       const id = message.id;
-      const result = await executor!.steps(message.job, message.bufs, message.task, (k, frame, likelihood, residual) =>
-        port!.postMessage({ type: 'frame', id, k, frame, likelihood, residual } satisfies FromSrWorker, [
-          frame.buffer as ArrayBuffer,
-          residual.buffer as ArrayBuffer,
-        ]),
+      const result = await executor!.steps(message.job, message.bufs, message.task, (k, likelihood) =>
+        port!.postMessage({ type: 'frame', id, k, likelihood } satisfies FromSrWorker),
       );
       port!.postMessage({ type: 'done', id, result, times: compute!.times } satisfies FromSrWorker);
     }
