@@ -115,6 +115,17 @@ export class BandShrinker {
     const cols = this.#cols;
     const w = this.width;
     let total = 0;
+    if (w === this.#W) {
+      // Not shrunk along the row (a residual map of an LR plane under the display size): one value per column.
+      if (abs)
+        for (let x = 0; x < w; x++) {
+          const v = Math.abs(rows[from + x]);
+          sum[x] += v;
+          total += v;
+        }
+      else for (let x = 0; x < w; x++) sum[x] += rows[from + x];
+      return total;
+    }
     let i = from;
     for (let x = 0; x < w; x++) {
       const end = from + cols[x + 1];
@@ -128,15 +139,24 @@ export class BandShrinker {
   }
 }
 
-/** For each of the m display boxes along an axis of n·t upscaled pixels: its LR pixels and their overlaps. */
-function areaTaps(n: number, t: number, m: number): { taps: [number, number][]; size: number }[] {
+/**
+ * For each of the m display boxes along an axis of n·t upscaled pixels, its LR pixels and their weights
+ * (overlap / box size), flat: box o's taps are entries start[o] .. start[o + 1].
+ */
+function areaTaps(n: number, t: number, m: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
   const starts = boxStarts(n * t, m);
-  return Array.from({ length: m }, (_, o) => {
-    const taps: [number, number][] = [];
-    for (let j = Math.floor(starts[o] / t); j * t < starts[o + 1]; j++)
-      taps.push([j, Math.min(starts[o + 1], (j + 1) * t) - Math.max(starts[o], j * t)]);
-    return { taps, size: starts[o + 1] - starts[o] };
-  });
+  const start = new Int32Array(m + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let o = 0; o < m; o++) {
+    const size = starts[o + 1] - starts[o];
+    for (let j = Math.floor(starts[o] / t); j * t < starts[o + 1]; j++) {
+      index.push(j);
+      weight.push((Math.min(starts[o + 1], (j + 1) * t) - Math.max(starts[o], j * t)) / size);
+    }
+    start[o + 1] = index.length;
+  }
+  return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }
 
 /** Area-weighted mean of an LR plane over the display boxes of its ×t upscale (w × h), rows then columns. */
@@ -146,19 +166,20 @@ function shrinkUpscaled(plane: Float32Array, lw: number, lh: number, t: number, 
   const mid = new Float32Array(h * lw);
   for (let oy = 0; oy < h; oy++) {
     const out = oy * lw;
-    for (const [i, wy] of rows[oy].taps) {
-      const f = wy / rows[oy].size;
-      for (let j = 0; j < lw; j++) mid[out + j] += f * plane[i * lw + j];
+    for (let e = rows.start[oy]; e < rows.start[oy + 1]; e++) {
+      const f = rows.weight[e];
+      const from = rows.index[e] * lw;
+      for (let j = 0; j < lw; j++) mid[out + j] += f * plane[from + j];
     }
   }
   const out = new Float32Array(w * h);
+  const { start, index, weight } = cols;
   for (let oy = 0; oy < h; oy++) {
     const row = oy * lw;
     for (let ox = 0; ox < w; ox++) {
-      const { taps, size } = cols[ox];
       let s = 0;
-      for (const [j, wx] of taps) s += wx * mid[row + j];
-      out[oy * w + ox] = s / size;
+      for (let e = start[ox]; e < start[ox + 1]; e++) s += weight[e] * mid[row + index[e]];
+      out[oy * w + ox] = s;
     }
   }
   return out;
@@ -219,27 +240,30 @@ function toRgba(
   const n = Y.length;
   const px = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
   const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = TO_RGB;
-  for (let i = 0; i < n; i++) {
-    const a = alpha ? level(alpha[p0 + i]) : 255;
-    if (cb && cr) {
+  // One loop per case (colour or grey, alpha or opaque): the per-pixel tests cost more than the conversion.
+  if (cb && cr) {
+    for (let i = 0; i < n; i++) {
       // RGB (0..1) = M · (Y·255 − 16, Cb·255 − 128, Cr·255 − 128), rounded and clipped to 8 bits.
       const y = Y[i] * 255 - 16;
       const u = cb[p0 + i] * 255 - 128;
       const v = cr[p0 + i] * 255 - 128;
+      const a = alpha ? level(alpha[p0 + i]) : 255;
       px[i] = packRgba(level(r0 * y + r1 * u + r2 * v), level(g0 * y + g1 * u + g2 * v), level(b0 * y + b1 * u + b2 * v), a);
-    } else {
-      const g = level(Y[i]);
-      px[i] = packRgba(g, g, g, a);
     }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const g = level(Y[i]);
+    px[i] = packRgba(g, g, g, alpha ? level(alpha[p0 + i]) : 255);
   }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** One RGBA pixel as the 32-bit word whose bytes in memory are r, g, b, a. */
-function packRgba(r: number, g: number, b: number, a: number): number {
-  return LITTLE_ENDIAN ? (r | (g << 8) | (b << 16) | (a << 24)) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
-}
+const packRgba = LITTLE_ENDIAN
+  ? (r: number, g: number, b: number, a: number): number => (r | (g << 8) | (b << 16) | (a << 24)) >>> 0
+  : (r: number, g: number, b: number, a: number): number => ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
 
 /** A 0..1 value as an 8-bit level: rounded (halves up, as Math.round for these non-negative values), clipped. */
 function level(v: number): number {
