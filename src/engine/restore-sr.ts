@@ -25,7 +25,7 @@ import {
 import { settleAll } from './parallel/close.js';
 import type { RestoreOptions, SrBand } from './restore-types.js';
 import { type Tile } from './tiling.js';
-import { SrCompute, srOverlap, srWeightsData, type SrWeightsData } from './parallel/sr-compute.js';
+import { SrCompute, srOverlap, srWeightsData, wRadiusLr, type SrWeightsData } from './parallel/sr-compute.js';
 import { cancelFlag } from './parallel/cancel-flag.js';
 import { cachedSrExecutor, onnxGLayout, OnnxSrExecutor, releaseSrExecutor } from './backends/onnx-sr.js';
 import { planSrJob, runBands, type BandFrame, type SrExecutor, type SrPlanOptions } from './parallel/sr-engine.js';
@@ -37,7 +37,7 @@ export const DEFAULT_SR_TILE = 384;
 /** Band and chunk sizes a caller may force (tests): planSrJob's options of the same names. */
 export type BandLayout = Pick<SrPlanOptions, 'bandRows' | 'chunkWidth' | 'stepChunkWidth'>;
 
-export { srOverlap };
+export { srOverlap, wRadiusLr };
 
 /**
  * The DL-Net problem for one LR luma tile: g on y, h with the bicubic skip, W = the SR operator.
@@ -176,6 +176,7 @@ export async function superResolveWith(
     C: d.C,
     scale: t,
     K: settings.K,
+    blur,
     overlap: run.overlap,
     tileSize: options.tileSize,
     bandRows: options.bandRows,

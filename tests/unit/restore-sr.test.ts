@@ -12,6 +12,7 @@ import {
   mergeWithUpscaledChroma,
   srOverlap,
   srProblem,
+  wRadiusLr,
   superResolve,
   superResolveOnPool,
 } from '../../src/engine/restore-sr.js';
@@ -72,6 +73,26 @@ test('tiled super-resolution equals the untiled run (DL-Net steps included), and
     const short = await superResolve(weights, image, { ...run, overlap: 4 }, { tileSize: 40 });
     assert.ok(maxDiff(whole.data, short.data) > 1e-4, 'a 4-pixel overlap should show seams');
   }
+});
+
+test('bicubic W reaches 2 LR pixels at every scale: u = 0 bands get a narrower DL-Net margin and stay exact', async () => {
+  for (const t of [2, 3, 4]) {
+    assert.equal(wRadiusLr(t, 0), 2, `×${t} bicubic`);
+    assert.equal(wRadiusLr(t, 1.3), Math.ceil(7 / t), `×${t} Gaussian`);
+    assert.equal(wRadiusLr(t), Math.max(2, Math.ceil(7 / t)), `×${t} either`);
+  }
+  assert.ok(srOverlap(16, 2, 5, 0) < srOverlap(16, 2, 5, 1.3));
+  // ×3 at u = 0 (×2's bands are checked in perf-parallel.test.ts): 12-row bands, every step region cut at the
+  // narrower margin, equal the untiled run.
+  const weights = await loadWeights(path.join(dir, 'sr-x3'));
+  const image = photo(40, 60, 1);
+  const run = { scale: 3 as const, blur: 0, settings: { K: 5, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
+  const whole = await superResolve(weights, image, run, { tileSize: 4096 });
+  const banded = await superResolve(weights, image, run, { bandRows: 12, chunkWidth: 16 });
+  assert.ok(maxDiff(whole.data, banded.data) < 1e-5, `banded differs by ${maxDiff(whole.data, banded.data)}`);
+  // The same bands without the DL-Net margin (g's context only) show seams: the check above can fail.
+  const short = await superResolve(weights, image, { ...run, overlap: 4 }, { bandRows: 12, chunkWidth: 16 });
+  assert.ok(maxDiff(whole.data, short.data) > 1e-4, 'bands without the DL-Net margin should show seams');
 });
 
 // g's receptive radius: DRRN 1 + 2·4 = 9 LR pixels, IDN 2 + 6·2 = 14 (a plain stack of 3 would need 3).

@@ -22,7 +22,7 @@
 import { lowerBound } from '../active-adam.js';
 import { activeSetFloats, activeSetViews, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
-import { bicubicUpscaleImage } from '../degradations.js';
+import { bicubicDownTaps, bicubicUpscaleImage } from '../degradations.js';
 import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
@@ -82,9 +82,16 @@ export function srFlopsPerPixel(d: Pick<SrWeightsData, 'backbone' | 'C' | 'scale
   return { g: gFlopsPerPixel(d.backbone), h: 2 * 9 * d.C * d.scale * d.scale };
 }
 
-/** W's radius in LR pixels (its HR kernel reaches 7 HR pixels, at least 2 LR pixels for bicubic). */
-export function wRadiusLr(scale: number): number {
-  return Math.max(2, Math.ceil(7 / scale));
+/**
+ * W's radius in LR pixels for a blur u: how far from its own pixel an LR output of W reads (and so how far
+ * one step of W∘h carries a value). The Gaussian kernel (u > 0) reaches 7 HR pixels either way; the
+ * bicubic one (u = 0) 2t (2 LR pixels at every scale). Without a blur, the larger of the two.
+ */
+export function wRadiusLr(scale: number, blur?: number): number {
+  const radius = (first: number, count: number) => Math.max(-Math.floor(first / scale), Math.floor((first + count - 1) / scale));
+  const bicubic = radius(bicubicDownTaps(scale).first, bicubicDownTaps(scale).weights.length);
+  const gaussian = radius(-7, 15);
+  return blur === undefined ? Math.max(bicubic, gaussian) : blur === 0 ? bicubic : gaussian;
 }
 
 /**
@@ -92,8 +99,8 @@ export function wRadiusLr(scale: number): number {
  * radius, then per DL-Net step twice the radius of W∘h (W's kernel in LR pixels plus h's 3×3 conv),
  * plus the bicubic skip's 2 pixels.
  */
-export function srOverlap(gRadius: number, scale: number, K: number): number {
-  return gRadius + (K - 1) * 2 * (wRadiusLr(scale) + 1) + 2;
+export function srOverlap(gRadius: number, scale: number, K: number, blur?: number): number {
+  return gRadius + (K - 1) * 2 * (wRadiusLr(scale, blur) + 1) + 2;
 }
 
 export interface StepsRegion {
@@ -266,7 +273,7 @@ export class SrCompute {
     // Step k only needs rows within (K − k)·R + r_W + 2 of the owned part (R = 2(r_W + 1): how far
     // one step spreads an error). Rows left out of a shrinking range are never read again; the
     // owned x̂_K is what the whole region gives (src/engine/parallel/README.md).
-    const rW = wRadiusLr(t);
+    const rW = wRadiusLr(t, blur);
     const rowsOfStep = (k: number) => {
       const margin = (K - k) * 2 * (rW + 1) + rW + 2;
       return [Math.max(0, own.y - margin), Math.min(rh, own.y + own.height + margin)] as const;

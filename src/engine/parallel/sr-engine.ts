@@ -62,7 +62,9 @@ export interface SrPlanOptions {
   C: number;
   scale: number;
   K: number;
-  /** Total context (old tiler's overlap); default srOverlap(radius, scale, K). Smaller breaks exactness. */
+  /** The job's blur u: W's reach (and so the DL-Net margin) is shorter for bicubic (u = 0); default the longer. */
+  blur?: number;
+  /** Total context (old tiler's overlap); default srOverlap(radius, scale, K, blur). Smaller breaks exactness. */
   overlap?: number;
   /** Old tiler's tile size: own = tileSize − 2·overlap in both directions. */
   tileSize?: number;
@@ -85,7 +87,7 @@ function split(length: number, parts: number): number[] {
 }
 
 export function planSrJob(width: number, height: number, o: SrPlanOptions): SrJobPlan {
-  const overlap = o.overlap ?? srOverlap(o.radius, o.scale, o.K);
+  const overlap = o.overlap ?? srOverlap(o.radius, o.scale, o.K, o.blur);
   const gContext = Math.min(o.radius, overlap);
   const kMargin = Math.max(0, overlap - o.radius);
   const own = o.tileSize !== undefined ? Math.max(16, o.tileSize - 2 * overlap) : undefined;
