@@ -89,7 +89,8 @@ export function srFlopsPerPixel(d: Pick<SrWeightsData, 'backbone' | 'C' | 'scale
  */
 export function wRadiusLr(scale: number, blur?: number): number {
   const radius = (first: number, count: number) => Math.max(-Math.floor(first / scale), Math.floor((first + count - 1) / scale));
-  const bicubic = radius(bicubicDownTaps(scale).first, bicubicDownTaps(scale).weights.length);
+  const taps = bicubicDownTaps(scale);
+  const bicubic = radius(taps.first, taps.weights.length);
   const gaussian = radius(-7, 15);
   return blur === undefined ? Math.max(bicubic, gaussian) : blur === 0 ? bicubic : gaussian;
 }
