@@ -44,9 +44,9 @@ function boxOf(starts: Int32Array): Int32Array {
 
 /**
  * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
- * arrive in any order. A display row whose box straddles bands keeps its partial sums until complete.
- * Each source row is folded into the display columns as it is read (one pass over the values), and
- * the folded rows of a display row summed.
+ * arrive in any order. The source rows of a display row are summed first (full width, in doubles),
+ * then that sum folded into the display columns: a box two rows tall costs one add per value and
+ * one fold per two values. A display row whose box straddles bands keeps its row sum until complete.
  */
 export class BandShrinker {
   readonly width: number;
@@ -58,12 +58,12 @@ export class BandShrinker {
   /** 1 / the width of each display column's box. */
   readonly #colScale: Float64Array;
   readonly #partial = new Map<number, { sum: Float64Array; seen: number }>();
-  /** The sums of a display row completed within one call (reused: fresh arrays cost page faults). */
+  /** The row sum of a display row completed within one call (reused: fresh arrays cost page faults). */
   readonly #whole: Float64Array;
 
   constructor(W: number, H: number, w: number, h: number) {
     this.#W = W;
-    this.#whole = new Float64Array(w);
+    this.#whole = new Float64Array(W);
     this.width = w;
     this.height = h;
     this.#rows = boxStarts(H, h);
@@ -94,49 +94,61 @@ export class BandShrinker {
       const a = Math.max(y0, this.#rows[o]);
       const b = Math.min(y0 + n, this.#rows[o + 1]);
       const inOneCall = a === this.#rows[o] && b === this.#rows[o + 1];
-      const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole.fill(0) : new Float64Array(w), seen: 0 };
-      for (let y = a; y < b; y++) total += this.#foldRow(rows, (y - y0) * W, abs, acc.sum);
-      acc.seen += b - a;
+      const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole : new Float64Array(W), seen: 0 };
+      for (let y = a; y < b; y++) total += addRow(rows, (y - y0) * W, W, abs, acc.sum, acc.seen++ === 0);
       const done = acc.seen >= this.#rows[o + 1] - this.#rows[o];
       if (done) this.#partial.delete(o);
       else this.#partial.set(o, acc);
       complete.push(done);
-      const out = (o - o0) * w;
-      const sum = acc.sum;
-      const scale = this.#colScale;
-      const perRow = 1 / acc.seen;
-      for (let x = 0; x < w; x++) values[out + x] = sum[x] * scale[x] * perRow;
+      this.#fold(acc.sum, 1 / acc.seen, values, (o - o0) * w);
     }
     return { y: o0, height: o1 - o0 + 1, values, complete, total };
   }
 
-  /** Adds one source row (values rows[from …]) into the display columns' sums; returns Σ |v| with `abs`, else 0. */
-  #foldRow(rows: Float32Array, from: number, abs: boolean, sum: Float64Array): number {
-    const cols = this.#cols;
+  /** values[out + x] = the mean of display column x's box in a row sum, times perRow. */
+  #fold(sum: Float64Array, perRow: number, values: Float32Array, out: number): void {
     const w = this.width;
-    let total = 0;
+    const scale = this.#colScale;
     if (w === this.#W) {
       // Not shrunk along the row (a residual map of an LR plane under the display size): one value per column.
-      if (abs)
-        for (let x = 0; x < w; x++) {
-          const v = Math.abs(rows[from + x]);
-          sum[x] += v;
-          total += v;
-        }
-      else for (let x = 0; x < w; x++) sum[x] += rows[from + x];
-      return total;
+      for (let x = 0; x < w; x++) values[out + x] = sum[x] * perRow;
+      return;
     }
-    let i = from;
+    const cols = this.#cols;
+    let i = 0;
     for (let x = 0; x < w; x++) {
-      const end = from + cols[x + 1];
+      const end = cols[x + 1];
       let s = 0;
-      if (abs) for (; i < end; i++) s += Math.abs(rows[i]);
-      else for (; i < end; i++) s += rows[i];
-      sum[x] += s;
-      total += s;
+      for (; i < end; i++) s += sum[i];
+      values[out + x] = s * scale[x] * perRow;
     }
-    return abs ? total : 0;
   }
+}
+
+/**
+ * sum[i] (+)= rows[from + i] for i < W (|rows| with `abs`; `first`: sets instead of adding); returns the
+ * sum of the values added with `abs`, else 0.
+ */
+function addRow(rows: Float32Array, from: number, W: number, abs: boolean, sum: Float64Array, first: boolean): number {
+  let total = 0;
+  if (abs) {
+    if (first)
+      for (let i = 0; i < W; i++) {
+        const v = Math.abs(rows[from + i]);
+        sum[i] = v;
+        total += v;
+      }
+    else
+      for (let i = 0; i < W; i++) {
+        const v = Math.abs(rows[from + i]);
+        sum[i] += v;
+        total += v;
+      }
+    return total;
+  }
+  if (first) for (let i = 0; i < W; i++) sum[i] = rows[from + i];
+  else for (let i = 0; i < W; i++) sum[i] += rows[from + i];
+  return 0;
 }
 
 /**
@@ -227,7 +239,7 @@ export interface FrameUpdate {
 
 /**
  * RGBA of display pixels from their luma box means `Y` (display pixels p0, p0 + 1, …) and the job's
- * display chroma / alpha (absent: grey / opaque), one 32-bit word per pixel.
+ * display chroma / alpha (absent: grey / opaque), a byte at a time (faster here than packing words).
  */
 function toRgba(
   Y: Float32Array,
@@ -238,32 +250,28 @@ function toRgba(
   rgba: Uint8Array,
 ): void {
   const n = Y.length;
-  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
   const [[r0, r1, r2], [g0, g1, g2], [b0, b1, b2]] = TO_RGB;
   // One loop per case (colour or grey, alpha or opaque): the per-pixel tests cost more than the conversion.
   if (cb && cr) {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, o = 0; i < n; i++, o += 4) {
       // RGB (0..1) = M · (Y·255 − 16, Cb·255 − 128, Cr·255 − 128), rounded and clipped to 8 bits.
       const y = Y[i] * 255 - 16;
       const u = cb[p0 + i] * 255 - 128;
       const v = cr[p0 + i] * 255 - 128;
-      const a = alpha ? level(alpha[p0 + i]) : 255;
-      px[i] = packRgba(level(r0 * y + r1 * u + r2 * v), level(g0 * y + g1 * u + g2 * v), level(b0 * y + b1 * u + b2 * v), a);
+      rgba[o] = level(r0 * y + r1 * u + r2 * v);
+      rgba[o + 1] = level(g0 * y + g1 * u + g2 * v);
+      rgba[o + 2] = level(b0 * y + b1 * u + b2 * v);
     }
-    return;
-  }
-  for (let i = 0; i < n; i++) {
-    const g = level(Y[i]);
-    px[i] = packRgba(g, g, g, alpha ? level(alpha[p0 + i]) : 255);
-  }
+  } else
+    for (let i = 0, o = 0; i < n; i++, o += 4) {
+      const g = level(Y[i]);
+      rgba[o] = g;
+      rgba[o + 1] = g;
+      rgba[o + 2] = g;
+    }
+  if (alpha) for (let i = 0, o = 3; i < n; i++, o += 4) rgba[o] = level(alpha[p0 + i]);
+  else for (let o = 3; o < rgba.length; o += 4) rgba[o] = 255;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** One RGBA pixel as the 32-bit word whose bytes in memory are r, g, b, a. */
-const packRgba = LITTLE_ENDIAN
-  ? (r: number, g: number, b: number, a: number): number => (r | (g << 8) | (b << 16) | (a << 24)) >>> 0
-  : (r: number, g: number, b: number, a: number): number => ((r << 24) | (g << 16) | (b << 8) | a) >>> 0;
 
 /** A 0..1 value as an 8-bit level: rounded (halves up, as Math.round for these non-negative values), clipped. */
 function level(v: number): number {

@@ -269,7 +269,7 @@ async function mergeOnPool(planes: LumaPlanes, data: Float32Array, t: number, he
 
 /** The engine's band frame as a RestoreEvent's SrBand (luma clipped in place: the frame is the band's own). */
 function srBand(planes: LumaPlanes, t: number, frame: BandFrame): SrBand {
-  const luma = clamp01(frame.luma);
+  const luma = frame.luma; // clipped by the step tasks as they wrote it
   return {
     width: planes.width * t,
     height: planes.height * t,

@@ -422,3 +422,38 @@ test('band-wise frames: a photo cut into several bands streams every x̂_k, its 
     net.dispose();
   }
 });
+
+test('band frames are handed on after the task that finished them: a consumer that throws fails the job with its error, and nothing follows it', async () => {
+  const weights = await loadWeights(path.join(dir, 'sr-x2'));
+  const image = photo(60, 50, 3);
+  const run = { scale: 2 as const, blur: 0, settings: { K: 3, gamma: 1e-2, beta1: 0.9, beta2: 0.999 } };
+  const pool = await SrWorkerPool.start(weights, { workers: 2, backend: 'wasm' });
+  try {
+    for (const [name, restoreBanded] of [
+      ['this thread', (o: Parameters<typeof superResolve>[3]) => superResolve(weights, image, run, o)],
+      ['two workers', (o: Parameters<typeof superResolve>[3]) => superResolveOnPool(pool, image, run, o)],
+    ] as const) {
+      let bands = 0;
+      let afterFailure = 0;
+      const failure = new Error('the display is gone');
+      await assert.rejects(
+        restoreBanded({
+          bandRows: 12,
+          chunkWidth: 16,
+          transientBands: true,
+          onEvent: (e) => {
+            if (e.type !== 'band') return;
+            if (++bands === 2) throw failure;
+            if (bands > 2) afterFailure++;
+          },
+        }),
+        (error) => error === failure,
+        name,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(afterFailure, 0, `${name}: no band event after the consumer failed`);
+    }
+  } finally {
+    await pool.close();
+  }
+});
