@@ -91,3 +91,25 @@ test('the bench takes the median of repeated ratios: the middle one, or the mean
   assert.equal(median([1.25, 1.5, 1.0, 1.75]), 1.375);
   assert.equal(median([1.1]), 1.1);
 });
+
+test('dlnet bench stops when cancelled (Ctrl-C / SIGTERM): one sentence, the cancelled exit code, no figures', async () => {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const controller = new AbortController();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => {
+    err += d;
+    if (err.includes('conv ceiling')) controller.abort();
+  });
+  const code = await run(['node', 'dlnet', 'bench', '--tiny', '--backend', 'wasm'], {
+    stdout,
+    stderr,
+    signal: controller.signal,
+  });
+  assert.equal(code, 130);
+  assert.equal(out, '');
+  assert.match(err, /dlnet: Cancelled/);
+  assert.doesNotMatch(err, /inpainting and interpolation/, 'no later phase started');
+});

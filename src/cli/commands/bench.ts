@@ -33,6 +33,7 @@ export function registerBench(program: Command, ctx: CliContext): void {
         workers: flags.workers === undefined ? undefined : Number(flags.workers),
         backend: (flags.backend ?? 'auto') as BackendPreference,
         log: flags.json ? undefined : (line) => ctx.stderr.write(`${line}\n`),
+        signal: ctx.signal,
       });
       ctx.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : `${formatBench(result)}\n`);
     });

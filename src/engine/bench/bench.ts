@@ -42,6 +42,8 @@ export interface BenchOptions {
   backend?: BackendPreference;
   /** Progress lines (stderr). */
   log?: (line: string) => void;
+  /** Stops the run (Ctrl-C): the job in progress is cancelled, or the run stops before its next phase. */
+  signal?: AbortSignal;
 }
 
 export const TARGETS = {
@@ -167,7 +169,12 @@ export interface BenchResult {
 }
 
 export async function runBench(options: BenchOptions = {}): Promise<BenchResult> {
-  const log = options.log ?? (() => {});
+  const signal = options.signal;
+  // Every phase starts with a log line: the run stops there once cancelled.
+  const log = (line: string) => {
+    signal?.throwIfAborted();
+    options.log?.(line);
+  };
   const tiny = options.tiny ?? false;
   const quick = tiny || (options.quick ?? false);
   const workers = options.workers ?? Math.max(1, Math.min(2, os.availableParallelism()));
@@ -224,7 +231,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
           p,
           img,
           { scale: 2, blur: 0, settings: { ...settings, K } },
-          sink ? { onEvent: (e) => sink.add(e), transientBands: true } : {},
+          sink ? { onEvent: (e) => sink.add(e), transientBands: true, signal } : { signal },
         );
       } finally {
         sink?.dispose();
@@ -356,22 +363,22 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       const img = syntheticPhoto(width, height);
       const inpaint = holesMask(width, height, Math.max(4, Math.round(mp * 8)));
       let t0 = performance.now();
-      await restore(img, { task: 'inpaint', mask: inpaint }, { workers });
+      await restore(img, { task: 'inpaint', mask: inpaint }, { workers, signal });
       let s = (performance.now() - t0) / 1000;
       tasks.push(taskFigure('inpaint', (width * height) / 1e6, s, null, ceiling));
       if (mp > 2) continue; // interpolation of 12 MP takes minutes on one thread; its MP/s is size-independent (tiles of restore-tiles.ts TILE_CORE px)
       // Timed on a started pool, as the SR jobs are: the first job also starts its workers. The first job of
       // this size is timed apart: its workers fault in their memory for the first time (seconds on the dev VM).
-      await restore(syntheticPhoto(64, 64), { task: 'interpolate', mask: scatteredMask(64, 64, 0.45, 3) }, { workers });
+      await restore(syntheticPhoto(64, 64), { task: 'interpolate', mask: scatteredMask(64, 64, 0.45, 3) }, { workers, signal });
       const interpolateMask = scatteredMask(width, height, 0.45, 3);
       t0 = performance.now();
-      await restore(img, { task: 'interpolate', mask: interpolateMask }, { workers });
+      await restore(img, { task: 'interpolate', mask: interpolateMask }, { workers, signal });
       if (mp === smallMp) interpolateFirst = (performance.now() - t0) / 1000;
       // The steady rate: the median of three jobs (one job here reads anywhere in ±20 % on the shared dev VM).
       const steady: number[] = [];
       for (let run = 0; run < (quick || tiny ? 1 : 3); run++) {
         t0 = performance.now();
-        await restore(img, { task: 'interpolate', mask: interpolateMask }, { workers });
+        await restore(img, { task: 'interpolate', mask: interpolateMask }, { workers, signal });
         steady.push((performance.now() - t0) / 1000);
       }
       s = median(steady);
@@ -386,7 +393,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const [holesWidth, holesHeight] = tiny ? [800, 600] : [4000, 3000];
     const holesPhoto = syntheticPhoto(holesWidth, holesHeight);
     const holesStart = performance.now();
-    await restore(holesPhoto, { task: 'inpaint', mask: holesMask(holesWidth, holesHeight, 5, 100) }, { workers });
+    await restore(holesPhoto, { task: 'inpaint', mask: holesMask(holesWidth, holesHeight, 5, 100) }, { workers, signal });
     const inpaintHoles = (performance.now() - holesStart) / 1000;
 
     log(`peak memory of ×4 on a ${rssMp} MP output (child process)…`);
