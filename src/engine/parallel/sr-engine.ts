@@ -374,13 +374,19 @@ export async function runBands(
   options: RunBandsOptions = {},
 ): Promise<void> {
   const stopListening = raiseOnAbort(bufs.cancel, options.signal);
+  // A band's x̂_k is handed on after the messages already waiting: a worker posts its last frame just before
+  // it reports the task done, and handing the frame on first (the consumer's display frames and files take
+  // a tenth of a second per 12 MP frame) kept that worker and the next task waiting.
+  const handOn = frameHandOff(options);
   try {
-    await runPlan(job, bufs, executors, options);
+    await runPlan(job, bufs, executors, options, handOn);
+    await handOn.settled();
   } catch (error) {
     options.signal?.throwIfAborted(); // a task a worker gave up on reads as the cancellation it is
     throw error;
   } finally {
     stopListening();
+    handOn.close();
   }
 }
 
@@ -395,7 +401,13 @@ export function bandOrder(plan: SrJobPlan, firstRow = 0): number[] {
   return [...Array.from({ length: n - f }, (_, i) => f + i), ...Array.from({ length: f }, (_, i) => f - 1 - i)];
 }
 
-async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[], options: RunBandsOptions): Promise<void> {
+async function runPlan(
+  job: JobConst,
+  bufs: SrJobBuffers,
+  executors: SrExecutor[],
+  options: RunBandsOptions,
+  handOn: FrameHandOff,
+): Promise<void> {
   const { plan } = job;
   const { width, height, kMargin, C } = plan;
   const t = plan.scale;
@@ -475,109 +487,101 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
   const maxBandRows = Math.max(...plan.bands.map((b) => b.r1 - b.r0));
   const framesBuffer = (rows: number) => (options.allocFrames ?? ((n) => new Float32Array(n)))(K * rows * width * (t * t + 1));
   const shared = wantFrames && options.reuseBandFrames ? framesBuffer(maxBandRows) : undefined;
-  // A band's x̂_k is handed on after the messages already waiting: a worker posts its last frame just before
-  // it reports the task done, and handing the frame on first (the consumer's display frames and files take
-  // a tenth of a second per 12 MP frame) kept that worker and the next task waiting. The next band's step
-  // tasks, which rewrite the shared frames buffer, wait until its frames are handed on.
-  const handOn = frameHandOff(options);
-  try {
-    await runBandsInOrder();
-    await handOn.settled();
-  } finally {
-    handOn.close();
-  }
-
-  async function runBandsInOrder(): Promise<void> {
-    for (const bi of order) {
-      const band = plan.bands[bi];
-      options.signal?.throwIfAborted();
-      const zTop = Math.max(0, band.r0 - kMargin);
-      const zBot = Math.min(height, band.r1 + kMargin);
-      // Rows of z this band needs that the cache (or the stash) already holds: moved to their place
-      // under the new cacheTop = zTop; only the rest is computed.
-      let v0 = Math.max(zTop, cacheTop);
-      let v1 = Math.min(zBot, cacheTop + have);
-      if (v1 > v0) {
-        if (cacheTop !== zTop) bufs.z.copyWithin((v0 - zTop) * rowLen, (v0 - cacheTop) * rowLen, (v1 - cacheTop) * rowLen);
-      } else if (stash !== null && Math.min(zBot, stash.top + stash.rows) > Math.max(zTop, stash.top)) {
-        v0 = Math.max(zTop, stash.top);
-        v1 = Math.min(zBot, stash.top + stash.rows);
-        bufs.z.set(stash.z.subarray((v0 - stash.top) * rowLen, (v1 - stash.top) * rowLen), (v0 - zTop) * rowLen);
-        stash = null;
-      } else {
-        v0 = v1 = zTop;
-      }
-      cacheTop = zTop;
-      const strip = single && options.onPreview && v1 === v0 ? previewStrip(height) : null;
-      if (strip) {
-        await runAll(runs(gTasks(0, strip.zRows, 0)));
-        v0 = 0;
-        v1 = strip.zRows;
-        const first = { ...job, settings: { ...job.settings, K: 1 } };
-        await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
-        options.onPreview!(bufs.out, strip.rows);
-      }
-      let missing = [...(v0 > zTop ? gTasks(zTop, v0, zTop) : []), ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : [])];
-      have = zBot - zTop;
-      if (bi === order[0] && bi > 0) {
-        // The stash copies z once the whole band's g is done.
-        if (missing.length > 0) await runAll(runs(missing));
-        missing = [];
-        const top = zTop;
-        const rows = Math.min(zBot, band.r0 + kMargin) - top;
-        stash = { top, rows, z: bufs.z.slice(0, rows * rowLen) };
-      }
-      const top = cacheTop;
-      const stepTasks: StepTask[] = plan.stepChunks.map((c) => {
-        const rx = Math.max(0, c.c0 - kMargin);
-        const rx1 = Math.min(width, c.c1 + kMargin);
-        return {
-          kind: 'steps',
-          rx,
-          ry: zTop,
-          rw: rx1 - rx,
-          rh: zBot - zTop,
-          own: { x: c.c0, y: band.r0, width: c.c1 - c.c0, height: band.r1 - band.r0 },
-          cacheTop: top,
-          frames: wantFrames,
-        };
-      });
-      const bandRows = band.r1 - band.r0;
-      const lumaLen = bandRows * t * width * t;
-      const resLen = bandRows * width;
-      const planes = wantFrames ? (shared ?? framesBuffer(bandRows)) : undefined;
-      const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
-      bufs.frames = planes;
-      const sink = (): FrameSink | undefined =>
-        planes
-          ? (k, L) => {
-              const at = (k - 1) * (lumaLen + resLen);
-              const slot = (pending[k - 1] ??= {
-                n: 0,
-                L: 0,
-                luma: planes.subarray(at, at + lumaLen),
-                residual: planes.subarray(at + lumaLen, at + lumaLen + resLen),
-              });
-              slot.L += L;
-              if (++slot.n === stepTasks.length) {
-                pending[k - 1] = undefined;
-                handOn.add({ k, K, r0: band.r0, r1: band.r1, luma: slot.luma, residual: slot.residual, likelihood: slot.L });
-              }
-            }
-          : undefined;
-      const stepRuns = stepTasks.map((task) => () => async (ex: SrExecutor) => {
-        if (shared) await handOn.settled();
-        const r = await ex.steps(job, bufs, task, sink());
-        done++;
-        if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
-        options.onEvent?.({ type: 'progress', fraction: done / total });
-      });
-      // A step task starts once the g tasks under its region are done, while other executors still run the band's g.
-      const under = stepTasks.map((task) => missing.flatMap((c, i) => (c.c1 > task.rx && c.c0 < task.rx + task.rw ? [i] : [])));
-      const g = missing.length;
-      await runAll([...runs(missing), ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
+  for (const bi of order) {
+    const band = plan.bands[bi];
+    options.signal?.throwIfAborted();
+    const zTop = Math.max(0, band.r0 - kMargin);
+    const zBot = Math.min(height, band.r1 + kMargin);
+    // Rows of z this band needs that the cache (or the stash) already holds: moved to their place
+    // under the new cacheTop = zTop; only the rest is computed.
+    let v0 = Math.max(zTop, cacheTop);
+    let v1 = Math.min(zBot, cacheTop + have);
+    if (v1 > v0) {
+      if (cacheTop !== zTop) bufs.z.copyWithin((v0 - zTop) * rowLen, (v0 - cacheTop) * rowLen, (v1 - cacheTop) * rowLen);
+    } else if (stash !== null && Math.min(zBot, stash.top + stash.rows) > Math.max(zTop, stash.top)) {
+      v0 = Math.max(zTop, stash.top);
+      v1 = Math.min(zBot, stash.top + stash.rows);
+      bufs.z.set(stash.z.subarray((v0 - stash.top) * rowLen, (v1 - stash.top) * rowLen), (v0 - zTop) * rowLen);
+      stash = null;
+    } else {
+      v0 = v1 = zTop;
     }
+    cacheTop = zTop;
+    const strip = single && options.onPreview && v1 === v0 ? previewStrip(height) : null;
+    if (strip) {
+      await runAll(runs(gTasks(0, strip.zRows, 0)));
+      v0 = 0;
+      v1 = strip.zRows;
+      const first = { ...job, settings: { ...job.settings, K: 1 } };
+      await runAll(previewTasks(plan, strip).map((task) => () => (ex: SrExecutor) => ex.steps(first, bufs, task)));
+      options.onPreview!(bufs.out, strip.rows);
+    }
+    let missing = [...(v0 > zTop ? gTasks(zTop, v0, zTop) : []), ...(zBot > v1 ? gTasks(Math.max(v1, zTop), zBot, zTop) : [])];
+    have = zBot - zTop;
+    if (bi === order[0] && bi > 0) {
+      // The stash copies z once the whole band's g is done.
+      if (missing.length > 0) await runAll(runs(missing));
+      missing = [];
+      const top = zTop;
+      const rows = Math.min(zBot, band.r0 + kMargin) - top;
+      stash = { top, rows, z: bufs.z.slice(0, rows * rowLen) };
+    }
+    const top = cacheTop;
+    const stepTasks: StepTask[] = plan.stepChunks.map((c) => {
+      const rx = Math.max(0, c.c0 - kMargin);
+      const rx1 = Math.min(width, c.c1 + kMargin);
+      return {
+        kind: 'steps',
+        rx,
+        ry: zTop,
+        rw: rx1 - rx,
+        rh: zBot - zTop,
+        own: { x: c.c0, y: band.r0, width: c.c1 - c.c0, height: band.r1 - band.r0 },
+        cacheTop: top,
+        frames: wantFrames,
+      };
+    });
+    const bandRows = band.r1 - band.r0;
+    const lumaLen = bandRows * t * width * t;
+    const resLen = bandRows * width;
+    const planes = wantFrames ? (shared ?? framesBuffer(bandRows)) : undefined;
+    const pending: ({ n: number; L: number; luma: Float32Array; residual: Float32Array } | undefined)[] = new Array(K);
+    bufs.frames = planes;
+    const sink = (): FrameSink | undefined =>
+      planes
+        ? (k, L) => {
+            const at = (k - 1) * (lumaLen + resLen);
+            const slot = (pending[k - 1] ??= {
+              n: 0,
+              L: 0,
+              luma: planes.subarray(at, at + lumaLen),
+              residual: planes.subarray(at + lumaLen, at + lumaLen + resLen),
+            });
+            slot.L += L;
+            if (++slot.n === stepTasks.length) {
+              pending[k - 1] = undefined;
+              handOn.add({ k, K, r0: band.r0, r1: band.r1, luma: slot.luma, residual: slot.residual, likelihood: slot.L });
+            }
+          }
+        : undefined;
+    const stepRuns = stepTasks.map((task) => () => async (ex: SrExecutor) => {
+      await handOn.settled(); // the last band's frames are handed on (a shared frames buffer is free), or the consumer failed
+      const r = await ex.steps(job, bufs, task, sink());
+      done++;
+      if (total > 1) options.onEvent?.({ type: 'tile', tile: done, tiles: total, likelihoods: r.likelihoods });
+      options.onEvent?.({ type: 'progress', fraction: done / total });
+    });
+    // A step task starts once the g tasks under its region are done, while other executors still run the band's g.
+    const under = stepTasks.map((task) => missing.flatMap((c, i) => (c.c1 > task.rx && c.c0 < task.rx + task.rw ? [i] : [])));
+    const g = missing.length;
+    await runAll([...runs(missing), ...stepRuns], (i, finished) => i < g || under[i - g].every((j) => finished[j]));
   }
+}
+
+interface FrameHandOff {
+  add: (frame: BandFrame) => void;
+  settled: () => Promise<void>;
+  close: () => void;
 }
 
 /**
@@ -585,11 +589,7 @@ async function runPlan(job: JobConst, bufs: SrJobBuffers, executors: SrExecutor[
  * (setImmediate). `settled()` resolves once every frame added so far is handed on, and throws what onBand threw.
  * Frames still queued when the job is aborted or closed are dropped.
  */
-function frameHandOff(options: RunBandsOptions): {
-  add: (frame: BandFrame) => void;
-  settled: () => Promise<void>;
-  close: () => void;
-} {
+function frameHandOff(options: RunBandsOptions): FrameHandOff {
   let queue: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | undefined;
   let closed = false;
