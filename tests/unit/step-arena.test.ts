@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { adamActive, countActive, fillActive, reluRows, type ActiveAdam } from '../../src/engine/active-adam.js';
 import { ACTIVE_SLACK, StepArena } from '../../src/engine/kernels/step-arena.js';
+import { applyW, applyWT, axisTaps, type RowPass } from '../../src/engine/parallel/sr-operator.js';
 import { kernelModule, kernelSources } from '../../scripts/build-kernels.mjs';
 
 const settings = { gamma: 0.01, beta1: 0.9, beta2: 0.999 };
@@ -206,4 +207,40 @@ test('the arena clamps z to ReLU in WebAssembly as the JS pass does, and falls b
   assert.deepEqual(index, jsIndex);
   assert.deepEqual(z, jsZ);
   arena.release();
+});
+
+test("W's and Wᵀ's row pass in WebAssembly (single precision) agree with the JS loop (doubles), at every scale and both kernels", () => {
+  for (const [t, blur] of [
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [2, 1.3],
+    [3, 2.1],
+  ]) {
+    const [h, w] = [t * 13, t * 7 + t]; // rows with a tail of 0–3 values after the groups of four
+    const rnd = random(t * 10 + blur);
+    const x = Float32Array.from({ length: h * w }, () => rnd() - 0.25);
+    const rows = axisTaps(h, t, blur);
+    const cols = axisTaps(w, t, blur);
+    const [hl, lr] = [(h / t) * w, (h / t) * (w / t)];
+    const arena = new StepArena();
+    const memory = arena.zeroed(4 * (h * w + hl + lr + h * w));
+    const view = (at: number, n: number) => new Float32Array(memory, 4 * at, n);
+    const [ax, atmp, aout, aback] = [view(0, h * w), view(h * w, hl), view(h * w + hl, lr), view(h * w + hl + lr, h * w)];
+    ax.set(x);
+    let ran = 0;
+    const pass: RowPass = (src, s, wt, count, dst, d, len) => (ran++, arena.weightedRows(src, s, wt, count, dst, d, len));
+    applyW(ax, w, rows, cols, atmp, aout, pass);
+    const out = new Float32Array(lr);
+    applyW(x, w, rows, cols, new Float32Array(hl), out);
+    assert.ok(ran > 0 && arena.simd);
+    assertClose(aout, out, `W at ×${t}, u = ${blur}`);
+    applyWT(aout, h, w, rows, cols, 0.37, atmp, aback, pass);
+    const back = new Float32Array(h * w);
+    applyWT(out, h, w, rows, cols, 0.37, new Float32Array(hl), back);
+    assertClose(aback, back, `Wᵀ at ×${t}, u = ${blur}`);
+    // Outside the arena the pass declines and the JS loop runs.
+    assert.equal(arena.weightedRows(x, new Int32Array([0]), new Float64Array([1]), 1, out, 0, 4), false);
+    arena.release();
+  }
 });

@@ -1,5 +1,6 @@
 /**
- * The DL-Net steps' work memory, and their Adam step and the head's tap sums in WebAssembly SIMD on it.
+ * The DL-Net steps' work memory, and their Adam step, W's row pass and the head's tap sums in WebAssembly
+ * SIMD on it.
  *
  * The steps (parallel/sr-compute.ts, masked-steps.ts) keep z, m and v over the active entries, the
  * dense a = ReLU(z) and a slab of ∂L/∂a as views on one zeroed buffer, kept from call to call. Here
@@ -16,6 +17,7 @@ import type { DLNetSettings } from '../dlnet.js';
 import { ReusedBuffer } from '../release-buffer.js';
 import { ACTIVE_WASM } from './active-wasm.js';
 import { ADAM_WASM } from './adam-wasm.js';
+import { ROWS_WASM } from './rows-wasm.js';
 import { TAPS_WASM } from './taps-wasm.js';
 
 type AdamKernel = (
@@ -34,6 +36,21 @@ type AdamKernel = (
 ) => void;
 
 type TapRowKernel = (out: number, u0: number, u1: number, u2: number, n: number) => void;
+
+type RowsKernel = (
+  dst: number,
+  len: number,
+  fresh: number,
+  n: number,
+  s0: number,
+  w0: number,
+  s1: number,
+  w1: number,
+  s2: number,
+  w2: number,
+  s3: number,
+  w3: number,
+) => void;
 
 interface ActiveKernels {
   count: (a: number, n: number) => number;
@@ -95,6 +112,7 @@ interface KernelModules {
   adam: WebAssembly.Module;
   taps: WebAssembly.Module;
   active: WebAssembly.Module;
+  rows: WebAssembly.Module;
 }
 
 let compiled: KernelModules | null | undefined;
@@ -102,9 +120,14 @@ let compiled: KernelModules | null | undefined;
 /** The kernels compiled once per thread, or null where this WebAssembly lacks SIMD. */
 function kernelModules(): KernelModules | null {
   if (compiled === undefined) {
-    const [adam, taps, active] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM].map((b64) => Buffer.from(b64, 'base64'));
-    compiled = [adam, taps, active].every((bytes) => WebAssembly.validate(bytes))
-      ? { adam: new WebAssembly.Module(adam), taps: new WebAssembly.Module(taps), active: new WebAssembly.Module(active) }
+    const [adam, taps, active, rows] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM, ROWS_WASM].map((b64) => Buffer.from(b64, 'base64'));
+    compiled = [adam, taps, active, rows].every((bytes) => WebAssembly.validate(bytes))
+      ? {
+          adam: new WebAssembly.Module(adam),
+          taps: new WebAssembly.Module(taps),
+          active: new WebAssembly.Module(active),
+          rows: new WebAssembly.Module(rows),
+        }
       : null;
   }
   return compiled;
@@ -114,6 +137,7 @@ export class StepArena {
   #memory?: WebAssembly.Memory;
   #adam?: AdamKernel;
   #tapRow?: TapRowKernel;
+  #rows?: RowsKernel;
   #active?: ActiveKernels;
   readonly #fallback = new ReusedBuffer();
 
@@ -236,9 +260,58 @@ export class StepArena {
     return true;
   }
 
+  /**
+   * W's and Wᵀ's row pass (parallel/sr-operator.ts weightedRows: dst[d + p] = Σ_i w[i] · src[s[i] + p], p < len)
+   * in rows.wat, in single precision, where both arrays lie in this arena. Returns false where it did nothing
+   * (the caller's JS loop runs, in doubles).
+   */
+  weightedRows(
+    src: Float32Array,
+    s: Int32Array,
+    w: Float64Array,
+    count: number,
+    dst: Float32Array,
+    d: number,
+    len: number,
+  ): boolean {
+    const buffer = this.#memory?.buffer;
+    if (!buffer || src.buffer !== buffer || dst.buffer !== buffer) return false;
+    if (count === 0) {
+      dst.fill(0, d, d + len);
+      return true;
+    }
+    const rows = this.#rows!;
+    const at = (j: number) => src.byteOffset + 4 * s[j];
+    const out = dst.byteOffset + 4 * d;
+    // Four source rows per call, grouped as the JS loop groups them (a group of three adds a zero-weight fourth).
+    for (let i = 0; i < count; i += 4) {
+      const k = Math.min(4, count - i);
+      const fresh = i === 0 ? 1 : 0;
+      if (k === 1) rows(out, len, fresh, 1, at(i), w[i], 0, 0, 0, 0, 0, 0);
+      else if (k === 2) rows(out, len, fresh, 2, at(i), w[i], at(i + 1), w[i + 1], 0, 0, 0, 0);
+      else
+        rows(
+          out,
+          len,
+          fresh,
+          4,
+          at(i),
+          w[i],
+          at(i + 1),
+          w[i + 1],
+          at(i + 2),
+          w[i + 2],
+          at(k === 4 ? i + 3 : i + 2),
+          k === 4 ? w[i + 3] : 0,
+        );
+    }
+    return true;
+  }
+
   release(): void {
     this.#memory = undefined;
     this.#adam = undefined;
+    this.#rows = undefined;
     this.#tapRow = undefined;
     this.#active = undefined;
     this.#fallback.release();
@@ -256,6 +329,7 @@ export class StepArena {
         const env = { env: { memory } };
         this.#adam = new WebAssembly.Instance(modules.adam, env).exports.adam as AdamKernel;
         this.#tapRow = new WebAssembly.Instance(modules.taps, env).exports.tapRow as TapRowKernel;
+        this.#rows = new WebAssembly.Instance(modules.rows, env).exports.rows as RowsKernel;
         this.#active = new WebAssembly.Instance(modules.active, env).exports as unknown as ActiveKernels;
         this.#memory = memory;
       } catch {

@@ -23,12 +23,11 @@ import { lowerBound } from '../active-adam.js';
 import { activeSetFloats, activeSetViews, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicDownTaps, bicubicUpscaleImage } from '../degradations.js';
-import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
+import { applyW, applyWT, axisTaps, type AxisTaps, type RowPass } from './sr-operator.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
-import { ReusedBuffer } from '../release-buffer.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
 
 export interface StepsOptions {
@@ -178,10 +177,8 @@ function unshuffleRow(
 
 export class SrCompute {
   readonly d: SrWeightsData;
-  /** The steps' work arrays and their Adam step. */
+  /** The steps' work arrays (x̂ among them), their Adam step and W's row pass. */
   readonly #work = new StepArena();
-  /** x̂ of the last steps() call (its rows outside the region's last step range stay 0). */
-  readonly #xhat = new ReusedBuffer();
   private readonly gTensors: SrGTensors;
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
@@ -309,7 +306,8 @@ export class SrCompute {
           colsFloats +
           gradFloats +
           H * Wd +
-          H * rw),
+          H * rw +
+          H * Wd),
     );
     let at = 0;
     const f32 = (n: number) => {
@@ -326,7 +324,8 @@ export class SrCompute {
     const v = f32(count).fill(0);
     const res = f32(P);
     const tmp = f32(rh * Wd);
-    const xhat = new Float32Array(this.#xhat.zeroed(4 * H * Wd), 0, H * Wd);
+    // x̂ in the arena too, where W's row pass reads it (its rows outside the steps' ranges stay 0).
+    const xhat = f32(H * Wd).fill(0);
     const dx = K > 1 ? f32(H * Wd) : xhat;
     const dr = K > 1 ? f32(P * T2) : res;
     const hOut = f32(hOutFloats);
@@ -338,6 +337,7 @@ export class SrCompute {
       out: f32(H * Wd),
       rows: f32(H * rw),
     }).data;
+    const rowPass: RowPass = (src, s, w, count, dst, d, len) => this.#work.weightedRows(src, s, w, count, dst, d, len);
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;
@@ -371,7 +371,7 @@ export class SrCompute {
         for (let p = 0; p < t; p++)
           shuffleRow(xhat, skip, (i * t + p) * Wd, rv, (i - r0) * rw * pxStride + p * t * chStride, pxStride, chStride, rw, t);
       r?.dispose();
-      applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw));
+      applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw), rowPass);
       let sum = 0;
       for (let i = r0 * rw; i < r1 * rw; i++) res[i] -= y[i];
       for (let i = own.y; i < own.y + own.height; i++)
@@ -385,7 +385,7 @@ export class SrCompute {
       onFrame?.(k, xhat, likelihood, res);
       if (k === K) break;
       tj = performance.now();
-      applyWT(res.subarray(r0 * rw, r1 * rw), rows * t, Wd, rowTaps(rows * t), colTaps, 1 / N, tmp, hr(dx));
+      applyWT(res.subarray(r0 * rw, r1 * rw), rows * t, Wd, rowTaps(rows * t), colTaps, 1 / N, tmp, hr(dx), rowPass);
       // dr = unshuffle(dx) over rows r0..r1, indexed by region pixel: interleaved for tfjs, planar
       // (planes of P) for the products.
       const [drPx, drCh] = head ? [1, P] : [T2, 1];
@@ -429,7 +429,6 @@ export class SrCompute {
 
   dispose(): void {
     this.#work.release();
-    this.#xhat.release();
     tf.dispose([...this.gTensors.kernels, ...this.gTensors.biases, this.outKernel, this.outKernelT, this.outBias]);
   }
 }

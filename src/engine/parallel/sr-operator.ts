@@ -104,12 +104,31 @@ function weightedRows(
   }
 }
 
+/** weightedRows done elsewhere (the step arena's WebAssembly kernel): false where it did nothing. */
+export type RowPass = (
+  src: Float32Array,
+  s: Int32Array,
+  w: Float64Array,
+  count: number,
+  dst: Float32Array,
+  d: number,
+  len: number,
+) => boolean;
+
 /** Scratch for weightedRows' row offsets and weights (taps per row are few). */
 const rowOffsets = new Int32Array(256);
 const rowWeights = new Float64Array(256);
 
-/** out (h/t × w/t) = W x (x: h × w, h given by the row taps); tmp: (h/t) × w scratch. */
-export function applyW(x: Float32Array, w: number, rows: AxisTaps, cols: AxisTaps, tmp: Float32Array, out: Float32Array): void {
+/** out (h/t × w/t) = W x (x: h × w, h given by the row taps); tmp: (h/t) × w scratch; `pass`: runs the row pass where it can. */
+export function applyW(
+  x: Float32Array,
+  w: number,
+  rows: AxisTaps,
+  cols: AxisTaps,
+  tmp: Float32Array,
+  out: Float32Array,
+  pass?: RowPass,
+): void {
   const oh = rows.start.length;
   const ow = cols.start.length;
   const rn = rows.n;
@@ -118,7 +137,7 @@ export function applyW(x: Float32Array, w: number, rows: AxisTaps, cols: AxisTap
       rowOffsets[j] = rows.idx[o * rn + j] * w;
       rowWeights[j] = rows.weights[j];
     }
-    weightedRows(x, rowOffsets, rowWeights, rn, tmp, o * w, w);
+    if (!pass?.(x, rowOffsets, rowWeights, rn, tmp, o * w, w)) weightedRows(x, rowOffsets, rowWeights, rn, tmp, o * w, w);
   }
   const cn = cols.n;
   const cw = cols.weights;
@@ -144,7 +163,7 @@ export function applyW(x: Float32Array, w: number, rows: AxisTaps, cols: AxisTap
   }
 }
 
-/** x (h × w) = scale · Wᵀ r (r: h/t × w/t); tmp: (h/t) × w scratch. */
+/** x (h × w) = scale · Wᵀ r (r: h/t × w/t); tmp: (h/t) × w scratch; `pass`: runs the row pass where it can. */
 export function applyWT(
   r: Float32Array,
   h: number,
@@ -154,6 +173,7 @@ export function applyWT(
   scale: number,
   tmp: Float32Array,
   x: Float32Array,
+  pass?: RowPass,
 ): void {
   const oh = rows.start.length;
   const ow = cols.start.length;
@@ -186,6 +206,6 @@ export function applyWT(
       rowOffsets[i] = rows.tOut[e0 + i] * w;
       rowWeights[i] = rows.tWeight[e0 + i];
     }
-    weightedRows(tmp, rowOffsets, rowWeights, count, x, q * w, w);
+    if (!pass?.(tmp, rowOffsets, rowWeights, count, x, q * w, w)) weightedRows(tmp, rowOffsets, rowWeights, count, x, q * w, w);
   }
 }
