@@ -10,9 +10,9 @@
  *   bookkeeping of the slice/concat borders, transposes and the taped graph was the cost. Here a
  *   step is two convs (h's 64→t² conv and its adjoint, the same conv with the kernel rotated
  *   180° and in/out swapped: tf convs, or on onnxruntime matrix products plus tap sums, head-taps.ts)
- *   and three passes in plain JS over Float32Arrays: pixel shuffle + skip,
- *   W and Wᵀ (separable, the tile's own symmetric / replicated borders, exactly as
- *   degradations-tf.ts), and Adam fused with ReLU′ and the next ReLU.
+ *   and three passes over Float32Arrays: pixel shuffle + skip (JS), W and Wᵀ (separable, the tile's own
+ *   symmetric / replicated borders, as degradations-tf.ts; their row passes in WebAssembly SIMD, the
+ *   column passes in JS), and Adam fused with ReLU′ and the next ReLU (WebAssembly SIMD).
  *
  *   L(z) = ½ Σ (W h(z) − y)² / N,   h(z) = shuffle(conv(ReLU z)) + skip
  *   ∂L/∂z = ReLU′(z) ⊙ convᵀ(unshuffle(Wᵀ (W h(z) − y) / N))

@@ -1,8 +1,8 @@
 /**
- * The SR degradation W and its transpose in plain JavaScript on LR windows of a band (docs/protocols.md §1.1):
- * separable bicubic or Gaussian taps per axis with the tile's own symmetric / replicated borders, exactly as
- * degradations-tf.ts, and Wᵀ as a gather over the transposed tap lists. Used by the DL-Net steps of
- * sr-compute.ts.
+ * The SR degradation W and its transpose on LR windows of a band (docs/protocols.md §1.1): separable bicubic or
+ * Gaussian taps per axis with the tile's own symmetric / replicated borders, as degradations-tf.ts, and Wᵀ as a
+ * gather over the transposed tap lists. Used by the DL-Net steps of sr-compute.ts, which pass the step arena's
+ * WebAssembly row pass (single precision, kernels/rows.wat); the JS row loop (in doubles) runs elsewhere.
  */
 import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
 
