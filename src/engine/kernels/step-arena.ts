@@ -37,6 +37,20 @@ type AdamKernel = (
 
 type TapRowKernel = (out: number, u0: number, u1: number, u2: number, n: number) => void;
 
+/**
+ * A row pass of W or Wᵀ (parallel/sr-operator.ts weightedRows) done elsewhere: dst[d + p] = Σ_i w[i] · src[s[i] + p]
+ * for p < len over `count` source rows; false where it did nothing.
+ */
+export type RowPass = (
+  src: Float32Array,
+  s: Int32Array,
+  w: Float64Array,
+  count: number,
+  dst: Float32Array,
+  d: number,
+  len: number,
+) => boolean;
+
 type RowsKernel = (
   dst: number,
   len: number,
@@ -265,15 +279,7 @@ export class StepArena {
    * in rows.wat, in single precision, where both arrays lie in this arena. Returns false where it did nothing
    * (the caller's JS loop runs, in doubles).
    */
-  weightedRows(
-    src: Float32Array,
-    s: Int32Array,
-    w: Float64Array,
-    count: number,
-    dst: Float32Array,
-    d: number,
-    len: number,
-  ): boolean {
+  readonly weightedRows: RowPass = (src, s, w, count, dst, d, len) => {
     const buffer = this.#memory?.buffer;
     if (!buffer || src.buffer !== buffer || dst.buffer !== buffer) return false;
     if (count === 0) {
@@ -306,7 +312,7 @@ export class StepArena {
         );
     }
     return true;
-  }
+  };
 
   release(): void {
     this.#memory = undefined;

@@ -23,7 +23,7 @@ import { lowerBound } from '../active-adam.js';
 import { activeSetFloats, activeSetViews, StepArena } from '../kernels/step-arena.js';
 import { readFloat32, tf } from '../backend.js';
 import { bicubicDownTaps, bicubicUpscaleImage } from '../degradations.js';
-import { applyW, applyWT, axisTaps, type AxisTaps, type RowPass } from './sr-operator.js';
+import { applyW, applyWT, axisTaps, type AxisTaps } from './sr-operator.js';
 import { CancelledError, type CancelCheck, type DLNetSettings } from '../dlnet.js';
 import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbone, type SrGTensors } from '../networks/sr-g.js';
 import type { LoadedWeights } from '../model-file.js';
@@ -337,7 +337,7 @@ export class SrCompute {
       out: f32(H * Wd),
       rows: f32(H * rw),
     }).data;
-    const rowPass: RowPass = (src, s, w, count, dst, d, len) => this.#work.weightedRows(src, s, w, count, dst, d, len);
+    const rowPass = this.#work.weightedRows;
     const likelihoods: number[] = [];
     const times = this.times;
     times.js += performance.now() - tj;

@@ -5,6 +5,9 @@
  * WebAssembly row pass (single precision, kernels/rows.wat); the JS row loop (in doubles) runs elsewhere.
  */
 import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
+import type { RowPass } from '../kernels/step-arena.js';
+
+export type { RowPass };
 
 /**
  * Separable W along one axis of a given HR length: tap j of output o reads input idx[o·n + j] with
@@ -64,15 +67,7 @@ export function axisTaps(inLen: number, t: number, blur: number): AxisTaps {
 }
 
 /** dst[d + p] = Σ_i w[i] · src[s[i] + p] for p < len, over up to four rows at a time (fewer read-modify-writes). */
-function weightedRows(
-  src: Float32Array,
-  s: Int32Array,
-  w: Float64Array,
-  count: number,
-  dst: Float32Array,
-  d: number,
-  len: number,
-): void {
+function weightedRows(...[src, s, w, count, dst, d, len]: Parameters<RowPass>): void {
   if (count === 0) {
     dst.fill(0, d, d + len);
     return;
@@ -103,17 +98,6 @@ function weightedRows(
     }
   }
 }
-
-/** weightedRows done elsewhere (the step arena's WebAssembly kernel): false where it did nothing. */
-export type RowPass = (
-  src: Float32Array,
-  s: Int32Array,
-  w: Float64Array,
-  count: number,
-  dst: Float32Array,
-  d: number,
-  len: number,
-) => boolean;
 
 /** Scratch for weightedRows' row offsets and weights (taps per row are few). */
 const rowOffsets = new Int32Array(256);
