@@ -145,6 +145,11 @@ function clipped(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/** dst[to + i] = src[from + i] clipped to 0..1 (NaN stays NaN) for i < len: a copy and clamp01 in one pass. */
+export function copyClipped(src: Float32Array, from: number, dst: Float32Array, to: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[to + i] = clipped(src[from + i]);
+}
+
 /** Every value of `a` clipped to 0..1 in place (NaN stays NaN); returns `a`. */
 export function clamp01(a: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = clipped(a[i]);

@@ -267,9 +267,9 @@ async function mergeOnPool(planes: LumaPlanes, data: Float32Array, t: number, he
   }
 }
 
-/** The engine's band frame as a RestoreEvent's SrBand (luma clipped in place: the frame is the band's own). */
+/** The engine's band frame as a RestoreEvent's SrBand (its luma already clipped to 0..1 by the step tasks). */
 function srBand(planes: LumaPlanes, t: number, frame: BandFrame): SrBand {
-  const luma = frame.luma; // clipped by the step tasks as they wrote it
+  const luma = frame.luma;
   return {
     width: planes.width * t,
     height: planes.height * t,

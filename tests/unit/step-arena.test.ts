@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { adamActive, countActive, fillActive, reluRows, type ActiveAdam } from '../../src/engine/active-adam.js';
-import { ACTIVE_SLACK, StepArena } from '../../src/engine/kernels/step-arena.js';
-import { applyW, applyWT, axisTaps, type RowPass } from '../../src/engine/parallel/sr-operator.js';
+import { ACTIVE_SLACK, StepArena, type RowPass } from '../../src/engine/kernels/step-arena.js';
+import { applyW, applyWT, axisTaps } from '../../src/engine/parallel/sr-operator.js';
 import { kernelModule, kernelSources } from '../../scripts/build-kernels.mjs';
 
 const settings = { gamma: 0.01, beta1: 0.9, beta2: 0.999 };

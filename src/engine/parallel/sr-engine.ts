@@ -17,7 +17,7 @@
  * executors: in-process (one tfjs), or a pool of worker threads (parallel/pool.ts), where the y
  * plane, the z cache and the output are SharedArrayBuffers that the workers read and write in place.
  */
-import type { LumaPlanes } from '../color.js';
+import { copyClipped, type LumaPlanes } from '../color.js';
 import type { DLNetSettings } from '../dlnet.js';
 import type { RestoreEvent } from '../restore-types.js';
 import { flagCheck, raiseOnAbort } from './cancel-flag.js';
@@ -228,14 +228,6 @@ export function writeOwned(bufs: SrJobBuffers, plan: SrJobPlan, task: StepTask, 
   for (let r = 0; r < task.own.height * t; r++) {
     const from = (oy + r) * regionW + ox;
     bufs.out.set(xhat.subarray(from, from + len), (task.own.y * t + r) * outW + task.own.x * t);
-  }
-}
-
-/** dst[to + i] = src[from + i] clipped to 0..1 (NaN stays NaN), i < len: the clipping the result gets at the end. */
-function copyClipped(src: Float32Array, from: number, dst: Float32Array, to: number, len: number): void {
-  for (let i = 0; i < len; i++) {
-    const v = src[from + i];
-    dst[to + i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
 }
 

@@ -7,8 +7,6 @@
 import { bicubicDownTaps, clampIndex, gaussianTaps, mirrorIndex } from '../degradations.js';
 import type { RowPass } from '../kernels/step-arena.js';
 
-export type { RowPass };
-
 /**
  * Separable W along one axis of a given HR length: tap j of output o reads input idx[o·n + j] with
  * weight weights[j]; the transposed lists give, for input q, the (output, weight) pairs that read it
