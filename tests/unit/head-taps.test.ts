@@ -8,53 +8,13 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initBackend, tf } from '../../src/engine/backend.js';
 import { StepArena } from '../../src/engine/kernels/step-arena.js';
-import { headAdjointSlab, headForward, type HeadProducts } from '../../src/engine/parallel/head-taps.js';
+import { headAdjointSlab, headForward } from '../../src/engine/parallel/head-taps.js';
 import { maxDiff } from '../helpers/arrays.js';
+import { jsProducts, seeded } from '../helpers/head-products.js';
 
 before(async () => {
   await initBackend('wasm');
 });
-
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-/**
- * The products in plain JS: forward, plane tap·T + o at pixel p = Σ_c a[p][c]·K[tap][c][o]; adjoint, its
- * transpose (planes in, C values per pixel out).
- */
-function jsProducts(kernel: Float32Array, C: number, T: number): HeadProducts {
-  return {
-    forward: async (a, pixels, into) => {
-      const u = into.subarray(0, pixels * 9 * T);
-      for (let p = 0; p < pixels; p++)
-        for (let tap = 0; tap < 9; tap++)
-          for (let o = 0; o < T; o++) {
-            let sum = 0;
-            for (let c = 0; c < C; c++) sum += a[p * C + c] * kernel[(tap * C + c) * T + o];
-            u[(tap * T + o) * pixels + p] = sum;
-          }
-      return u;
-    },
-    adjoint: async (planes, pixels, into) => {
-      const g = into.subarray(0, pixels * C);
-      for (let p = 0; p < pixels; p++)
-        for (let c = 0; c < C; c++) {
-          let sum = 0;
-          for (let tap = 0; tap < 9; tap++)
-            for (let o = 0; o < T; o++) sum += planes[(tap * T + o) * pixels + p] * kernel[(tap * C + c) * T + o];
-          g[p * C + c] = sum;
-        }
-      return g;
-    },
-  };
-}
 
 /** Channel-interleaved values (T per pixel) as T planes, and back. */
 function planar(x: Float32Array, T: number): Float32Array {

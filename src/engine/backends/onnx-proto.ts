@@ -62,7 +62,7 @@ const FLOAT = 1;
 const ATTR_INTS = 7;
 
 /** One dimension: a number, or a name (dynamic). */
-type Dim = number | string;
+export type Dim = number | string;
 
 function valueInfo(w: Writer, field: number, name: string, dims: Dim[]): void {
   w.message(field, (v) =>
@@ -136,12 +136,11 @@ export function convStackModel(channels: number, layers: number, kernel: (layer:
 const ATTR_INT = 2;
 
 /**
- * Products in planar (channel-major) layout: with `transposeInput`, y [n, p] = weight [n, k] · xᵀ for
- * "x" [p, k]; without, y [p, n] = xᵀ · weight for "x" [k, p] and weight [k, n]. p is dynamic.
- * The DL-Net head's products (onnx-head.ts).
+ * Products in planar (channel-major) layout: with `transposeInput`, y [n, p] = w [n, k] · xᵀ for
+ * "x" [p, k]; without, y [p, n] = xᵀ · w for "x" [k, p] and "w" [k, n]. p is dynamic, and so is
+ * k or n where it is a name. The DL-Net head's products (onnx-head.ts).
  */
-export function gemmModel(k: number, n: number, weight: Float32Array, transposeInput: boolean): Uint8Array {
-  if (weight.length !== k * n) throw new Error(`gemmModel: weight has ${weight.length} values, not ${k} × ${n}`);
+export function gemmModel(k: Dim, n: Dim, transposeInput: boolean): Uint8Array {
   return new Writer()
     .int(1, 7)
     .string(2, 'dlnet-studio')
@@ -162,7 +161,7 @@ export function gemmModel(k: number, n: number, weight: Float32Array, transposeI
             .int(3, 1),
         );
       });
-      initializer(g, 'w', transposeInput ? [n, k] : [k, n], weight);
+      valueInfo(g, 11, 'w', transposeInput ? [n, k] : [k, n]);
       valueInfo(g, 11, 'x', transposeInput ? ['p', k] : [k, 'p']);
       valueInfo(g, 12, 'y', transposeInput ? [n, 'p'] : ['p', n]);
     })

@@ -18,6 +18,7 @@ import { ReusedBuffer } from '../release-buffer.js';
 import { ACTIVE_WASM } from './active-wasm.js';
 import { ADAM_WASM } from './adam-wasm.js';
 import { ROWS_WASM } from './rows-wasm.js';
+import { SPLIT_WASM } from './split-wasm.js';
 import { TAPS_WASM } from './taps-wasm.js';
 
 type AdamKernel = (
@@ -65,6 +66,36 @@ type RowsKernel = (
   s3: number,
   w3: number,
 ) => void;
+
+interface SplitKernels {
+  channelCounts: (index: number, n: number, C: number, counts: number) => void;
+  split: (index: number, z: number, n: number, C: number, roles: number, Cd: number, a: number, where: number, aSparse: number) => number;
+  sparseForward: (
+    where: number,
+    aSparse: number,
+    from: number,
+    to: number,
+    C: number,
+    rw: number,
+    r0: number,
+    r1: number,
+    T: number,
+    taps: number,
+    out: number,
+  ) => void;
+  sparseGrads: (
+    where: number,
+    grad: number,
+    from: number,
+    to: number,
+    C: number,
+    first: number,
+    nq: number,
+    taps: number,
+    cols: number,
+    n: number,
+  ) => void;
+}
 
 interface ActiveKernels {
   count: (a: number, n: number) => number;
@@ -127,6 +158,7 @@ interface KernelModules {
   taps: WebAssembly.Module;
   active: WebAssembly.Module;
   rows: WebAssembly.Module;
+  split: WebAssembly.Module;
 }
 
 let compiled: KernelModules | null | undefined;
@@ -134,13 +166,16 @@ let compiled: KernelModules | null | undefined;
 /** The kernels compiled once per thread, or null where this WebAssembly lacks SIMD. */
 function kernelModules(): KernelModules | null {
   if (compiled === undefined) {
-    const [adam, taps, active, rows] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM, ROWS_WASM].map((b64) => Buffer.from(b64, 'base64'));
-    compiled = [adam, taps, active, rows].every((bytes) => WebAssembly.validate(bytes))
+    const [adam, taps, active, rows, split] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM, ROWS_WASM, SPLIT_WASM].map((b64) =>
+      Buffer.from(b64, 'base64'),
+    );
+    compiled = [adam, taps, active, rows, split].every((bytes) => WebAssembly.validate(bytes))
       ? {
           adam: new WebAssembly.Module(adam),
           taps: new WebAssembly.Module(taps),
           active: new WebAssembly.Module(active),
           rows: new WebAssembly.Module(rows),
+          split: new WebAssembly.Module(split),
         }
       : null;
   }
@@ -153,6 +188,7 @@ export class StepArena {
   #tapRow?: TapRowKernel;
   #rows?: RowsKernel;
   #active?: ActiveKernels;
+  #split?: SplitKernels;
   readonly #fallback = new ReusedBuffer();
 
   /** A zeroed buffer of at least `bytes` bytes; views on an earlier one must no longer be used. */
@@ -215,8 +251,68 @@ export class StepArena {
     if (count !== index.length) throw new Error(`the active set has ${count} entries where ${index.length} were counted`);
   }
 
-  #inMemory(x: Float32Array | Int32Array): boolean {
-    return this.#memory !== undefined && x.buffer === this.#memory.buffer;
+  #inMemory(...xs: (Float32Array | Int32Array)[]): boolean {
+    return this.#memory !== undefined && xs.every((x) => x.buffer === this.#memory!.buffer);
+  }
+
+  /**
+   * The channel split's passes (parallel/channel-split.ts) in split.wat where every array lies in this arena:
+   * counts[c] += the active entries of channel c. False where it did nothing.
+   */
+  channelCounts(index: Int32Array, C: number, counts: Int32Array): boolean {
+    if (!this.#inMemory(index, counts)) return false;
+    this.#split!.channelCounts(index.byteOffset, index.length, C, counts.byteOffset);
+    return true;
+  }
+
+  /** channel-split.ts's partition of the active set (split.wat `split`): the dense count, or -1 where it did nothing. */
+  splitActive(
+    index: Int32Array,
+    z: Float32Array,
+    C: number,
+    roles: Int32Array,
+    Cd: number,
+    a: Float32Array,
+    where: Int32Array,
+    aSparse: Float32Array,
+  ): number {
+    if (!this.#inMemory(index, z, roles, a, where, aSparse)) return -1;
+    const b = (x: Float32Array | Int32Array) => x.byteOffset;
+    return this.#split!.split(b(index), b(z), index.length, C, b(roles), Cd, b(a), b(where), b(aSparse));
+  }
+
+  /** channel-split.ts addSparseForward's loop over entries from..to (split.wat); false where it did nothing. */
+  sparseForward(
+    where: Int32Array,
+    aSparse: Float32Array,
+    [from, to]: readonly [number, number],
+    C: number,
+    rw: number,
+    [r0, r1]: readonly [number, number],
+    T: number,
+    taps: Float32Array,
+    out: Float32Array,
+  ): boolean {
+    if (!this.#inMemory(where, aSparse, taps, out)) return false;
+    this.#split!.sparseForward(where.byteOffset, aSparse.byteOffset, from, to, C, rw, r0, r1, T, taps.byteOffset, out.byteOffset);
+    return true;
+  }
+
+  /** channel-split.ts sparseGradients' loop over entries from..to (split.wat); false where it did nothing. */
+  sparseGrads(
+    where: Int32Array,
+    grad: Float32Array,
+    [from, to]: readonly [number, number],
+    C: number,
+    first: number,
+    nq: number,
+    taps: Float32Array,
+    cols: Float32Array,
+    n: number,
+  ): boolean {
+    if (!this.#inMemory(where, grad, taps, cols)) return false;
+    this.#split!.sparseGrads(where.byteOffset, grad.byteOffset, from, to, C, first, nq, taps.byteOffset, cols.byteOffset, n);
+    return true;
   }
 
   /** Whether the Adam steps on this arena's buffers run in WebAssembly. */
@@ -320,6 +416,7 @@ export class StepArena {
     this.#rows = undefined;
     this.#tapRow = undefined;
     this.#active = undefined;
+    this.#split = undefined;
     this.#fallback.release();
   }
 
@@ -337,6 +434,7 @@ export class StepArena {
         this.#tapRow = new WebAssembly.Instance(modules.taps, env).exports.tapRow as TapRowKernel;
         this.#rows = new WebAssembly.Instance(modules.rows, env).exports.rows as RowsKernel;
         this.#active = new WebAssembly.Instance(modules.active, env).exports as unknown as ActiveKernels;
+        this.#split = new WebAssembly.Instance(modules.split, env).exports as unknown as SplitKernels;
         this.#memory = memory;
       } catch {
         return undefined;

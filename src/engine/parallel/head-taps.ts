@@ -18,8 +18,17 @@ import type { StepArena } from '../kernels/step-arena.js';
  * and returned as the view on it that holds it.
  */
 export interface HeadProducts {
-  forward(a: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array>;
-  adjoint(planes: Float32Array, pixels: number, into: Float32Array): Promise<Float32Array>;
+  /** Channels of the kernel (C). */
+  readonly channels: number;
+  /** The kernel of some channels only (ascending), for products whose per-pixel values are those channels'. */
+  restrict(channels: ArrayLike<number>): HeadKernel;
+  forward(a: Float32Array, pixels: number, into: Float32Array, kernel?: HeadKernel): Promise<Float32Array>;
+  adjoint(planes: Float32Array, pixels: number, into: Float32Array, kernel?: HeadKernel): Promise<Float32Array>;
+}
+
+/** h's kernel over some of its channels (HeadProducts.restrict). */
+export interface HeadKernel {
+  readonly channels: number;
 }
 
 const SLAB_FLOATS = 1 << 20;
@@ -37,7 +46,8 @@ export function headTapsFloats(rw: number, T: number, slabRows: number): number 
 /**
  * out (T planes over rows r0..r1, n = (r1 − r0)·rw values each) = bias + conv3×3(a), a's rows outside
  * r0..r1 taken as 0: u = forward(a) per slab (into `u`, headTapsFloats(rw, T, slabRows) floats), and each
- * tap plane added at its offset (in `arena`'s kernel where out and u lie in it).
+ * tap plane added at its offset (in `arena`'s kernel where out and u lie in it). a holds C values per
+ * pixel: all of h's channels, or those of `kernel` (C = kernel.channels; none: out is the bias).
  * Returns `out`.
  */
 export async function headForward(
@@ -53,13 +63,15 @@ export async function headForward(
   out: Float32Array,
   u: Float32Array,
   arena?: StepArena,
+  kernel?: HeadKernel,
 ): Promise<Float32Array> {
   const n = (r1 - r0) * rw;
   for (let o = 0; o < T; o++) out.fill(bias[o], o * n, (o + 1) * n);
+  if (C === 0) return out;
   for (let s0 = r0; s0 < r1; s0 += slabRows) {
     const s1 = Math.min(r1, s0 + slabRows);
     const ns = (s1 - s0) * rw;
-    const taps = await head.forward(a.subarray(s0 * rw * C, s1 * rw * C), ns, u);
+    const taps = await head.forward(a.subarray(s0 * rw * C, s1 * rw * C), ns, u, kernel);
     // Source (si, sj) of tap (kh, kw) reaches output (si − kh + 1, sj − kw + 1). A tap row's three
     // taps are added to an output row in one pass (one read-modify-write of out instead of three).
     for (let kh = 0; kh < 3; kh++)
@@ -87,8 +99,8 @@ export async function headForward(
 
 /**
  * The adjoint of headForward's conv applied to dr (T planes of `planeStride` values, indexed by region
- * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel, written into `into`. `cols`
- * receives the slab's gathered tap planes.
+ * pixel, read on rows r0..r1), on the slab of rows s0..s1: C per pixel (or kernel.channels), written into
+ * `into`. `cols` receives the slab's gathered tap planes (9·T planes of (s1 − s0)·rw values).
  */
 export async function headAdjointSlab(
   head: HeadProducts,
@@ -102,6 +114,7 @@ export async function headAdjointSlab(
   s1: number,
   cols: Float32Array,
   into: Float32Array,
+  kernel?: HeadKernel,
 ): Promise<Float32Array> {
   const n = (s1 - s0) * rw;
   for (let kh = 0; kh < 3; kh++)
@@ -125,5 +138,6 @@ export async function headAdjointSlab(
         }
       }
     }
-  return head.adjoint(cols.subarray(0, 9 * T * n), n, into);
+  if (kernel?.channels === 0) return into.subarray(0, 0);
+  return head.adjoint(cols.subarray(0, 9 * T * n), n, into, kernel);
 }

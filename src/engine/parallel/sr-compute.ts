@@ -29,6 +29,7 @@ import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbon
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
+import { addSparseForward, channelTaps, sparseGradients, splitChannels, splitSpaceFloats, type ChannelSplit } from './channel-split.js';
 
 export interface StepsOptions {
   /** Sees every x̂_k and the residual W x̂_k − y over the region's LR pixels (valid during the call). */
@@ -183,6 +184,8 @@ export class SrCompute {
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
   private readonly outBias: tf.Tensor1D;
+  /** h's kernel channel by channel, for the entries the steps carry one by one (channel-split.ts). */
+  readonly #channelTaps: Float32Array;
   /** Phase times in ms, summed since construction (for the bench's profile). */
   readonly times = { g: 0, h: 0, adjoint: 0, js: 0 };
 
@@ -203,6 +206,7 @@ export class SrCompute {
             rot[((i * kw + j) * co + o) * ci + c] = d.outKernel.data[(((kh - 1 - i) * kw + (kw - 1 - j)) * ci + c) * co + o];
     this.outKernelT = tf.tensor4d(rot, [kh, kw, co, ci]);
     this.outBias = tf.tensor1d(d.outBias);
+    this.#channelTaps = channelTaps(d.outKernel);
   }
 
   /**
@@ -289,6 +293,9 @@ export class SrCompute {
     const hOutFloats = head ? P * T2 : 0;
     const colsFloats = head ? headTapsFloats(rw, T2, slabRows) : 0;
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
+    // With the products and Adam steps, the least active channels go entry by entry (channel-split.ts).
+    const splitting = head !== undefined && K > 1;
+    const sparseFloats = splitting ? splitSpaceFloats(P, C) + this.#channelTaps.length : 0;
     // z is copied into a's place; at K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no
     // active set, no m and v).
     const { work, count } = this.#work.withZ(
@@ -305,6 +312,7 @@ export class SrCompute {
           hOutFloats +
           colsFloats +
           gradFloats +
+          sparseFloats +
           H * Wd +
           H * rw +
           H * Wd),
@@ -331,6 +339,24 @@ export class SrCompute {
     const hOut = f32(hOutFloats);
     const cols = f32(colsFloats);
     const grad = f32(gradFloats);
+    let split: ChannelSplit | undefined;
+    // h's kernel per channel, copied into the arena beside the split's arrays for its WebAssembly passes.
+    const taps = splitting ? f32(this.#channelTaps.length) : this.#channelTaps;
+    if (splitting) {
+      taps.set(this.#channelTaps);
+      const capacity = (sparseFloats - taps.length - 2 * C) / 3;
+      const ints = (n: number) => {
+        const view = new Int32Array(work, at, n);
+        at += 4 * n;
+        return view;
+      };
+      const space = { where: ints(capacity), aSparse: f32(capacity), gradSparse: f32(capacity), counts: ints(C), roles: ints(C) };
+      split = splitChannels(index, z, a, P, C, space, this.#work);
+    }
+    // C, or the dense channels' count: a's values per pixel and the products' channels.
+    const Ca = split ? split.dense.length : C;
+    const kernel = split && head!.restrict(split.dense);
+    const denseIndex = split ? index.subarray(0, split.denseCount) : index;
     // The bicubic skip and its row pass in the arena too: a fresh array of that size (≈ 6 MB at ×2) between
     // two g tasks of this thread breaks up the heap onnxruntime's activations reuse (onnx-g.ts ONNX_SLAB_BYTES).
     const skip = bicubicUpscaleImage({ width: rw, height: rh, channels: 1, data: y }, t, {
@@ -362,7 +388,8 @@ export class SrCompute {
       // tfjs (a view on the wasm heap, no copy: no tf call until r is disposed below), planar from the products.
       const rv = r
         ? readFloat32(r)
-        : await headForward(head!, a, r0, r1, rw, C, T2, this.d.outBias, slabRows, hOut, cols, this.#work);
+        : await headForward(head!, a, r0, r1, rw, Ca, T2, this.d.outBias, slabRows, hOut, cols, this.#work, kernel);
+      if (split) addSparseForward(split, taps, C, T2, r0, r1, rw, hOut, this.#work);
       const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
@@ -396,19 +423,31 @@ export class SrCompute {
       const dense = onGradient ? new Float32Array(P * C) : undefined;
       // Adam on the active entries of a's entries from..to, whose ∂L/∂a is gv[0 …].
       const step = (gv: Float32Array, from: number, to: number) => {
-        const j0 = lowerBound(index, from);
-        const j1 = lowerBound(index, to);
-        if (dense) for (let j = j0; j < j1; j++) if (z[j] > 0) dense[index[j]] = gv[index[j] - from];
+        const j0 = lowerBound(denseIndex, from);
+        const j1 = lowerBound(denseIndex, to);
+        if (dense)
+          for (let j = j0; j < j1; j++) {
+            const px = Math.floor(index[j] / Ca);
+            if (z[j] > 0) dense[px * C + (split ? split.dense[index[j] - px * Ca] : index[j] - px * C)] = gv[index[j] - from];
+          }
         this.#work.adam({ index, z, m, v, a }, gv, from, j0, j1, k, settings);
+      };
+      // Adam on the sparse entries s0..s1 (their gradient in split.gradSparse).
+      const sparseStep = (sp: ChannelSplit, s0: number, s1: number) => {
+        const nd = sp.denseCount;
+        if (dense) for (let s = s0; s < s1; s++) if (z[nd + s] > 0) dense[sp.where[s]] = sp.gradSparse[s];
+        const at = (x: Float32Array) => x.subarray(nd);
+        this.#work.adam({ index: index.subarray(nd), z: at(z), m: at(m), v: at(v), a: sp.aSparse }, sp.gradSparse, 0, s0, s1, k, settings);
       };
       if (head) {
         // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each written into the arena.
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
           const s1 = Math.min(r1, s0 + slabRows);
-          await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols, grad);
+          await headAdjointSlab(head, dr, P, r0, r1, rw, T2, s0, s1, cols, grad, kernel);
           const tg = performance.now();
           times.adjoint += tg - th;
-          step(grad, s0 * rw * C, s1 * rw * C);
+          step(grad, s0 * rw * Ca, s1 * rw * Ca);
+          if (split) sparseStep(split, ...sparseGradients(split, taps, C, T2, s0, s1, rw, cols, this.#work));
           th = performance.now();
           times.js += th - tg;
         }

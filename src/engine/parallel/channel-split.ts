@@ -1,0 +1,236 @@
+/**
+ * The channels of z that the SR DL-Net steps (sr-compute.ts) carry entry by entry instead of through
+ * h's matrix products.
+ *
+ * Only the entries of z that are > 0 at the start can move (ReLU′ is 0 elsewhere, so their gradient, m
+ * and v stay 0), and on the shipped models most channels have few of them: over 300-row regions of
+ * Set14 photos 10–27 % of z is active, and 17–41 of the 64 channels are active at under 1 % of the
+ * pixels (several at none). h's conv and its adjoint cost the same per channel whatever its activity,
+ * so a region's channels split in two:
+ *
+ * - dense: a = ReLU(z) keeps these channels per pixel (in ascending order) and goes through the products
+ *   with the kernel restricted to them;
+ * - sparse: the channels whose active entries cost less one by one than a channel of the products
+ *   (fewer than SPARSE_FRACTION of the region's pixels). Each entry adds its nine taps into h's output
+ *   and reads its gradient from the adjoint's gathered taps; channels with no active entry drop out.
+ *
+ * The work arrays keep the active entries' Adam state as before (index, z, m, v over `count` entries):
+ * the dense ones first (index: their entry of the dense a, now pixel·Cd + rank), then the sparse ones
+ * (index: 0, 1, … into their own a and gradient, `aSparse` and `gradSparse`; `where`: pixel·C + channel).
+ * The result is that of the dense products up to float rounding (the sums run in another order). The
+ * passes run in WebAssembly (kernels/split.wat) where the arrays lie in the steps' arena, else in JS here.
+ */
+import { lowerBound } from '../active-adam.js';
+import type { StepArena } from '../kernels/step-arena.js';
+
+/** A channel with fewer active entries than this fraction of the region's pixels goes entry by entry. */
+export const SPARSE_FRACTION = 1 / 32;
+
+/** Entries at most that the sparse channels may have, for a region of `pixels` pixels. */
+function sparseCapacity(pixels: number): number {
+  return Math.ceil(pixels / 2);
+}
+
+export interface ChannelSplit {
+  /** The dense channels, ascending: a holds these per pixel, in this order. */
+  dense: Int32Array;
+  /** Active entries of the dense channels (the first of index, z, m, v); the sparse ones follow. */
+  denseCount: number;
+  /** Each sparse entry's pixel·C + channel, ascending. */
+  where: Int32Array;
+  /** ReLU of each sparse entry's z (h's input for it), kept by the Adam step. */
+  aSparse: Float32Array;
+  /** Each sparse entry's ∂L/∂a (sparseGradients). */
+  gradSparse: Float32Array;
+}
+
+/**
+ * Work arrays of a split: where, aSparse and gradSparse of sparseCapacity(pixels) entries, and C entries
+ * for the channels' counts and roles.
+ */
+export interface SplitSpace {
+  where: Int32Array;
+  aSparse: Float32Array;
+  gradSparse: Float32Array;
+  counts: Int32Array;
+  roles: Int32Array;
+}
+
+/** Floats that a SplitSpace takes. */
+export function splitSpaceFloats(pixels: number, C: number): number {
+  return 3 * sparseCapacity(pixels) + 2 * C;
+}
+
+/**
+ * Splits the active set (index: pixel·C + channel, ascending; z: the values, all > 0) in place as the
+ * module comment says, and writes the dense a (pixels × Cd, zeros where inactive) over `a`'s start.
+ */
+export function splitChannels(
+  index: Int32Array,
+  z: Float32Array,
+  a: Float32Array,
+  pixels: number,
+  C: number,
+  space: SplitSpace,
+  arena?: StepArena,
+): ChannelSplit {
+  const count = index.length;
+  const { counts, roles } = space;
+  counts.fill(0);
+  if (!arena?.channelCounts(index, C, counts))
+    for (let j = 0; j < count; j++) {
+      const at = index[j];
+      counts[at - ((at / C) | 0) * C]++;
+    }
+  const isSparse = sparseChannels(counts, pixels, space.where.length);
+  let Cd = 0;
+  for (let c = 0; c < C; c++) roles[c] = isSparse[c] ? -1 : Cd++;
+  a.fill(0, 0, pixels * Cd);
+  let nd = arena ? arena.splitActive(index, z, C, roles, Cd, a, space.where, space.aSparse) : -1;
+  if (nd < 0) nd = splitActive(index, z, C, roles, Cd, a, space);
+  const ns = count - nd;
+  z.set(space.aSparse.subarray(0, ns), nd);
+  for (let s = 0; s < ns; s++) index[nd + s] = s;
+  return {
+    dense: Int32Array.from({ length: C }, (_, c) => c).filter((c) => roles[c] >= 0),
+    denseCount: nd,
+    where: space.where.subarray(0, ns),
+    aSparse: space.aSparse.subarray(0, ns),
+    gradSparse: space.gradSparse.subarray(0, ns),
+  };
+}
+
+/** split.wat's `split` in JS: the dense entries to the front (and into a), the sparse ones into `space`. */
+function splitActive(
+  index: Int32Array,
+  z: Float32Array,
+  C: number,
+  roles: Int32Array,
+  Cd: number,
+  a: Float32Array,
+  space: SplitSpace,
+): number {
+  let nd = 0;
+  let ns = 0;
+  for (let j = 0; j < index.length; j++) {
+    const at = index[j];
+    const p = (at / C) | 0;
+    const role = roles[at - p * C];
+    const v = z[j];
+    if (role < 0) {
+      space.where[ns] = at;
+      space.aSparse[ns++] = v;
+    } else {
+      index[nd] = p * Cd + role;
+      a[index[nd]] = v;
+      z[nd++] = v;
+    }
+  }
+  return nd;
+}
+
+/** Which channels go entry by entry: the least active first, while under SPARSE_FRACTION and `capacity` in all. */
+function sparseChannels(counts: Int32Array, pixels: number, capacity: number): Uint8Array {
+  const isSparse = new Uint8Array(counts.length);
+  const order = Array.from(counts.keys()).sort((p, q) => counts[p] - counts[q]);
+  let total = 0;
+  for (const c of order) {
+    if (counts[c] >= pixels * SPARSE_FRACTION || total + counts[c] > capacity) break;
+    isSparse[c] = 1;
+    total += counts[c];
+  }
+  return isSparse;
+}
+
+/**
+ * h's kernel (HWIO, 3 × 3 × C × T) per channel: taps[c·9T + tap·T + o], the nine taps' T outputs of
+ * channel c one after another.
+ */
+export function channelTaps(kernel: { shape: number[]; data: Float32Array }): Float32Array {
+  const [kh, kw, C, T] = kernel.shape;
+  const nt = kh * kw;
+  const taps = new Float32Array(C * nt * T);
+  for (let tap = 0; tap < nt; tap++)
+    for (let c = 0; c < C; c++)
+      for (let o = 0; o < T; o++) taps[(c * nt + tap) * T + o] = kernel.data[(tap * C + c) * T + o];
+  return taps;
+}
+
+/** The sparse entries whose pixels lie on rows r0..r1 of a region rw wide: [from, to). */
+function entriesOnRows(where: Int32Array, r0: number, r1: number, rw: number, C: number): [number, number] {
+  return [lowerBound(where, r0 * rw * C), lowerBound(where, r1 * rw * C)];
+}
+
+/**
+ * Adds the sparse entries' share of h's conv to `out` (T planes over rows r0..r1 of a region rw wide,
+ * as headForward writes it): each entry on those rows spreads ReLU(z)·kernel over its 3 × 3 neighbours
+ * (a's rows outside r0..r1 count as 0, as in headForward). `taps`: channelTaps.
+ */
+export function addSparseForward(
+  split: ChannelSplit,
+  taps: Float32Array,
+  C: number,
+  T: number,
+  r0: number,
+  r1: number,
+  rw: number,
+  out: Float32Array,
+  arena?: StepArena,
+): void {
+  const { where, aSparse } = split;
+  const entries = entriesOnRows(where, r0, r1, rw, C);
+  if (arena?.sparseForward(where, aSparse, entries, C, rw, [r0, r1], T, taps, out)) return;
+  const n = (r1 - r0) * rw;
+  for (let s = entries[0]; s < entries[1]; s++) {
+    const av = aSparse[s];
+    if (!(av > 0)) continue;
+    const p = (where[s] / C) | 0;
+    const c = where[s] - p * C;
+    const i = (p / rw) | 0;
+    const j = p - i * rw;
+    // Tap (kh, kw) of the pixel at (i, j) reaches output (i − kh + 1, j − kw + 1).
+    for (let kh = 0; kh < 3; kh++) {
+      const oi = i - kh + 1;
+      if (oi < r0 || oi >= r1) continue;
+      for (let kw = 0; kw < 3; kw++) {
+        const oj = j - kw + 1;
+        if (oj < 0 || oj >= rw) continue;
+        const at = (oi - r0) * rw + oj;
+        const q = (c * 9 + kh * 3 + kw) * T;
+        for (let o = 0; o < T; o++) out[o * n + at] = Math.fround(out[o * n + at] + Math.fround(av * taps[q + o]));
+      }
+    }
+  }
+}
+
+/**
+ * ∂L/∂a of the sparse entries on the slab of rows s0..s1, from the slab's gathered tap planes `cols`
+ * (headAdjointSlab: plane tap·T + o, (s1 − s0)·rw values each) into split.gradSparse. Returns the
+ * entries written, [from, to).
+ */
+export function sparseGradients(
+  split: ChannelSplit,
+  taps: Float32Array,
+  C: number,
+  T: number,
+  s0: number,
+  s1: number,
+  rw: number,
+  cols: Float32Array,
+  arena?: StepArena,
+): [number, number] {
+  const { where, gradSparse } = split;
+  const n = (s1 - s0) * rw;
+  const nq = 9 * T;
+  const entries = entriesOnRows(where, s0, s1, rw, C);
+  if (arena?.sparseGrads(where, gradSparse, entries, C, s0 * rw, nq, taps, cols, n)) return entries;
+  for (let s = entries[0]; s < entries[1]; s++) {
+    const p = (where[s] / C) | 0;
+    const at = p - s0 * rw;
+    const q0 = (where[s] - p * C) * nq;
+    let g = 0;
+    for (let q = 0; q < nq; q++) g = Math.fround(g + Math.fround(taps[q0 + q] * cols[q * n + at]));
+    gradSparse[s] = g;
+  }
+  return entries;
+}
