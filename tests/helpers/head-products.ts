@@ -50,4 +50,3 @@ export function jsProducts(kernel: Float32Array, C: number, T: number): HeadProd
     },
   };
 }
-

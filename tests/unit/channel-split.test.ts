@@ -100,11 +100,35 @@ for (const T of [4, 9])
     const dr = seeded(T * P, 14);
     // Over every channel: h's conv of ReLU(z) and, slab by slab, the adjoint of dr.
     const aFull = z0.map((v) => Math.max(v, 0));
-    const full = await headForward(products, aFull, r0, r1, rw, C, T, bias, slabRows, new Float32Array(P * T), new Float32Array(slabRows * rw * 9 * T));
+    const full = await headForward(
+      products,
+      aFull,
+      r0,
+      r1,
+      rw,
+      C,
+      T,
+      bias,
+      slabRows,
+      new Float32Array(P * T),
+      new Float32Array(slabRows * rw * 9 * T),
+    );
     const fullGrad = new Float32Array(P * C);
     for (let s0 = r0; s0 < r1; s0 += slabRows) {
       const s1 = Math.min(r1, s0 + slabRows);
-      const g = await headAdjointSlab(products, dr, P, r0, r1, rw, T, s0, s1, new Float32Array(slabRows * rw * 9 * T), new Float32Array(slabRows * rw * C));
+      const g = await headAdjointSlab(
+        products,
+        dr,
+        P,
+        r0,
+        r1,
+        rw,
+        T,
+        s0,
+        s1,
+        new Float32Array(slabRows * rw * 9 * T),
+        new Float32Array(slabRows * rw * C),
+      );
       fullGrad.set(g, s0 * rw * C);
     }
 
@@ -170,7 +194,10 @@ test('SrCompute.steps with the channel split (head products) equal the steps on 
   });
   const products = jsProducts(compute.d.outKernel.data, Cz, 4);
   let restricted = 0;
-  const head = { ...products, restrict: (channels: ArrayLike<number>) => ((restricted = channels.length), products.restrict(channels)) };
+  const head = {
+    ...products,
+    restrict: (channels: ArrayLike<number>) => ((restricted = channels.length), products.restrict(channels)),
+  };
   const run = async (withHead: boolean) => {
     const frames: Float32Array[] = [];
     const grads: Float32Array[] = [];
@@ -190,7 +217,15 @@ test('SrCompute.steps with the channel split (head products) equal the steps on 
   const tfjs = await run(false);
   assert.ok(restricted > 0 && restricted < Cz, `the products kept ${restricted} of ${Cz} channels`);
   assert.equal(split.frames.length, 3);
-  for (let k = 0; k < 3; k++) assert.ok(maxDiff(split.frames[k], tfjs.frames[k]) < 1e-5, `x̂_${k + 1} differs by ${maxDiff(split.frames[k], tfjs.frames[k])}`);
-  for (let k = 0; k < 2; k++) assert.ok(maxDiff(split.grads[k], tfjs.grads[k]) < 1e-5, `∂L/∂z at k = ${k + 1} differs by ${maxDiff(split.grads[k], tfjs.grads[k])}`);
+  for (let k = 0; k < 3; k++)
+    assert.ok(
+      maxDiff(split.frames[k], tfjs.frames[k]) < 1e-5,
+      `x̂_${k + 1} differs by ${maxDiff(split.frames[k], tfjs.frames[k])}`,
+    );
+  for (let k = 0; k < 2; k++)
+    assert.ok(
+      maxDiff(split.grads[k], tfjs.grads[k]) < 1e-5,
+      `∂L/∂z at k = ${k + 1} differs by ${maxDiff(split.grads[k], tfjs.grads[k])}`,
+    );
   compute.dispose();
 });

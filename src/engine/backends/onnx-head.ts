@@ -13,7 +13,15 @@
  * (measured in backends/README.md).
  */
 import type { HeadKernel, HeadProducts } from '../parallel/head-taps.js';
-import { createSession, ortModule, ortThreads, runInto, type OrtModule, type OrtSession, type OrtTensor } from './onnx-runtime.js';
+import {
+  createSession,
+  ortModule,
+  ortThreads,
+  runInto,
+  type OrtModule,
+  type OrtSession,
+  type OrtTensor,
+} from './onnx-runtime.js';
 import { gemmModel } from './onnx-proto.js';
 
 export class OnnxHead implements HeadProducts {

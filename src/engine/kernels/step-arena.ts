@@ -69,7 +69,17 @@ type RowsKernel = (
 
 interface SplitKernels {
   channelCounts: (index: number, n: number, C: number, counts: number) => void;
-  split: (index: number, z: number, n: number, C: number, roles: number, Cd: number, a: number, where: number, aSparse: number) => number;
+  split: (
+    index: number,
+    z: number,
+    n: number,
+    C: number,
+    roles: number,
+    Cd: number,
+    a: number,
+    where: number,
+    aSparse: number,
+  ) => number;
   sparseForward: (
     where: number,
     aSparse: number,

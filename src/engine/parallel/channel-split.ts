@@ -151,8 +151,7 @@ export function channelTaps(kernel: { shape: number[]; data: Float32Array }): Fl
   const nt = kh * kw;
   const taps = new Float32Array(C * nt * T);
   for (let tap = 0; tap < nt; tap++)
-    for (let c = 0; c < C; c++)
-      for (let o = 0; o < T; o++) taps[(c * nt + tap) * T + o] = kernel.data[(tap * C + c) * T + o];
+    for (let c = 0; c < C; c++) for (let o = 0; o < T; o++) taps[(c * nt + tap) * T + o] = kernel.data[(tap * C + c) * T + o];
   return taps;
 }
 

@@ -29,7 +29,14 @@ import { gFlopsPerPixel, gRadius, gTensorNames, runG, zChannels, type SrGBackbon
 import type { LoadedWeights } from '../model-file.js';
 import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
-import { addSparseForward, channelTaps, sparseGradients, splitChannels, splitSpaceFloats, type ChannelSplit } from './channel-split.js';
+import {
+  addSparseForward,
+  channelTaps,
+  sparseGradients,
+  splitChannels,
+  splitSpaceFloats,
+  type ChannelSplit,
+} from './channel-split.js';
 
 export interface StepsOptions {
   /** Sees every x̂_k and the residual W x̂_k − y over the region's LR pixels (valid during the call). */
@@ -437,7 +444,15 @@ export class SrCompute {
         const nd = sp.denseCount;
         if (dense) for (let s = s0; s < s1; s++) if (z[nd + s] > 0) dense[sp.where[s]] = sp.gradSparse[s];
         const at = (x: Float32Array) => x.subarray(nd);
-        this.#work.adam({ index: index.subarray(nd), z: at(z), m: at(m), v: at(v), a: sp.aSparse }, sp.gradSparse, 0, s0, s1, k, settings);
+        this.#work.adam(
+          { index: index.subarray(nd), z: at(z), m: at(m), v: at(v), a: sp.aSparse },
+          sp.gradSparse,
+          0,
+          s0,
+          s1,
+          k,
+          settings,
+        );
       };
       if (head) {
         // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each written into the arena.
