@@ -86,11 +86,12 @@ interface SplitKernels {
     from: number,
     to: number,
     C: number,
+    shift: number,
     rw: number,
     r0: number,
     r1: number,
     T: number,
-    taps: number,
+    rowTaps: number,
     out: number,
   ) => void;
   sparseGrads: (
@@ -99,11 +100,14 @@ interface SplitKernels {
     from: number,
     to: number,
     C: number,
-    first: number,
-    nq: number,
-    taps: number,
-    cols: number,
-    n: number,
+    shift: number,
+    rw: number,
+    r0: number,
+    r1: number,
+    T: number,
+    rowTaps: number,
+    dr: number,
+    planeStride: number,
   ) => void;
 }
 
@@ -300,11 +304,12 @@ export class StepArena {
     rw: number,
     [r0, r1]: readonly [number, number],
     T: number,
-    taps: Float32Array,
+    rowTaps: Float32Array,
     out: Float32Array,
   ): boolean {
-    if (!this.#inMemory(where, aSparse, taps, out)) return false;
-    this.#split!.sparseForward(where.byteOffset, aSparse.byteOffset, from, to, C, rw, r0, r1, T, taps.byteOffset, out.byteOffset);
+    if (!this.#inMemory(where, aSparse, rowTaps, out)) return false;
+    const b = (x: Float32Array | Int32Array) => x.byteOffset;
+    this.#split!.sparseForward(b(where), b(aSparse), from, to, C, log2(C), rw, r0, r1, T, b(rowTaps), b(out));
     return true;
   }
 
@@ -314,14 +319,16 @@ export class StepArena {
     grad: Float32Array,
     [from, to]: readonly [number, number],
     C: number,
-    first: number,
-    nq: number,
-    taps: Float32Array,
-    cols: Float32Array,
-    n: number,
+    rw: number,
+    [r0, r1]: readonly [number, number],
+    T: number,
+    rowTaps: Float32Array,
+    dr: Float32Array,
+    planeStride: number,
   ): boolean {
-    if (!this.#inMemory(where, grad, taps, cols)) return false;
-    this.#split!.sparseGrads(where.byteOffset, grad.byteOffset, from, to, C, first, nq, taps.byteOffset, cols.byteOffset, n);
+    if (!this.#inMemory(where, grad, rowTaps, dr)) return false;
+    const b = (x: Float32Array | Int32Array) => x.byteOffset;
+    this.#split!.sparseGrads(b(where), b(grad), from, to, C, log2(C), rw, r0, r1, T, b(rowTaps), b(dr), planeStride);
     return true;
   }
 
@@ -469,6 +476,12 @@ export class StepArena {
     const buffer = this.#memory!.buffer;
     new Uint8Array(buffer, buffer.byteLength - TABLE_BYTES).set(PACK_TABLE);
   }
+}
+
+/** log₂ n where n is a power of two, else −1 (split.wat then divides). */
+function log2(n: number): number {
+  const bits = Math.log2(n);
+  return Number.isInteger(bits) ? bits : -1;
 }
 
 /** Copies z's rows into a, packed. */

@@ -12,7 +12,7 @@
  *   with the kernel restricted to them;
  * - sparse: the channels whose active entries cost less one by one than a channel of the products
  *   (fewer than SPARSE_FRACTION of the region's pixels). Each entry adds its nine taps into h's output
- *   and reads its gradient from the adjoint's gathered taps; channels with no active entry drop out.
+ *   and gathers its gradient from the nine pixels around it; channels with no active entry drop out.
  *
  * The work arrays keep the active entries' Adam state as before (index, z, m, v over `count` entries):
  * the dense ones first (index: their entry of the dense a, now pixel·Cd + rank), then the sparse ones
@@ -143,15 +143,18 @@ function sparseChannels(counts: Int32Array, pixels: number, capacity: number): U
 }
 
 /**
- * h's kernel (HWIO, 3 × 3 × C × T) per channel: taps[c·9T + tap·T + o], the nine taps' T outputs of
- * channel c one after another.
+ * h's kernel (HWIO, 3 × 3 × C × T) for the sparse passes: for channel c, kernel row kh and output o, the
+ * four floats at ((c·3 + kh)·T + o)·4 are K[kh][2][c][o], K[kh][1][c][o], K[kh][0][c][o] and 0, lined up
+ * with the pixels j − 1, j, j + 1 (and j + 2) of the row that kernel row joins to pixel j.
  */
-export function channelTaps(kernel: { shape: number[]; data: Float32Array }): Float32Array {
-  const [kh, kw, C, T] = kernel.shape;
-  const nt = kh * kw;
-  const taps = new Float32Array(C * nt * T);
-  for (let tap = 0; tap < nt; tap++)
-    for (let c = 0; c < C; c++) for (let o = 0; o < T; o++) taps[(c * nt + tap) * T + o] = kernel.data[(tap * C + c) * T + o];
+export function rowTaps(kernel: { shape: number[]; data: Float32Array }): Float32Array {
+  const [, , C, T] = kernel.shape;
+  const taps = new Float32Array(C * 3 * T * 4);
+  for (let c = 0; c < C; c++)
+    for (let kh = 0; kh < 3; kh++)
+      for (let o = 0; o < T; o++)
+        for (let lane = 0; lane < 3; lane++)
+          taps[((c * 3 + kh) * T + o) * 4 + lane] = kernel.data[((kh * 3 + 2 - lane) * C + c) * T + o];
   return taps;
 }
 
@@ -163,7 +166,7 @@ function entriesOnRows(where: Int32Array, r0: number, r1: number, rw: number, C:
 /**
  * Adds the sparse entries' share of h's conv to `out` (T planes over rows r0..r1 of a region rw wide,
  * as headForward writes it): each entry on those rows spreads ReLU(z)·kernel over its 3 × 3 neighbours
- * (a's rows outside r0..r1 count as 0, as in headForward). `taps`: channelTaps.
+ * (a's rows outside r0..r1 count as 0, as in headForward). `taps`: rowTaps.
  */
 export function addSparseForward(
   split: ChannelSplit,
@@ -187,48 +190,58 @@ export function addSparseForward(
     const c = where[s] - p * C;
     const i = (p / rw) | 0;
     const j = p - i * rw;
-    // Tap (kh, kw) of the pixel at (i, j) reaches output (i − kh + 1, j − kw + 1).
+    // Kernel row kh of the pixel at (i, j) reaches output row i − kh + 1, columns j − 1 … j + 1.
     for (let kh = 0; kh < 3; kh++) {
       const oi = i - kh + 1;
       if (oi < r0 || oi >= r1) continue;
-      for (let kw = 0; kw < 3; kw++) {
-        const oj = j - kw + 1;
-        if (oj < 0 || oj >= rw) continue;
-        const at = (oi - r0) * rw + oj;
-        const q = (c * 9 + kh * 3 + kw) * T;
-        for (let o = 0; o < T; o++) out[o * n + at] = Math.fround(out[o * n + at] + Math.fround(av * taps[q + o]));
+      for (let o = 0; o < T; o++) {
+        const at = o * n + (oi - r0) * rw + j - 1;
+        const q = ((c * 3 + kh) * T + o) * 4;
+        for (let lane = 0; lane < 3; lane++)
+          if (j - 1 + lane >= 0 && j - 1 + lane < rw)
+            out[at + lane] = Math.fround(out[at + lane] + Math.fround(av * taps[q + lane]));
       }
     }
   }
 }
 
 /**
- * ∂L/∂a of the sparse entries on the slab of rows s0..s1, from the slab's gathered tap planes `cols`
- * (headAdjointSlab: plane tap·T + o, (s1 − s0)·rw values each) into split.gradSparse. Returns the
- * entries written, [from, to).
+ * ∂L/∂a of the sparse entries on rows r0..r1 into split.gradSparse, from dr (T planes of `planeStride`
+ * values indexed by region pixel, read on rows r0..r1: what headAdjointSlab gathers its taps from).
+ * Returns the entries written, [from, to).
  */
 export function sparseGradients(
   split: ChannelSplit,
   taps: Float32Array,
   C: number,
   T: number,
-  s0: number,
-  s1: number,
+  r0: number,
+  r1: number,
   rw: number,
-  cols: Float32Array,
+  dr: Float32Array,
+  planeStride: number,
   arena?: StepArena,
 ): [number, number] {
   const { where, gradSparse } = split;
-  const n = (s1 - s0) * rw;
-  const nq = 9 * T;
-  const entries = entriesOnRows(where, s0, s1, rw, C);
-  if (arena?.sparseGrads(where, gradSparse, entries, C, s0 * rw, nq, taps, cols, n)) return entries;
+  const entries = entriesOnRows(where, r0, r1, rw, C);
+  if (arena?.sparseGrads(where, gradSparse, entries, C, rw, [r0, r1], T, taps, dr, planeStride)) return entries;
   for (let s = entries[0]; s < entries[1]; s++) {
     const p = (where[s] / C) | 0;
-    const at = p - s0 * rw;
-    const q0 = (where[s] - p * C) * nq;
+    const c = where[s] - p * C;
+    const i = (p / rw) | 0;
+    const j = p - i * rw;
     let g = 0;
-    for (let q = 0; q < nq; q++) g = Math.fround(g + Math.fround(taps[q0 + q] * cols[q * n + at]));
+    // Kernel row kh reads dr's row i + 1 − kh, columns j − 1 … j + 1.
+    for (let kh = 0; kh < 3; kh++) {
+      const ii = i + 1 - kh;
+      if (ii < r0 || ii >= r1) continue;
+      for (let o = 0; o < T; o++) {
+        const at = o * planeStride + ii * rw + j - 1;
+        const q = ((c * 3 + kh) * T + o) * 4;
+        for (let lane = 0; lane < 3; lane++)
+          if (j - 1 + lane >= 0 && j - 1 + lane < rw) g = Math.fround(g + Math.fround(dr[at + lane] * taps[q + lane]));
+      }
+    }
     gradSparse[s] = g;
   }
   return entries;

@@ -31,7 +31,7 @@ import { onnxSource, type OnnxSource } from '../networks/onnx-g.js';
 import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadProducts } from './head-taps.js';
 import {
   addSparseForward,
-  channelTaps,
+  rowTaps,
   sparseGradients,
   splitChannels,
   splitSpaceFloats,
@@ -191,8 +191,8 @@ export class SrCompute {
   private readonly outKernel: tf.Tensor4D;
   private readonly outKernelT: tf.Tensor4D;
   private readonly outBias: tf.Tensor1D;
-  /** h's kernel channel by channel, for the entries the steps carry one by one (channel-split.ts). */
-  readonly #channelTaps: Float32Array;
+  /** h's kernel row by row, for the entries the steps carry one by one (channel-split.ts rowTaps). */
+  readonly #rowTaps: Float32Array;
   /** Phase times in ms, summed since construction (for the bench's profile). */
   readonly times = { g: 0, h: 0, adjoint: 0, js: 0 };
 
@@ -213,7 +213,7 @@ export class SrCompute {
             rot[((i * kw + j) * co + o) * ci + c] = d.outKernel.data[(((kh - 1 - i) * kw + (kw - 1 - j)) * ci + c) * co + o];
     this.outKernelT = tf.tensor4d(rot, [kh, kw, co, ci]);
     this.outBias = tf.tensor1d(d.outBias);
-    this.#channelTaps = channelTaps(d.outKernel);
+    this.#rowTaps = rowTaps(d.outKernel);
   }
 
   /**
@@ -302,7 +302,7 @@ export class SrCompute {
     const gradFloats = head && K > 1 ? slabRows * rw * C : 0;
     // With the products and Adam steps, the least active channels go entry by entry (channel-split.ts).
     const splitting = head !== undefined && K > 1;
-    const sparseFloats = splitting ? splitSpaceFloats(P, C) + this.#channelTaps.length : 0;
+    const sparseFloats = splitting ? splitSpaceFloats(P, C) + this.#rowTaps.length : 0;
     // z is copied into a's place; at K = 1 no Adam step runs: a = ReLU(z) is all the steps need (no
     // active set, no m and v).
     const { work, count } = this.#work.withZ(
@@ -348,9 +348,9 @@ export class SrCompute {
     const grad = f32(gradFloats);
     let split: ChannelSplit | undefined;
     // h's kernel per channel, copied into the arena beside the split's arrays for its WebAssembly passes.
-    const taps = splitting ? f32(this.#channelTaps.length) : this.#channelTaps;
+    const taps = splitting ? f32(this.#rowTaps.length) : this.#rowTaps;
     if (splitting) {
-      taps.set(this.#channelTaps);
+      taps.set(this.#rowTaps);
       const capacity = (sparseFloats - taps.length - 2 * C) / 3;
       const ints = (n: number) => {
         const view = new Int32Array(work, at, n);
@@ -454,6 +454,12 @@ export class SrCompute {
           settings,
         );
       };
+      if (split) {
+        sparseStep(split, ...sparseGradients(split, taps, C, T2, r0, r1, rw, dr, P, this.#work));
+        const ts = performance.now();
+        times.js += ts - th;
+        th = ts;
+      }
       if (head) {
         // ∂L/∂a over rows r0..r1 from the head products, slab by slab, each written into the arena.
         for (let s0 = r0; s0 < r1; s0 += slabRows) {
@@ -462,7 +468,6 @@ export class SrCompute {
           const tg = performance.now();
           times.adjoint += tg - th;
           step(grad, s0 * rw * Ca, s1 * rw * Ca);
-          if (split) sparseStep(split, ...sparseGradients(split, taps, C, T2, s0, s1, rw, cols, this.#work));
           th = performance.now();
           times.js += th - tg;
         }
