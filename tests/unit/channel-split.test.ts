@@ -16,6 +16,7 @@ import {
   addSparseForward,
   rowTaps,
   sparseGradients,
+  sparseRows,
   SPARSE_FRACTION,
   splitChannels,
   splitSpaceFloats,
@@ -162,11 +163,11 @@ for (const [C, T] of [
 
       const kept = products.restrict(split.dense);
       const out = await headForward(products, l.a, r0, r1, rw, 3, T, bias, slabRows, l.out, l.u, run, kept);
-      addSparseForward(split, l.taps, C, T, r0, r1, rw, out, run);
+      addSparseForward(sparseRows(split, l.taps, C, T, r0, r1, rw), split.aSparse, out, run);
       assert.ok(maxDiff(out, full) < 1e-5, `${where}: h's conv differs by ${maxDiff(out, full)}`);
 
       l.dr.set(dr);
-      const [from, to] = sparseGradients(split, l.taps, C, T, r0, r1, rw, l.dr, P, run);
+      const [from, to] = sparseGradients(sparseRows(split, l.taps, C, T, r0, r1, rw), split.gradSparse, l.dr, P, run);
       assert.ok(to - from >= 6, 'the sparse entries on the rows have gradients');
       let worst = 0;
       for (let s = from; s < to; s++) worst = Math.max(worst, Math.abs(split.gradSparse[s] - fullGrad[split.where[s]]));

@@ -67,6 +67,49 @@ type RowsKernel = (
   w3: number,
 ) => void;
 
+/**
+ * The sparse entries of a channel split (parallel/channel-split.ts) that a pass reads, [from, to) of
+ * `where` (pixel·C + channel), on rows r0..r1 of a region rw wide; T outputs; the kernel as rowTaps.
+ */
+export interface SparseRows {
+  where: Int32Array;
+  entries: readonly [number, number];
+  C: number;
+  rw: number;
+  rows: readonly [number, number];
+  T: number;
+  rowTaps: Float32Array;
+}
+
+/**
+ * A channel split's partition of the active set (parallel/channel-split.ts): index (pixel·C + channel) and
+ * z over the active entries, each channel's role (its dense rank, or −1), the dense a (Cd per pixel) and
+ * the arrays the sparse entries go to.
+ */
+export interface ActivePartition {
+  index: Int32Array;
+  z: Float32Array;
+  C: number;
+  roles: Int32Array;
+  Cd: number;
+  a: Float32Array;
+  where: Int32Array;
+  aSparse: Float32Array;
+}
+
+/** The arguments both sparse kernels of split.wat start with (addresses and sizes). */
+type SparseArgs = [
+  where: number,
+  values: number,
+  from: number,
+  to: number,
+  C: number,
+  shift: number,
+  rw: number,
+  r0: number,
+  r1: number,
+];
+
 interface SplitKernels {
   channelCounts: (index: number, n: number, C: number, counts: number) => void;
   split: (
@@ -80,35 +123,8 @@ interface SplitKernels {
     where: number,
     aSparse: number,
   ) => number;
-  sparseForward: (
-    where: number,
-    aSparse: number,
-    from: number,
-    to: number,
-    C: number,
-    shift: number,
-    rw: number,
-    r0: number,
-    r1: number,
-    T: number,
-    rowTaps: number,
-    out: number,
-  ) => void;
-  sparseGrads: (
-    where: number,
-    grad: number,
-    from: number,
-    to: number,
-    C: number,
-    shift: number,
-    rw: number,
-    r0: number,
-    r1: number,
-    T: number,
-    rowTaps: number,
-    dr: number,
-    planeStride: number,
-  ) => void;
+  sparseForward: (...args: [...SparseArgs, T: number, rowTaps: number, out: number]) => void;
+  sparseGrads: (...args: [...SparseArgs, T: number, rowTaps: number, dr: number, planeStride: number]) => void;
 }
 
 interface ActiveKernels {
@@ -280,56 +296,32 @@ export class StepArena {
   }
 
   /** channel-split.ts's partition of the active set (split.wat `split`): the dense count, or -1 where it did nothing. */
-  splitActive(
-    index: Int32Array,
-    z: Float32Array,
-    C: number,
-    roles: Int32Array,
-    Cd: number,
-    a: Float32Array,
-    where: Int32Array,
-    aSparse: Float32Array,
-  ): number {
+  splitActive(part: ActivePartition): number {
+    const { index, z, C, roles, Cd, a, where, aSparse } = part;
     if (!this.#inMemory(index, z, roles, a, where, aSparse)) return -1;
     const b = (x: Float32Array | Int32Array) => x.byteOffset;
     return this.#split!.split(b(index), b(z), index.length, C, b(roles), Cd, b(a), b(where), b(aSparse));
   }
 
-  /** channel-split.ts addSparseForward's loop over entries from..to (split.wat); false where it did nothing. */
-  sparseForward(
-    where: Int32Array,
-    aSparse: Float32Array,
-    [from, to]: readonly [number, number],
-    C: number,
-    rw: number,
-    [r0, r1]: readonly [number, number],
-    T: number,
-    rowTaps: Float32Array,
-    out: Float32Array,
-  ): boolean {
-    if (!this.#inMemory(where, aSparse, rowTaps, out)) return false;
-    const b = (x: Float32Array | Int32Array) => x.byteOffset;
-    this.#split!.sparseForward(b(where), b(aSparse), from, to, C, log2(C), rw, r0, r1, T, b(rowTaps), b(out));
+  /** channel-split.ts addSparseForward's loop (split.wat); false where it did nothing. */
+  sparseForward(on: SparseRows, aSparse: Float32Array, out: Float32Array): boolean {
+    if (!this.#inMemory(on.where, on.rowTaps, aSparse, out)) return false;
+    this.#split!.sparseForward(...this.#sparseArgs(on, aSparse), on.T, on.rowTaps.byteOffset, out.byteOffset);
     return true;
   }
 
-  /** channel-split.ts sparseGradients' loop over entries from..to (split.wat); false where it did nothing. */
-  sparseGrads(
-    where: Int32Array,
-    grad: Float32Array,
-    [from, to]: readonly [number, number],
-    C: number,
-    rw: number,
-    [r0, r1]: readonly [number, number],
-    T: number,
-    rowTaps: Float32Array,
-    dr: Float32Array,
-    planeStride: number,
-  ): boolean {
-    if (!this.#inMemory(where, grad, rowTaps, dr)) return false;
-    const b = (x: Float32Array | Int32Array) => x.byteOffset;
-    this.#split!.sparseGrads(b(where), b(grad), from, to, C, log2(C), rw, r0, r1, T, b(rowTaps), b(dr), planeStride);
+  /** channel-split.ts sparseGradients' loop (split.wat); false where it did nothing. */
+  sparseGrads(on: SparseRows, grad: Float32Array, dr: Float32Array, planeStride: number): boolean {
+    if (!this.#inMemory(on.where, on.rowTaps, grad, dr)) return false;
+    this.#split!.sparseGrads(...this.#sparseArgs(on, grad), on.T, on.rowTaps.byteOffset, dr.byteOffset, planeStride);
     return true;
+  }
+
+  /** The arguments both sparse kernels start with. */
+  #sparseArgs(on: SparseRows, values: Float32Array): SparseArgs {
+    const [from, to] = on.entries;
+    const [r0, r1] = on.rows;
+    return [on.where.byteOffset, values.byteOffset, from, to, on.C, log2(on.C), on.rw, r0, r1];
   }
 
   /** Whether the Adam steps on this arena's buffers run in WebAssembly. */

@@ -21,7 +21,7 @@
  * passes run in WebAssembly (kernels/split.wat) where the arrays lie in the steps' arena, else in JS here.
  */
 import { lowerBound } from '../active-adam.js';
-import type { StepArena } from '../kernels/step-arena.js';
+import type { ActivePartition, SparseRows, StepArena } from '../kernels/step-arena.js';
 
 /** A channel with fewer active entries than this fraction of the region's pixels goes entry by entry. */
 export const SPARSE_FRACTION = 1 / 32;
@@ -86,8 +86,9 @@ export function splitChannels(
   let Cd = 0;
   for (let c = 0; c < C; c++) roles[c] = isSparse[c] ? -1 : Cd++;
   a.fill(0, 0, pixels * Cd);
-  let nd = arena ? arena.splitActive(index, z, C, roles, Cd, a, space.where, space.aSparse) : -1;
-  if (nd < 0) nd = splitActive(index, z, C, roles, Cd, a, space);
+  const part = { index, z, C, roles, Cd, a, where: space.where, aSparse: space.aSparse };
+  let nd = arena ? arena.splitActive(part) : -1;
+  if (nd < 0) nd = splitActive(part);
   const ns = count - nd;
   z.set(space.aSparse.subarray(0, ns), nd);
   for (let s = 0; s < ns; s++) index[nd + s] = s;
@@ -100,16 +101,8 @@ export function splitChannels(
   };
 }
 
-/** split.wat's `split` in JS: the dense entries to the front (and into a), the sparse ones into `space`. */
-function splitActive(
-  index: Int32Array,
-  z: Float32Array,
-  C: number,
-  roles: Int32Array,
-  Cd: number,
-  a: Float32Array,
-  space: SplitSpace,
-): number {
+/** split.wat's `split` in JS: the dense entries to the front (and into a), the sparse ones to `where` and `aSparse`. */
+function splitActive({ index, z, C, roles, Cd, a, where, aSparse }: ActivePartition): number {
   let nd = 0;
   let ns = 0;
   for (let j = 0; j < index.length; j++) {
@@ -118,8 +111,8 @@ function splitActive(
     const role = roles[at - p * C];
     const v = z[j];
     if (role < 0) {
-      space.where[ns] = at;
-      space.aSparse[ns++] = v;
+      where[ns] = at;
+      aSparse[ns++] = v;
     } else {
       index[nd] = p * Cd + role;
       a[index[nd]] = v;
@@ -158,38 +151,41 @@ export function rowTaps(kernel: { shape: number[]; data: Float32Array }): Float3
   return taps;
 }
 
-/** The sparse entries whose pixels lie on rows r0..r1 of a region rw wide: [from, to). */
-function entriesOnRows(where: Int32Array, r0: number, r1: number, rw: number, C: number): [number, number] {
-  return [lowerBound(where, r0 * rw * C), lowerBound(where, r1 * rw * C)];
-}
-
-/**
- * Adds the sparse entries' share of h's conv to `out` (T planes over rows r0..r1 of a region rw wide,
- * as headForward writes it): each entry on those rows spreads ReLU(z)·kernel over its 3 × 3 neighbours
- * (a's rows outside r0..r1 count as 0, as in headForward). `taps`: rowTaps.
- */
-export function addSparseForward(
+/** The sparse entries whose pixels lie on rows r0..r1 of a region rw wide, for a pass over them (`taps`: rowTaps). */
+export function sparseRows(
   split: ChannelSplit,
-  taps: Float32Array,
+  rowTaps: Float32Array,
   C: number,
   T: number,
   r0: number,
   r1: number,
   rw: number,
-  out: Float32Array,
-  arena?: StepArena,
-): void {
-  const { where, aSparse } = split;
-  const entries = entriesOnRows(where, r0, r1, rw, C);
-  if (arena?.sparseForward(where, aSparse, entries, C, rw, [r0, r1], T, taps, out)) return;
+): SparseRows {
+  const { where } = split;
+  return { where, entries: [lowerBound(where, r0 * rw * C), lowerBound(where, r1 * rw * C)], C, rw, rows: [r0, r1], T, rowTaps };
+}
+
+/** Sparse entry s's channel c and pixel (i, j). */
+function entryAt({ where, C, rw }: SparseRows, s: number): { c: number; i: number; j: number } {
+  const p = (where[s] / C) | 0;
+  const i = (p / rw) | 0;
+  return { c: where[s] - p * C, i, j: p - i * rw };
+}
+
+/**
+ * Adds the sparse entries' share of h's conv to `out` (T planes over rows r0..r1 of a region rw wide,
+ * as headForward writes it): each entry on those rows spreads ReLU(z)·kernel over its 3 × 3 neighbours
+ * (a's rows outside r0..r1 count as 0, as in headForward).
+ */
+export function addSparseForward(on: SparseRows, aSparse: Float32Array, out: Float32Array, arena?: StepArena): void {
+  if (arena?.sparseForward(on, aSparse, out)) return;
+  const { rw, T, rowTaps: taps } = on;
+  const [r0, r1] = on.rows;
   const n = (r1 - r0) * rw;
-  for (let s = entries[0]; s < entries[1]; s++) {
+  for (let s = on.entries[0]; s < on.entries[1]; s++) {
     const av = aSparse[s];
     if (!(av > 0)) continue;
-    const p = (where[s] / C) | 0;
-    const c = where[s] - p * C;
-    const i = (p / rw) | 0;
-    const j = p - i * rw;
+    const { c, i, j } = entryAt(on, s);
     // Kernel row kh of the pixel at (i, j) reaches output row i − kh + 1, columns j − 1 … j + 1.
     for (let kh = 0; kh < 3; kh++) {
       const oi = i - kh + 1;
@@ -206,30 +202,22 @@ export function addSparseForward(
 }
 
 /**
- * ∂L/∂a of the sparse entries on rows r0..r1 into split.gradSparse, from dr (T planes of `planeStride`
- * values indexed by region pixel, read on rows r0..r1: what headAdjointSlab gathers its taps from).
+ * ∂L/∂a of the sparse entries on rows r0..r1 into `gradSparse`, from dr (T planes of `planeStride` values
+ * indexed by region pixel, read on rows r0..r1: what headAdjointSlab gathers its taps from).
  * Returns the entries written, [from, to).
  */
 export function sparseGradients(
-  split: ChannelSplit,
-  taps: Float32Array,
-  C: number,
-  T: number,
-  r0: number,
-  r1: number,
-  rw: number,
+  on: SparseRows,
+  gradSparse: Float32Array,
   dr: Float32Array,
   planeStride: number,
   arena?: StepArena,
 ): [number, number] {
-  const { where, gradSparse } = split;
-  const entries = entriesOnRows(where, r0, r1, rw, C);
-  if (arena?.sparseGrads(where, gradSparse, entries, C, rw, [r0, r1], T, taps, dr, planeStride)) return entries;
-  for (let s = entries[0]; s < entries[1]; s++) {
-    const p = (where[s] / C) | 0;
-    const c = where[s] - p * C;
-    const i = (p / rw) | 0;
-    const j = p - i * rw;
+  if (arena?.sparseGrads(on, gradSparse, dr, planeStride)) return [...on.entries];
+  const { rw, T, rowTaps: taps } = on;
+  const [r0, r1] = on.rows;
+  for (let s = on.entries[0]; s < on.entries[1]; s++) {
+    const { c, i, j } = entryAt(on, s);
     let g = 0;
     // Kernel row kh reads dr's row i + 1 − kh, columns j − 1 … j + 1.
     for (let kh = 0; kh < 3; kh++) {
@@ -244,5 +232,5 @@ export function sparseGradients(
     }
     gradSparse[s] = g;
   }
-  return entries;
+  return [...on.entries];
 }

@@ -33,6 +33,7 @@ import {
   addSparseForward,
   rowTaps,
   sparseGradients,
+  sparseRows,
   splitChannels,
   splitSpaceFloats,
   type ChannelSplit,
@@ -396,7 +397,7 @@ export class SrCompute {
       const rv = r
         ? readFloat32(r)
         : await headForward(head!, a, r0, r1, rw, Ca, T2, this.d.outBias, slabRows, hOut, cols, this.#work, kernel);
-      if (split) addSparseForward(split, taps, C, T2, r0, r1, rw, hOut, this.#work);
+      if (split) addSparseForward(sparseRows(split, taps, C, T2, r0, r1, rw), split.aSparse, hOut, this.#work);
       const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
@@ -455,7 +456,8 @@ export class SrCompute {
         );
       };
       if (split) {
-        sparseStep(split, ...sparseGradients(split, taps, C, T2, r0, r1, rw, dr, P, this.#work));
+        const on = sparseRows(split, taps, C, T2, r0, r1, rw);
+        sparseStep(split, ...sparseGradients(on, split.gradSparse, dr, P, this.#work));
         const ts = performance.now();
         times.js += ts - th;
         th = ts;
