@@ -27,7 +27,7 @@ import type { ActivePartition, SparseRows, StepArena } from '../kernels/step-are
 export const SPARSE_FRACTION = 1 / 32;
 
 /** Entries at most that the sparse channels may have, for a region of `pixels` pixels. */
-function sparseCapacity(pixels: number): number {
+export function sparseCapacity(pixels: number): number {
   return Math.ceil(pixels / 2);
 }
 

@@ -32,6 +32,7 @@ import { headAdjointSlab, headForward, headSlabRows, headTapsFloats, type HeadPr
 import {
   addSparseForward,
   rowTaps,
+  sparseCapacity,
   sparseGradients,
   sparseRows,
   splitChannels,
@@ -352,7 +353,7 @@ export class SrCompute {
     const taps = splitting ? f32(this.#rowTaps.length) : this.#rowTaps;
     if (splitting) {
       taps.set(this.#rowTaps);
-      const capacity = (sparseFloats - taps.length - 2 * C) / 3;
+      const capacity = sparseCapacity(P);
       const ints = (n: number) => {
         const view = new Int32Array(work, at, n);
         at += 4 * n;
@@ -397,7 +398,8 @@ export class SrCompute {
       const rv = r
         ? readFloat32(r)
         : await headForward(head!, a, r0, r1, rw, Ca, T2, this.d.outBias, slabRows, hOut, cols, this.#work, kernel);
-      if (split) addSparseForward(sparseRows(split, taps, C, T2, r0, r1, rw), split.aSparse, hOut, this.#work);
+      const on = split && sparseRows(split, taps, C, T2, r0, r1, rw);
+      if (on) addSparseForward(on, split!.aSparse, hOut, this.#work);
       const [pxStride, chStride] = r ? [T2, 1] : [1, rows * rw];
       tj = performance.now();
       times.h += tj - th;
@@ -455,8 +457,7 @@ export class SrCompute {
           settings,
         );
       };
-      if (split) {
-        const on = sparseRows(split, taps, C, T2, r0, r1, rw);
+      if (split && on) {
         sparseStep(split, ...sparseGradients(on, split.gradSparse, dr, P, this.#work));
         const ts = performance.now();
         times.js += ts - th;
