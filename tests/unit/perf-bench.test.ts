@@ -74,6 +74,15 @@ test('dlnet bench --json prints one JSON object with every figure it has a targe
       typeof result[key] === 'number' && Number.isFinite(result[key]) && (result[key] as number) > 0,
       `${key} = ${String(result[key])}`,
     );
+  // Every pair behind the two K5/K1 medians (one pair with --tiny).
+  for (const key of ['k5_over_k1_pairs', 'k5_over_k1_with_frames_pairs']) {
+    const pairs = result[key] as number[];
+    assert.ok(
+      Array.isArray(pairs) && pairs.length === 1 && pairs.every((x) => Number.isFinite(x) && x > 0),
+      `${key} = ${JSON.stringify(pairs)}`,
+    );
+  }
+  assert.equal(result.k5_over_k1_with_frames, (result.k5_over_k1_with_frames_pairs as number[])[0]);
   assert.ok(Array.isArray(result.tasks) && (result.tasks as unknown[]).length >= 3);
   // Interpolation's GFLOP/s counts the shipped fully convolutional model over its tiles.
   const interpolation = (result.tasks as { task: string; gflops: number | null }[]).find((t) => t.task === 'interpolate');

@@ -46,6 +46,9 @@ export interface BenchOptions {
   signal?: AbortSignal;
 }
 
+/** Back-to-back K = 5 / K = 1 pairs whose median ratio the bench reports (one with --quick or --tiny). */
+const OVERHEAD_PAIRS = 5;
+
 export const TARGETS = {
   dlnet_overhead_k5_over_k1: 1.15,
   /** The same with the app's iteration frames on (display frames, residuals, x̂_k to disk). */
@@ -136,8 +139,11 @@ export interface BenchResult {
   sr_x2_12mp_seconds_steady: number;
   sr_x2_12mp_fraction_first_job: number;
   dlnet_overhead_k5_over_k1: number;
+  /** Each pair's K = 5 / K = 1, in the order they ran (dlnet_overhead_k5_over_k1 is their median). */
+  k5_over_k1_pairs: number[];
   /** K = 5 / K = 1 with the app's iteration frames on (IterationSink: display frames, residuals, x̂_k to disk). */
   k5_over_k1_with_frames: number;
+  k5_over_k1_with_frames_pairs: number[];
   /** The same job on 1 worker (with the pool's threads per worker) over the pool. */
   worker_scaling: number;
   machine_scaling: number;
@@ -308,14 +314,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     log(`the same ${bigMp} MP job on ${cmp.ort === pool ? 'wasm' : 'onnxruntime and on wasm'}…`);
     const ortBig = cmp.ort === pool ? big : cmp.ort ? await srRun(cmp.ort, bigMp, settings.K) : null;
     const wasmBig = cmp.wasm === pool ? big : await srRun(cmp.wasm, bigMp, settings.K);
-    // K = 5 / K = 1: the median ratio of three back-to-back pairs. The host is shared and one run can lose
-    // seconds either way; the best of two runs each once read 1.08 where repeated pairs gave 1.3–1.5.
+    // K = 5 / K = 1: the median ratio of five back-to-back pairs (each pair's ratio is in the result). The host
+    // is shared and one run can lose seconds either way: the best of two runs each once read 1.08 where
+    // repeated pairs gave 1.3–1.5, and of three pairs one slow job could still decide the median.
     // Every pair runs both jobs afresh (the pool's first 12 MP job of K = 5 also grows the workers' step
     // buffers: 0.6–0.95 s more of its JS time per worker than a later one, on a 2-core AMD EPYC VM), and the pairs alternate which K runs
     // first, so that drift over the pairs does not favour either.
     const steadyK5: Awaited<ReturnType<typeof srRun>>[] = [];
-    const overhead = async (frames: boolean): Promise<number> => {
-      const pairs = quick || tiny ? 1 : 3;
+    const overhead = async (frames: boolean): Promise<number[]> => {
+      const pairs = quick || tiny ? 1 : OVERHEAD_PAIRS;
       const ratios: number[] = [];
       for (let i = 0; i < pairs; i++) {
         if (i > 0)
@@ -329,12 +336,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         }
         ratios.push(seconds.get(settings.K)! / seconds.get(1)!);
       }
-      return median(ratios);
+      return ratios;
     };
-    const k5OverK1 = await overhead(false);
+    const k5OverK1Pairs = await overhead(false);
     const steady = [...steadyK5].sort((a, b) => a.seconds - b.seconds)[Math.floor(steadyK5.length / 2)];
     log(`K = ${settings.K} and K = 1 on ${bigMp} MP with the app's iteration frames on…`);
-    const k5OverK1Frames = await overhead(true);
+    const k5OverK1FramesPairs = await overhead(true);
     log(`the same ${bigMp} MP job on 1 worker…`);
     const one = workers > 1 ? await srRun(pool1, bigMp, settings.K) : big;
     let oneAllCores: Awaited<ReturnType<typeof srRun>> | null = null;
@@ -456,8 +463,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       sr_x2_12mp_fraction_of_ceiling: steady.gflops / ceiling,
       sr_x2_12mp_seconds_steady: steady.seconds,
       sr_x2_12mp_fraction_first_job: big.gflops / ceiling,
-      dlnet_overhead_k5_over_k1: k5OverK1,
-      k5_over_k1_with_frames: k5OverK1Frames,
+      dlnet_overhead_k5_over_k1: median(k5OverK1Pairs),
+      k5_over_k1_pairs: k5OverK1Pairs,
+      k5_over_k1_with_frames: median(k5OverK1FramesPairs),
+      k5_over_k1_with_frames_pairs: k5OverK1FramesPairs,
       worker_scaling: workerScaling,
       machine_scaling: machine,
       sr_x2_12mp_seconds_one_worker_all_cores: oneAllCores?.seconds ?? null,

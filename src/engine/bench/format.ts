@@ -50,7 +50,10 @@ export function formatBench(r: BenchResult): string {
   lines.push(
     `  with the app's iteration frames on       ${f(r.k5_over_k1_with_frames, 3).padStart(8)}   ≤ 1.15     ${ok(r.k5_over_k1_with_frames <= 1.15)}`,
   );
-  lines.push('  (median ratio of three back-to-back pairs)');
+  const pairs = (ratios: number[]) => ratios.map((x) => f(x, 3)).join(', ');
+  lines.push(
+    `  (median ratio of back-to-back pairs: ${pairs(r.k5_over_k1_pairs)}; with frames ${pairs(r.k5_over_k1_with_frames_pairs)})`,
+  );
   lines.push(`worker scaling 1 → ${r.workers} (same job)         ${f(r.worker_scaling, 3).padStart(8)}`);
   lines.push(`machine scaling (${r.workers} busy loops)          ${f(r.machine_scaling, 3).padStart(8)}`);
   if (r.sr_x2_12mp_seconds_one_worker_all_cores !== null)
