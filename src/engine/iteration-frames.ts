@@ -44,9 +44,10 @@ function boxOf(starts: Int32Array): Int32Array {
 
 /**
  * Box-shrinks a W × H plane (one value per pixel) to w × h from full-width bands of rows that may
- * arrive in any order. The source rows of a display row are summed first (full width, in doubles),
- * then that sum folded into the display columns: a box two rows tall costs one add per value and
- * one fold per two values. A display row whose box straddles bands keeps its row sum until complete.
+ * arrive in any order. A display row whose box lies in one call is summed box by box straight from
+ * the rows. One whose box straddles bands (and every row of absolute values, whose sum is returned
+ * too) has its source rows summed first (full width, in doubles), then that sum folded into the
+ * display columns; a straddling row keeps its row sum until complete.
  */
 export class BandShrinker {
   readonly width: number;
@@ -94,6 +95,11 @@ export class BandShrinker {
       const a = Math.max(y0, this.#rows[o]);
       const b = Math.min(y0 + n, this.#rows[o + 1]);
       const inOneCall = a === this.#rows[o] && b === this.#rows[o + 1];
+      if (inOneCall && !abs) {
+        this.#boxRow(rows, (a - y0) * W, b - a, values, (o - o0) * w);
+        complete.push(true);
+        continue;
+      }
       const acc = this.#partial.get(o) ?? { sum: inOneCall ? this.#whole : new Float64Array(W), seen: 0 };
       for (let y = a; y < b; y++) total += addRow(rows, (y - y0) * W, W, abs, acc.sum, acc.seen++ === 0);
       const done = acc.seen >= this.#rows[o + 1] - this.#rows[o];
@@ -103,6 +109,33 @@ export class BandShrinker {
       this.#fold(acc.sum, 1 / acc.seen, values, (o - o0) * w);
     }
     return { y: o0, height: o1 - o0 + 1, values, complete, total };
+  }
+
+  /**
+   * values[out + x] = the mean of display column x's box over the n source rows of `rows` from `from` on (a
+   * display row whose box lies in one call): summed straight from the rows, with no row sum in between.
+   */
+  #boxRow(rows: Float32Array, from: number, n: number, values: Float32Array, out: number): void {
+    const W = this.#W;
+    const w = this.width;
+    const perRow = 1 / n;
+    if (w === W) {
+      for (let x = 0; x < w; x++) {
+        let s = 0;
+        for (let r = 0, i = from + x; r < n; r++, i += W) s += rows[i];
+        values[out + x] = s * perRow;
+      }
+      return;
+    }
+    const cols = this.#cols;
+    const scale = this.#colScale;
+    let c = 0;
+    for (let x = 0; x < w; x++) {
+      const end = cols[x + 1];
+      let s = 0;
+      for (; c < end; c++) for (let r = 0, i = from + c; r < n; r++, i += W) s += rows[i];
+      values[out + x] = s * scale[x] * perRow;
+    }
   }
 
   /** values[out + x] = the mean of display column x's box in a row sum, times perRow. */
