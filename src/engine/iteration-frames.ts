@@ -369,14 +369,18 @@ export class SrFrameStream {
 }
 
 /**
- * The frames of a run as an app keeps them: per k, the display frame and residual map assembled
- * from patches, which display rows of each they hold, and the residual's exact mean.
+ * The frames of a run as an app keeps them: per k, the residual map assembled from patches, which of
+ * its rows it holds, and the residual's exact mean; with `rgba`, the display frame too. An app's server
+ * answers residual views from it, while its UI keeps the display frames from the patches it is sent:
+ * a copy here would cost K display frames (≈ 20 MB each) faulted in and filled on the pool's thread
+ * for every run, and stay resident with the run.
  */
 export class FrameStore {
+  readonly #keepRgba: boolean;
   readonly #frames = new Map<
     number,
     {
-      rgba: Uint8Array;
+      rgba?: Uint8Array;
       residual: Float32Array;
       rows: Uint8Array;
       absSum: number;
@@ -389,6 +393,10 @@ export class FrameStore {
   residualSize = { width: 0, height: 0 };
   K = 0;
 
+  constructor({ rgba = false }: { rgba?: boolean } = {}) {
+    this.#keepRgba = rgba;
+  }
+
   apply(u: FrameUpdate): void {
     this.K = u.K;
     this.frameSize = u.frameSize;
@@ -396,7 +404,7 @@ export class FrameStore {
     let f = this.#frames.get(u.k);
     if (!f) {
       f = {
-        rgba: new Uint8Array(u.frameSize.width * u.frameSize.height * 4),
+        ...(this.#keepRgba ? { rgba: new Uint8Array(u.frameSize.width * u.frameSize.height * 4) } : {}),
         residual: new Float32Array(u.residualSize.width * u.residualSize.height),
         rows: new Uint8Array(u.residualSize.height),
         absSum: 0,
@@ -406,7 +414,7 @@ export class FrameStore {
       };
       this.#frames.set(u.k, f);
     }
-    f.rgba.set(u.frame.rgba, u.frame.y * u.frameSize.width * 4);
+    f.rgba?.set(u.frame.rgba, u.frame.y * u.frameSize.width * 4);
     f.residual.set(u.residual.data, u.residual.y * u.residualSize.width);
     f.rows.fill(1, u.residual.y, u.residual.y + u.residual.height);
     f.absSum += u.absSum;
@@ -419,10 +427,10 @@ export class FrameStore {
     return this.#frames.has(k);
   }
 
-  /** x̂_k's display frame (rows not streamed yet are transparent). */
+  /** x̂_k's display frame (rows not streamed yet are transparent); undefined unless made with `rgba`. */
   frame(k: number): { width: number; height: number; rgba: Uint8Array } | undefined {
-    const f = this.#frames.get(k);
-    return f && { ...this.frameSize, rgba: f.rgba };
+    const rgba = this.#frames.get(k)?.rgba;
+    return rgba && { ...this.frameSize, rgba };
   }
 
   /** x̂_k's residual map, which of its rows hold values, and the exact mean over the pixels seen. */
@@ -444,7 +452,7 @@ export class FrameStore {
   /** Bytes held (frames and residual maps). */
   get bytes(): number {
     let n = 0;
-    for (const f of this.#frames.values()) n += f.rgba.byteLength + f.residual.byteLength + f.rows.byteLength;
+    for (const f of this.#frames.values()) n += (f.rgba?.byteLength ?? 0) + f.residual.byteLength + f.rows.byteLength;
     return n;
   }
 

@@ -1,6 +1,6 @@
 /**
  * What an app does with the iterates of an upscale as they stream (RestoreEvent 'band'): display-size
- * frames and residual maps of every x̂_k (SrFrameStream, kept in a FrameStore when asked), and
+ * frames and residual maps of every x̂_k (SrFrameStream; their residual maps kept in a FrameStore when asked), and
  * x̂_1..x̂_{K−1} at full size on disk (IterationStore; x̂_K is the result). The app's worker
  * (src/server/worker.ts) runs one per job; `dlnet bench` runs one to measure "with frames".
  */
@@ -13,7 +13,7 @@ export interface IterationSinkOptions {
   maxSide: number;
   /** Folder for the full-size iterates' temporary folder (default: the system's). */
   tempDir?: string;
-  /** Keep the frames here too (an app's server thread keeps them; a worker posts them instead). */
+  /** Keep the residual maps here too, as an app's server thread does (a worker posts every update instead). */
   keep?: boolean;
 }
 

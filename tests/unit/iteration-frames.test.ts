@@ -75,7 +75,8 @@ for (const blur of [1.3, 0])
     let result: Image | undefined;
     for (const options of [{}, { bandRows: 12, chunkWidth: 30, focus: 0.7 }]) {
       const stream = new SrFrameStream(planes, 2, 64); // 180 × 140 output shown at 64 × 50
-      const store = new FrameStore();
+      const store = new FrameStore({ rgba: true });
+      const plain = new FrameStore(); // what an app's server keeps: residual maps only
       let patches = 0;
       const sums = [0, 0, 0];
       const counts = [0, 0, 0];
@@ -88,6 +89,7 @@ for (const blur of [1.3, 0])
           const u = stream.add(e);
           assert.equal(u.frame.rgba.length, u.frame.width * u.frame.height * 4);
           store.apply(u);
+          plain.apply(u);
           patches++;
         },
       });
@@ -95,6 +97,11 @@ for (const blur of [1.3, 0])
       assert.deepEqual(store.residualSize, { width: 64, height: 50 });
       assert.equal(patches, 'bandRows' in options ? 18 : 3); // 70 rows in bands of 12: 6 bands × K
       stores.push(store);
+      for (const k of [1, 2, 3]) {
+        assert.equal(plain.frame(k), undefined);
+        assert.deepEqual(plain.residual(k), store.residual(k));
+      }
+      assert.equal(store.bytes - plain.bytes, 3 * 64 * 50 * 4);
       absMeans.push(sums.map((s, i) => s / counts[i]));
     }
     const [whole, banded] = stores;
