@@ -119,14 +119,6 @@ export class BandShrinker {
     const W = this.#W;
     const w = this.width;
     const perRow = 1 / n;
-    if (w === W) {
-      for (let x = 0; x < w; x++) {
-        let s = 0;
-        for (let r = 0, i = from + x; r < n; r++, i += W) s += rows[i];
-        values[out + x] = s * perRow;
-      }
-      return;
-    }
     const cols = this.#cols;
     const scale = this.#colScale;
     let c = 0;
@@ -372,8 +364,8 @@ export class SrFrameStream {
  * The frames of a run as an app keeps them: per k, the residual map assembled from patches, which of
  * its rows it holds, and the residual's exact mean; with `rgba`, the display frame too. An app's server
  * answers residual views from it, while its UI keeps the display frames from the patches it is sent:
- * a copy here would cost K display frames (≈ 20 MB each) faulted in and filled on the pool's thread
- * for every run, and stay resident with the run.
+ * a copy here would cost K display frames (≈ 20 MB each at 2560 px) faulted in and filled on the
+ * store's thread for every run, and stay resident with the run.
  */
 export class FrameStore {
   readonly #keepRgba: boolean;
