@@ -244,3 +244,50 @@ test("W's and Wᵀ's row pass in WebAssembly (single precision) agree with the J
     arena.release();
   }
 });
+
+test("W's and Wᵀ's column passes away from the borders give the tap lists' sums bit for bit, at every scale and both kernels", () => {
+  for (const [t, blur] of [
+    [2, 0],
+    [3, 0],
+    [4, 0],
+    [2, 1.3],
+    [3, 2.1],
+    [4, 2.6],
+  ]) {
+    // Wide enough for an interior (the Gaussian reaches 7 HR pixels either way), and a width with none.
+    for (const lrWidth of [23, 2]) {
+      const [h, w] = [t * 3, t * lrWidth];
+      const rnd = random(t * 100 + blur * 10 + lrWidth);
+      const x = Float32Array.from({ length: h * w }, () => rnd() - 0.25);
+      const rows = axisTaps(h, t, blur);
+      const cols = axisTaps(w, t, blur);
+      const [oh, ow] = [h / t, w / t];
+      if (lrWidth > 2) assert.ok(cols.wTo > cols.wFrom && cols.tTo > cols.tFrom, `an interior at ×${t}, u = ${blur}`);
+      // Row pass only, then the column pass by its definition: output p of W reads idx[p·n + j] with weight j;
+      // input q of Wᵀ gathers its transposed entries, then the scale.
+      const byRows = new Float32Array(oh * w);
+      applyW(x, w, rows, axisTaps(w, 1, 0), byRows, new Float32Array(oh * w));
+      const expected = new Float32Array(oh * ow);
+      for (let o = 0; o < oh; o++)
+        for (let p = 0; p < ow; p++) {
+          let s = 0;
+          for (let j = 0; j < cols.n; j++) s += cols.weights[j] * byRows[o * w + cols.idx[p * cols.n + j]];
+          expected[o * ow + p] = s;
+        }
+      const out = new Float32Array(oh * ow);
+      applyW(x, w, rows, cols, new Float32Array(oh * w), out);
+      assert.deepEqual(out, expected, `W at ×${t}, u = ${blur}, ${lrWidth} LR columns`);
+
+      const tmp = new Float32Array(oh * w);
+      applyWT(out, h, w, rows, cols, 0.37, tmp, new Float32Array(h * w));
+      const gathered = new Float32Array(oh * w);
+      for (let o = 0; o < oh; o++)
+        for (let q = 0; q < w; q++) {
+          let s = 0;
+          for (let e = cols.tStart[q]; e < cols.tStart[q + 1]; e++) s += cols.tWeight[e] * out[o * ow + cols.tOut[e]];
+          gathered[o * w + q] = s * 0.37;
+        }
+      assert.deepEqual(tmp, gathered, `Wᵀ at ×${t}, u = ${blur}, ${lrWidth} LR columns`);
+    }
+  }
+});
