@@ -75,7 +75,18 @@ export function axisTaps(inLen: number, t: number, blur: number): AxisTaps {
   while (wFrom < outLen && start[wFrom] < 0) wFrom++;
   let wTo = wFrom;
   while (wTo < outLen && start[wTo] >= 0) wTo++;
-  return { n, weights: Float64Array.from(w), idx, start, tStart, tOut, tWeight, wFrom, wTo, ...transposedPhases(tStart, tOut, tWeight, t) };
+  return {
+    n,
+    weights: Float64Array.from(w),
+    idx,
+    start,
+    tStart,
+    tOut,
+    tWeight,
+    wFrom,
+    wTo,
+    ...transposedPhases(tStart, tOut, tWeight, t),
+  };
 }
 
 /**
