@@ -291,3 +291,41 @@ test("W's and Wᵀ's column passes away from the borders give the tap lists' sum
     }
   }
 });
+
+test("the ×2 pixel shuffle and its adjoint in WebAssembly give the JS loops' values bit for bit, for rows of 1 to 11 pixels, and decline outside the arena", () => {
+  for (let n = 1; n <= 11; n++) {
+    const rnd = random(n);
+    const arena = new StepArena();
+    // r: two planes of n + 3 values (at offsets 1 and n + 4); skip, x: rows of 2n at offset 2; d: planes of n.
+    const memory = arena.zeroed(4 * (2 * (n + 3) + 2 + 2 * (2 * n + 2) + 2 * n + 8));
+    let at = 0;
+    const view = (length: number) => {
+      const v = new Float32Array(memory, 4 * at, length);
+      at += length;
+      return v;
+    };
+    const r = view(2 * (n + 3) + 2);
+    const skip = view(2 * n + 2);
+    const x = view(2 * n + 2);
+    const d = view(2 * n + 8);
+    r.set(Float32Array.from(r, () => rnd() * 2 - 1));
+    skip.set(Float32Array.from(skip, () => rnd()));
+    const [s0, s1, o] = [1, n + 4, 2];
+    assert.equal(arena.shuffleRow2(x, skip, o, r, s0, s1, n), true);
+    const expected = new Float32Array(x.length);
+    for (let j = 0; j < n; j++) {
+      expected[o + 2 * j] = r[s0 + j] + skip[o + 2 * j];
+      expected[o + 2 * j + 1] = r[s1 + j] + skip[o + 2 * j + 1];
+    }
+    assert.deepEqual(x, expected, `shuffle of ${n}`);
+    assert.equal(arena.unshuffleRow2(d, 3, n + 5, x, o, n), true);
+    for (let j = 0; j < n; j++) {
+      assert.equal(d[3 + j], x[o + 2 * j], `even ${j} of ${n}`);
+      assert.equal(d[n + 5 + j], x[o + 2 * j + 1], `odd ${j} of ${n}`);
+    }
+    assert.equal(d[2], 0, 'nothing written before the first plane');
+    assert.equal(d[n + 3], 0, 'nothing written between the planes');
+    assert.equal(arena.shuffleRow2(new Float32Array(2 * n), skip, 0, r, 0, 1, n), false);
+    arena.release();
+  }
+});

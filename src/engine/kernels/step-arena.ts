@@ -18,6 +18,7 @@ import { ReusedBuffer } from '../release-buffer.js';
 import { ACTIVE_WASM } from './active-wasm.js';
 import { ADAM_WASM } from './adam-wasm.js';
 import { ROWS_WASM } from './rows-wasm.js';
+import { SHUFFLE_WASM } from './shuffle-wasm.js';
 import { SPLIT_WASM } from './split-wasm.js';
 import { TAPS_WASM } from './taps-wasm.js';
 
@@ -189,6 +190,13 @@ interface KernelModules {
   active: WebAssembly.Module;
   rows: WebAssembly.Module;
   split: WebAssembly.Module;
+  shuffle: WebAssembly.Module;
+}
+
+/** shuffle.wat's exports (byte addresses). */
+interface ShuffleKernels {
+  shuffle2: (x: number, skip: number, r0: number, r1: number, n: number) => void;
+  unshuffle2: (d0: number, d1: number, x: number, n: number) => void;
 }
 
 let compiled: KernelModules | null | undefined;
@@ -196,16 +204,22 @@ let compiled: KernelModules | null | undefined;
 /** The kernels compiled once per thread, or null where this WebAssembly lacks SIMD. */
 function kernelModules(): KernelModules | null {
   if (compiled === undefined) {
-    const [adam, taps, active, rows, split] = [ADAM_WASM, TAPS_WASM, ACTIVE_WASM, ROWS_WASM, SPLIT_WASM].map((b64) =>
-      Buffer.from(b64, 'base64'),
-    );
-    compiled = [adam, taps, active, rows, split].every((bytes) => WebAssembly.validate(bytes))
+    const [adam, taps, active, rows, split, shuffle] = [
+      ADAM_WASM,
+      TAPS_WASM,
+      ACTIVE_WASM,
+      ROWS_WASM,
+      SPLIT_WASM,
+      SHUFFLE_WASM,
+    ].map((b64) => Buffer.from(b64, 'base64'));
+    compiled = [adam, taps, active, rows, split, shuffle].every((bytes) => WebAssembly.validate(bytes))
       ? {
           adam: new WebAssembly.Module(adam),
           taps: new WebAssembly.Module(taps),
           active: new WebAssembly.Module(active),
           rows: new WebAssembly.Module(rows),
           split: new WebAssembly.Module(split),
+          shuffle: new WebAssembly.Module(shuffle),
         }
       : null;
   }
@@ -219,6 +233,7 @@ export class StepArena {
   #rows?: RowsKernel;
   #active?: ActiveKernels;
   #split?: SplitKernels;
+  #shuffle?: ShuffleKernels;
   readonly #fallback = new ReusedBuffer();
 
   /** A zeroed buffer of at least `bytes` bytes; views on an earlier one must no longer be used. */
@@ -419,6 +434,26 @@ export class StepArena {
     return true;
   };
 
+  /**
+   * One HR row of the head's pixel shuffle at ×2 from planar products (parallel/sr-compute.ts shuffleRow):
+   * x[o + 2j] = r[s0 + j] + skip[o + 2j], x[o + 2j + 1] = r[s1 + j] + skip[o + 2j + 1] for j < n, in shuffle.wat
+   * where the three arrays lie in this arena. Returns false where it did nothing (the caller's JS loop runs).
+   */
+  shuffleRow2(x: Float32Array, skip: Float32Array, o: number, r: Float32Array, s0: number, s1: number, n: number): boolean {
+    const buffer = this.#memory?.buffer;
+    if (!buffer || x.buffer !== buffer || skip.buffer !== buffer || r.buffer !== buffer) return false;
+    this.#shuffle!.shuffle2(x.byteOffset + 4 * o, skip.byteOffset + 4 * o, r.byteOffset + 4 * s0, r.byteOffset + 4 * s1, n);
+    return true;
+  }
+
+  /** shuffleRow2's adjoint (unshuffleRow): d[d0 + j] = x[o + 2j], d[d1 + j] = x[o + 2j + 1] for j < n; false: not done. */
+  unshuffleRow2(d: Float32Array, d0: number, d1: number, x: Float32Array, o: number, n: number): boolean {
+    const buffer = this.#memory?.buffer;
+    if (!buffer || d.buffer !== buffer || x.buffer !== buffer) return false;
+    this.#shuffle!.unshuffle2(d.byteOffset + 4 * d0, d.byteOffset + 4 * d1, x.byteOffset + 4 * o, n);
+    return true;
+  }
+
   release(): void {
     this.#memory = undefined;
     this.#adam = undefined;
@@ -426,6 +461,7 @@ export class StepArena {
     this.#tapRow = undefined;
     this.#active = undefined;
     this.#split = undefined;
+    this.#shuffle = undefined;
     this.#fallback.release();
   }
 
@@ -444,6 +480,7 @@ export class StepArena {
         this.#rows = new WebAssembly.Instance(modules.rows, env).exports.rows as RowsKernel;
         this.#active = new WebAssembly.Instance(modules.active, env).exports as unknown as ActiveKernels;
         this.#split = new WebAssembly.Instance(modules.split, env).exports as unknown as SplitKernels;
+        this.#shuffle = new WebAssembly.Instance(modules.shuffle, env).exports as unknown as ShuffleKernels;
         this.#memory = memory;
       } catch {
         return undefined;

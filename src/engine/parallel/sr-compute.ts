@@ -405,8 +405,12 @@ export class SrCompute {
       times.h += tj - th;
       // x̂ = shuffle(r) + skip: x̂[i·t + p, j·t + q] = r[i, j, p·t + q] (r holds rows r0..r1).
       for (let i = r0; i < r1; i++)
-        for (let p = 0; p < t; p++)
-          shuffleRow(xhat, skip, (i * t + p) * Wd, rv, (i - r0) * rw * pxStride + p * t * chStride, pxStride, chStride, rw, t);
+        for (let p = 0; p < t; p++) {
+          const row = (i * t + p) * Wd;
+          const src = (i - r0) * rw * pxStride + p * t * chStride;
+          if (!(t === 2 && pxStride === 1 && this.#work.shuffleRow2(xhat, skip, row, rv, src, src + chStride, rw)))
+            shuffleRow(xhat, skip, row, rv, src, pxStride, chStride, rw, t);
+        }
       r?.dispose();
       applyW(hr(xhat), Wd, rowTaps(rows * t), colTaps, tmp, res.subarray(r0 * rw, r1 * rw), rowPass);
       let sum = 0;
@@ -427,7 +431,12 @@ export class SrCompute {
       // (planes of P) for the products.
       const [drPx, drCh] = head ? [1, P] : [T2, 1];
       for (let i = r0; i < r1; i++)
-        for (let p = 0; p < t; p++) unshuffleRow(dr, i * rw * drPx + p * t * drCh, drPx, drCh, dx, (i * t + p) * Wd, rw, t);
+        for (let p = 0; p < t; p++) {
+          const dst = i * rw * drPx + p * t * drCh;
+          const row = (i * t + p) * Wd;
+          if (!(t === 2 && drPx === 1 && this.#work.unshuffleRow2(dr, dst, dst + drCh, dx, row, rw)))
+            unshuffleRow(dr, dst, drPx, drCh, dx, row, rw, t);
+        }
       th = performance.now();
       times.js += th - tj;
       const dense = onGradient ? new Float32Array(P * C) : undefined;
