@@ -112,7 +112,7 @@ function transposedPhases(
       if (tStart[m * t + f + 1] - e0 !== rel.length) return false;
       return rel.every((r, i) => tOut[e0 + i] === m + r && tWeight[e0 + i] === weight[i]);
     });
-  if (M === 0 || !regular(mid)) return { tFrom: 0, tTo: 0, phases };
+  if (M === 0) return { tFrom: 0, tTo: 0, phases }; // the middle itself is regular: its phases are read off it
   let tFrom = mid;
   while (tFrom > 0 && regular(tFrom - 1)) tFrom--;
   let tTo = mid + 1;
