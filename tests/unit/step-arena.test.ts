@@ -209,14 +209,18 @@ test('the arena clamps z to ReLU in WebAssembly as the JS pass does, and falls b
   arena.release();
 });
 
+/** Scale and blur u of W's test cases: every scale with bicubic taps, and Gaussian ones. */
+const SCALES_AND_BLURS = [
+  [2, 0],
+  [3, 0],
+  [4, 0],
+  [2, 1.3],
+  [3, 2.1],
+  [4, 2.6],
+] as const;
+
 test("W's and Wᵀ's row pass in WebAssembly (single precision) agree with the JS loop (doubles), at every scale and both kernels", () => {
-  for (const [t, blur] of [
-    [2, 0],
-    [3, 0],
-    [4, 0],
-    [2, 1.3],
-    [3, 2.1],
-  ]) {
+  for (const [t, blur] of SCALES_AND_BLURS) {
     const [h, w] = [t * 13, t * 7 + t]; // rows with a tail of 0–3 values after the groups of four
     const rnd = random(t * 10 + blur);
     const x = Float32Array.from({ length: h * w }, () => rnd() - 0.25);
@@ -246,14 +250,7 @@ test("W's and Wᵀ's row pass in WebAssembly (single precision) agree with the J
 });
 
 test("W's and Wᵀ's column passes away from the borders give the tap lists' sums bit for bit, at every scale and both kernels", () => {
-  for (const [t, blur] of [
-    [2, 0],
-    [3, 0],
-    [4, 0],
-    [2, 1.3],
-    [3, 2.1],
-    [4, 2.6],
-  ]) {
+  for (const [t, blur] of SCALES_AND_BLURS) {
     // Wide enough for an interior (the Gaussian reaches 7 HR pixels either way), and a width with none.
     for (const lrWidth of [23, 2]) {
       const [h, w] = [t * 3, t * lrWidth];
