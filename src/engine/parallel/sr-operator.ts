@@ -112,7 +112,8 @@ function transposedPhases(
       if (tStart[m * t + f + 1] - e0 !== rel.length) return false;
       return rel.every((r, i) => tOut[e0 + i] === m + r && tWeight[e0 + i] === weight[i]);
     });
-  if (M === 0) return { tFrom: 0, tTo: 0, phases }; // the middle itself is regular: its phases are read off it
+  if (M === 0) return { tFrom: 0, tTo: 0, phases };
+  // The middle holds its own phases by construction: the range grows from there.
   let tFrom = mid;
   while (tFrom > 0 && regular(tFrom - 1)) tFrom--;
   let tTo = mid + 1;
@@ -204,17 +205,11 @@ function wColumns(tmp: Float32Array, src: number, cols: AxisTaps, out: Float32Ar
 function wInterior(tmp: Float32Array, w: number, oh: number, cols: AxisTaps, out: Float32Array, ow: number): void {
   const { n, weights, start, wFrom, wTo } = cols;
   if (wTo <= wFrom) return;
-  const t = wTo - wFrom > 1 ? start[wFrom + 1] - start[wFrom] : 0;
   if (n > 16 || n < 4) {
-    for (let o = 0; o < oh; o++)
-      for (let p = wFrom; p < wTo; p++) {
-        const b = o * w + start[p];
-        let s = 0;
-        for (let j = 0; j < n; j++) s += weights[j] * tmp[b + j];
-        out[o * ow + p] = s;
-      }
+    for (let o = 0; o < oh; o++) wColumns(tmp, o * w, cols, out, o * ow, wFrom, wTo);
     return;
   }
+  const t = cols.phases.length;
   // Taps past the last read the first with weight 0 (reading past the row could run off the array).
   const [w0, w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14, w15] = Array.from({ length: 16 }, (_, j) =>
     j < n ? weights[j] : 0,
@@ -297,17 +292,12 @@ function wtColumns(
 function wtInterior(r: Float32Array, ow: number, oh: number, cols: AxisTaps, scale: number, tmp: Float32Array, w: number): void {
   const { tFrom, tTo, phases } = cols;
   const t = phases.length;
+  if (phases.some(({ rel }) => rel.length > 8)) {
+    for (let o = 0; o < oh; o++) wtColumns(r, o * ow, cols, scale, tmp, o * w, tFrom * t, tTo * t);
+    return;
+  }
   phases.forEach(({ rel, weight }, f) => {
     const n = rel.length;
-    if (n > 8) {
-      for (let o = 0; o < oh; o++)
-        for (let m = tFrom; m < tTo; m++) {
-          let s = 0;
-          for (let i = 0; i < n; i++) s += weight[i] * r[o * ow + m + rel[i]];
-          tmp[o * w + m * t + f] = s * scale;
-        }
-      return;
-    }
     // Offsets and weights apart: an array mixing them would hand the offsets out as doubles.
     const [d0, d1, d2, d3, d4, d5, d6, d7] = Array.from({ length: 8 }, (_, i) => (i < n ? rel[i] : (rel[0] ?? 0)));
     const [w0, w1, w2, w3, w4, w5, w6, w7] = Array.from({ length: 8 }, (_, i) => (i < n ? weight[i] : 0));
